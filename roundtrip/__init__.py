@@ -1,0 +1,3 @@
+"""roundtrip: the quarterly reporting round trip of an action programme through Excel."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,203 @@
+"""The command line: a thin click layer over the library.
+
+Every command is a few lines: parse options, call the library, print its result. Library
+errors (RoundtripError) become one line on stderr and the exit code they carry.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import RoundtripError
+
+
+class Context:
+    def __init__(self, workspace: str | None, quiet: bool, verbose: bool):
+        self.workspace_arg = workspace
+        self.quiet = quiet
+        self.verbose = verbose
+
+    def workspace(self):
+        from .workspace import Workspace
+
+        return Workspace.find(self.workspace_arg)
+
+    def echo(self, message: str = "") -> None:
+        if not self.quiet:
+            click.echo(message)
+
+    def progress(self, items: Iterable, label: str = "", total: int = 0) -> Iterable:
+        """A progress bar on a terminal (stderr), nothing otherwise or with --quiet."""
+        if self.quiet or not sys.stderr.isatty():
+            return items
+        return click.progressbar(items, length=total or None, label=label, file=sys.stderr)
+
+
+def command(fn):
+    """Run a command body, turning library errors into one line and an exit code."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context().find_object(Context)
+        try:
+            code = fn(*args, **kwargs)
+        except RoundtripError as exc:
+            if ctx and ctx.verbose:
+                traceback.print_exc()
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        sys.exit(code or 0)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-w", "--workspace", metavar="DIR", help="Workspace folder (default: the current directory)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary output.")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks on errors.")
+@click.version_option(__version__, prog_name="roundtrip")
+@click.pass_context
+def main(ctx: click.Context, workspace: str | None, quiet: bool, verbose: bool) -> None:
+    """Run an action programme's quarterly reporting round trip through Excel."""
+    ctx.obj = Context(workspace, quiet, verbose)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@main.command()
+@click.argument("workspace", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--example", metavar="NAME", help="Start from a bundled example (aura).")
+@click.option(
+    "--from-table",
+    "table",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Import a raw action table (.txt tab-separated, .xlsx or .csv).",
+)
+@click.option(
+    "--programme",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Start from an existing programme.xlsx (or programme.toml).",
+)
+@pass_ctx
+@command
+def init(ctx: Context, workspace: Path, example: str | None, table: Path | None, programme: Path | None):
+    """Create a workspace from a programme definition or a raw action table."""
+    from .setup import init_workspace
+
+    result = init_workspace(workspace, example=example, table=table, programme=programme)
+    for line in result.lines():
+        ctx.echo(line)
+
+
+@main.command()
+@pass_ctx
+@command
+def check(ctx: Context):
+    """Validate programme.xlsx and report every problem with its cell."""
+    from .programme import load_programme
+
+    ws = ctx.workspace()
+    p = load_programme(ws.programme_path)
+    ctx.echo(
+        f"{ws.programme_path.name}: OK: {len(p.priorities)} priorities, {len(p.departments)} "
+        f"departments, {len(p.actions)} actions, "
+        f"{sum(len(a.metrics) for a in p.actions)} metrics (version {p.version})"
+    )
+
+
+@main.command()
+@click.argument("period")
+@click.option("--department", "departments", multiple=True, metavar="ID", help="Only these departments.")
+@pass_ctx
+@command
+def generate(ctx: Context, period: str, departments: tuple[str, ...]):
+    """Write one return workbook per department into outbox/PERIOD/."""
+    from .generate import generate_period
+
+    result = generate_period(ctx.workspace(), period, departments or None, progress=ctx.progress)
+    for line in result.lines():
+        ctx.echo(line)
+
+
+@main.command()
+@click.argument("period")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@pass_ctx
+@command
+def collect(ctx: Context, period: str, paths: tuple[Path, ...]):
+    """Read returned files (default inbox/PERIOD/) into the register."""
+    from .collect import collect_period
+
+    result = collect_period(ctx.workspace(), period, list(paths) or None, progress=ctx.progress)
+    for line in result.lines():
+        ctx.echo(line)
+    return result.exit_code
+
+
+@main.command()
+@click.argument("period")
+@pass_ctx
+@command
+def status(ctx: Context, period: str):
+    """Who has returned, who is late, who was rejected: the chase list."""
+    from .status import period_status
+
+    result = period_status(ctx.workspace(), period)
+    for line in result.lines():
+        ctx.echo(line)
+    return result.exit_code
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file.")
+@pass_ctx
+@command
+def register(ctx: Context, output: Path | None):
+    """Write the master register workbook."""
+    from .export import write_register
+
+    path = write_register(ctx.workspace(), output)
+    ctx.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.argument("period")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file.")
+@click.option("--pdf", is_flag=True, help="Also render a PDF with LibreOffice.")
+@pass_ctx
+@command
+def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
+    """Write the council summary workbook for PERIOD."""
+    from .summary import write_summary
+
+    for path in write_summary(ctx.workspace(), period, output, pdf=pdf):
+        ctx.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_ctx
+@command
+def demo(ctx: Context, directory: Path | None):
+    """Run the whole cycle on the bundled Aura example."""
+    from .demo import run_demo
+
+    for line in run_demo(directory or Path("roundtrip-demo"), echo=ctx.echo, progress=ctx.progress):
+        ctx.echo(line)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

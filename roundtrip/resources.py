@@ -1,0 +1,50 @@
+"""Where the bundled data (templates/, examples/) lives: in the wheel, or in a source checkout."""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, Problem, UsageError
+
+_PKG = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """`templates` or `examples`: the installed copy, else the source checkout's."""
+    for candidate in (_PKG / "_data" / name, _PKG.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise UsageError(f"bundled data folder {name!r} not found (broken installation?)")
+
+
+def example_dir(name: str) -> Path:
+    path = data_dir("examples") / name
+    if not path.is_dir():
+        known = ", ".join(sorted(p.name for p in data_dir("examples").iterdir() if p.is_dir()))
+        raise UsageError(f"unknown example {name!r} (known: {known})")
+    return path
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem(str(path), f"not valid TOML: {exc}")]) from exc
+
+
+@functools.cache
+def wording(language: str) -> dict[str, Any]:
+    """The workbook wording for a language (fi, sv, en) from templates/LANG.toml."""
+    path = data_dir("templates") / f"{language}.toml"
+    if not path.is_file():
+        raise UsageError(f"no wording for language {language!r} (use fi, sv or en)")
+    return read_toml(path)
+
+
+@functools.cache
+def default_statuses() -> tuple[dict[str, Any], ...]:
+    return tuple(read_toml(data_dir("templates") / "statuses.toml")["status"])

@@ -1,0 +1,72 @@
+"""The workspace folder (contract): where everything lives, found by -w or the current dir."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import WorkspaceError
+from .periods import Period
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def programme_path(self) -> Path:
+        return self.root / "programme.xlsx"
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "roundtrip.db"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.root / "archive"
+
+    def outbox(self, period: Period | str) -> Path:
+        return self.root / "outbox" / str(period)
+
+    def inbox(self, period: Period | str) -> Path:
+        return self.root / "inbox" / str(period)
+
+    def reports(self, period: Period | str) -> Path:
+        return self.root / "reports" / str(period)
+
+    @classmethod
+    def find(cls, path: Path | str | None = None) -> Workspace:
+        """The workspace at `path` (or the current directory); it must hold programme.xlsx."""
+        root = Path(path) if path else Path.cwd()
+        ws = cls(root.resolve())
+        if not ws.programme_path.is_file():
+            where = str(path) if path else "the current directory"
+            raise WorkspaceError(
+                f"{where} is not a roundtrip workspace (no programme.xlsx); "
+                "use -w DIR or create one with 'roundtrip init DIR --example aura'"
+            )
+        return ws
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success rename it over `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
