@@ -1,0 +1,473 @@
+"""Hostile and broken returns: a cheap check that runs BEFORE any parser touches a file.
+
+`check_file(path)` looks only at the bytes and, for zip-based workbooks, at the zip directory
+and a bounded, streamed decompression of each member. It decides whether the file is safe and
+plausible enough to hand to the reader (python-calamine, openpyxl), and when not, says in words a
+department head can act on what is wrong and what to do.
+
+What it catches, and why here:
+
+* empty files, folders named like workbooks, files too large (`Limits.max_bytes`);
+* lock files (`~$name.xlsx`, `.~lock.name.xlsx#`) that Excel and LibreOffice leave beside an
+  open workbook: they are never returns;
+* formats that are not a return: CSV/text (the hidden identity is lost), PDF, HTML, random
+  bytes; a password-protected (encrypted) OOXML file, which is an OLE2/CFB container holding
+  `EncryptionInfo` and `EncryptedPackage` streams (Excel cannot share such a file without the
+  password, and neither can we);
+* a damaged (corrupt or truncated) zip: every member is decompressed in a stream and its
+  CRC checked, so truncation and bit rot are reported here, before the Rust reader sees them;
+* zip bombs: the member count, each member's declared size, the declared total, the
+  compression ratio of large members, and the ACTUAL decompressed size (a zip may lie about its
+  sizes) are all bounded by `Limits`;
+* XML entity bombs: any XML part carrying a `<!DOCTYPE` or `<!ENTITY` declaration is rejected
+  (Excel and LibreOffice never write one);
+* macros (`xl/vbaProject.bin` in `.xlsm`): ACCEPTED with a warning. roundtrip never runs
+  anything from a return, it only reads cell values, so macros are harmless to us; rejecting
+  would only make a department re-save for no gain. The warning tells them they were ignored.
+
+Legacy `.xls` (OLE2 without encryption streams) passes: the reader can open it, and its
+identity sheet decides whether it is a real return.
+
+Time: the size limits bound the work of the Rust reader (which cannot be interrupted from
+Python: a signal handler only runs when control returns to the interpreter). `time_limit()`
+bounds the Python-level work per file (normalising, validating) with SIGALRM; it only works in
+the main thread and is a no-op elsewhere (and on platforms without `setitimer`).
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import struct
+import threading
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problem, ReturnError
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "TimeLimitError",
+    "check_file",
+    "ensure_safe",
+    "is_lock_file",
+    "sniff_format",
+    "time_limit",
+]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a returned file may cost us before we read it."""
+
+    max_bytes: int = 50 * 1024 * 1024  # the file on disk
+    max_uncompressed: int = 200 * 1024 * 1024  # all zip members together, declared and actual
+    max_ratio: int = 100  # compression ratio allowed for members larger than ratio_floor
+    ratio_floor: int = 4 * 1024 * 1024  # small members may compress as well as they like
+    max_members: int = 2000
+    time_limit_s: float = 60.0  # Python-level work per file (see time_limit)
+
+
+DEFAULT_LIMITS = Limits()
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+
+_RESEND = "save it again from Excel as an .xlsx workbook and send it again"
+_DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_CHUNK = 1024 * 1024
+_SIGN = 64 * 1024  # bytes read to sniff a format
+
+
+class TimeLimitError(ReturnError):
+    """Reading or checking one file took longer than allowed."""
+
+
+def is_lock_file(path: Path) -> bool:
+    """Excel's `~$name.xlsx` and LibreOffice's `.~lock.name.xlsx#` owner files."""
+    name = path.name
+    return name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#"))
+
+
+def _problem(path: Path, message: str, severity: str = "error") -> Problem:
+    return Problem(file=path.name, message=message, severity=severity)
+
+
+def sniff_format(head: bytes, suffix: str = "") -> str:
+    """The file's real format from its first bytes: zip, ole2, pdf, html, xml, text, empty, unknown."""
+    if not head:
+        return "empty"
+    if head.startswith(ZIP_MAGICS):
+        return "zip"
+    if head.startswith(OLE2_MAGIC):
+        return "ole2"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    probe = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if probe.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"<meta")):
+        return "html"
+    if probe.startswith(b"<?xml"):
+        return "html" if b"<html" in head[:4096].lower() else "xml"
+    if b"\x00" not in head[:4096]:
+        try:
+            head[:4096].decode("utf-8")
+            return "text"
+        except UnicodeDecodeError:
+            if suffix == ".csv":
+                return "text"
+    return "unknown"
+
+
+def check_file(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+    """Every problem that makes `path` unsafe or unusable as a return (errors), plus warnings.
+
+    An empty list, or warnings only, means: hand it to the reader. Never raises for a bad file;
+    reads at most `limits.max_bytes` from disk and decompresses at most
+    `limits.max_uncompressed` bytes.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if is_lock_file(path):
+        return [
+            _problem(
+                path,
+                "this is a lock file that Excel or LibreOffice leaves beside an open workbook, "
+                "not a return: it is ignored; send the workbook itself (close it first)",
+            )
+        ]
+    try:
+        if path.is_dir():
+            return [
+                _problem(
+                    path,
+                    "this is a folder, not a file: put the returned workbook itself in the inbox",
+                )
+            ]
+        size = path.stat().st_size
+    except OSError as exc:
+        return [
+            _problem(
+                path,
+                f"cannot open the file ({exc.strerror or exc}): check it exists and can be read",
+            )
+        ]
+    if size == 0:
+        return [
+            _problem(
+                path,
+                "the file is empty (0 bytes): it was not saved completely or the attachment was "
+                f"lost; {_RESEND}",
+            )
+        ]
+    if size > limits.max_bytes:
+        return [
+            _problem(
+                path,
+                f"the file is too large ({size / 1e6:.1f} MB, the limit is "
+                f"{limits.max_bytes / 1e6:.0f} MB); a return is normally well under 1 MB: "
+                "remove pictures or extra sheets and send it again",
+            )
+        ]
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SIGN)
+    except OSError as exc:
+        return [
+            _problem(path, f"cannot read the file ({exc.strerror or exc}): check it can be opened")
+        ]
+    kind = sniff_format(head, suffix)
+    if kind == "zip":
+        return _check_zip(path, size, limits)
+    if kind == "ole2":
+        return _check_ole2(path, limits)
+    if kind == "pdf":
+        msg = "this is a PDF, not a workbook: send the Excel workbook you filled in (.xlsx)"
+    elif kind == "html":
+        msg = (
+            "this is a web page (HTML), not a workbook (often from 'Save as web page' or a "
+            f"download link); {_RESEND}"
+        )
+    elif kind == "xml":
+        msg = f"this is an XML file (e.g. 'XML Spreadsheet 2003'), not a workbook; {_RESEND}"
+    elif kind == "text" or suffix in (".csv", ".txt", ".tsv"):
+        msg = (
+            "this is a CSV/text file: saving as CSV loses the hidden sheet that tells which "
+            "department and period the answers belong to, so it cannot be used; send the "
+            "original .xlsx workbook instead"
+        )
+    else:
+        msg = (
+            "this is not an Excel workbook (the content is not a format Excel or LibreOffice "
+            f"writes; it may be damaged or renamed); {_RESEND}"
+        )
+    return [_problem(path, msg)]
+
+
+def ensure_safe(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+    """`check_file`, raising ReturnError for the first error; returns the warnings."""
+    problems = check_file(path, limits)
+    for p in problems:
+        if p.severity == "error":
+            raise ReturnError(p)
+    return problems
+
+
+# --- OLE2 / CFB ------------------------------------------------------------------------------
+
+
+def _check_ole2(path: Path, limits: Limits) -> list[Problem]:
+    """Legacy .xls passes; an encrypted OOXML package (CFB with EncryptedPackage) does not.
+
+    The CFB directory stores stream names in UTF-16LE, so the names are found by a bounded scan
+    of the file (at most max_bytes, already checked).
+    """
+    names = ("EncryptedPackage", "EncryptionInfo")
+    encoded = [n.encode("utf-16-le") for n in names]
+    found = False
+    tail = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            window = tail + chunk
+            if any(e in window for e in encoded):
+                found = True
+                break
+            tail = window[-64:]
+    if found:
+        return [
+            _problem(
+                path,
+                "this file is password-protected: open it, remove the password (File > Info > "
+                "Protect Workbook > Encrypt with Password, clear it) and send it again",
+            )
+        ]
+    return []
+
+
+# --- ZIP (xlsx, xlsm, xlsb, ods) -------------------------------------------------------------
+
+
+def _check_zip(path: Path, size: int, limits: Limits) -> list[Problem]:
+    damaged = _problem(
+        path,
+        "the file is damaged (a corrupt or incomplete workbook, e.g. a download or copy that "
+        f"did not finish); {_RESEND}",
+    )
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return [damaged]
+    with zf:
+        infos = zf.infolist()
+        problems = _check_directory(path, infos, limits)
+        if problems:
+            return problems
+        names = {i.filename for i in infos}
+        kind = _zip_kind(names, zf)
+        if kind == "":
+            return [
+                _problem(
+                    path,
+                    "this is a zip archive, not a workbook: unpack it and send the workbook "
+                    "inside, or send the filled .xlsx file itself",
+                )
+            ]
+        try:
+            problems = _scan_members(path, zf, infos, limits)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, struct.error):
+            return [damaged]
+        if problems:
+            return problems
+    warnings: list[Problem] = []
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        warnings.append(
+            _problem(
+                path,
+                "the workbook contains macros: they were not run and are ignored; only cell "
+                "values were read (you can save it as .xlsx next time)",
+                severity="warning",
+            )
+        )
+    return warnings
+
+
+def _zip_kind(names: set[str], zf: zipfile.ZipFile) -> str:
+    if "[Content_Types].xml" in names and any(n.startswith("xl/workbook.") for n in names):
+        return "ooxml"
+    if "content.xml" in names and "mimetype" in names:
+        try:
+            with zf.open("mimetype") as fh:
+                mime = fh.read(200)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
+            return ""
+        return "ods" if b"opendocument.spreadsheet" in mime else ""
+    return ""
+
+
+def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> list[Problem]:
+    """Declared sizes and counts, before decompressing anything."""
+    bomb = (
+        "the file declares {what}, far more than any return workbook: it is not a normal "
+        "workbook and was not opened; " + _RESEND
+    )
+    if len(infos) > limits.max_members:
+        what = f"{len(infos)} parts (the limit is {limits.max_members})"
+        return [_problem(path, bomb.format(what=what))]
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        if info.filename in seen:
+            return [
+                _problem(
+                    path,
+                    f"the file is damaged (the part {info.filename!r} appears twice); {_RESEND}",
+                )
+            ]
+        seen.add(info.filename)
+        if info.flag_bits & 0x1:
+            return [
+                _problem(
+                    path,
+                    "this file is password-protected (encrypted zip): save it without a password "
+                    "and send it again",
+                )
+            ]
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return [
+                _problem(
+                    path,
+                    f"the file uses a compression method Excel never writes "
+                    f"(method {info.compress_type}); {_RESEND}",
+                )
+            ]
+        total += info.file_size
+        big = info.file_size > limits.ratio_floor
+        if info.file_size > limits.max_uncompressed or total > limits.max_uncompressed:
+            what = f"{total / 1e6:.0f} MB of content when unpacked (the limit is {limits.max_uncompressed / 1e6:.0f} MB)"
+            return [_problem(path, bomb.format(what=what))]
+        if big and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            what = f"a part that unpacks {ratio}:1 (the limit is {limits.max_ratio}:1)"
+            return [_problem(path, bomb.format(what=what))]
+    return []
+
+
+def _scan_members(
+    path: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limits
+) -> list[Problem]:
+    """Decompress every member as a stream: CRC (damage), actual size (lying bombs), XML decls.
+
+    zipfile stops each member at its declared size and checks the CRC at its end, so a member
+    that expands beyond what it declares fails the CRC check (reported as damaged); the declared
+    sizes were bounded before, so the total work is bounded by max_uncompressed.
+    """
+    budget = limits.max_uncompressed
+    for info in infos:
+        if info.is_dir():
+            continue
+        is_xml = (
+            info.filename.lower().endswith((".xml", ".rels", ".vml"))
+            or "." not in info.filename.rsplit("/", 1)[-1]
+        )
+        with zf.open(info) as fh:
+            decoder = _XmlDeclScanner() if is_xml else None
+            while chunk := fh.read(_CHUNK):
+                budget -= len(chunk)
+                if budget < 0:
+                    return [
+                        _problem(
+                            path,
+                            "the file unpacks to far more content than any return workbook: it "
+                            f"is not a normal workbook and was not opened; {_RESEND}",
+                        )
+                    ]
+                if decoder is not None and decoder.feed(chunk):
+                    return [
+                        _problem(
+                            path,
+                            f"the part {info.filename} contains an XML DOCTYPE/ENTITY "
+                            "declaration, which Excel and LibreOffice never write (a possible "
+                            f"'entity bomb'): the file was not opened; {_RESEND}",
+                        )
+                    ]
+    return []
+
+
+class _XmlDeclScanner:
+    """Finds `<!DOCTYPE` / `<!ENTITY` in a stream of UTF-8 or UTF-16 XML bytes."""
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self._decoder = None
+        self._first = True
+
+    def feed(self, chunk: bytes) -> bool:
+        if self._first:
+            self._first = False
+            if (
+                chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+                or chunk[1:2] == b"\x00"
+                or chunk[:1] == b"\x00"
+            ):
+                import codecs
+
+                enc = (
+                    "utf-16-be"
+                    if chunk.startswith(b"\xfe\xff") or chunk[:1] == b"\x00"
+                    else "utf-16-le"
+                )
+                self._decoder = codecs.getincrementaldecoder(enc)(errors="replace")
+        if self._decoder is not None:
+            chunk = self._decoder.decode(chunk).encode("utf-8", "replace")
+        window = self._tail + chunk
+        if _DECL.search(window):
+            return True
+        self._tail = window[-32:]
+        return False
+
+
+# --- time limit ------------------------------------------------------------------------------
+
+
+@contextmanager
+def time_limit(seconds: float, file: str = "") -> Iterator[None]:
+    """Raise TimeLimitError if the body runs longer than `seconds` (main thread only).
+
+    Uses SIGALRM/setitimer, restoring any previous handler and timer afterwards. Off the main
+    thread, without setitimer, or with seconds <= 0 it does nothing. It cannot interrupt native
+    code (the Rust reader) mid-call: the size limits of check_file bound that work instead.
+    """
+    usable = (
+        seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def _expired(signum, frame):  # noqa: ARG001
+        raise TimeLimitError(
+            Problem(
+                file=file,
+                message=(
+                    f"reading the file took longer than {seconds:g} s and was stopped: it is "
+                    f"much larger or more complex than a return workbook; {_RESEND}"
+                ),
+            )
+        )
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    prev_delay, prev_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if prev_delay:
+            signal.setitimer(signal.ITIMER_REAL, prev_delay, prev_interval)
