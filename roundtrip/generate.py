@@ -1,0 +1,112 @@
+"""`roundtrip generate PERIOD`: one return workbook per department into outbox/PERIOD/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import register
+from .contract import return_filename
+from .errors import UsageError
+from .history import Previous, last_answers
+from .model import Programme
+from .periods import Period
+from .progress import Progress, no_progress
+from .returnbook import ReturnInfo, write_return_workbook
+from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    period: str
+    outbox: Path
+    files: tuple[ReturnInfo, ...]
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{f.department_id:<6} {f.actions:>3} actions {f.metrics:>3} metrics  {f.path.name}"
+            for f in self.files
+        ]
+        actions = sum(f.actions for f in self.files)
+        metrics = sum(f.metrics for f in self.files)
+        out.append(
+            f"Wrote {len(self.files)} workbook(s) for {self.period} into {self.outbox} "
+            f"({actions} actions, {metrics} metrics)"
+        )
+        return out
+
+
+def default_now() -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else now; UTC, whole seconds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise UsageError(f"SOURCE_DATE_EPOCH is not a Unix timestamp: {epoch!r}") from exc
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def select_departments(programme: Programme, departments: Sequence[str] | None) -> list[str]:
+    """The department ids to generate, in programme order; unknown ids are a usage error."""
+    known = [d.id for d in programme.departments]
+    if not departments:
+        return known
+    wanted = [d.strip() for d in departments if d.strip()]
+    by_fold = {k.casefold(): k for k in known}
+    unknown = [d for d in wanted if d.casefold() not in by_fold]
+    if unknown:
+        raise UsageError(f"unknown department(s): {', '.join(unknown)} (known: {', '.join(known)})")
+    chosen = {by_fold[d.casefold()] for d in wanted}
+    return [k for k in known if k in chosen]
+
+
+def generate_workbooks(
+    programme: Programme,
+    period: Period,
+    outbox: Path,
+    department_ids: Sequence[str],
+    secret: bytes,
+    previous: Previous | None,
+    now: dt.datetime,
+    progress: Progress | None = None,
+) -> tuple[ReturnInfo, ...]:
+    """Write the workbooks of `department_ids` into `outbox` (no workspace, no register)."""
+    wrap = progress or no_progress
+    infos = []
+    for dept_id in wrap(department_ids, f"Generating {period}", len(department_ids)):
+        dept = programme.department(dept_id)
+        target = outbox / return_filename(str(period), dept.id, dept.name)
+        infos.append(
+            write_return_workbook(target, programme, dept.id, period, secret, previous, now)
+        )
+    return tuple(infos)
+
+
+def generate_period(
+    ws: Workspace,
+    period: str,
+    departments: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> GenerateResult:
+    """Write one return workbook per (selected) department into outbox/PERIOD/."""
+    from .programme import load_programme
+
+    programme = load_programme(ws.programme_path)
+    per = programme.settings.period(period)
+    dept_ids = select_departments(programme, departments)
+    conn = register.connect(ws.db_path)
+    try:
+        secret = register.secret(conn)
+        previous = last_answers(conn, programme, per)
+    finally:
+        conn.close()
+    outbox = ws.outbox(per)
+    infos = generate_workbooks(
+        programme, per, outbox, dept_ids, secret, previous, now or default_now(), progress
+    )
+    return GenerateResult(str(per), outbox, infos)
