@@ -1,0 +1,399 @@
+"""Read a returned workbook into raw cells with their coordinates (no interpretation).
+
+python-calamine reads every format (xlsx, xlsm, xlsb, xls, ods) fast. openpyxl (read-only,
+with defusedxml) is used only for xlsx-family files and only when needed: to find formulas
+that have no saved result, and the number format of cells that may hold a percentage as a
+fraction (0.5 shown as 50 %). The core properties (who saved the file) are read directly.
+
+Nothing here trusts positions: sheets are found by name in any language or by their header
+row, columns by header text, and the identity sheet by name or by its keys in column A.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine as pc
+from defusedxml import ElementTree as SafeET
+from openpyxl.utils import get_column_letter
+
+from .contract import (
+    COLUMNS,
+    IDENTITY_FIELDS,
+    SIGNATURE_FIELD,
+    header_lookup,
+    norm_label,
+    sheet_name_lookup,
+)
+from .errors import Problem, ReturnError
+from .normalize import is_blank, to_text
+from .safety import ensure_safe, is_lock_file
+
+DATA_KEYS = ("actions", "metrics", "proposals")
+READABLE_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+HEADER_SCAN_ROWS = 10
+MAX_ROWS = 5000  # a return has tens of rows; anything beyond this is ignored with a problem
+
+# Headers that tell the three data sheets apart, and the columns each one must have.
+DISTINCT = {
+    "actions": ("action_id", "status"),
+    "metrics": ("metric_id", "value"),
+    "proposals": ("priority", "action"),
+}
+REQUIRED = {
+    "actions": ("action_id", "status", "progress", "comment"),
+    "metrics": ("metric_id", "value"),
+    "proposals": ("priority", "action"),
+}
+# Columns whose numbers may be percentages stored as fractions.
+PERCENT_COLUMNS = {"actions": ("progress",), "metrics": ("value",)}
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+@dataclass(frozen=True)
+class RawCell:
+    value: object  # as the reader gives it: None, str, float, int, bool, date, datetime...
+    ref: str  # A1 reference
+    percent_format: bool | None = None  # the cell shows a %; None when not known
+    formula: str = ""  # the formula, when the cell holds one
+
+    @property
+    def text(self) -> str:
+        return to_text(self.value)
+
+
+@dataclass(frozen=True)
+class RawRow:
+    row: int  # 1-based
+    cells: Mapping[str, RawCell]  # column key -> cell (only the columns the sheet has)
+
+    def value(self, key: str) -> object:
+        c = self.cells.get(key)
+        return None if c is None else c.value
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    key: str  # actions / metrics / proposals
+    name: str  # the sheet name as found in the file
+    header_row: int  # 1-based
+    columns: Mapping[str, str]  # column key -> column letter
+    rows: tuple[RawRow, ...]
+
+
+@dataclass(frozen=True)
+class RawReturn:
+    file: str  # the original file name
+    identity: Mapping[str, str] = field(default_factory=dict)  # field -> text; {} if none
+    identity_sheet: str = ""
+    identity_cells: Mapping[str, str] = field(default_factory=dict)  # field -> A1 of its value
+    sheets: Mapping[str, RawSheet] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()  # structural problems found while reading
+    signer: str = ""  # lastModifiedBy (else creator) of the file
+
+
+def _fail(file: str, message: str) -> ReturnError:
+    return ReturnError(Problem(file, message))
+
+
+def _signer(path: Path) -> str:
+    """lastModifiedBy, else creator, from docProps/core.xml (xlsx family only)."""
+    if path.suffix.lower() not in ZIP_SUFFIXES:
+        return ""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "docProps/core.xml" not in zf.namelist():
+                return ""
+            info = zf.getinfo("docProps/core.xml")
+            if info.file_size > 1_000_000:
+                return ""
+            root = SafeET.fromstring(zf.read(info))
+    except Exception:
+        return ""
+    found = {el.tag.rsplit("}", 1)[-1]: (el.text or "").strip() for el in root}
+    return found.get("lastModifiedBy") or found.get("creator") or ""
+
+
+def _grid(wb: pc.CalamineWorkbook, name: str, max_rows: int | None = None) -> list[list]:
+    sheet = wb.get_sheet_by_name(name)
+    return sheet.to_python(skip_empty_area=False, nrows=max_rows)
+
+
+def _value(v: object) -> object:
+    """Calamine's empty cell is ''; we use None."""
+    return None if isinstance(v, str) and v == "" else v
+
+
+def _header_in(grid: list[list], key: str) -> tuple[int, dict[str, int]] | None:
+    """(0-based header row, column key -> 0-based column) when a row matches `key`'s headers."""
+    lookup = header_lookup(key)
+    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        found: dict[str, int] = {}
+        for c, v in enumerate(row):
+            if isinstance(v, str) and v:
+                k = lookup.get(norm_label(v))
+                if k and k not in found:
+                    found[k] = c
+        if all(k in found for k in DISTINCT[key]):
+            return r, found
+    return None
+
+
+def _identity_from(grid: list[list]) -> tuple[dict[str, str], dict[str, str]] | None:
+    """Identity fields from a grid whose column A holds the identity keys."""
+    values: dict[str, str] = {}
+    cells: dict[str, str] = {}
+    wanted = set(IDENTITY_FIELDS) | {SIGNATURE_FIELD}
+    for r, row in enumerate(grid[:50]):
+        if not row:
+            continue
+        k = row[0]
+        if isinstance(k, str) and k.strip() in wanted:
+            v = row[1] if len(row) > 1 else None
+            values[k.strip()] = to_text(_value(v))
+            cells[k.strip()] = f"B{r + 1}"
+    if sum(1 for f in IDENTITY_FIELDS if f in values) < 3:
+        return None
+    return values, cells
+
+
+def _sheet_rows(grid: list[list], key: str, header_row: int, cols: dict[str, int]) -> list[RawRow]:
+    rows = []
+    for r in range(header_row + 1, min(len(grid), header_row + 1 + MAX_ROWS)):
+        line = grid[r]
+        cells = {}
+        for k, c in cols.items():
+            v = _value(line[c]) if c < len(line) else None
+            cells[k] = RawCell(v, f"{get_column_letter(c + 1)}{r + 1}")
+        if all(is_blank(cell.value) for cell in cells.values()):
+            continue
+        rows.append(RawRow(r + 1, cells))
+    return rows
+
+
+def _has_formulas(path: Path) -> bool:
+    if path.suffix.lower() not in ZIP_SUFFIXES:
+        return False
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            sheet_xml = info.filename.startswith("xl/worksheets/") and info.filename.endswith(
+                ".xml"
+            )
+            if sheet_xml and _FORMULA_TAG.search(zf.read(info)):
+                return True
+    return False
+
+
+def _inspect(path: Path, wanted: dict[str, set[str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(sheet, ref) -> (number format, formula) for the wanted cells, read with openpyxl."""
+    import openpyxl
+
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    try:
+        for name, refs in wanted.items():
+            if name not in wb.sheetnames or not refs:
+                continue
+            ws = wb[name]
+            max_row = max(int(re.sub(r"[A-Z]+", "", ref)) for ref in refs)
+            for row in ws.iter_rows(min_row=1, max_row=max_row):
+                for cell in row:
+                    ref = getattr(cell, "coordinate", None)
+                    if ref in refs:
+                        v = cell.value
+                        formula = v if isinstance(v, str) and v.startswith("=") else ""
+                        out[(name, ref)] = (cell.number_format or "", formula)
+    finally:
+        wb.close()
+    return out
+
+
+def _with_inspection(path: Path, sheets: dict[str, RawSheet]) -> dict[str, RawSheet]:
+    """Fill in percent formats and formulas where they matter (xlsx family only)."""
+    if path.suffix.lower() not in ZIP_SUFFIXES:
+        return sheets
+    formulas = _has_formulas(path)
+    wanted: dict[str, set[str]] = {}
+    for s in sheets.values():
+        pct = PERCENT_COLUMNS.get(s.key, ())
+        for row in s.rows:
+            for k, cell in row.cells.items():
+                v = cell.value
+                fraction = (
+                    k in pct
+                    and isinstance(v, (int, float))
+                    and not isinstance(v, bool)
+                    and 0 < abs(v) <= 1
+                )
+                if fraction or formulas:
+                    wanted.setdefault(s.name, set()).add(cell.ref)
+    if not wanted:
+        return sheets
+    info = _inspect(path, wanted)
+    out = {}
+    for key, s in sheets.items():
+        rows = []
+        for row in s.rows:
+            cells = {}
+            for k, cell in row.cells.items():
+                fmt, formula = info.get((s.name, cell.ref), (None, ""))
+                pct = None if fmt is None else "%" in fmt.replace('"%"', "")
+                cells[k] = RawCell(cell.value, cell.ref, pct, formula)
+            rows.append(RawRow(row.row, cells))
+        out[key] = RawSheet(s.key, s.name, s.header_row, s.columns, tuple(rows))
+    return out
+
+
+def read_return(path: Path, original_name: str | None = None) -> RawReturn:
+    """Read a returned file. Raises ReturnError when it cannot be read at all."""
+    name = original_name or path.name
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        raise _fail(
+            name,
+            "a CSV file cannot be collected: it has lost the hidden identity and the "
+            "other sheets; please send the Excel file (.xlsx) you received",
+        )
+    if suffix not in READABLE_SUFFIXES:
+        raise _fail(name, f"not a workbook roundtrip can read ({path.suffix or 'no extension'})")
+    try:
+        safety_warnings = ensure_safe(path)
+    except ReturnError as exc:
+        raise _fail(name, exc.problem.message) from exc
+    try:
+        wb = pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError as exc:
+        raise _fail(name, "the file is password-protected: remove the password") from exc
+    except Exception as exc:
+        raise _fail(name, f"the file is damaged or not a workbook ({exc})") from exc
+
+    problems: list[Problem] = [
+        Problem(name, w.message, w.sheet, w.cell, w.severity, w.value) for w in safety_warnings
+    ]
+    names = sheet_name_lookup()
+    metas = [m for m in wb.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet]
+    grids: dict[str, list[list]] = {}
+
+    def grid(sheet_name: str) -> list[list]:
+        if sheet_name not in grids:
+            grids[sheet_name] = _grid(wb, sheet_name)
+        return grids[sheet_name]
+
+    # Identity: by name in any language, else by content (a renamed sheet).
+    identity: dict[str, str] = {}
+    id_cells: dict[str, str] = {}
+    id_sheet = ""
+    by_name = [m.name for m in metas if names.get(norm_label(m.name)) == "identity"]
+    others = [m.name for m in metas if m.name not in by_name]
+    hidden = {m.name for m in metas if m.visible != pc.SheetVisibleEnum.Visible}
+    others.sort(key=lambda n: n not in hidden)  # hidden sheets first
+    for sheet_name in by_name + others:
+        found = _identity_from(_grid(wb, sheet_name, 60))
+        if found:
+            identity, id_cells = found
+            id_sheet = sheet_name
+            break
+
+    # Data sheets: by name in any language, else by their header row.
+    sheets: dict[str, RawSheet] = {}
+    taken: set[str] = {id_sheet}
+    candidates = [m.name for m in metas if m.name != id_sheet]
+    for key in DATA_KEYS:
+        named = [n for n in candidates if names.get(norm_label(n)) == key and n not in taken]
+        rest = [
+            n
+            for n in candidates
+            if n not in taken
+            and names.get(norm_label(n)) not in {"instructions", "lists", *DATA_KEYS}
+        ]
+        for sheet_name in named + rest:
+            head = _header_in(grid(sheet_name), key)
+            if head is None:
+                continue
+            hrow, cols = head
+            missing = [k for k in REQUIRED[key] if k not in cols]
+            if missing:
+                problems.append(
+                    Problem(
+                        name,
+                        f"the {key} sheet has no column(s) "
+                        + ", ".join(repr(_en_header(key, k)) for k in missing)
+                        + ": do not delete or rename columns",
+                        sheet=sheet_name,
+                        cell=f"A{hrow + 1}",
+                    )
+                )
+            rows = _sheet_rows(grid(sheet_name), key, hrow, cols)
+            sheets[key] = RawSheet(
+                key,
+                sheet_name,
+                hrow + 1,
+                {k: get_column_letter(c + 1) for k, c in cols.items()},
+                tuple(rows),
+            )
+            taken.add(sheet_name)
+            if len(grid(sheet_name)) > hrow + 1 + MAX_ROWS:
+                problems.append(
+                    Problem(name, f"more than {MAX_ROWS} rows: the rest was not read", sheet_name)
+                )
+            break
+        else:
+            if named:
+                problems.append(
+                    Problem(
+                        name,
+                        f"the header row of the {key} sheet was not found in its first "
+                        f"{HEADER_SCAN_ROWS} rows: do not delete or rename the headers",
+                        sheet=named[0],
+                    )
+                )
+    wb.close()
+    try:
+        sheets = _with_inspection(path, sheets)
+    except Exception as exc:  # formats are a refinement: say so, keep the values
+        problems.append(
+            Problem(name, f"cell formats could not be read ({exc})", severity="warning")
+        )
+    return RawReturn(
+        file=name,
+        identity=identity,
+        identity_sheet=id_sheet,
+        identity_cells=id_cells,
+        sheets=sheets,
+        problems=tuple(problems),
+        signer=_signer(path),
+    )
+
+
+def _en_header(key: str, column: str) -> str:
+    from .contract import header
+
+    try:
+        return header("en", key, column)
+    except KeyError:
+        return column
+
+
+def returned_files(paths: list[Path]) -> list[Path]:
+    """Files under `paths` (recursively), skipping Office lock files (~$) and hidden files."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p).parts
+                hidden = any(part.startswith((".", "~$")) for part in rel)
+                if f.is_file() and not hidden and not is_lock_file(f):
+                    out.append(f)
+        elif p.is_file() and not p.name.startswith(".") and not is_lock_file(p):
+            out.append(p)
+    return out
+
+
+def column_keys(key: str) -> tuple[str, ...]:
+    return tuple(c.key for c in COLUMNS[key])
