@@ -18,6 +18,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from . import contract as c
+from .errors import UsageError
 from .history import Previous
 from .model import Action, Department, Metric, Programme
 from .periods import Period
@@ -494,7 +495,11 @@ def write_return_workbook(
     generated_at: dt.datetime,
 ) -> ReturnInfo:
     """Write one department's return workbook to `target` (atomically)."""
-    dept = programme.department(department_id)
+    try:
+        dept = programme.department(department_id)
+    except KeyError:
+        known = ", ".join(d.id for d in programme.departments)
+        raise UsageError(f"unknown department {department_id!r} (known: {known})") from None
     target = Path(target)
     with atomic_path(target) as tmp:
         wb = Workbook(str(tmp), WORKBOOK_OPTIONS)
