@@ -70,6 +70,7 @@ class Limits:
     max_ratio: int = 100  # compression ratio allowed for members larger than ratio_floor
     ratio_floor: int = 4 * 1024 * 1024  # small members may compress as well as they like
     max_members: int = 2000
+    max_cells: int = 5_000_000  # rows x columns a sheet may span (the reader makes it dense)
     time_limit_s: float = 60.0  # Python-level work per file (see time_limit)
 
 
@@ -81,6 +82,9 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 _RESEND = "save it again from Excel as an .xlsx workbook and send it again"
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]{0,200}?\br="([0-9]{1,7})"')
+_COUNT_ATTR = re.compile(rb'\b(?:uniqueCount|count)="([0-9]{1,20})"')
 _CHUNK = 1024 * 1024
 _SIGN = 64 * 1024  # bytes read to sniff a format
 
@@ -238,6 +242,13 @@ def _check_ole2(path: Path, limits: Limits) -> list[Problem]:
                 found = True
                 break
             tail = window[-64:]
+    if not found and not _cfb_header_plausible(path):
+        return [
+            _problem(
+                path,
+                "the file is damaged (its internal directory does not fit its size); " + _RESEND,
+            )
+        ]
     if found:
         return [
             _problem(
@@ -247,6 +258,23 @@ def _check_ole2(path: Path, limits: Limits) -> list[Problem]:
             )
         ]
     return []
+
+
+def _cfb_header_plausible(path: Path) -> bool:
+    """The CFB header's sector counts fit the file (readers allocate by them before checking)."""
+    with open(path, "rb") as fh:
+        header = fh.read(512)
+        size = fh.seek(0, 2)
+    if len(header) < 512:
+        return False
+    shift = struct.unpack_from("<H", header, 0x1E)[0]
+    if shift not in (9, 12):
+        return False
+    sectors = max(size - 512, 0) // (1 << shift) + 1
+    fat_len, _dir_start, _sig, _cutoff, _minifat_start, minifat_len, _difat_start, difat_len = (
+        struct.unpack_from("<8I", header, 0x2C)
+    )
+    return fat_len <= sectors and minifat_len <= sectors and difat_len <= sectors
 
 
 # --- ZIP (xlsx, xlsm, xlsb, ods) -------------------------------------------------------------
@@ -370,10 +398,11 @@ def _scan_members(
     for info in infos:
         if info.is_dir():
             continue
-        is_xml = (
-            info.filename.lower().endswith((".xml", ".rels", ".vml"))
-            or "." not in info.filename.rsplit("/", 1)[-1]
-        )
+        lower = info.filename.lower()
+        is_xml = lower.endswith((".xml", ".rels", ".vml")) or "." not in lower.rsplit("/", 1)[-1]
+        extent = _ExtentScanner() if lower.startswith("xl/worksheets/") else None
+        strings = lower == "xl/sharedstrings.xml"
+        first = True
         with zf.open(info) as fh:
             decoder = _XmlDeclScanner() if is_xml else None
             while chunk := fh.read(_CHUNK):
@@ -386,6 +415,13 @@ def _scan_members(
                             f"is not a normal workbook and was not opened; {_RESEND}",
                         )
                     ]
+                if strings and first and _declared_count(chunk) > limits.max_cells:
+                    return [_problem(path, _too_big(f"{_declared_count(chunk)} texts"))]
+                first = False
+                if extent is not None:
+                    extent.feed(chunk)
+                    if extent.cells > limits.max_cells:
+                        return [_problem(path, _too_big(f"a sheet spanning {extent.span}"))]
                 if decoder is not None and decoder.feed(chunk):
                     return [
                         _problem(
@@ -396,6 +432,57 @@ def _scan_members(
                         )
                     ]
     return []
+
+
+def _too_big(what: str) -> str:
+    return (
+        f"the file declares {what}, far more than any return workbook (often a stray value "
+        "typed far down or far to the right, e.g. in column XFD): it was not opened; delete the "
+        f"extra rows and columns, or copy the answers into the original workbook, and send it again"
+    )
+
+
+def _declared_count(chunk: bytes) -> int:
+    m = _COUNT_ATTR.search(chunk[:4096])
+    return int(m.group(1)) if m else 0
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+class _ExtentScanner:
+    """The bounding box (from A1) of the cells and rows a worksheet's XML refers to.
+
+    calamine builds a dense grid over that box, so a single value at XFD1048576 costs
+    17 billion cells: this is what the limit guards against. Cells without `r` attributes
+    are rare (Excel and LibreOffice always write them) and not counted.
+    """
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self.rows = 0
+        self.cols = 0
+
+    @property
+    def cells(self) -> int:
+        return self.rows * max(self.cols, 1)
+
+    @property
+    def span(self) -> str:
+        return f"{self.rows} rows x {self.cols} columns"
+
+    def feed(self, chunk: bytes) -> None:
+        window = self._tail + chunk
+        for m in _CELL_REF.finditer(window):
+            self.cols = max(self.cols, _column_number(m.group(1)))
+            self.rows = max(self.rows, int(m.group(2)))
+        for m in _ROW_REF.finditer(window):
+            self.rows = max(self.rows, int(m.group(1)))
+        self._tail = window[-256:]
 
 
 class _XmlDeclScanner:
