@@ -1,0 +1,143 @@
+"""`roundtrip generate PERIOD`: a real workspace, real workbooks in outbox/PERIOD/."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from roundtrip import contract as c
+from roundtrip import register
+from roundtrip.cli import main
+from roundtrip.errors import UsageError
+from roundtrip.generate import default_now, generate_period
+from roundtrip.programme import load_programme
+from roundtrip.resources import wording
+from roundtrip.workspace import Workspace
+
+NOW = dt.datetime(2025, 10, 1, 6, 0, 0)
+
+
+@pytest.fixture()
+def ws(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["init", str(tmp_path / "ws"), "--example", "aura"])
+    assert result.exit_code == 0, result.output
+    return Workspace.find(tmp_path / "ws")
+
+
+def identity(path):
+    wb = openpyxl.load_workbook(path)
+    sheet = wb[wording("fi")["sheets"]["identity"]]
+    return {sheet.cell(r, 1).value: sheet.cell(r, 2).value for r in range(1, sheet.max_row + 1)}
+
+
+def test_cli_generate_writes_one_workbook_per_department(ws):
+    result = CliRunner().invoke(main, ["-w", str(ws.root), "generate", "2025Q3"])
+    assert result.exit_code == 0, result.output
+    programme = load_programme(ws.programme_path)
+    expected = sorted(c.return_filename("2025Q3", d.id, d.name) for d in programme.departments)
+    assert sorted(p.name for p in ws.outbox("2025Q3").iterdir()) == expected
+    assert len(expected) == 8
+    assert "Wrote 8 workbook(s)" in result.output
+    assert "SIV" in result.output and "2025Q3_SIV_Sivistystoimi.xlsx" in result.output
+
+
+def test_every_workbook_is_signed_with_the_workspace_secret(ws):
+    res = generate_period(ws, "2025Q3", now=NOW)
+    conn = register.connect(ws.db_path)
+    secret = register.secret(conn)
+    conn.close()
+    for info in res.files:
+        ident = identity(info.path)
+        fields = {k: ident[k] for k in c.IDENTITY_FIELDS}
+        assert fields["department_id"] == info.department_id
+        assert c.verify(fields, ident[c.SIGNATURE_FIELD], secret)
+
+
+def test_department_option_limits_the_run(ws):
+    result = CliRunner().invoke(
+        main, ["-w", str(ws.root), "generate", "2025Q3", "--department", "siv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in ws.outbox("2025Q3").iterdir()] == ["2025Q3_SIV_Sivistystoimi.xlsx"]
+
+
+def test_unknown_department_exits_2_listing_known_ones(ws):
+    result = CliRunner().invoke(
+        main, ["-w", str(ws.root), "generate", "2025Q3", "--department", "XYZ"]
+    )
+    assert result.exit_code == 2
+    assert "XYZ" in result.output and "SIV" in result.output
+    assert not ws.outbox("2025Q3").exists()
+
+
+def test_period_of_another_cadence_exits_2(ws):
+    result = CliRunner().invoke(main, ["-w", str(ws.root), "generate", "2025H2"])
+    assert result.exit_code == 2
+    assert "cadence" in result.output
+
+
+def test_unknown_department_raises_usage_error(ws):
+    with pytest.raises(UsageError, match="known: YEP"):
+        generate_period(ws, "2025Q3", ["NOPE"])
+
+
+def test_source_date_epoch_fixes_generated_at(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1759300000")
+    assert default_now() == dt.datetime(2025, 10, 1, 6, 26, 40)
+
+
+def test_regenerating_with_same_now_is_byte_identical(ws):
+    first = {i.path.name: i.path.read_bytes() for i in generate_period(ws, "2025Q3", now=NOW).files}
+    second = {
+        i.path.name: i.path.read_bytes() for i in generate_period(ws, "2025Q3", now=NOW).files
+    }
+    assert first == second
+
+
+def test_previous_answers_come_from_the_register(ws):
+    conn = register.connect(ws.db_path)
+    conn.execute(
+        "INSERT INTO submissions(id, content_hash, original_name, archive_path, department_id,"
+        " period, received_at, collected_at, verdict)"
+        " VALUES (1, 'h', 'f.xlsx', 'archive/h', 'SIV', '2025Q2', 'x', 'x', 'accepted')"
+    )
+    conn.execute(
+        "INSERT INTO answers(submission_id, period, department_id, action_id, status_key,"
+        " progress, comment, sheet) VALUES (1, '2025Q2', 'SIV', 'P1-09', 'major', 20,"
+        " 'Rahoitus puuttuu', 'Toimenpiteet')"
+    )
+    conn.close()
+    res = generate_period(ws, "2025Q3", ["SIV"], now=NOW)
+    sheet = openpyxl.load_workbook(res.files[0].path)[wording("fi")["sheets"]["actions"]]
+    assert [sheet[f"{x}5"].value for x in "AGHIJ"] == [
+        "P1-09",
+        "2025Q2",
+        "Merkittäviä haasteita",
+        20,
+        "Rahoitus puuttuu",
+    ]
+    assert sheet["K5"].value is None
+
+
+def test_progress_callback_wraps_the_department_loop(ws):
+    seen = []
+
+    def progress(items, label, total):
+        seen.append((label, total))
+        return items
+
+    generate_period(ws, "2025Q3", progress=progress, now=NOW)
+    assert seen == [("Generating 2025Q3", 8)]
+
+
+def test_result_lines_one_per_file_and_a_total(ws):
+    res = generate_period(ws, "2025Q3", ["SIV", "HAL"], now=NOW)
+    lines = res.lines()
+    assert len(lines) == 3
+    assert lines[0].startswith("HAL") and "Hallintotoimisto" in lines[0]
+    assert "6 actions" in lines[1] and "1 metrics" in lines[1]
+    assert lines[-1].startswith("Wrote 2 workbook(s)")

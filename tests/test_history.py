@@ -1,0 +1,115 @@
+"""Last answers from a real register (roundtrip.db created by register.connect)."""
+
+from __future__ import annotations
+
+import pytest
+
+from roundtrip import register
+from roundtrip.definition import load_example
+from roundtrip.history import Previous, PreviousAnswer, PreviousValue, last_answers
+
+
+@pytest.fixture()
+def programme():
+    return load_example("aura")
+
+
+@pytest.fixture()
+def conn(tmp_path):
+    c = register.connect(tmp_path / "roundtrip.db")
+    yield c
+    c.close()
+
+
+def add_submission(conn, sid, period, dept="SIV", superseded_by=None):
+    conn.execute(
+        "INSERT INTO submissions(id, content_hash, original_name, archive_path, department_id,"
+        " period, received_at, collected_at, verdict, superseded_by)"
+        " VALUES (?, ?, 'f.xlsx', 'archive/x', ?, ?, '2025-01-01', '2025-01-01', 'accepted', ?)",
+        (sid, f"hash{sid}", dept, period, superseded_by),
+    )
+
+
+def add_answer(conn, sid, period, action, status=None, progress=None, comment=None):
+    conn.execute(
+        "INSERT INTO answers(submission_id, period, department_id, action_id, status_key,"
+        " progress, comment, sheet) VALUES (?, ?, 'SIV', ?, ?, ?, ?, 'Toimenpiteet')",
+        (sid, period, action, status, progress, comment),
+    )
+
+
+def add_value(conn, sid, period, metric, value):
+    conn.execute(
+        "INSERT INTO metric_values(submission_id, period, department_id, action_id, metric_id,"
+        " kind, value_text, sheet) VALUES (?, ?, 'SIV', 'P1-08', ?, 'count', ?, 'Mittarit')",
+        (sid, period, metric, value),
+    )
+
+
+def q(programme, text):
+    return programme.settings.period(text)
+
+
+def test_empty_register_gives_nothing(conn, programme):
+    assert last_answers(conn, programme, q(programme, "2025Q3")) == Previous()
+
+
+def test_latest_earlier_period_wins_with_status_label(conn, programme):
+    add_submission(conn, 1, "2025Q1")
+    add_submission(conn, 2, "2025Q2")
+    add_answer(conn, 1, "2025Q1", "P1-08", "not_started", 0, "alku")
+    add_answer(conn, 2, "2025Q2", "P1-08", "on_track", 40, "hyvin")
+    prev = last_answers(conn, programme, q(programme, "2025Q3"))
+    assert prev.actions == {"P1-08": PreviousAnswer("2025Q2", "Etenee suunnitellusti", 40, "hyvin")}
+
+
+def test_same_and_later_periods_are_ignored(conn, programme):
+    add_submission(conn, 1, "2025Q2")
+    add_submission(conn, 2, "2025Q3")
+    add_submission(conn, 3, "2025Q4")
+    for sid, per in ((1, "2025Q2"), (2, "2025Q3"), (3, "2025Q4")):
+        add_answer(conn, sid, per, "P1-08", "major", 10, per)
+    prev = last_answers(conn, programme, q(programme, "2025Q3"))
+    assert prev.actions["P1-08"].period == "2025Q2"
+
+
+def test_unanswered_rows_fall_back_to_an_older_answer(conn, programme):
+    add_submission(conn, 1, "2024Q4")
+    add_submission(conn, 2, "2025Q2")
+    add_answer(conn, 1, "2024Q4", "P1-09", "done", 100, None)
+    add_answer(conn, 2, "2025Q2", "P1-09")  # all NULL: not answered
+    prev = last_answers(conn, programme, q(programme, "2025Q3"))
+    assert prev.actions["P1-09"] == PreviousAnswer("2024Q4", "Valmis", 100, "")
+
+
+def test_superseded_submissions_are_ignored(conn, programme):
+    add_submission(conn, 2, "2025Q2")
+    add_submission(conn, 1, "2025Q2", superseded_by=2)
+    add_answer(conn, 1, "2025Q2", "P1-08", "major", 5, "old")
+    add_answer(conn, 2, "2025Q2", "P1-08", "minor", 50, "new")
+    prev = last_answers(conn, programme, q(programme, "2025Q3"))
+    assert prev.actions["P1-08"].comment == "new"
+    assert prev.actions["P1-08"].status == "Pieniä haasteita"
+
+
+def test_unknown_status_key_is_shown_as_is(conn, programme):
+    add_submission(conn, 1, "2025Q2")
+    add_answer(conn, 1, "2025Q2", "P1-08", "retired_key", None, None)
+    prev = last_answers(conn, programme, q(programme, "2025Q3"))
+    assert prev.actions["P1-08"].status == "retired_key"
+    assert prev.actions["P1-08"].progress is None
+
+
+def test_metric_values_latest_non_null(conn, programme):
+    add_submission(conn, 1, "2025Q1")
+    add_submission(conn, 2, "2025Q2")
+    add_value(conn, 1, "2025Q1", "P1-08-M1", "3")
+    add_value(conn, 2, "2025Q2", "P1-08-M1", None)
+    prev = last_answers(conn, programme, q(programme, "2025Q3"))
+    assert prev.metrics == {"P1-08-M1": PreviousValue("2025Q1", "3")}
+
+
+def test_other_cadence_periods_are_skipped(conn, programme):
+    add_submission(conn, 1, "2025H1")
+    add_answer(conn, 1, "2025H1", "P1-08", "on_track", 40, None)
+    assert last_answers(conn, programme, q(programme, "2025Q3")).actions == {}
