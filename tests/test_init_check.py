@@ -1,0 +1,108 @@
+"""`roundtrip init` and `roundtrip check` through the real CLI."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from roundtrip.cli import main
+from roundtrip.definition import load_example
+from roundtrip.errors import UsageError, WorkspaceError
+from roundtrip.programme import load_programme, write_programme
+from roundtrip.resources import example_dir
+from roundtrip.setup import init_workspace
+
+SEED = Path(__file__).parent / "fixtures" / "elinvoimaohjelma-2023-2026.txt"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_init_example_then_check(tmp_path: Path):
+    ws = tmp_path / "ws"
+    result = run("init", str(ws), "--example", "aura")
+    assert result.exit_code == 0, result.output
+    assert "53 actions" in result.output and "YEP" in result.output
+    assert "roundtrip -w" in result.output and "generate 2023Q3" in result.output
+    for folder in ("outbox", "inbox", "archive", "reports"):
+        assert (ws / folder).is_dir()
+    assert load_programme(ws / "programme.xlsx") == load_example("aura")
+    conn = sqlite3.connect(ws / "roundtrip.db")
+    assert conn.execute("SELECT value FROM meta WHERE key='secret'").fetchone()[0]
+    conn.close()
+    check = run("-w", str(ws), "check")
+    assert check.exit_code == 0, check.output
+    assert "programme.xlsx: OK: 4 priorities, 8 departments, 53 actions" in check.output
+
+
+def test_init_from_the_seed_table(tmp_path: Path):
+    ws = tmp_path / "seedws"
+    result = run("init", str(ws), "--from-table", str(SEED))
+    assert result.exit_code == 0, result.output
+    assert "import report" in result.output
+    report = (ws / "reports" / "import-report.txt").read_text(encoding="utf-8")
+    assert "one action split across a page: merged" in report
+    assert "kind guessed" in report
+    assert run("-w", str(ws), "check").exit_code == 0
+
+
+def test_init_from_a_programme_xlsx_or_toml(tmp_path: Path):
+    src = tmp_path / "mine.xlsx"
+    write_programme(load_example("aura"), src)
+    a = init_workspace(tmp_path / "a", programme=src)
+    assert (tmp_path / "a" / "programme.xlsx").read_bytes() == src.read_bytes()
+    assert len(a.programme.actions) == 53
+    b = init_workspace(tmp_path / "b", programme=example_dir("aura") / "programme.toml")
+    assert load_programme(tmp_path / "b" / "programme.xlsx") == b.programme
+
+
+def test_init_with_a_bad_programme_creates_nothing(tmp_path: Path):
+    src = tmp_path / "bad.xlsx"
+    write_programme(load_example("aura"), src)
+    wb = openpyxl.load_workbook(src)
+    wb["settings"]["B5"].value = "de"
+    wb.save(src)
+    ws = tmp_path / "ws"
+    result = run("init", str(ws), "--programme", str(src))
+    assert result.exit_code == 2
+    assert "bad.xlsx: settings!B5: unknown language 'de'" in result.output
+    assert not (ws / "programme.xlsx").exists() and not (ws / "roundtrip.db").exists()
+
+
+def test_init_refuses_an_existing_workspace(tmp_path: Path):
+    ws = tmp_path / "ws"
+    assert run("init", str(ws), "--example", "aura").exit_code == 0
+    before = (ws / "programme.xlsx").read_bytes()
+    result = run("init", str(ws), "--from-table", str(SEED))
+    assert result.exit_code == 2
+    assert "already a workspace" in result.output and "Traceback" not in result.output
+    assert (ws / "programme.xlsx").read_bytes() == before
+    with pytest.raises(WorkspaceError):
+        init_workspace(ws, example="aura")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"example": "aura", "table": SEED}],
+)
+def test_init_needs_exactly_one_source(tmp_path: Path, kwargs):
+    with pytest.raises(UsageError, match="exactly one source"):
+        init_workspace(tmp_path / "ws", **kwargs)
+    assert run("init", str(tmp_path / "ws")).exit_code == 2
+
+
+def test_unknown_example_is_a_usage_error(tmp_path: Path):
+    result = run("init", str(tmp_path / "ws"), "--example", "nowhere")
+    assert result.exit_code == 2
+    assert "unknown example 'nowhere'" in result.output
+
+
+def test_check_outside_a_workspace(tmp_path: Path):
+    result = run("-w", str(tmp_path), "check")
+    assert result.exit_code == 2
+    assert "not a roundtrip workspace" in result.output
