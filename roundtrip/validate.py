@@ -91,6 +91,7 @@ class ValidatedReturn:
     plan_completions: tuple[PlanCompletion, ...]
     proposals: tuple[Proposal, ...]
     problems: tuple[Problem, ...]
+    signer: str = ""  # who saved the file (lastModifiedBy, else creator)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -529,4 +530,5 @@ def validate_return(
         plan_completions=tuple(plans),
         proposals=tuple(proposals),
         problems=tuple(out.items),
+        signer=raw.signer,
     )

@@ -1,0 +1,366 @@
+"""`roundtrip collect PERIOD [PATH ...]`: read returned files into the register.
+
+Per file: hash its bytes; skip it when already stored; copy it into archive/<sha256><suffix>
+first; read, validate and (when there is no error) store it in one transaction. A rejected file
+never touches the register; it is logged in reports/PERIOD/rejections.jsonl (read by status).
+Nothing a file contains can abort the run: every failure becomes a problem of that file. At the
+end: reports/PERIOD/validation.xlsx (every problem of the run) and an annotated copy of each
+file with problems in reports/PERIOD/feedback/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import register
+from .errors import BusyError, Problem, ReturnError, RoundtripError, UsageError, WorkspaceError
+from .model import Programme
+from .periods import Period
+from .progress import Progress, no_progress
+from .read import read_return, returned_files
+from .safety import DEFAULT_LIMITS, time_limit
+from .store import store_submission, stored_submission
+from .validate import ValidatedReturn, validate_return
+from .workspace import Workspace, atomic_path
+
+REJECTIONS_FILE = "rejections.jsonl"
+REPORT_FILE = "validation.xlsx"
+FEEDBACK_DIR = "feedback"
+LOCK_FILE = "roundtrip.db.lock"
+LOCK_WAIT_S = 5.0
+
+ACCEPTED, WARNINGS, REJECTED, ALREADY, SUPERSEDED = (
+    "accepted",
+    "warnings",
+    "rejected",
+    "already collected",
+    "superseded",
+)
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    name: str  # the file name as received
+    path: Path  # where it was read from
+    verdict: str  # ACCEPTED, WARNINGS, REJECTED, ALREADY or SUPERSEDED
+    department_id: str | None = None
+    problems: tuple[Problem, ...] = ()
+    content_hash: str = ""
+    submission_id: int | None = None
+    feedback: Path | None = None  # the annotated copy, when one was written
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity != "error")
+
+    def line(self) -> str:
+        who = self.department_id or "?"
+        if self.verdict == REJECTED:
+            what = f"rejected ({len(self.errors)} error{'s' if len(self.errors) != 1 else ''})"
+        elif self.verdict == WARNINGS:
+            n = len(self.warnings)
+            what = f"accepted with {n} warning{'s' if n != 1 else ''}"
+        elif self.verdict == SUPERSEDED:
+            what = "superseded (a newer return of the department counts)"
+        else:
+            what = self.verdict
+        return f"{self.name} → {who}: {what}"
+
+
+@dataclass(frozen=True)
+class CollectResult:
+    period: str
+    files: tuple[FileOutcome, ...]
+    report: Path | None = None
+    feedback_dir: Path | None = None
+    source: tuple[Path, ...] = field(default_factory=tuple)
+
+    def count(self, *verdicts: str) -> int:
+        return sum(1 for f in self.files if f.verdict in verdicts)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any file was rejected, else 0."""
+        return 1 if self.count(REJECTED) else 0
+
+    def lines(self) -> list[str]:
+        if not self.files:
+            where = ", ".join(str(p) for p in self.source) or "the inbox"
+            return [f"No returned files found in {where}."]
+        out = [f.line() for f in self.files]
+        errors = [p for f in self.files for p in f.errors]
+        if errors:
+            out.append("")
+            out.extend(str(p) for p in errors)
+        out.append("")
+        parts = [
+            f"{self.count(ACCEPTED, WARNINGS)} accepted",
+            f"{self.count(REJECTED)} rejected",
+        ]
+        if self.count(SUPERSEDED):
+            parts.append(f"{self.count(SUPERSEDED)} superseded")
+        if self.count(ALREADY):
+            parts.append(f"{self.count(ALREADY)} already collected")
+        n = len(self.files)
+        out.append(f"{self.period}: {n} file{'s' if n != 1 else ''}: " + ", ".join(parts))
+        if self.report:
+            out.append(f"Validation report: {self.report}")
+        if any(f.feedback for f in self.files) and self.feedback_dir:
+            out.append(f"Annotated copies for the departments: {self.feedback_dir}")
+        return out
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def file_hash(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+@contextmanager
+def workspace_lock(ws: Workspace, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold the workspace's collect lock; BusyError when another collect keeps it."""
+    path = ws.root / LOCK_FILE
+    fh = open(path, "a+b")  # noqa: SIM115 - closed in finally
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory lock
+            yield
+            return
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if time.monotonic() >= deadline:
+                    raise BusyError(
+                        f"another roundtrip collect is running in {ws.root}; try again when "
+                        "it has finished"
+                    ) from exc
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    finally:
+        fh.close()
+
+
+def _archive(ws: Workspace, path: Path, digest: str) -> Path:
+    """Copy the file into archive/<sha256><suffix> unless it is there; never rewrite one."""
+    target = ws.archive_dir / f"{digest}{path.suffix.lower()}"
+    if not target.exists():
+        try:
+            with atomic_path(target) as tmp:
+                shutil.copyfile(path, tmp)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot archive {path.name} into {target}: {exc}") from exc
+    return target
+
+
+def _read_and_validate(
+    archived: Path, name: str, programme: Programme, period: Period, secret: bytes
+) -> ValidatedReturn | tuple[Problem, ...]:
+    """The validated return, or the problems that stopped the file from being read."""
+    try:
+        with time_limit(DEFAULT_LIMITS.time_limit_s, name):
+            raw = read_return(archived, original_name=name)
+            return validate_return(raw, programme, period, secret)
+    except ReturnError as exc:
+        p = exc.problem
+        return (Problem(name, p.message, p.sheet, p.cell, p.severity, p.value),)
+    except RoundtripError as exc:
+        return (Problem(name, f"could not be read: {exc}"),)
+    except Exception as exc:  # noqa: BLE001 - nothing in a file may abort the run
+        return (Problem(name, f"could not be read ({type(exc).__name__}: {exc})"),)
+
+
+def _collect_one(
+    ws: Workspace,
+    conn: sqlite3.Connection,
+    path: Path,
+    programme: Programme,
+    period: Period,
+    secret: bytes,
+    collected_at: str,
+    ledger: list[dict],
+) -> FileOutcome:
+    name = path.name
+    try:
+        digest = file_hash(path)
+        received_at = iso_utc(dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC))
+    except OSError as exc:
+        return FileOutcome(name, path, REJECTED, problems=(Problem(name, f"cannot read: {exc}"),))
+    old = stored_submission(conn, digest)
+    if old is not None:
+        return FileOutcome(name, path, ALREADY, old["department_id"], (), digest, int(old["id"]))
+    archived = _archive(ws, path, digest)
+    got = _read_and_validate(archived, name, programme, period, secret)
+    if isinstance(got, tuple):
+        problems, dept = got, None
+    else:
+        problems, dept = got.problems, got.department_id
+        if got.accepted:
+            sid = store_submission(
+                conn,
+                got,
+                content_hash=digest,
+                original_name=name,
+                archive_path=archived.relative_to(ws.root).as_posix(),
+                received_at=received_at,
+                collected_at=collected_at,
+                signer=got.signer,
+            )
+            verdict = WARNINGS if got.warnings else ACCEPTED
+            return FileOutcome(name, path, verdict, dept, problems, digest, sid)
+    errors = [p for p in problems if p.severity == "error"]
+    ledger.append(
+        {
+            "content_hash": digest,
+            "original_name": name,
+            "department_id": dept,
+            "period": str(period),
+            "received_at": received_at,
+            "collected_at": collected_at,
+            "errors": len(errors),
+            "warnings": len(problems) - len(errors),
+            "first_message": str(errors[0]) if errors else "",
+        }
+    )
+    return FileOutcome(name, path, REJECTED, dept, problems, digest)
+
+
+def _append_ledger(path: Path, entries: list[dict]) -> None:
+    """Add entries to the rejection log, one JSON object per line, deduplicated by hash."""
+    if not entries:
+        return
+    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    seen = set()
+    for line in existing.splitlines():
+        try:
+            seen.add(json.loads(line).get("content_hash"))
+        except (ValueError, AttributeError):
+            continue
+    new = []
+    for e in entries:
+        if e["content_hash"] not in seen:
+            seen.add(e["content_hash"])
+            new.append(json.dumps(e, ensure_ascii=False))
+    if not new:
+        return
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    with atomic_path(path) as tmp:
+        tmp.write_text(existing + "\n".join(new) + "\n", encoding="utf-8")
+
+
+def _feedback(
+    outcomes: list[FileOutcome], ws: Workspace, period: Period, language: str
+) -> tuple[list[FileOutcome], Path | None]:
+    """Write the validation report and annotated copies (when feedback.py is available)."""
+    try:
+        from .feedback import write_annotated_copy, write_validation_report
+    except ImportError:  # pragma: no cover - feedback ships with roundtrip
+        return outcomes, None
+    reports = ws.reports(period)
+    rows = [(o.department_id or "", p) for o in outcomes for p in o.problems]
+    report = write_validation_report(rows, reports / REPORT_FILE, language)
+    out = []
+    for o in outcomes:
+        copy = None
+        if o.problems and o.content_hash:
+            archived = ws.archive_dir / f"{o.content_hash}{o.path.suffix.lower()}"
+            target = reports / FEEDBACK_DIR / f"{Path(o.name).stem}_feedback{o.path.suffix}"
+            try:
+                copy = write_annotated_copy(archived, o.problems, target, language)
+            except RoundtripError:
+                copy = None
+        out.append(_replace(o, feedback=copy))
+    return out, report
+
+
+def _replace(o: FileOutcome, **changes) -> FileOutcome:
+    import dataclasses
+
+    return dataclasses.replace(o, **changes)
+
+
+def collect_period(
+    ws: Workspace,
+    period: str,
+    paths: list[Path] | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> CollectResult:
+    """Collect returned files for `period` (default source: inbox/PERIOD/)."""
+    from .programme import load_programme
+
+    programme = load_programme(ws.programme_path)
+    per = programme.settings.period(period)
+    if paths:
+        sources = tuple(Path(p) for p in paths)
+        missing = [str(p) for p in sources if not p.exists()]
+        if missing:
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    else:
+        inbox = ws.inbox(per)
+        if not inbox.is_dir():
+            raise UsageError(
+                f"nothing to collect: {inbox} does not exist; put the returned files there "
+                f"or name them: roundtrip collect {per} FILE ..."
+            )
+        sources = (inbox,)
+    files = returned_files(list(sources))
+    collected_at = iso_utc(now or dt.datetime.now(dt.UTC))
+    progress = progress or no_progress
+    outcomes: list[FileOutcome] = []
+    ledger: list[dict] = []
+    with workspace_lock(ws):
+        conn = register.connect(ws.db_path)
+        try:
+            secret = register.secret(conn)
+            for path in progress(files, f"Collecting {per}", len(files)):
+                outcomes.append(
+                    _collect_one(ws, conn, path, programme, per, secret, collected_at, ledger)
+                )
+            # A file stored in this run may have been superseded by a later one of the run.
+            final = []
+            for o in outcomes:
+                if o.submission_id is not None and o.verdict in (ACCEPTED, WARNINGS):
+                    row = conn.execute(
+                        "SELECT superseded_by FROM submissions WHERE id = ?", (o.submission_id,)
+                    ).fetchone()
+                    if row is not None and row["superseded_by"] is not None:
+                        o = _replace(o, verdict=SUPERSEDED)
+                final.append(o)
+            outcomes = final
+        finally:
+            conn.close()
+        reports = ws.reports(per)
+        _append_ledger(reports / REJECTIONS_FILE, ledger)
+        fresh = [o for o in outcomes if o.verdict != ALREADY]
+        report = None
+        if fresh:
+            done, report = _feedback(fresh, ws, per, programme.settings.language)
+            by_id = {id(o): d for o, d in zip(fresh, done, strict=True)}
+            outcomes = [by_id.get(id(o), o) for o in outcomes]
+    return CollectResult(str(per), tuple(outcomes), report, ws.reports(per) / FEEDBACK_DIR, sources)
