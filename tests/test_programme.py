@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import subprocess
+import uuid
 from pathlib import Path
 
 import openpyxl
@@ -247,3 +250,26 @@ def test_check_exits_2_with_every_problem(tmp_path: Path):
     assert "programme.xlsx: statuses!C5: colour must be #RRGGBB" in result.output
     assert "programme.xlsx: actions!I2: active must be yes or no" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_programme_survives_a_libreoffice_resave(written: Path, aura, tmp_path: Path):
+    out = tmp_path / "lo"
+    profile = f"file:///tmp/lo-programme-{uuid.uuid4().hex}"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(out),
+            str(written),
+        ],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    assert load_programme(out / "programme.xlsx") == aura
