@@ -1,0 +1,161 @@
+"""The council summary workbook (and its PDF): `roundtrip summary PERIOD [--pdf]`.
+
+Figures come from summary_data (pure aggregation over the register); the sheets are drawn by
+summary_sheets. The workbook is written atomically, in the programme's language.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import xlsxwriter
+
+from .errors import RoundtripError
+from .model import Programme
+from .periods import Period
+from .register import connect
+from .resources import wording
+from .summary_data import NOT_ANSWERED, SummaryData, load_summary
+from .summary_sheets import (
+    NOT_ANSWERED_CHART,
+    Context,
+    make_formats,
+    unique_sheet_name,
+    write_action_list,
+    write_departments,
+    write_metrics,
+    write_overview,
+    write_trend,
+)
+from .workspace import Workspace, atomic_path
+
+PDF_TIMEOUT = 180  # seconds
+INSTALL_HINT = "apt-get install libreoffice-calc-nogui"
+
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "constant_memory": True,
+}
+
+
+class PdfError(RoundtripError):
+    """The workbook was written but could not be rendered to PDF."""
+
+    exit_code = 1
+
+
+def render_summary(data: SummaryData, programme: Programme, output: Path) -> Path:
+    """Write the summary workbook for `data` to `output` (atomically)."""
+    words = wording(programme.settings.language)
+    w = words["summary"]
+    labels = {s.key: s.label for s in programme.statuses}
+    labels[NOT_ANSWERED] = w["not_answered"]
+    colours = {s.key: s.colour for s in programme.statuses}
+    colours[NOT_ANSWERED] = NOT_ANSWERED_CHART
+    with atomic_path(output) as tmp, tempfile.TemporaryDirectory(prefix="rt-summary-") as scratch:
+        wb = xlsxwriter.Workbook(str(tmp), {**WORKBOOK_OPTIONS, "tmpdir": scratch})
+        wb.set_properties(
+            {
+                "title": w["title"].format(programme=programme.settings.name, period=data.period),
+                "company": programme.settings.organisation,
+                "author": "roundtrip",
+            }
+        )
+        ctx = Context(wb, make_formats(wb, programme, words), w, labels, colours, programme, data)
+        taken: set[str] = set()
+        write_overview(ctx, unique_sheet_name(w["overview"], taken))
+        attention = unique_sheet_name(w["attention"], taken)
+        write_action_list(
+            ctx,
+            attention,
+            w["attention_title"].format(period=data.period),
+            data.attention,
+            intro=w["attention_intro"].format(stale=2),
+        )
+        write_departments(ctx, unique_sheet_name(w["departments"], taken))
+        titles = {p.id: p.title for p in programme.priorities}
+        by_priority: dict[str, list] = {p.id: [] for p in programme.priorities}
+        for row in data.actions:
+            by_priority.setdefault(row.priority_id, []).append(row)
+        for pid, rows in by_priority.items():
+            title = f"{pid} {titles.get(pid, '')}".strip()
+            write_action_list(ctx, unique_sheet_name(title, taken), title, rows)
+        write_metrics(ctx, unique_sheet_name(w["metrics"], taken))
+        if len(data.periods) >= 2:
+            write_trend(ctx, unique_sheet_name(w["trend"], taken))
+        wb.close()
+    return output
+
+
+def build_summary(
+    conn: sqlite3.Connection, programme: Programme, period: Period, output: Path
+) -> Path:
+    """Aggregate the register and write the summary workbook: the core of write_summary."""
+    return render_summary(load_summary(conn, programme, period), programme, output)
+
+
+def write_summary(
+    ws: Workspace, period: str, output: Path | None = None, pdf: bool = False
+) -> list[Path]:
+    """Write reports/PERIOD/summary.xlsx (or `output`), and its PDF with `pdf`; the paths."""
+    from .programme import load_programme
+
+    programme = load_programme(ws.programme_path)
+    per = programme.settings.period(period)
+    target = Path(output) if output else ws.reports(per) / "summary.xlsx"
+    conn = connect(ws.db_path)
+    try:
+        build_summary(conn, programme, per, target)
+    finally:
+        conn.close()
+    paths = [target]
+    if pdf:
+        paths.append(to_pdf(target))
+    return paths
+
+
+def to_pdf(xlsx: Path, output: Path | None = None) -> Path:
+    """Render `xlsx` to PDF with LibreOffice headless (private profile, time limit)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise PdfError(
+            f"wrote {xlsx}, but --pdf needs LibreOffice, which is not installed: "
+            f"install it with '{INSTALL_HINT}' (or from libreoffice.org) and run again"
+        )
+    target = output or xlsx.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="rt-pdf-") as tmp:
+        profile = Path(tmp) / f"lo-{uuid.uuid4().hex}"
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            tmp,
+            str(xlsx),
+        ]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            raise PdfError(
+                f"wrote {xlsx}, but LibreOffice did not finish the PDF in {PDF_TIMEOUT} s"
+            ) from exc
+        produced = Path(tmp) / (xlsx.stem + ".pdf")
+        if not produced.is_file():
+            detail = (proc.stderr or proc.stdout or "").strip().splitlines()
+            raise PdfError(
+                f"wrote {xlsx}, but LibreOffice could not make a PDF of it"
+                + (f": {detail[-1]}" if detail else "")
+            )
+        with atomic_path(target) as out:
+            shutil.copyfile(produced, out)
+    return target

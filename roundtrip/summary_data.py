@@ -1,0 +1,466 @@
+"""The council summary's figures, aggregated from the register (pure: no files written).
+
+Every figure comes from the register's *current* submissions (a superseded return never
+counts). "Not answered" means an active action with no answer in the period, or an answer with
+no status. Aggregation happens in SQL (GROUP BY over the register, joined to a temporary table
+of the programme's active actions); Python only touches one row per action or metric.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Programme
+from .periods import Period, parse_period
+from .resources import wording
+
+NOT_ANSWERED = ""  # the status key used for "not answered" in count tables
+PROBLEM_KEYS = ("minor", "major")
+ON_TRACK_KEY = "on_track"
+STALE_PERIODS = 2  # no answer for this many periods or more: listed for the council
+
+RETURN_ON_TIME = "on_time"
+RETURN_LATE = "late"
+RETURN_MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Headline:
+    actions: int
+    done: int
+    on_track: int
+    problems: int
+    not_answered: int
+    returns_expected: int
+    returns_received: int
+    returns_on_time: int
+
+    @property
+    def return_rate(self) -> float | None:
+        return self.returns_received / self.returns_expected if self.returns_expected else None
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    action_id: str
+    priority_id: str
+    text: str
+    department: str  # department name
+    status_key: str  # NOT_ANSWERED when none
+    progress: int | None
+    metrics: str  # "value unit (target ...)" per metric, joined with "; "
+    comment: str  # latest comment up to this period
+    comment_period: str  # the period the comment is from ("" when none)
+    periods_since_answer: int  # 0 when answered in this period
+
+
+@dataclass(frozen=True)
+class Change:
+    action_id: str
+    text: str
+    department: str
+    before: str  # status key (NOT_ANSWERED when none)
+    after: str
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    department_id: str
+    name: str
+    contact: str
+    actions: int
+    returned: str  # RETURN_ON_TIME, RETURN_LATE or RETURN_MISSING
+    received_at: str  # ISO date or ""
+    answered: int
+    open_problems: int
+
+    @property
+    def completion(self) -> float | None:
+        return self.answered / self.actions if self.actions else None
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    metric_id: str
+    action_id: str
+    name: str
+    kind: str
+    unit: str
+    target: str
+    higher_is_better: bool
+    values: tuple[float | str | None, ...]  # one per SummaryData.periods
+    on_track: bool | None  # None: no target or no value
+
+
+@dataclass(frozen=True)
+class SummaryData:
+    period: str
+    previous: str  # the previous period ("" when the register holds nothing for it)
+    periods: tuple[str, ...]  # periods with data up to and including `period`, in order
+    deadline: str  # ISO date
+    status_keys: tuple[str, ...]  # the programme's statuses, then NOT_ANSWERED
+    headline: Headline
+    previous_headline: Headline | None
+    counts: Mapping[str, int]  # status key -> actions, this period
+    previous_counts: Mapping[str, int] | None
+    by_priority: tuple[tuple[str, tuple[int, ...]], ...]  # (priority id, count per status key)
+    actions: tuple[ActionRow, ...]  # programme order
+    changes: tuple[Change, ...]
+    departments: tuple[DepartmentRow, ...]
+    attention: tuple[ActionRow, ...]  # attention statuses first, then stale
+    metrics: tuple[MetricRow, ...]
+    trend: tuple[tuple[str, tuple[int, ...]], ...]  # (period, count per status key)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def parse_number(text: str) -> float | None:
+    """A target or value written by a person: `1 234,5`, `20 %`, `0.5`; None when not numeric."""
+    s = "".join(str(text or "").replace(",", ".").replace("%", "").split())
+    s = s.replace("\u00a0", "").replace("\u202f", "")
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def on_track(value: float | None, target: str, higher_is_better: bool) -> bool | None:
+    goal = parse_number(target)
+    if goal is None or value is None:
+        return None
+    return value >= goal if higher_is_better else value <= goal
+
+
+def format_number(value: float) -> str:
+    if value == int(value):
+        return f"{int(value):,}".replace(",", "\u00a0")
+    return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u00a0")
+
+
+def _temp_actions(conn: sqlite3.Connection, programme: Programme) -> None:
+    conn.execute("DROP TABLE IF EXISTS temp.rt_active")
+    conn.execute(
+        "CREATE TEMP TABLE rt_active (action_id TEXT PRIMARY KEY, priority_id TEXT, "
+        "department_id TEXT)"
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO temp.rt_active VALUES (?, ?, ?)",
+        ((a.id, a.priority_id, a.department_id) for a in programme.actions if a.active),
+    )
+
+
+def _statuses(conn: sqlite3.Connection, period: str) -> dict[str, tuple[str | None, int | None]]:
+    rows = conn.execute(
+        "SELECT a.action_id, a.status_key, a.progress FROM current_submissions s "
+        "JOIN answers a ON a.submission_id = s.id "
+        "JOIN temp.rt_active t ON t.action_id = a.action_id "
+        "WHERE s.period = ? AND a.period = ?",
+        (period, period),
+    )
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _returns(conn: sqlite3.Connection, period: str) -> dict[str, str]:
+    """department id -> received_at of its current submission for `period`."""
+    rows = conn.execute(
+        "SELECT department_id, MAX(received_at) FROM current_submissions WHERE period = ? "
+        "GROUP BY department_id",
+        (period,),
+    )
+    return {r[0]: r[1] or "" for r in rows}
+
+
+def _headline(
+    programme: Programme,
+    statuses: Mapping[str, tuple[str | None, int | None]],
+    returns: Mapping[str, str],
+    deadline: str,
+    counts: Mapping[str, int],
+) -> Headline:
+    done_keys = {s.key for s in programme.statuses if s.done}
+    expected = {a.department_id for a in programme.actions if a.active}
+    received = [d for d in expected if d in returns]
+    return Headline(
+        actions=sum(counts.values()),
+        done=sum(n for k, n in counts.items() if k in done_keys),
+        on_track=counts.get(ON_TRACK_KEY, 0),
+        problems=sum(counts.get(k, 0) for k in PROBLEM_KEYS),
+        not_answered=counts.get(NOT_ANSWERED, 0),
+        returns_expected=len(expected),
+        returns_received=len(received),
+        returns_on_time=sum(1 for d in received if returns[d][:10] <= deadline),
+    )
+
+
+def _counts(
+    programme: Programme, statuses: Mapping[str, tuple[str | None, int | None]]
+) -> dict[str, int]:
+    known = {s.key for s in programme.statuses}
+    out = dict.fromkeys([*(s.key for s in programme.statuses), NOT_ANSWERED], 0)
+    for a in programme.actions:
+        if a.active:
+            key = (statuses.get(a.id) or (None, None))[0]
+            out[key if key in known else NOT_ANSWERED] += 1
+    return out
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period) -> SummaryData:
+    """Aggregate everything the council summary shows for `period` from the register."""
+    p = str(period)
+    prev = str(period.previous())
+    deadline = period.deadline(programme.settings.deadline_days).isoformat()
+    prev_deadline = period.previous().deadline(programme.settings.deadline_days).isoformat()
+    status_keys = (*(s.key for s in programme.statuses), NOT_ANSWERED)
+    known = set(status_keys)
+    _temp_actions(conn, programme)
+
+    periods = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT period FROM current_submissions WHERE period <= ? ORDER BY period",
+            (p,),
+        )
+        if len(r[0]) == len(p)  # same cadence only
+    ]
+    if p not in periods:
+        periods.append(p)
+    has_prev = prev in periods
+
+    statuses = _statuses(conn, p)
+    returns = _returns(conn, p)
+    counts = _counts(programme, statuses)
+    headline = _headline(programme, statuses, returns, deadline, counts)
+    prev_statuses = _statuses(conn, prev) if has_prev else {}
+    prev_counts = _counts(programme, prev_statuses) if has_prev else None
+    prev_headline = (
+        _headline(programme, prev_statuses, _returns(conn, prev), prev_deadline, prev_counts)
+        if prev_counts is not None
+        else None
+    )
+
+    # Latest comment and latest answered period per action, up to this period (one scan each;
+    # SQLite takes the bare columns from the row holding the MAX).
+    comments = {
+        r[0]: (r[1], r[2])
+        for r in conn.execute(
+            "SELECT a.action_id, MAX(a.period), a.comment FROM current_submissions s "
+            "JOIN answers a ON a.submission_id = s.id "
+            "JOIN temp.rt_active t ON t.action_id = a.action_id "
+            "WHERE a.period <= ? AND s.period <= ? AND TRIM(COALESCE(a.comment, '')) <> '' "
+            "GROUP BY a.action_id",
+            (p, p),
+        )
+    }
+    last_answered = {
+        r[0]: r[1]
+        for r in conn.execute(
+            "SELECT a.action_id, MAX(a.period) FROM current_submissions s "
+            "JOIN answers a ON a.submission_id = s.id "
+            "JOIN temp.rt_active t ON t.action_id = a.action_id "
+            "WHERE a.period <= ? AND s.period <= ? AND a.status_key IS NOT NULL "
+            "GROUP BY a.action_id",
+            (p, p),
+        )
+    }
+
+    # Metrics: every value of every period so far, pivoted per metric.
+    index = {q: i for i, q in enumerate(periods)}
+    metric_values: dict[str, list[float | str | None]] = {}
+    for mid, mp, num, text in conn.execute(
+        "SELECT m.metric_id, m.period, m.value_num, m.value_text FROM current_submissions s "
+        "JOIN metric_values m ON m.submission_id = s.id "
+        "WHERE s.period <= ? AND m.period <= ? AND m.value_text IS NOT NULL",
+        (p, p),
+    ):
+        i = index.get(mp)
+        if i is not None:
+            row = metric_values.setdefault(mid, [None] * len(periods))
+            row[i] = num if num is not None else text
+
+    trend_rows: dict[str, dict[str, int]] = {q: {} for q in periods}
+    for tp, key, n in conn.execute(
+        "SELECT a.period, a.status_key, COUNT(*) FROM current_submissions s "
+        "JOIN answers a ON a.submission_id = s.id "
+        "JOIN temp.rt_active t ON t.action_id = a.action_id "
+        "WHERE s.period <= ? AND a.period = s.period GROUP BY a.period, a.status_key",
+        (p,),
+    ):
+        if tp in trend_rows and key in known:
+            trend_rows[tp][key] = n
+    conn.execute("DROP TABLE IF EXISTS temp.rt_active")
+
+    active = [a for a in programme.actions if a.active]
+    dept_names = {d.id: d.name for d in programme.departments}
+    current_index = period.ordinal()
+    first_ordinal = _ordinal(periods[0], period)
+    words = wording(programme.settings.language)
+
+    metric_rows: list[MetricRow] = []
+    actions: list[ActionRow] = []
+    for a in active:
+        key, progress = statuses.get(a.id) or (None, None)
+        key = key if key in known else NOT_ANSWERED
+        comment, comment_period = "", ""
+        if a.id in comments:
+            comment_period, comment = comments[a.id]
+        if key != NOT_ANSWERED:
+            since = 0
+        elif a.id in last_answered:
+            since = current_index - _ordinal(last_answered[a.id], period)
+        else:
+            since = current_index - first_ordinal + 1
+        parts = []
+        for m in a.metrics:
+            values = tuple(metric_values.get(m.id) or [None] * len(periods))
+            latest = values[-1]
+            num = latest if isinstance(latest, float | int) else None
+            metric_rows.append(
+                MetricRow(
+                    m.id,
+                    a.id,
+                    m.name,
+                    m.kind,
+                    m.unit,
+                    m.target,
+                    m.higher_is_better,
+                    values,
+                    on_track(num, m.target, m.higher_is_better),
+                )
+            )
+            parts.append(_metric_text(m.kind, latest, m.unit, m.target, words))
+        actions.append(
+            ActionRow(
+                a.id,
+                a.priority_id,
+                a.text,
+                dept_names.get(a.department_id, a.department_id),
+                key,
+                progress,
+                "; ".join(x for x in parts if x),
+                comment or "",
+                comment_period or "",
+                since,
+            )
+        )
+
+    by_priority = []
+    for pr in programme.priorities:
+        row = dict.fromkeys(status_keys, 0)
+        for r in actions:
+            if r.priority_id == pr.id:
+                row[r.status_key] += 1
+        by_priority.append((pr.id, tuple(row[k] for k in status_keys)))
+
+    changes: list[Change] = []
+    if has_prev:
+        for r in actions:
+            before = (prev_statuses.get(r.action_id) or (None, None))[0]
+            before = before if before in known else NOT_ANSWERED
+            if r.status_key != NOT_ANSWERED and before != r.status_key:
+                changes.append(Change(r.action_id, r.text, r.department, before, r.status_key))
+
+    departments = _departments(programme, statuses, returns, deadline, known)
+
+    attention_keys = {s.key for s in programme.statuses if s.attention}
+    order = {k: i for i, k in enumerate(status_keys)}
+    flagged = [r for r in actions if r.status_key in attention_keys]
+    flagged.sort(key=lambda r: order[r.status_key])
+    stale = [
+        r
+        for r in actions
+        if r.status_key == NOT_ANSWERED and r.periods_since_answer >= STALE_PERIODS
+    ]
+    stale.sort(key=lambda r: -r.periods_since_answer)
+
+    trend = tuple(
+        (q, tuple(_with_not_answered(trend_rows[q], status_keys, len(active)))) for q in periods
+    )
+    return SummaryData(
+        period=p,
+        previous=prev if has_prev else "",
+        periods=tuple(periods),
+        deadline=deadline,
+        status_keys=status_keys,
+        headline=headline,
+        previous_headline=prev_headline,
+        counts=counts,
+        previous_counts=prev_counts,
+        by_priority=tuple(by_priority),
+        actions=tuple(actions),
+        changes=tuple(changes),
+        departments=departments,
+        attention=tuple(flagged + stale),
+        metrics=tuple(metric_rows),
+        trend=trend,
+    )
+
+
+def _ordinal(text: str, like: Period) -> int:
+    return parse_period(text, like.cadence).ordinal()
+
+
+def _with_not_answered(row: Mapping[str, int], keys: tuple[str, ...], active: int) -> list[int]:
+    values = [row.get(k, 0) for k in keys[:-1]]
+    return [*values, max(active - sum(values), 0)]
+
+
+def _metric_text(
+    kind: str, value: float | str | None, unit: str, target: str, words: Mapping[str, Any]
+) -> str:
+    summary = words.get("summary", {})
+    if value is None:
+        shown = "–"
+    elif kind == "yesno" and isinstance(value, float | int):
+        shown = words["yes"] if value else words["no"]
+    elif isinstance(value, float | int):
+        shown = format_number(float(value)) + (f" {unit}" if unit else "")
+    else:
+        shown = str(value)
+    if target:
+        shown += " " + summary.get("target_of", "(target {target})").format(target=target)
+    return shown
+
+
+def _departments(
+    programme: Programme,
+    statuses: Mapping[str, tuple[str | None, int | None]],
+    returns: Mapping[str, str],
+    deadline: str,
+    known: set[str],
+) -> tuple[DepartmentRow, ...]:
+    per: dict[str, list[int]] = {}  # dept -> [actions, answered, open problems]
+    for a in programme.actions:
+        if not a.active:
+            continue
+        c = per.setdefault(a.department_id, [0, 0, 0])
+        key = (statuses.get(a.id) or (None, None))[0]
+        c[0] += 1
+        if key in known and key != NOT_ANSWERED:
+            c[1] += 1
+        if key in PROBLEM_KEYS:
+            c[2] += 1
+    out = []
+    for d in programme.departments:
+        if d.id not in per:
+            continue
+        n, answered, problems = per[d.id]
+        received = returns.get(d.id)
+        if received is None:
+            state = RETURN_MISSING
+        elif received[:10] <= deadline:
+            state = RETURN_ON_TIME
+        else:
+            state = RETURN_LATE
+        out.append(
+            DepartmentRow(
+                d.id, d.name, d.contact, n, state, (received or "")[:10], answered, problems
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,582 @@
+"""The council summary's sheets (xlsxwriter), one function per sheet.
+
+The workbook is written in constant-memory mode, so every sheet is written strictly row by row
+from the top. Text that came from returns is always written with write_string.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from xlsxwriter.format import Format
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .model import Programme
+from .summary_data import (
+    NOT_ANSWERED,
+    RETURN_LATE,
+    RETURN_MISSING,
+    RETURN_ON_TIME,
+    STALE_PERIODS,
+    ActionRow,
+    Headline,
+    SummaryData,
+)
+
+FONT = "Calibri"
+HEADER_FILL = "#1F4E78"
+NOT_ANSWERED_FILL = "#FFFFFF"
+NOT_ANSWERED_CHART = "#E7E6E6"
+RETURN_FILLS = {RETURN_ON_TIME: "#C6EFCE", RETURN_LATE: "#FFEB9C", RETURN_MISSING: "#FFC7CE"}
+LINE_HEIGHT = 13.0
+NUMERIC_KINDS = ("count", "number", "percent", "yesno")
+
+
+def text_on(colour: str) -> str:
+    """Black or white text, whichever reads better on `colour` (#RRGGBB)."""
+    c = colour.lstrip("#")
+    try:
+        r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        return "#000000"
+    return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#FFFFFF"
+
+
+def row_height(cells: Sequence[tuple[str, float]]) -> float | None:
+    """Height (points) showing every wrapped (text, column width) cell; None for one line.
+
+    LibreOffice does not recompute row heights of an xlsx on load, so we set them.
+    """
+    lines = 1
+    for text, width in cells:
+        if text:
+            per_line = max(1, int(width * 1.2) - 1)
+            lines = max(lines, sum(math.ceil(max(len(p), 1) / per_line) for p in text.split("\n")))
+    return None if lines == 1 else lines * LINE_HEIGHT + 3
+
+
+@dataclass
+class Fmt:
+    """The summary's formats, created once per workbook."""
+
+    title: Format
+    subtitle: Format
+    section: Format
+    header: Format
+    text: Format
+    bold: Format
+    id: Format
+    int: Format
+    pct: Format
+    delta: Format
+    total_text: Format
+    total_int: Format
+    note: Format
+    status: dict[str, Format]
+    returns: dict[str, Format]
+    yesno: Format
+    number: Format
+
+
+def make_formats(wb: Workbook, programme: Programme, words: Mapping[str, Any]) -> Fmt:
+    base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True}
+    cell = {**base, "border": 1, "border_color": "#BFBFBF"}
+
+    def f(**kw: Any) -> Format:
+        return wb.add_format(kw)
+
+    status = {
+        s.key: f(**cell, bg_color=s.colour, font_color=text_on(s.colour))
+        for s in programme.statuses
+    }
+    status[NOT_ANSWERED] = f(**cell, italic=True, font_color="#595959", bg_color=NOT_ANSWERED_FILL)
+    yes, no = words["yes"].replace('"', ""), words["no"].replace('"', "")
+    return Fmt(
+        title=f(font_name=FONT, font_size=16, bold=True, font_color=HEADER_FILL),
+        subtitle=f(font_name=FONT, font_size=10, italic=True, font_color="#595959"),
+        section=f(font_name=FONT, font_size=12, bold=True, font_color=HEADER_FILL),
+        header=f(**cell, bold=True, font_color="#FFFFFF", bg_color=HEADER_FILL),
+        text=f(**cell),
+        bold=f(**cell, bold=True),
+        id=f(**cell, bold=True, bg_color="#F2F2F2"),
+        int=f(**cell, num_format="0"),
+        pct=f(**cell, num_format="0 %"),
+        delta=f(**cell, num_format="+0;-0;0"),
+        total_text=f(**cell, bold=True, top=2),
+        total_int=f(**cell, bold=True, top=2, num_format="0"),
+        note=f(font_name=FONT, font_size=10, italic=True, text_wrap=False),
+        status=status,
+        returns={k: f(**cell, bg_color=v) for k, v in RETURN_FILLS.items()},
+        yesno=f(**cell, num_format=f'"{yes}";"{yes}";"{no}"'),
+        number=f(**cell, num_format="#,##0.##"),
+    )
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every sheet writer needs."""
+
+    wb: Workbook
+    fmt: Fmt
+    words: Mapping[str, Any]  # the [summary] wording
+    labels: Mapping[str, str]  # status key -> label (NOT_ANSWERED included)
+    colours: Mapping[str, str]  # status key -> chart colour
+    programme: Programme
+    data: SummaryData
+
+
+def _esc(text: str) -> str:
+    return str(text).replace("&", "&&")
+
+
+def print_setup(ctx: Context, sheet: Worksheet, title: str, header_row: int | None) -> None:
+    """Landscape A4, one page wide, programme/period header, page numbers, repeated header."""
+    s = ctx.programme.settings
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.5, right=0.5, top=0.8, bottom=0.8)
+    sheet.set_header(f"&L{_esc(s.name[:90])}&C{_esc(title[:60])}&R{ctx.data.period}")
+    sheet.set_footer(f"&L{_esc(s.organisation[:80])}&R{ctx.words['page']}")
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+    sheet.hide_gridlines(2)
+
+
+def unique_sheet_name(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip().strip("'")[:31].rstrip() or "Sheet"
+    out, n = base, 2
+    while out.casefold() in taken:
+        suffix = f" ({n})"
+        out, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(out.casefold())
+    return out
+
+
+def _headers(ctx: Context, sheet: Worksheet, row: int, texts: Sequence[str]) -> None:
+    for c, t in enumerate(texts):
+        sheet.write_string(row, c, t, ctx.fmt.header)
+
+
+def _status_label(ctx: Context, r: ActionRow) -> str:
+    if r.status_key == NOT_ANSWERED and r.periods_since_answer >= STALE_PERIODS:
+        return ctx.words["stale"].format(n=r.periods_since_answer)
+    return ctx.labels[r.status_key]
+
+
+# ----------------------------------------------------------------------------- overview
+
+
+def _figure_rows(ctx: Context, h: Headline) -> list[tuple[str, float | None, str]]:
+    w = ctx.words
+    return [
+        (w["actions"], h.actions, "int"),
+        (w["done"], h.done, "int"),
+        (w["on_track"], h.on_track, "int"),
+        (w["problems"], h.problems, "int"),
+        (w["not_answered"], h.not_answered, "int"),
+        (w["returns_expected"], h.returns_expected, "int"),
+        (w["returns_received"], h.returns_received, "int"),
+        (w["return_rate"], h.return_rate, "pct"),
+        (w["returns_on_time"], h.returns_on_time, "int"),
+    ]
+
+
+def write_overview(ctx: Context, name: str) -> None:
+    d, w, fmt = ctx.data, ctx.words, ctx.fmt
+    sheet = ctx.wb.add_worksheet(name)
+    keys = d.status_keys
+    ncols = len(keys) + 2
+    sheet.set_column(0, 0, 42)
+    sheet.set_column(1, ncols - 1, 14)
+    s = ctx.programme.settings
+    period = s.period(d.period)
+    sheet.set_row(0, 24)
+    sheet.write_string(0, 0, w["title"].format(programme=s.name, period=d.period), fmt.title)
+    sheet.write_string(
+        1,
+        0,
+        w["subtitle"].format(
+            organisation=s.organisation,
+            period=d.period,
+            start=period.start.isoformat(),
+            end=period.end.isoformat(),
+            deadline=d.deadline,
+        ),
+        fmt.subtitle,
+    )
+
+    # Key figures (this period, previous, change) and, beside them, the change per status.
+    row = 3
+    cc = max(5, ncols - 4)  # first column of the change table
+    prev_label = d.previous or str(period.previous())
+    sheet.write_string(row, 0, w["key_figures"], fmt.section)
+    sheet.write_string(row, cc, w["status_change"].format(previous=prev_label), fmt.section)
+    row += 1
+    _headers(ctx, sheet, row, [w["figure"], d.period, d.previous or "–", w["change"]])
+    if d.previous_counts is None:
+        sheet.write_string(row, cc, w["no_previous"].format(previous=prev_label), fmt.note)
+    else:
+        for i, t in enumerate([w["status"], d.previous, d.period, w["change"]]):
+            sheet.write_string(row, cc + i, t, fmt.header)
+    prev = _figure_rows(ctx, d.previous_headline) if d.previous_headline else None
+    figures = _figure_rows(ctx, d.headline)
+    changes = list(keys) if d.previous_counts is not None else []
+    for i in range(max(len(figures), len(changes))):
+        row += 1
+        if i < len(figures):
+            label, value, kind = figures[i]
+            f = fmt.pct if kind == "pct" else fmt.int
+            sheet.write_string(row, 0, label, fmt.bold)
+            _number(sheet, row, 1, value, f)
+            before = prev[i][1] if prev is not None else None
+            if prev is not None:
+                _number(sheet, row, 2, before, f)
+            else:
+                sheet.write_blank(row, 2, None, fmt.text)
+            if value is not None and before is not None and kind == "int":
+                sheet.write_number(row, 3, value - before, fmt.delta)
+            else:
+                sheet.write_blank(row, 3, None, fmt.text)
+        if i < len(changes) and d.previous_counts is not None:
+            key = changes[i]
+            sheet.write_string(row, cc, ctx.labels[key], fmt.status[key])
+            was, now = d.previous_counts.get(key, 0), d.counts.get(key, 0)
+            sheet.write_number(row, cc + 1, was, fmt.int)
+            sheet.write_number(row, cc + 2, now, fmt.int)
+            sheet.write_number(row, cc + 3, now - was, fmt.delta)
+
+    # Priority x status table and its stacked bar chart.
+    row += 2
+    sheet.write_string(row, 0, w["by_priority"], fmt.section)
+    row += 1
+    head = row
+    sheet.set_row(row, 2 * LINE_HEIGHT + 3)
+    _headers(ctx, sheet, row, [w["priority"], *(ctx.labels[k] for k in keys), w["total"]])
+    titles = {p.id: p.title for p in ctx.programme.priorities}
+    totals = [0] * len(keys)
+    for pid, counts in d.by_priority:
+        row += 1
+        label = f"{pid} {titles.get(pid, '')}".strip()
+        h = row_height([(label, 42)])
+        if h:
+            sheet.set_row(row, h)
+        sheet.write_string(row, 0, label, fmt.bold)
+        for c, n in enumerate(counts):
+            sheet.write_number(row, 1 + c, n, fmt.int)
+            totals[c] += n
+        sheet.write_number(row, 1 + len(keys), sum(counts), fmt.total_int)
+    first, last = head + 1, row
+    row += 1
+    sheet.write_string(row, 0, w["total"], fmt.total_text)
+    for c, n in enumerate(totals):
+        sheet.write_number(row, 1 + c, n, fmt.total_int)
+    sheet.write_number(row, 1 + len(keys), sum(totals), fmt.total_int)
+
+    if last >= first:
+        chart = ctx.wb.add_chart({"type": "bar", "subtype": "stacked"})
+        for c, key in enumerate(keys):
+            col = 1 + c
+            chart.add_series(
+                {
+                    "name": [name, head, col],
+                    "categories": [name, first, 0, last, 0],
+                    "values": [name, first, col, last, col],
+                    "fill": {"color": ctx.colours[key]},
+                    "border": {"color": "#FFFFFF"},
+                    "gap": 60,
+                }
+            )
+        chart.set_title({"name": w["by_priority"], "name_font": {"size": 11}})
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+        biggest = max((sum(c) for _, c in d.by_priority), default=1)
+        chart.set_x_axis(
+            {
+                "num_font": {"size": 8},
+                "major_gridlines": {"visible": True},
+                "min": 0,
+                "major_unit": max(1, math.ceil(biggest / 8)),
+            }
+        )
+        chart.set_legend({"position": "bottom", "font": {"size": 8}})
+        chart.set_size({"width": 1000, "height": 340})
+        row += 2
+        sheet.insert_chart(row, 0, chart, {"x_offset": 4, "y_offset": 4})
+        row += 18
+
+    # Actions whose status changed since the previous period.
+    if d.previous_counts is not None:
+        row += 2
+        sheet.write_string(row, 0, w["changed"], fmt.section)
+        row += 1
+        if not d.changes:
+            sheet.write_string(row, 0, w["no_changes"], fmt.note)
+        else:
+            _headers(ctx, sheet, row, [w["action"], w["department"], w["before"], w["after"]])
+            for ch in d.changes:
+                row += 1
+                label = f"{ch.action_id} {ch.text}"
+                h = row_height(
+                    [
+                        (label, 42),
+                        (ch.department, 14),
+                        (ctx.labels[ch.before], 14),
+                        (ctx.labels[ch.after], 14),
+                    ]
+                )
+                if h:
+                    sheet.set_row(row, h)
+                sheet.write_string(row, 0, label, fmt.text)
+                sheet.write_string(row, 1, ch.department, fmt.text)
+                sheet.write_string(row, 2, ctx.labels[ch.before], fmt.status[ch.before])
+                sheet.write_string(row, 3, ctx.labels[ch.after], fmt.status[ch.after])
+    print_setup(ctx, sheet, name, None)
+
+
+def _number(sheet: Worksheet, row: int, col: int, value: float | None, fmt: Format) -> None:
+    if value is None:
+        sheet.write_string(row, col, "–", fmt)
+    else:
+        sheet.write_number(row, col, value, fmt)
+
+
+# ----------------------------------------------------------------------------- action lists
+
+ACTION_WIDTHS = (9, 44, 20, 18, 10, 26, 48, 9)
+
+
+def write_action_list(
+    ctx: Context, name: str, title: str, rows: Sequence[ActionRow], intro: str = ""
+) -> None:
+    """One row per action: status (coloured), progress, metrics, latest comment, department."""
+    w, fmt = ctx.words, ctx.fmt
+    sheet = ctx.wb.add_worksheet(name)
+    for c, width in enumerate(ACTION_WIDTHS):
+        sheet.set_column(c, c, width)
+    sheet.set_row(0, 22)
+    sheet.write_string(0, 0, title, fmt.title)
+    if intro:
+        sheet.write_string(1, 0, intro, fmt.subtitle)
+    head = 3
+    _headers(
+        ctx,
+        sheet,
+        head,
+        [
+            w["action_id"],
+            w["action"],
+            w["department"],
+            w["status"],
+            w["progress"],
+            w["metric"],
+            w["comment"],
+            w["comment_period"],
+        ],
+    )
+    sheet.freeze_panes(head + 1, 2)
+    if not rows:
+        sheet.write_string(head + 1, 0, w["no_attention"], fmt.note)
+    status_fmt, text, idf, intf = fmt.status, fmt.text, fmt.id, fmt.int
+    wr, wn, wb_ = sheet.write_string, sheet.write_number, sheet.write_blank
+    for i, r in enumerate(rows):
+        row = head + 1 + i
+        label = _status_label(ctx, r)
+        h = row_height([(r.text, 44), (r.comment, 48), (r.metrics, 26), (r.department, 20)])
+        if h:
+            sheet.set_row(row, h)
+        wr(row, 0, r.action_id, idf)
+        wr(row, 1, r.text, text)
+        wr(row, 2, r.department, text)
+        wr(row, 3, label, status_fmt[r.status_key])
+        if r.progress is None:
+            wb_(row, 4, None, intf)
+        else:
+            wn(row, 4, r.progress, intf)
+        wr(row, 5, r.metrics, text)
+        wr(row, 6, r.comment, text)
+        wr(row, 7, r.comment_period, text)
+    if rows:
+        sheet.autofilter(head, 0, head + len(rows), len(ACTION_WIDTHS) - 1)
+    print_setup(ctx, sheet, title, head)
+
+
+# ----------------------------------------------------------------------------- departments
+
+
+def write_departments(ctx: Context, name: str) -> None:
+    d, w, fmt = ctx.data, ctx.words, ctx.fmt
+    sheet = ctx.wb.add_worksheet(name)
+    widths = (34, 26, 11, 13, 12, 11, 12, 12)
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+    sheet.set_row(0, 22)
+    sheet.write_string(0, 0, f"{w['departments']} {d.period}", fmt.title)
+    head = 2
+    _headers(
+        ctx,
+        sheet,
+        head,
+        [
+            w["department"],
+            w["contact"],
+            w["actions"],
+            w["returned"],
+            w["received_at"],
+            w["answered"],
+            w["completion"],
+            w["open_problems"],
+        ],
+    )
+    sheet.freeze_panes(head + 1, 1)
+    row = head
+    totals = [0, 0, 0]
+    for r in d.departments:
+        row += 1
+        h = row_height([(r.name, 34), (r.contact, 26)])
+        if h:
+            sheet.set_row(row, h)
+        sheet.write_string(row, 0, r.name, fmt.bold)
+        sheet.write_string(row, 1, r.contact, fmt.text)
+        sheet.write_number(row, 2, r.actions, fmt.int)
+        sheet.write_string(row, 3, w[r.returned], fmt.returns[r.returned])
+        sheet.write_string(row, 4, r.received_at, fmt.text)
+        sheet.write_number(row, 5, r.answered, fmt.int)
+        _number(sheet, row, 6, r.completion, fmt.pct)
+        sheet.write_number(row, 7, r.open_problems, fmt.int)
+        totals = [totals[0] + r.actions, totals[1] + r.answered, totals[2] + r.open_problems]
+    row += 1
+    sheet.write_string(row, 0, w["total"], fmt.total_text)
+    sheet.write_blank(row, 1, None, fmt.total_text)
+    sheet.write_number(row, 2, totals[0], fmt.total_int)
+    h = d.headline
+    sheet.write_string(row, 3, f"{h.returns_received} / {h.returns_expected}", fmt.total_text)
+    sheet.write_blank(row, 4, None, fmt.total_text)
+    sheet.write_number(row, 5, totals[1], fmt.total_int)
+    rate = totals[1] / totals[0] if totals[0] else None
+    _number(sheet, row, 6, rate, ctx.wb.add_format({"bold": True, "num_format": "0 %"}))
+    sheet.write_number(row, 7, totals[2], fmt.total_int)
+    print_setup(ctx, sheet, name, head)
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def write_metrics(ctx: Context, name: str) -> None:
+    d, w, fmt = ctx.data, ctx.words, ctx.fmt
+    sheet = ctx.wb.add_worksheet(name)
+    periods = d.periods
+    fixed = [w["metric_id"], w["action_id"], w["metric_name"], w["unit"], w["target"]]
+    widths = [12, 9, 36, 8, 10]
+    first_value = len(fixed)
+    spark_col = first_value + len(periods)
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+    sheet.set_column(first_value, spark_col - 1, 10)
+    sheet.set_column(spark_col, spark_col, 16)
+    sheet.set_column(spark_col + 1, spark_col + 1, 11)
+    sheet.set_row(0, 22)
+    sheet.write_string(0, 0, w["metrics_title"].format(period=d.period), fmt.title)
+    head = 2
+    _headers(ctx, sheet, head, [*fixed, *periods, w["sparkline"], w["target_met"]])
+    sheet.freeze_panes(head + 1, 3)
+    yes, no = _yes_no(ctx)
+    locations: list[str] = []
+    ranges: list[str] = []
+    qname = quote_sheetname(name)
+    first_col = xl_col_to_name(first_value)
+    last_col = xl_col_to_name(spark_col - 1)
+    row = head
+    for m in d.metrics:
+        row += 1
+        sheet.set_row(row, max(row_height([(m.name, 36)]) or 0, 2 * LINE_HEIGHT))
+        sheet.write_string(row, 0, m.metric_id, fmt.id)
+        sheet.write_string(row, 1, m.action_id, fmt.text)
+        sheet.write_string(row, 2, m.name, fmt.text)
+        sheet.write_string(row, 3, m.unit, fmt.text)
+        sheet.write_string(row, 4, m.target, fmt.text)
+        numeric = m.kind in NUMERIC_KINDS
+        vf = fmt.yesno if m.kind == "yesno" else fmt.number
+        for i, v in enumerate(m.values):
+            col = first_value + i
+            if v is None:
+                sheet.write_blank(row, col, None, fmt.text)
+            elif isinstance(v, float | int) and numeric:
+                sheet.write_number(row, col, v, vf)
+            else:
+                sheet.write_string(row, col, str(v), fmt.text)
+        sheet.write_blank(row, spark_col, None, fmt.text)
+        if m.on_track is None:
+            sheet.write_blank(row, spark_col + 1, None, fmt.text)
+        else:
+            sheet.write_string(row, spark_col + 1, yes if m.on_track else no, fmt.text)
+        if numeric and any(isinstance(v, float | int) for v in m.values):
+            locations.append(xl_rowcol_to_cell(row, spark_col))
+            ranges.append(f"{qname}!{first_col}{row + 1}:{last_col}{row + 1}")
+    if locations:
+        sheet.add_sparkline(
+            locations[0],
+            {
+                "location": locations,
+                "range": ranges,
+                "markers": True,
+                "series_color": HEADER_FILL,
+                "empty_cells": "connect",
+            },
+        )
+    if row > head:
+        sheet.autofilter(head, 0, row, spark_col + 1)
+    print_setup(ctx, sheet, name, head)
+
+
+def _yes_no(ctx: Context) -> tuple[str, str]:
+    from .resources import wording
+
+    words = wording(ctx.programme.settings.language)
+    return words["yes"], words["no"]
+
+
+# ----------------------------------------------------------------------------- trend
+
+
+def write_trend(ctx: Context, name: str) -> None:
+    d, w, fmt = ctx.data, ctx.words, ctx.fmt
+    sheet = ctx.wb.add_worksheet(name)
+    keys = d.status_keys
+    sheet.set_column(0, 0, 12)
+    sheet.set_column(1, len(keys) + 1, 14)
+    sheet.set_row(0, 22)
+    sheet.write_string(0, 0, w["trend_title"], fmt.title)
+    head = 2
+    sheet.set_row(head, 2 * LINE_HEIGHT + 3)
+    _headers(ctx, sheet, head, [w["period"], *(ctx.labels[k] for k in keys), w["total"]])
+    row = head
+    for period, counts in d.trend:
+        row += 1
+        sheet.write_string(row, 0, period, fmt.bold)
+        for c, n in enumerate(counts):
+            sheet.write_number(row, 1 + c, n, fmt.int)
+        sheet.write_number(row, 1 + len(keys), sum(counts), fmt.total_int)
+    first, last = head + 1, row
+    chart = ctx.wb.add_chart({"type": "column", "subtype": "stacked"})
+    for c, key in enumerate(keys):
+        chart.add_series(
+            {
+                "name": [name, head, 1 + c],
+                "categories": [name, first, 0, last, 0],
+                "values": [name, first, 1 + c, last, 1 + c],
+                "fill": {"color": ctx.colours[key]},
+                "border": {"color": "#FFFFFF"},
+                "gap": 80,
+            }
+        )
+    chart.set_title({"name": w["trend_title"], "name_font": {"size": 11}})
+    chart.set_legend({"position": "bottom", "font": {"size": 8}})
+    chart.set_size({"width": 900, "height": 360})
+    sheet.insert_chart(row + 2, 0, chart, {"x_offset": 4, "y_offset": 4})
+    print_setup(ctx, sheet, name, head)

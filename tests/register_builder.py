@@ -1,0 +1,187 @@
+"""A small programme and a real roundtrip.db with known answers, for the summary tests.
+
+Plain SQL inserts through register.connect: no mocks, the same schema collect writes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from roundtrip.definition import default_status_scale, with_version
+from roundtrip.model import Action, Department, Metric, Priority, Programme, Settings
+from roundtrip.register import connect
+
+_hash = itertools.count(1)
+
+
+def small_programme(language: str = "en") -> Programme:
+    settings = Settings(
+        programme_id="test-programme",
+        name="Test & Vitality Programme",
+        organisation="Testville",
+        language=language,
+        cadence="quarter",
+        first_period="2025Q1",
+        last_period="2026Q4",
+        deadline_days=14,
+    )
+    actions = (
+        Action(
+            "P1-01",
+            "P1",
+            "A",
+            "Business village project",
+            metrics=(
+                Metric("P1-01-M1", "P1-01", "Companies taking part", "count", "pcs", "", "20"),
+            ),
+        ),
+        Action("P1-02", "P1", "A", "Business survey"),
+        Action(
+            "P1-03",
+            "P1",
+            "B",
+            "Complaint handling",
+            metrics=(
+                Metric("P1-03-M1", "P1-03", "Complaint share", "percent", "%", "", "10", False),
+            ),
+        ),
+        Action("P2-01", "P2", "B", "Plots for companies"),
+        Action("P2-02", "P2", "C", "Road maintenance"),
+        Action("P2-03", "P2", "C", "Cycle paths"),
+        Action("P2-04", "P2", "D", "Retired action", active=False),
+    )
+    return with_version(
+        Programme(
+            settings,
+            (Priority("P1", "Partnership"), Priority("P2", "Location")),
+            (
+                Department("A", "Alpha services", "Ann"),
+                Department("B", "Beta office", "Bob"),
+                Department("C", "Gamma works", "Cid"),
+                Department("D", "Delta unit", "Dan"),
+            ),
+            actions,
+            default_status_scale(language),
+        )
+    )
+
+
+Answer = tuple[str, str | None, int | None, str | None]  # action, status key, progress, comment
+Value = tuple[str, str, str, float | None, str | None]  # metric, action, kind, num, text
+
+
+def add_submission(
+    conn: sqlite3.Connection,
+    department: str,
+    period: str,
+    received_at: str,
+    answers: Sequence[Answer] = (),
+    values: Sequence[Value] = (),
+) -> int:
+    """Store one accepted return; an older return of the same department/period is superseded."""
+    n = next(_hash)
+    cur = conn.execute(
+        "INSERT INTO submissions (content_hash, original_name, archive_path, department_id, "
+        "period, received_at, collected_at, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted')",
+        (
+            f"hash{n}",
+            f"{department}-{period}.xlsx",
+            f"archive/{n}.xlsx",
+            department,
+            period,
+            received_at,
+            received_at,
+        ),
+    )
+    sid = cur.lastrowid
+    conn.execute(
+        "UPDATE submissions SET superseded_by = ? WHERE department_id = ? AND period = ? "
+        "AND id <> ? AND superseded_by IS NULL",
+        (sid, department, period, sid),
+    )
+    conn.executemany(
+        "INSERT INTO answers (submission_id, period, department_id, action_id, status_key, "
+        "progress, comment, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, 'Actions')",
+        [(sid, period, department, a, s, p, c) for a, s, p, c in answers],
+    )
+    conn.executemany(
+        "INSERT INTO metric_values (submission_id, period, department_id, action_id, metric_id, "
+        "kind, value_num, value_text, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'Metrics')",
+        [(sid, period, department, a, m, k, num, txt) for m, a, k, num, txt in values],
+    )
+    return sid
+
+
+def known_register(path: Path) -> sqlite3.Connection:
+    """Three quarters of known answers (see test_summary.py for the expected figures)."""
+    conn = connect(path)
+    # 2025Q1: everyone answers; P2-03 has a row without a status.
+    add_submission(
+        conn,
+        "A",
+        "2025Q1",
+        "2025-04-10T09:00:00",
+        [("P1-01", "on_track", 10, "started"), ("P1-02", "not_started", None, None)],
+        [("P1-01-M1", "P1-01", "count", 5, "5")],
+    )
+    add_submission(
+        conn,
+        "B",
+        "2025Q1",
+        "2025-04-11T09:00:00",
+        [("P1-03", "on_track", 20, None), ("P2-01", "minor", 10, "slow start")],
+        [("P1-03-M1", "P1-03", "percent", 30, "30")],
+    )
+    add_submission(
+        conn,
+        "C",
+        "2025Q1",
+        "2025-04-12T09:00:00",
+        [("P2-02", "on_track", 30, None), ("P2-03", None, None, None)],
+    )
+    # 2025Q2: A returns twice (the first is superseded), C is late; P2-03 absent.
+    add_submission(
+        conn,
+        "A",
+        "2025Q2",
+        "2025-07-05T09:00:00",
+        [("P1-01", "cancelled", 0, "wrong file"), ("P1-02", "cancelled", 0, "wrong file")],
+        [("P1-01-M1", "P1-01", "count", 99, "99")],
+    )
+    add_submission(
+        conn,
+        "A",
+        "2025Q2",
+        "2025-07-10T09:00:00",
+        [("P1-01", "on_track", 40, None), ("P1-02", "minor", 20, "survey delayed")],
+        [("P1-01-M1", "P1-01", "count", 12, "12")],
+    )
+    add_submission(
+        conn,
+        "B",
+        "2025Q2",
+        "2025-07-01T09:00:00",
+        [("P1-03", "major", 20, '=HYPERLINK("http://x")'), ("P2-01", "minor", 20, None)],
+    )
+    add_submission(conn, "C", "2025Q2", "2025-07-20T09:00:00", [("P2-02", "done", 100, "ready")])
+    # 2025Q3: A on time, B late, C missing.
+    add_submission(
+        conn,
+        "A",
+        "2025Q3",
+        "2025-10-10T09:00:00",
+        [("P1-01", "done", 100, None), ("P1-02", "major", 30, "-budget cut")],
+        [("P1-01-M1", "P1-01", "count", 22, "22")],
+    )
+    add_submission(
+        conn,
+        "B",
+        "2025Q3",
+        "2025-10-20T09:00:00",
+        [("P1-03", "cancelled", 20, "@SUM(A1)"), ("P2-01", "on_track", 50, "+ok")],
+        [("P1-03-M1", "P1-03", "percent", 15, "15")],
+    )
+    return conn

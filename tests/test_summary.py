@@ -1,0 +1,267 @@
+"""The council summary: every figure from a real register with known answers, cell by cell."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from register_builder import known_register, small_programme
+
+from roundtrip.periods import parse_period
+from roundtrip.summary import build_summary, to_pdf
+from roundtrip.summary_data import NOT_ANSWERED, load_summary
+
+Q3 = parse_period("2025Q3")
+pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension")
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("summary")
+    conn = known_register(d / "roundtrip.db")
+    try:
+        return build_summary(conn, small_programme("en"), Q3, d / "summary.xlsx")
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def book(summary):
+    return openpyxl.load_workbook(summary)
+
+
+def rows(sheet) -> list[tuple]:
+    return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def row_after(sheet, label: str, col: int = 0) -> tuple:
+    for r in sheet.iter_rows(values_only=True):
+        if r[col] == label:
+            return tuple(r)
+    raise AssertionError(f"no row {label!r} in {sheet.title}")
+
+
+def test_sheets_in_order(book):
+    assert book.sheetnames == [
+        "Overview",
+        "Attention",
+        "Departments",
+        "P1 Partnership",
+        "P2 Location",
+        "Metrics",
+        "Trend",
+    ]
+
+
+def test_headline_figures_and_change(book):
+    ov = book["Overview"]
+    assert ov["A1"].value == "Test & Vitality Programme: status report 2025Q3"
+    assert row_after(ov, "Figure")[:4] == ("Figure", "2025Q3", "2025Q2", "Change")
+    assert row_after(ov, "Actions (active)")[:4] == ("Actions (active)", 6, 6, 0)
+    assert row_after(ov, "Completed")[:4] == ("Completed", 1, 1, 0)
+    assert row_after(ov, "On track")[:4] == ("On track", 1, 1, 0)
+    assert row_after(ov, "Problems (minor or major)")[:4] == ("Problems (minor or major)", 1, 3, -2)
+    assert row_after(ov, "Not answered")[:4] == ("Not answered", 2, 1, 1)
+    assert row_after(ov, "Returns expected")[:3] == ("Returns expected", 3, 3)
+    assert row_after(ov, "Returns received")[:4] == ("Returns received", 2, 3, -1)
+    rate = row_after(ov, "Return rate")
+    assert rate[1] == pytest.approx(2 / 3) and rate[2] == pytest.approx(1.0)
+    assert row_after(ov, "Returned on time")[:4] == ("Returned on time", 1, 2, -1)
+
+
+def test_change_per_status(book):
+    ov = book["Overview"]
+    col = next(c.column - 1 for r in ov.iter_rows() for c in r if c.value == "Status")
+    per_status = {
+        r[col]: r[col + 1 : col + 4] for r in rows(ov) if len(r) > col and r[col + 1] is not None
+    }
+    assert per_status["Some disruption"] == (2, 0, -2)
+    assert per_status["Major disruption"] == (1, 1, 0)
+    assert per_status["Cancelled"] == (0, 1, 1)
+    assert per_status["Not answered"] == (1, 2, 1)
+
+
+def test_priority_status_table(book):
+    ov = book["Overview"]
+    head = row_after(ov, "Priority area")
+    assert head[:9] == (
+        "Priority area",
+        "Not started",
+        "On track",
+        "Some disruption",
+        "Major disruption",
+        "Completed",
+        "Cancelled",
+        "Not answered",
+        "Total",
+    )
+    assert row_after(ov, "P1 Partnership")[1:9] == (0, 0, 0, 1, 1, 1, 0, 3)
+    assert row_after(ov, "P2 Location")[1:9] == (0, 1, 0, 0, 0, 0, 2, 3)
+    assert row_after(ov, "Total")[1:9] == (0, 1, 0, 1, 1, 1, 2, 6)
+
+
+def test_changed_actions(book):
+    ov = book["Overview"]
+    data = rows(ov)
+    start = next(i for i, r in enumerate(data) if r[0] == "Action")
+    changed = [r[:4] for r in data[start + 1 :] if r[0]]
+    assert changed == [
+        ("P1-01 Business village project", "Alpha services", "On track", "Completed"),
+        ("P1-02 Business survey", "Alpha services", "Some disruption", "Major disruption"),
+        ("P1-03 Complaint handling", "Beta office", "Major disruption", "Cancelled"),
+        ("P2-01 Plots for companies", "Beta office", "Some disruption", "On track"),
+    ]
+
+
+def test_attention_list(book):
+    sh = book["Attention"]
+    data = rows(sh)
+    start = next(i for i, r in enumerate(data) if r[0] == "ID")
+    listed = [(r[0], r[3], r[6]) for r in data[start + 1 :] if r[0]]
+    assert listed == [
+        ("P1-02", "Major disruption", "-budget cut"),
+        ("P1-03", "Cancelled", "@SUM(A1)"),
+        ("P2-03", "No answer for 3 periods", ""),
+    ]
+
+
+def test_departments(book):
+    sh = book["Departments"]
+    assert row_after(sh, "Alpha services")[2:8] == (2, "On time", "2025-10-10", 2, 1, 1)
+    assert row_after(sh, "Beta office")[2:8] == (2, "Late", "2025-10-20", 2, 1, 0)
+    assert row_after(sh, "Gamma works")[2:8] == (2, "Missing", "", 0, 0, 0)
+    assert all(r[0] != "Delta unit" for r in rows(sh))  # no active actions: not expected
+    assert row_after(sh, "Total")[3] == "2 / 3"
+
+
+def test_priority_sheet_actions(book):
+    sh = book["P1 Partnership"]
+    data = rows(sh)
+    start = next(i for i, r in enumerate(data) if r[0] == "ID")
+    got = {r[0]: r[1:8] for r in data[start + 1 :] if r[0]}
+    assert got["P1-01"] == (
+        "Business village project",
+        "Alpha services",
+        "Completed",
+        100,
+        "22 pcs (target 20)",
+        "started",  # the latest comment, from 2025Q1
+        "2025Q1",
+    )
+    assert got["P1-03"][2:5] == ("Cancelled", 20, "15 % (target 10)")
+    fill = sh.cell(start + 2, 4).fill.fgColor.rgb  # P1-01's status cell
+    assert fill.endswith("4F81BD")
+
+
+def test_metrics_over_periods(book):
+    sh = book["Metrics"]
+    head = row_after(sh, "Metric ID")
+    assert head[5:10] == ("2025Q1", "2025Q2", "2025Q3", "Trend", "Target met")
+    # the superseded return's 99 never shows
+    assert row_after(sh, "P1-01-M1")[4:10] == ("20", 5, 12, 22, None, "Yes")
+    assert row_after(sh, "P1-03-M1")[4:10] == ("10", 30, None, 15, None, "No")
+
+
+def test_trend(book):
+    sh = book["Trend"]
+    assert row_after(sh, "2025Q1")[1:9] == (1, 3, 1, 0, 0, 0, 1, 6)
+    assert row_after(sh, "2025Q2")[1:9] == (0, 1, 2, 1, 1, 0, 1, 6)
+    assert row_after(sh, "2025Q3")[1:9] == (0, 1, 0, 1, 1, 1, 2, 6)
+
+
+def test_text_from_returns_stays_text(tmp_path):
+    conn = known_register(tmp_path / "roundtrip.db")
+    q2 = build_summary(conn, small_programme(), parse_period("2025Q2"), tmp_path / "q2.xlsx")
+    q3 = build_summary(conn, small_programme(), Q3, tmp_path / "q3.xlsx")
+    conn.close()
+    seen = set()
+    for path in (q2, q3):
+        wb = openpyxl.load_workbook(path)
+        for sheet in wb.worksheets:
+            for r in sheet.iter_rows():
+                for c in r:
+                    if isinstance(c.value, str) and c.value[:1] in "=+-@":
+                        assert c.data_type == "s", (path.name, sheet.title, c.coordinate)
+                        seen.add(c.value)
+    assert {'=HYPERLINK("http://x")', "@SUM(A1)", "-budget cut", "+ok"} <= seen
+    with zipfile.ZipFile(q3) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert "<f>" not in z.read(name).decode()
+
+
+def _sheet_xml(path: Path, book, title: str) -> str:
+    index = book.sheetnames.index(title) + 1
+    with zipfile.ZipFile(path) as z:
+        return z.read(f"xl/worksheets/sheet{index}.xml").decode()
+
+
+def test_charts_and_their_ranges(summary):
+    with zipfile.ZipFile(summary) as z:
+        charts = sorted(n for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml", n))
+        xml = [z.read(n).decode() for n in charts]
+    assert len(charts) == 2
+    bar, trend = xml
+    assert '<c:barDir val="bar"/>' in bar and '<c:grouping val="stacked"/>' in bar
+    refs = re.findall(r"<c:f>([^<]+)</c:f>", bar)
+    assert "Overview!$A$18:$A$19" in refs  # the priority rows (P1, P2)
+    assert "Overview!$E$17" in refs  # major disruption: its header and values
+    assert "Overview!$E$18:$E$19" in refs
+    assert bar.count("<c:ser>") == 7
+    assert "F8696B" in bar  # the major-disruption colour
+    assert '<c:barDir val="col"/>' in trend and trend.count("<c:ser>") == 7
+    assert "Trend!$A$4:$A$6" in re.findall(r"<c:f>([^<]+)</c:f>", trend)
+
+
+def test_sparklines_on_metric_rows(summary, book):
+    xml = _sheet_xml(summary, book, "Metrics")
+    assert "x14:sparklineGroup" in xml
+    pairs = re.findall(r"<xm:f>([^<]+)</xm:f><xm:sqref>([^<]+)</xm:sqref>", xml)
+    assert pairs == [("Metrics!F4:H4", "I4"), ("Metrics!F5:H5", "I5")]
+
+
+def test_print_setup(summary, book):
+    xml = _sheet_xml(summary, book, "Attention")
+    assert 'orientation="landscape"' in xml and 'paperSize="9"' in xml
+    assert 'fitToHeight="0"' in xml
+    assert "&amp;P" in xml and "&amp;N" in xml and "2025Q3" in xml
+    assert "Test &amp;&amp; Vitality Programme" in xml  # & escaped in the header
+    assert book["Attention"].print_title_rows == "$4:$4"
+
+
+def test_in_the_programme_language(tmp_path):
+    conn = known_register(tmp_path / "roundtrip.db")
+    out = build_summary(conn, small_programme("fi"), Q3, tmp_path / "fi.xlsx")
+    conn.close()
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:3] == ["Yhteenveto", "Käsiteltävät", "Toimialat"]
+    assert row_after(wb["Yhteenveto"], "Ei vastausta")[1] == 2
+
+
+def test_first_period_has_no_change_and_no_trend(tmp_path):
+    conn = known_register(tmp_path / "roundtrip.db")
+    data = load_summary(conn, small_programme(), parse_period("2025Q1"))
+    out = build_summary(conn, small_programme(), parse_period("2025Q1"), tmp_path / "q1.xlsx")
+    conn.close()
+    assert data.previous == "" and data.previous_counts is None and data.changes == ()
+    assert data.counts[NOT_ANSWERED] == 1  # P2-03 answered without a status
+    wb = openpyxl.load_workbook(out)
+    assert "Trend" not in wb.sheetnames
+    assert any(
+        isinstance(v, str) and v.startswith("The register holds no answers")
+        for r in rows(wb["Overview"])
+        for v in r
+    )
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_pdf(summary, tmp_path):
+    pdf = to_pdf(summary, tmp_path / "summary.pdf")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) >= 7
