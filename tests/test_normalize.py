@@ -1,0 +1,234 @@
+"""Exact normalisation of cell values (roundtrip.normalize): examples and properties."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from roundtrip.definition import default_status_scale
+from roundtrip.normalize import (
+    NormError,
+    decimal_text,
+    is_blank,
+    parse_date,
+    parse_decimal,
+    parse_status,
+    parse_whole,
+    parse_yesno,
+    status_lookup,
+    to_text,
+)
+
+STATUSES = default_status_scale("fi")
+LOOKUP = status_lookup(STATUSES)
+SPACES = [" ", "\u00a0", "\u202f"]
+
+
+def group(n: int, sep: str) -> str:
+    s = str(n)
+    parts = []
+    while len(s) > 3:
+        parts.insert(0, s[-3:])
+        s = s[:-3]
+    parts.insert(0, s)
+    return sep.join(parts)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("29 000", "29000"),
+        ("29\u00a0000", "29000"),
+        ("29\u202f000", "29000"),
+        ("1 234,5", "1234.5"),
+        ("1\u00a0234,5", "1234.5"),
+        ("1234.5", "1234.5"),
+        ("  42 ", "42"),
+        ("-3,25", "-3.25"),
+        ("\u22127", "-7"),
+        ("0,125", "0.125"),
+        ("1 000 000", "1000000"),
+    ],
+)
+def test_numbers_from_text(text, expected):
+    assert parse_decimal(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["29 00", "2 9000", "1,234.5", "1.234,5", "12abc", "", "1,2,3", "29.000", "1,234", "--1"],
+)
+def test_numbers_that_cannot_be_read_exactly_are_errors(text):
+    with pytest.raises(NormError):
+        parse_decimal(text)
+
+
+def test_number_values_keep_their_shortest_form():
+    assert parse_decimal(0.1).text == "0.1"
+    assert parse_decimal(29000.0).text == "29000"
+    assert parse_decimal(7).value == Decimal(7)
+    with pytest.raises(NormError):
+        parse_decimal(True)
+    with pytest.raises(NormError):
+        parse_decimal(dt.date(2025, 3, 15))
+    with pytest.raises(NormError):
+        parse_decimal("#DIV/0!")
+
+
+def test_unit_suffix_is_accepted_only_when_it_is_the_metric_unit():
+    assert parse_decimal("12 kpl", unit="kpl").text == "12"
+    with pytest.raises(NormError):
+        parse_decimal("12 kpl")
+
+
+def test_percentages():
+    assert parse_decimal("50 %", percent=True).text == "50"
+    assert parse_decimal("50%", percent=True).text == "50"
+    assert parse_decimal(0.5, percent=True, percent_format=True).text == "50"
+    assert parse_decimal(0.07, percent=True, percent_format=True).text == "7"
+    assert parse_decimal(0.5, percent=True, percent_format=False).text == "0.5"
+    ambiguous = parse_decimal(0.5, percent=True, percent_format=None)
+    assert ambiguous.text == "0.5" and "50" in ambiguous.warning
+    with pytest.raises(NormError):
+        parse_decimal("50 %")  # not a percentage field
+
+
+def test_whole_numbers():
+    assert parse_whole(2.0, low=0) == (2, "")
+    assert parse_whole("29 000", low=0) == (29000, "")
+    assert parse_whole(1, low=0, high=100, percent=True, percent_format=True) == (100, "")
+    for bad in (2.5, -1, "2,5"):
+        with pytest.raises(NormError):
+            parse_whole(bad, low=0)
+    with pytest.raises(NormError):
+        parse_whole(101, low=0, high=100)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Kyllä", True),
+        ("kyllä ", True),
+        ("Ei", False),
+        ("Ja", True),
+        ("Nej", False),
+        ("YES", True),
+        ("no", False),
+        (1, True),
+        (0.0, False),
+        (True, True),
+        ("TRUE", True),
+        ("false", False),
+    ],
+)
+def test_yes_no(value, expected):
+    assert parse_yesno(value) is expected
+
+
+def test_yes_no_rejects_anything_else():
+    for bad in ("maybe", 2, "", None):
+        with pytest.raises(NormError):
+            parse_yesno(bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Valmis",
+        "Valmis ",
+        "  valmis",
+        "VALMIS",
+        "Val\u00a0mis".replace("\u00a0", ""),
+        "Completed",
+        "klar",
+    ],
+)
+def test_status_labels_any_case_spacing_and_language(text):
+    assert parse_status(text, LOOKUP) == "done"
+
+
+def test_status_with_nbsp_inside_and_unknown_label():
+    assert parse_status("Etenee\u00a0suunnitellusti", LOOKUP) == "on_track"
+    assert parse_status("merkittäviä   haasteita", LOOKUP) == "major"
+    with pytest.raises(NormError, match="Valmis"):
+        parse_status("Melkein valmis", LOOKUP, [s.label for s in STATUSES])
+    with pytest.raises(NormError):
+        parse_status(3, LOOKUP)
+
+
+def test_dates():
+    assert parse_date("15.3.2025") == dt.date(2025, 3, 15)
+    assert parse_date("2025-03-15") == dt.date(2025, 3, 15)
+    assert parse_date(45731) == dt.date(2025, 3, 15)
+    assert parse_date(dt.datetime(2025, 3, 15, 10, 0)) == dt.date(2025, 3, 15)
+    for bad in ("31.2.2025", "soon", -5):
+        with pytest.raises(NormError):
+            parse_date(bad)
+
+
+def test_text_of_values():
+    assert to_text(2.0) == "2"
+    assert to_text(0.1) == "0.1"
+    assert to_text(dt.datetime(2025, 3, 15)) == "15.3.2025"
+    assert to_text(dt.date(2025, 3, 15)) == "15.3.2025"
+    assert to_text("  a\r\nb ") == "a\nb"
+    assert is_blank(" \u00a0 ") and is_blank(None) and not is_blank(0)
+
+
+# ----------------------------------------------------------------------------- properties
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.sampled_from(SPACES))
+def test_grouped_integers_are_read_exactly(n, sep):
+    assert parse_decimal(group(n, sep)).value == n
+    assert parse_whole(group(n, sep), low=0) == (n, "")
+
+
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.integers(min_value=0, max_value=99),
+    st.sampled_from(SPACES),
+)
+def test_decimal_comma_with_grouping(n, frac, sep):
+    text = f"{group(n, sep)},{frac:02d}"
+    assert parse_decimal(text).value == Decimal(f"{n}.{frac:02d}")
+
+
+@given(
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=4, min_value=-(10**9), max_value=10**9
+    )
+)
+def test_canonical_text_round_trips(d):
+    text = decimal_text(d)
+    assert Decimal(text) == d
+    whole, _, frac = text.lstrip("-").partition(".")
+    comma = text.replace(".", ",")
+    if len(frac) == 3 and whole.strip("0"):
+        with pytest.raises(NormError, match="may mean"):  # 2,781 or 2781? never a guess
+            parse_decimal(comma)
+    else:
+        assert parse_decimal(comma).value == d
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12))
+def test_float_cells_keep_their_value(x):
+    assert float(parse_decimal(x).value) == x
+
+
+@given(st.sampled_from([s for s in STATUSES]), st.sampled_from(["", " ", "  ", "\u00a0", "\t"]))
+def test_every_label_and_alias_with_stray_whitespace(status, pad):
+    for label in (status.label, *status.aliases):
+        for variant in (label, label.upper(), label.lower()):
+            assert parse_status(pad + variant + pad, LOOKUP) == status.key
+
+
+@given(st.text(max_size=20))
+def test_parse_decimal_never_raises_anything_but_normerror(text):
+    with contextlib.suppress(NormError):
+        parse_decimal(text, percent=True)
