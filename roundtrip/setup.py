@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError, WorkspaceError
+from .errors import ConfigError, UsageError, WorkspaceError
 from .model import Programme
 from .workspace import Workspace, atomic_path, atomic_write_bytes
 
@@ -53,6 +54,24 @@ class InitResult:
         return out
 
 
+def _validated(prog: Programme, source: str) -> bytes:
+    """programme.xlsx for `prog`, checked by loading it back as `check` will."""
+    from .programme import load_programme, write_programme
+
+    with tempfile.TemporaryDirectory(prefix="roundtrip-init-") as tmp:
+        path = Path(tmp) / "programme.xlsx"
+        write_programme(prog, path)
+        try:
+            load_programme(path)
+        except ConfigError as exc:
+            raise ConfigError(
+                exc.problems,
+                f"{source} does not make a valid programme ({len(exc.problems)} problem(s); "
+                "cells refer to the programme.xlsx it would become)",
+            ) from exc
+        return path.read_bytes()
+
+
 def _from_programme_file(path: Path) -> tuple[Programme, bytes | None]:
     """A given definition: .xlsx is validated and copied as is; .toml is converted."""
     from .definition import load_toml
@@ -62,7 +81,12 @@ def _from_programme_file(path: Path) -> tuple[Programme, bytes | None]:
     if suffix == ".xlsx":
         return load_programme(path), path.read_bytes()
     if suffix == ".toml":
-        return load_toml(path), None
+        try:
+            return load_toml(path), None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(
+                [], f"{path.name}: not a programme definition (missing or bad field: {exc})"
+            ) from exc
     raise UsageError(f"{path.name}: --programme takes a programme.xlsx or a programme.toml file")
 
 
@@ -112,15 +136,14 @@ def init_workspace(
         prog, raw = _from_programme_file(Path(programme))
         source = f"programme file {programme}"
 
-    from .programme import write_programme
     from .register import connect, secret
+
+    if raw is None:
+        raw = _validated(prog, source)
 
     for folder in FOLDERS:
         (ws.root / folder).mkdir(parents=True, exist_ok=True)
-    if raw is not None:
-        atomic_write_bytes(ws.programme_path, raw)
-    else:
-        write_programme(prog, ws.programme_path)
+    atomic_write_bytes(ws.programme_path, raw)
     report_path = None
     if table:
         report_path = ws.root / IMPORT_REPORT

@@ -106,3 +106,21 @@ def test_check_outside_a_workspace(tmp_path: Path):
     result = run("-w", str(tmp_path), "check")
     assert result.exit_code == 2
     assert "not a roundtrip workspace" in result.output
+
+
+def test_init_from_a_bad_toml_reports_every_problem(tmp_path: Path):
+    src = tmp_path / "programme.toml"
+    src.write_text(
+        '[settings]\nprogramme_id = "x"\nname = "X"\norganisation = "O"\nlanguage = "de"\n'
+        '[[departments]]\nid = "A"\nname = "A"\n'
+        '[[actions]]\nid = "P1-01"\npriority = "P9"\ndepartment = "A"\naction = "Do"\n',
+        encoding="utf-8",
+    )
+    result = run("init", str(tmp_path / "ws"), "--programme", str(src))
+    assert result.exit_code == 2
+    assert "settings!B5: unknown language 'de'" in result.output
+    assert "actions!B2: unknown priority 'P9'" in result.output
+    assert not (tmp_path / "ws").exists()
+    src.write_text('[settings]\nname = "X"\n', encoding="utf-8")
+    result = run("init", str(tmp_path / "ws"), "--programme", str(src))
+    assert result.exit_code == 2 and "not a programme definition" in result.output
