@@ -28,6 +28,7 @@ from .workspace import atomic_path
 
 H0 = c.HEADER_ROW - 1  # 0-based header row
 D0 = c.FIRST_DATA_ROW - 1  # 0-based first data row
+INSTRUCTIONS_WIDTH = 120
 NUMBER_LIMIT = 10**15  # "any number" bounds for number metrics
 
 
@@ -162,7 +163,7 @@ class _Book:
             ws.set_column(i, i, col.width)
             text = c.header(self.lang, key, col.key)
             ws.write_string(H0, i, text, self.st.header)
-            heads.append((text, col.width * 0.9))  # bold text is wider
+            heads.append((text, col.width))
         ws.set_row(H0, row_height(heads, min_lines=2))
         last = D0 + max(n_rows, 1) - 1
         ws.autofilter(H0, 0, last, len(cols) - 1)
@@ -224,7 +225,7 @@ class _Book:
             "coordinator_email": s.coordinator_email,
             "needs_comment": self.needs_comment,
         }
-        ws.set_column(0, 0, 110)
+        ws.set_column(0, 0, INSTRUCTIONS_WIDTH)
         ws.set_column(1, 1, 12)
         ws.write_string(0, 0, w["title"].format(**values), self.st.title)
         ws.write_string(1, 0, s.organisation, self.st.subtitle)
@@ -233,7 +234,7 @@ class _Book:
             if line:
                 text = line.format(**values).strip()
                 ws.write_string(row, 0, text, self.st.text)
-                ws.set_row(row, row_height([(text, 110)]))
+                ws.set_row(row, row_height([(text, INSTRUCTIONS_WIDTH)]))
             row += 1
         row += 1
         ws.write_string(row, 0, c.header(self.lang, "actions", "status"), self.st.bold)
