@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .definition import default_status_scale, with_version
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, UsageError
 from .model import Action, Department, Metric, Priority, Programme, Settings
 
 COLUMN_NAMES = {
@@ -102,6 +102,11 @@ def _clean(value: object) -> str:
 def read_lines(path: Path) -> list[RawLine]:
     """The source table as lines of cells; one clear ConfigError when it cannot be read."""
     suffix = path.suffix.lower()
+    if suffix not in (".txt", ".tsv", ".csv", ".xlsx", ".xlsm"):
+        raise UsageError(
+            f"{path.name}: import takes a tab-separated .txt, a .csv or an .xlsx table "
+            "(save .xls or .ods files as .xlsx first)"
+        )
     try:
         if suffix in (".xlsx", ".xlsm"):
             from openpyxl import load_workbook
