@@ -135,8 +135,9 @@ def file_hash(path: Path) -> str:
 
 
 @contextmanager
-def workspace_lock(ws: Workspace, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+def workspace_lock(ws: Workspace, wait_s: float | None = None) -> Iterator[None]:
     """Hold the workspace's collect lock; BusyError when another collect keeps it."""
+    wait_s = LOCK_WAIT_S if wait_s is None else wait_s
     path = ws.root / LOCK_FILE
     fh = open(path, "a+b")  # noqa: SIM115 - closed in finally
     try:

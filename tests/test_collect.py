@@ -1,0 +1,369 @@
+"""collect end to end: real generated returns, filled as people do (and worse), collected.
+
+Every test works on its own copy of one generated Aura workspace (init + generate 2025Q3 once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from roundtrip import collect as collect_mod
+from roundtrip.cli import main
+from roundtrip.collect import collect_period, workspace_lock
+from roundtrip.errors import BusyError
+from roundtrip.generate import generate_period
+from roundtrip.programme import load_programme
+from roundtrip.setup import init_workspace
+from roundtrip.simulate import ActionAnswer, _find_sheet, _header_map, _rows_by_id, fill_return
+from roundtrip.workspace import Workspace
+
+PERIOD = "2025Q3"
+NOW = dt.datetime(2025, 10, 10, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("collect") / "aura"
+    init_workspace(root, example="aura")
+    ws = Workspace(root)
+    generate_period(ws, PERIOD, now=dt.datetime(2025, 9, 30, 12, 0))
+    generate_period(ws, "2025Q2", ["YEP"], now=dt.datetime(2025, 6, 30, 12, 0))
+    return root
+
+
+@pytest.fixture
+def ws(template, tmp_path) -> Workspace:
+    root = tmp_path / "aura"
+    shutil.copytree(template, root)
+    (root / "inbox" / PERIOD).mkdir(parents=True, exist_ok=True)
+    return Workspace(root)
+
+
+@pytest.fixture(scope="module")
+def programme(template):
+    return load_programme(Workspace(template).programme_path)
+
+
+def outbox_file(ws: Workspace, dept: str, period: str = PERIOD) -> Path:
+    [f] = [p for p in ws.outbox(period).glob("*.xlsx") if f"_{dept}_" in p.name]
+    return f
+
+
+def answers_for(programme, dept: str, label: str = "Etenee suunnitellusti", progress=50):
+    return {a.id: ActionAnswer(label, progress, None) for a in programme.actions_of(dept)}
+
+
+def metrics_for(programme, dept: str):
+    out = {}
+    for a in programme.actions_of(dept):
+        for m in a.metrics:
+            out[m.id] = "Kyllä" if m.kind == "yesno" else 3
+    return out
+
+
+def good_return(ws, programme, dept: str, name: str | None = None, **kw) -> Path:
+    dst = ws.inbox(PERIOD) / (name or f"{dept}.xlsx")
+    return fill_return(
+        outbox_file(ws, dept),
+        dst,
+        kw.pop("answers", None) or answers_for(programme, dept),
+        kw.pop("metrics", None) or metrics_for(programme, dept),
+        signer=kw.pop("signer", f"Head of {dept}"),
+        **kw,
+    )
+
+
+def db(ws: Workspace) -> sqlite3.Connection:
+    conn = sqlite3.connect(ws.db_path)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def by_name(result):
+    return {f.name: f for f in result.files}
+
+
+def cell_of(path: Path, key: str, row_id: str, col: str) -> tuple[str, str]:
+    """(sheet name, A1 ref) of a cell found the way a person finds it: by ID and header."""
+    wb = openpyxl.load_workbook(path)
+    sheet = _find_sheet(wb, key)
+    hrow, cols = _header_map(sheet, key)
+    id_key = "action_id" if key == "actions" else "metric_id"
+    r = _rows_by_id(sheet, hrow, cols[id_key])[row_id]
+    return sheet.title, f"{openpyxl.utils.get_column_letter(cols[col])}{r}"
+
+
+# ----------------------------------------------------------------------------- messy but valid
+
+
+def test_messy_return_is_read_exactly_with_source_cells(ws, programme):
+    dept = "YEP"
+    acts = [a.id for a in programme.actions_of(dept)]
+    mets = {m.id: m for a in programme.actions_of(dept) for m in a.metrics}
+    counts = [m for m in mets if mets[m].kind == "count"]
+    yesno = [m for m in mets if mets[m].kind == "yesno"]
+    answers = answers_for(programme, dept)
+    answers[acts[0]] = ActionAnswer("Valmis ", 100, "Hanke valmis")
+    answers[acts[1]] = ActionAnswer("  etenee SUUNNITELLUSTI", "50 %", None)
+    answers[acts[2]] = ActionAnswer("Merkittäviä\u00a0haasteita", 10, "Rahoitus =SUM(A1)")
+    answers[acts[3]] = ActionAnswer("Completed", 100, None)  # another language's label
+    metric_values = metrics_for(programme, dept)
+    metric_values[counts[0]] = "29 000"
+    metric_values[counts[1]] = "1\u00a0234"
+    metric_values[counts[2]] = "1\u202f234"
+    metric_values[yesno[0]] = "ja"
+    blank_plan = next(a for a in programme.actions_of(dept) if not a.schedule)
+    path = good_return(
+        ws,
+        programme,
+        dept,
+        "Palautus YEP (lopullinen).xlsx",
+        answers=answers,
+        metrics=metric_values,
+        plan={(blank_plan.id, "schedule"): "Syksy 2025"},
+        proposals=[{"priority": "P1 " + programme.priority("P1").title, "action": "Yrityssauna"}],
+    )
+    # Then the person sorts the rows, inserts a column, renames a sheet and formats a % cell.
+    wb = openpyxl.load_workbook(path)
+    acts_ws = _find_sheet(wb, "actions")
+    hrow, cols = _header_map(acts_ws, "actions")
+    first, last = hrow + 1, hrow + len(acts)
+    rows = [[c.value for c in acts_ws[r]] for r in range(first, last + 1)]
+    for i, values in enumerate(reversed(rows)):
+        for j, v in enumerate(values, start=1):
+            acts_ws.cell(first + i, j).value = v
+    acts_ws.insert_cols(2)
+    acts_ws.cell(hrow, 2).value = "Omat muistiinpanot"
+    r4 = _rows_by_id(acts_ws, hrow, 1)[acts[4]]
+    pcol = _header_map(acts_ws, "actions")[1]["progress"]
+    acts_ws.cell(r4, pcol).value = 0.5
+    acts_ws.cell(r4, pcol).number_format = "0 %"
+    _find_sheet(wb, "metrics").title = "Mittarit oma"
+    wb.save(path)
+
+    result = collect_period(ws, PERIOD, now=NOW)
+    assert result.exit_code == 0, result.lines()
+    [f] = result.files
+    assert f.verdict in ("accepted", "warnings") and f.department_id == dept
+
+    conn = db(ws)
+    sub = conn.execute("SELECT * FROM submissions").fetchone()
+    assert sub["original_name"] == "Palautus YEP (lopullinen).xlsx"
+    assert sub["signer"] == "Head of YEP" and sub["superseded_by"] is None
+    assert (ws.root / sub["archive_path"]).read_bytes() == path.read_bytes()
+    ans = {r["action_id"]: r for r in conn.execute("SELECT * FROM answers")}
+    assert len(ans) == len(acts)
+    assert (ans[acts[0]]["status_key"], ans[acts[0]]["progress"]) == ("done", 100)
+    assert (ans[acts[1]]["status_key"], ans[acts[1]]["progress"]) == ("on_track", 50)
+    assert ans[acts[2]]["status_key"] == "major"
+    assert ans[acts[2]]["comment"] == "Rahoitus =SUM(A1)"  # text stays text
+    assert ans[acts[3]]["status_key"] == "done"
+    assert ans[acts[4]]["progress"] == 50  # 0.5 in a %-formatted cell
+    for aid in (acts[0], acts[4]):
+        sheet, ref = cell_of(path, "actions", aid, "status")
+        assert (ans[aid]["sheet"], ans[aid]["status_cell"]) == (sheet, ref)
+    assert ans[acts[0]]["status_cell"].startswith("L")  # moved right by the inserted column
+    mv = {r["metric_id"]: r for r in conn.execute("SELECT * FROM metric_values")}
+    assert (mv[counts[0]]["value_num"], mv[counts[0]]["value_text"]) == (29000.0, "29000")
+    assert mv[counts[1]]["value_num"] == 1234.0 and mv[counts[2]]["value_num"] == 1234.0
+    assert mv[yesno[0]]["value_text"] == "yes"
+    assert mv[counts[0]]["sheet"] == "Mittarit oma"
+    assert (mv[counts[0]]["sheet"], mv[counts[0]]["value_cell"]) == cell_of(
+        path, "metrics", counts[0], "value"
+    )
+    [pc] = conn.execute("SELECT * FROM plan_completions").fetchall()
+    assert (pc["action_id"], pc["field"], pc["value"]) == (blank_plan.id, "schedule", "Syksy 2025")
+    [prop] = conn.execute("SELECT * FROM proposals").fetchall()
+    assert (prop["priority_id"], prop["action"]) == ("P1", "Yrityssauna")
+    assert (ws.reports(PERIOD) / "validation.xlsx").is_file()
+
+
+# ----------------------------------------------------------------------------- rejected files
+
+
+def test_rejected_files_leave_the_register_byte_for_byte_unchanged(ws, programme):
+    good_return(ws, programme, "HAL")
+    assert collect_period(ws, PERIOD, now=NOW).exit_code == 0
+    before = ws.db_path.read_bytes()
+    assert not Path(str(ws.db_path) + "-wal").exists()
+
+    bad = ws.root / "bad"
+    bad.mkdir()
+    # another period's return
+    fill_return(
+        outbox_file(ws, "YEP", "2025Q2"), bad / "yep_q2.xlsx", answers_for(programme, "YEP")
+    )
+    # identity edited: signature fails
+    p = good_return(ws, programme, "SIV", "siv_edited.xlsx")
+    shutil.move(p, bad / p.name)
+    wb = openpyxl.load_workbook(bad / p.name)
+    ident = next(
+        s for s in wb.worksheets if s.sheet_state != "visible" and s["A4"].value == "department_id"
+    )
+    ident["B4"] = "KUL"
+    wb.save(bad / p.name)
+    # a formula without a saved value (openpyxl never saves results)
+    p = good_return(ws, programme, "TEK", "tek_formula.xlsx")
+    shutil.move(p, bad / p.name)
+    wb = openpyxl.load_workbook(bad / p.name)
+    mid = next(m.id for a in programme.actions_of("TEK") for m in a.metrics if m.kind == "count")
+    sheet, ref = cell_of(bad / p.name, "metrics", mid, "value")
+    wb[sheet][ref] = "=2+3"
+    wb.save(bad / p.name)
+    # an unknown status pasted past the dropdown, a missing required comment
+    answers = answers_for(programme, "KUL")
+    ids = list(answers)
+    answers[ids[0]] = ActionAnswer("Melkein valmis", 90, None)
+    answers[ids[1]] = ActionAnswer("Keskeytetty", 0, None)
+    fill_return(outbox_file(ws, "KUL"), bad / "kul.xlsx", answers, metrics_for(programme, "KUL"))
+    # not workbooks at all
+    (bad / "notes.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+    (bad / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not a zip")
+    (bad / "empty.xlsx").write_bytes(b"")
+    (bad / "random.xlsx").write_bytes(os.urandom(3000))
+
+    result = collect_period(ws, PERIOD, [bad], now=NOW)
+    assert result.exit_code == 1
+    assert all(f.verdict == "rejected" for f in result.files), result.lines()
+    assert ws.db_path.read_bytes() == before
+    files = by_name(result)
+    assert any(
+        "this is the return for 2025Q2, not 2025Q3" in e.message
+        for e in files["yep_q2.xlsx"].errors
+    )
+    assert any(
+        "not generated by this workspace, or its identity sheet was edited" in e.message
+        for e in files["siv_edited.xlsx"].errors
+    )
+    [err] = files["tek_formula.xlsx"].errors
+    assert (err.sheet, err.cell) == (sheet, ref) and "without a saved result" in err.message
+    kul = {(e.cell, e.message.split(" (")[0]) for e in files["kul.xlsx"].errors}
+    assert any(m.startswith("not a status") for _, m in kul)
+    assert any("comment is required" in m for _, m in kul)
+    for name in ("notes.csv", "broken.xlsx", "empty.xlsx", "random.xlsx"):
+        assert files[name].errors and files[name].department_id is None
+    text = "\n".join(result.lines())
+    assert "Traceback" not in text
+    assert f"tek_formula.xlsx: {sheet}!{ref}: " in text
+
+    ledger = [
+        json.loads(x) for x in (ws.reports(PERIOD) / "rejections.jsonl").read_text().splitlines()
+    ]
+    assert {e["original_name"] for e in ledger} == set(files)
+    assert {e["department_id"] for e in ledger if e["original_name"] == "kul.xlsx"} == {"KUL"}
+    # collecting the same rejected files again neither stores nor duplicates the ledger
+    again = collect_period(ws, PERIOD, [bad], now=NOW)
+    assert again.exit_code == 1 and ws.db_path.read_bytes() == before
+    lines = (ws.reports(PERIOD) / "rejections.jsonl").read_text().splitlines()
+    assert len(lines) == len(ledger)
+    # every rejected file was archived, and annotated where it is a workbook
+    assert (ws.reports(PERIOD) / "feedback" / "kul_feedback.xlsx").is_file()
+    archived = {p.name.split(".")[0] for p in ws.archive_dir.iterdir()}
+    assert {f.content_hash for f in result.files} <= archived
+
+
+# ----------------------------------------------------------------------------- idempotency
+
+
+def test_collecting_twice_is_idempotent_and_lock_files_are_ignored(ws, programme):
+    a = good_return(ws, programme, "VAP")
+    shutil.copy(a, ws.inbox(PERIOD) / "VAP copy.xlsx")  # the same file twice in one run
+    (ws.inbox(PERIOD) / "~$VAP.xlsx").write_bytes(b"\x00lock")
+    (ws.inbox(PERIOD) / ".DS_Store").write_bytes(b"\x00")
+    first = collect_period(ws, PERIOD, now=NOW)
+    assert [f.name for f in first.files] == ["VAP copy.xlsx", "VAP.xlsx"]
+    assert [f.verdict for f in first.files] in (
+        ["warnings", "already collected"],
+        ["accepted", "already collected"],
+    )
+    before = ws.db_path.read_bytes()
+    second = collect_period(ws, PERIOD, now=NOW)
+    assert [f.verdict for f in second.files] == ["already collected"] * 2
+    assert second.exit_code == 0
+    assert ws.db_path.read_bytes() == before
+    assert db(ws).execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 1
+
+
+# ----------------------------------------------------------------------------- supersession
+
+
+def test_newer_return_supersedes_and_an_older_one_arriving_late_does_not(ws, programme):
+    dept = "EVT"
+    old = good_return(
+        ws, programme, dept, "evt_v1.xlsx", answers=answers_for(programme, dept, progress=10)
+    )
+    new = good_return(
+        ws, programme, dept, "evt_v2.xlsx", answers=answers_for(programme, dept, progress=60)
+    )
+    t = dt.datetime(2025, 10, 5, 12, 0, tzinfo=dt.UTC).timestamp()
+    os.utime(old, (t, t))
+    os.utime(new, (t + 3600, t + 3600))
+    oldest = good_return(
+        ws, programme, dept, "evt_v0.xlsx", answers=answers_for(programme, dept, progress=5)
+    )
+    os.utime(oldest, (t - 3600, t - 3600))
+
+    r1 = collect_period(ws, PERIOD, [old], now=NOW)
+    r2 = collect_period(ws, PERIOD, [new], now=NOW)
+    assert r1.files[0].verdict in ("accepted", "warnings")
+    assert r2.files[0].verdict in ("accepted", "warnings")
+    r3 = collect_period(ws, PERIOD, [oldest], now=NOW)  # older file arriving late
+    assert r3.files[0].verdict == "superseded" and r3.exit_code == 0
+
+    conn = db(ws)
+    subs = {r["original_name"]: r for r in conn.execute("SELECT * FROM submissions")}
+    assert subs["evt_v1.xlsx"]["superseded_by"] == subs["evt_v2.xlsx"]["id"]
+    assert subs["evt_v0.xlsx"]["superseded_by"] == subs["evt_v2.xlsx"]["id"]
+    assert subs["evt_v2.xlsx"]["superseded_by"] is None
+    [current] = conn.execute("SELECT * FROM current_submissions WHERE department_id = ?", (dept,))
+    assert current["original_name"] == "evt_v2.xlsx"
+    progress = {
+        r["progress"]
+        for r in conn.execute(
+            "SELECT progress FROM answers WHERE submission_id = ?", (current["id"],)
+        )
+    }
+    assert progress == {60}
+
+
+def test_another_departments_file_counts_for_the_department_in_its_identity(ws, programme):
+    good_return(ws, programme, "HAL", "YEP_palautus.xlsx")
+    result = collect_period(ws, PERIOD, now=NOW)
+    assert result.files[0].department_id == "HAL"
+    assert db(ws).execute("SELECT department_id FROM submissions").fetchone()[0] == "HAL"
+
+
+# ----------------------------------------------------------------------------- CLI and lock
+
+
+def test_cli_exit_codes_and_no_traceback(ws, programme):
+    runner = CliRunner()
+    good_return(ws, programme, "TEK")
+    ok = runner.invoke(main, ["-w", str(ws.root), "collect", PERIOD])
+    assert ok.exit_code == 0, ok.output
+    assert "TEK.xlsx → TEK: accepted" in ok.output
+
+    (ws.inbox(PERIOD) / "broken.xlsx").write_bytes(b"PK\x03\x04garbage")
+    bad = runner.invoke(main, ["-w", str(ws.root), "collect", PERIOD])
+    assert bad.exit_code == 1
+    assert "broken.xlsx → ?: rejected (1 error)" in bad.output
+    assert "TEK.xlsx → TEK: already collected" in bad.output
+    assert "Traceback" not in bad.output
+
+    usage = runner.invoke(main, ["-w", str(ws.root), "collect", "2025H2"])
+    assert usage.exit_code == 2 and "Traceback" not in usage.output
+
+
+def test_a_second_collect_waits_then_stops_busy(ws, monkeypatch):
+    monkeypatch.setattr(collect_mod, "LOCK_WAIT_S", 0.3)
+    with workspace_lock(ws), pytest.raises(BusyError, match="another roundtrip collect"):
+        collect_period(ws, PERIOD, now=NOW)
