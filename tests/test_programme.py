@@ -11,10 +11,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from roundtrip.cli import main
 from roundtrip.definition import load_example, with_version
 from roundtrip.errors import ConfigError
+from roundtrip.model import METRIC_KINDS, Action, Department, Metric, Priority, Programme
 from roundtrip.programme import load_programme, write_programme
 
 
@@ -23,10 +26,17 @@ def aura():
     return load_example("aura")
 
 
-@pytest.fixture
-def written(tmp_path: Path, aura) -> Path:
-    path = tmp_path / "programme.xlsx"
+@pytest.fixture(scope="module")
+def aura_bytes(aura, tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("aura") / "programme.xlsx"
     write_programme(aura, path)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def written(tmp_path: Path, aura_bytes: bytes) -> Path:
+    path = tmp_path / "programme.xlsx"
+    path.write_bytes(aura_bytes)
     return path
 
 
@@ -273,3 +283,66 @@ def test_programme_survives_a_libreoffice_resave(written: Path, aura, tmp_path: 
         capture_output=True,
     )
     assert load_programme(out / "programme.xlsx") == aura
+
+
+_TEXT = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\u0085"
+    ),
+    max_size=40,
+).map(str.strip)
+_ID = st.from_regex(r"[A-Z][A-Za-z0-9_.\-]{0,8}", fullmatch=True)
+
+
+@st.composite
+def programmes(draw):
+    base = load_example("aura")
+    pids = draw(st.lists(_ID, min_size=1, max_size=3, unique=True))
+    dids = draw(st.lists(_ID, min_size=1, max_size=3, unique=True))
+    priorities = tuple(Priority(p, draw(_TEXT.filter(bool))) for p in pids)
+    departments = tuple(
+        Department(d, draw(_TEXT.filter(bool)), draw(_TEXT), draw(_TEXT)) for d in dids
+    )
+    actions = []
+    for i in range(draw(st.integers(0, 4))):
+        aid = f"A{i}"
+        metrics = tuple(
+            Metric(
+                f"{aid}-M{n}",
+                aid,
+                draw(_TEXT.filter(bool)),
+                draw(st.sampled_from(METRIC_KINDS)),
+                draw(_TEXT),
+                draw(_TEXT),
+                draw(_TEXT),
+                draw(st.booleans()),
+            )
+            for n in range(draw(st.integers(0, 2)))
+        )
+        actions.append(
+            Action(
+                aid,
+                draw(st.sampled_from(pids)),
+                draw(st.sampled_from(dids)),
+                draw(_TEXT.filter(bool)),
+                metrics,
+                draw(_TEXT),
+                draw(_TEXT),
+                draw(_TEXT),
+                draw(_TEXT),
+                draw(st.booleans()),
+            )
+        )
+    return with_version(
+        Programme(base.settings, priorities, departments, tuple(actions), base.statuses)
+    )
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(p=programmes())
+def test_any_valid_programme_round_trips(tmp_path: Path, p):
+    path = tmp_path / "programme.xlsx"
+    write_programme(p, path)
+    assert load_programme(path) == p
