@@ -60,6 +60,7 @@ SCHEDULE_WORDS = re.compile(
 )
 SCHEDULE_ONLY = re.compile(r"^(koko ajan|säännöllisesti|jatkuvasti|vuosittain)\.?$", re.I)
 CAPITAL_SPLIT = re.compile(r"(?<=[a-zåäöü.]) (?=[A-ZÅÄÖ][a-zåäö])")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # not \t or \n
 COUNT_WORDS = ("lukumäärä", "määrä")
 YESNO_WORDS = ("toteutuminen", "toteutunut prosessi")
 
@@ -96,7 +97,8 @@ def _clean(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).replace("\u00a0", " ").strip()
+    text = str(value).replace("\u00a0", " ").replace("\r\n", "\n")
+    return CONTROL.sub("", text).strip()
 
 
 def read_lines(path: Path) -> list[RawLine]:
