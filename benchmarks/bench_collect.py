@@ -1,0 +1,100 @@
+"""Collect speed: time per file for ~100 Aura-sized returns.
+
+usage: python benchmarks/bench_collect.py [N_FILES]   (default 100)
+
+Builds a throw-away Aura workspace, generates 2025Q3, fills N returns with simulate.fill_return
+(every department, different answers so each file is distinct), then times:
+  - read_return + validate_return per file (the per-file core),
+  - a full `collect` run (hash, archive, read, validate, store, report, annotated copies),
+  - a second `collect` run (every file already collected).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from roundtrip import register
+from roundtrip.collect import collect_period
+from roundtrip.generate import generate_period
+from roundtrip.programme import load_programme
+from roundtrip.read import read_return
+from roundtrip.setup import init_workspace
+from roundtrip.simulate import ActionAnswer, fill_return
+from roundtrip.validate import validate_return
+from roundtrip.workspace import Workspace
+
+LABELS = ["Ei aloitettu", "Etenee suunnitellusti", "Pieniä haasteita", "Valmis"]
+
+
+def main(n: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "aura"
+        init_workspace(root, example="aura")
+        ws = Workspace(root)
+        generate_period(ws, "2025Q3", now=dt.datetime(2025, 9, 30, 12))
+        programme = load_programme(ws.programme_path)
+        outbox = {p.name.split("_")[1]: p for p in ws.outbox("2025Q3").glob("*.xlsx")}
+        depts = [d.id for d in programme.departments if programme.actions_of(d.id)]
+        inbox = ws.inbox("2025Q3")
+        t0 = time.perf_counter()
+        files = []
+        for i in range(n):
+            dept = depts[i % len(depts)]
+            answers = {
+                a.id: ActionAnswer(
+                    LABELS[(i + j) % len(LABELS)], (i * 7 + j) % 101, f"kommentti {i}"
+                )
+                for j, a in enumerate(programme.actions_of(dept))
+            }
+            metrics = {
+                m.id: ("Kyllä" if m.kind == "yesno" else i + 1)
+                for a in programme.actions_of(dept)
+                for m in a.metrics
+            }
+            files.append(
+                fill_return(outbox[dept], inbox / f"{i:03d}_{dept}.xlsx", answers, metrics)
+            )
+        print(f"prepared {n} returns in {time.perf_counter() - t0:.1f} s")
+        sizes = [f.stat().st_size for f in files]
+        print(f"file size: median {statistics.median(sizes) / 1024:.0f} kB")
+
+        conn = register.connect(ws.db_path)
+        secret = register.secret(conn)
+        conn.close()
+        period = programme.settings.period("2025Q3")
+        per_file = []
+        for f in files:
+            t = time.perf_counter()
+            v = validate_return(read_return(f), programme, period, secret)
+            per_file.append(time.perf_counter() - t)
+            assert not v.errors, v.errors[:3]
+        print(
+            f"read+validate per file: median {statistics.median(per_file) * 1000:.1f} ms, "
+            f"max {max(per_file) * 1000:.1f} ms"
+        )
+
+        t = time.perf_counter()
+        result = collect_period(ws, "2025Q3")
+        total = time.perf_counter() - t
+        assert result.exit_code == 0
+        print(
+            f"collect {n} files: {total:.2f} s total, {total / n * 1000:.1f} ms per file "
+            f"({result.count('accepted', 'warnings')} accepted, "
+            f"{result.count('superseded')} superseded)"
+        )
+        t = time.perf_counter()
+        again = collect_period(ws, "2025Q3")
+        total = time.perf_counter() - t
+        assert again.count("already collected") == n
+        print(
+            f"collect again (all already collected): {total:.2f} s, {total / n * 1000:.1f} ms per file"
+        )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)
