@@ -173,8 +173,8 @@ def check_file(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> list[Proble
         return [
             _problem(
                 path,
-                f"the file is too large ({size / 1e6:.1f} MB, the limit is "
-                f"{limits.max_bytes / 1e6:.0f} MB); a return is normally well under 1 MB: "
+                f"the file is too large ({size / 2**20:.1f} MB, the limit is "
+                f"{limits.max_bytes >> 20} MB); a return is normally well under 1 MB: "
                 "remove pictures or extra sheets and send it again",
             )
         ]
@@ -376,7 +376,7 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -
         total += info.file_size
         big = info.file_size > limits.ratio_floor
         if info.file_size > limits.max_uncompressed or total > limits.max_uncompressed:
-            what = f"{total / 1e6:.0f} MB of content when unpacked (the limit is {limits.max_uncompressed / 1e6:.0f} MB)"
+            what = f"{total >> 20} MB of content when unpacked (the limit is {limits.max_uncompressed >> 20} MB)"
             return [_problem(path, bomb.format(what=what))]
         if big and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
