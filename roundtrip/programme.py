@@ -158,10 +158,28 @@ def write_programme(p: Programme, path: Path) -> None:
                         ws.write_number(r, c, value)
                     elif value not in ("", None):
                         ws.write_string(r, c, str(value))
+                lines = _lines_needed(values, [WIDTHS[sheet][n] for n in columns])
+                if lines > 1:
+                    ws.set_row(r, 15 * lines)
             ws.freeze_panes(1, 0)
+            ws.set_landscape()
+            ws.set_paper(9)  # A4
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(0)
             ws.autofilter(0, 0, max(len(rows[sheet]), 1), len(columns) - 1)
             _validations(ws, sheet, columns, rows[sheet])
         wb.close()
+
+
+def _lines_needed(values: list[Any], widths: list[float]) -> int:
+    """Text lines the tallest wrapped cell of a row needs (explicit heights print everywhere)."""
+    most = 1
+    for value, width in zip(values, widths, strict=False):
+        if width >= 30 and isinstance(value, str) and value:
+            per_line = max(int(width * 1.1), 1)
+            lines = sum(-(-max(len(part), 1) // per_line) for part in value.split("\n"))
+            most = max(most, lines)
+    return min(most, 15)
 
 
 def _validations(ws: Any, sheet: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:

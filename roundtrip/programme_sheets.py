@@ -94,7 +94,7 @@ WIDTHS: dict[str, dict[str, float]] = {
         "metric_text": 36,
         "schedule": 18,
         "responsible": 26,
-        "origin": 30,
+        "origin": 36,
         "active": 8,
     },
     "metrics": {
