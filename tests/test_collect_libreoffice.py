@@ -98,3 +98,54 @@ def test_return_filled_in_libreoffice_is_collected(tmp_path):
     assert (mv[count]["value_num"], mv[count]["value_text"]) == (29000.0, "29000")
     assert (mv[count]["sheet"], mv[count]["value_cell"]) == count_at
     assert mv[yesno]["value_text"] == "no"
+
+
+def convert(src: Path, fmt: str, out_dir: Path) -> Path:
+    profile = out_dir / f"lo-profile-{fmt}"
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(out_dir),
+            str(src),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    shutil.rmtree(profile, ignore_errors=True)
+    return out_dir / f"{src.stem}.{fmt}"
+
+
+def test_ods_and_xls_returns_are_collected(tmp_path):
+    from roundtrip.simulate import ActionAnswer, fill_return
+
+    root = tmp_path / "aura"
+    init_workspace(root, example="aura")
+    ws = Workspace(root)
+    generate_period(ws, "2025Q3", ["SIV"], now=dt.datetime(2025, 9, 30, 12, 0))
+    programme = load_programme(ws.programme_path)
+    [src] = ws.outbox("2025Q3").glob("*.xlsx")
+    answers = {a.id: ActionAnswer("Valmis", 100, "ok") for a in programme.actions_of("SIV")}
+    metrics = {m.id: "29 000" for a in programme.actions_of("SIV") for m in a.metrics}
+    filled = fill_return(src, tmp_path / "siv.xlsx", answers, metrics)
+    out = tmp_path / "converted"
+    out.mkdir()
+    files = [convert(filled, "ods", out), convert(filled, "xls", out)]
+    result = collect_period(ws, "2025Q3", files)
+    assert result.exit_code == 0, "\n".join(result.lines())
+    assert [f.department_id for f in result.files] == ["SIV", "SIV"]
+    conn = sqlite3.connect(ws.db_path)
+    rows = conn.execute(
+        "SELECT s.original_name, a.status_key, a.progress, a.status_cell FROM answers a "
+        "JOIN submissions s ON s.id = a.submission_id"
+    ).fetchall()
+    assert {r[0] for r in rows} == {"siv.ods", "siv.xls"}
+    assert {(r[1], r[2]) for r in rows} == {("done", 100)}
+    values = conn.execute("SELECT DISTINCT value_text FROM metric_values").fetchall()
+    assert values == [("29000",)]
