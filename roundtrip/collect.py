@@ -221,18 +221,22 @@ def _collect_one(
     else:
         problems, dept = got.problems, got.department_id
         if got.accepted:
-            sid = store_submission(
-                conn,
-                got,
-                content_hash=digest,
-                original_name=name,
-                archive_path=archived.relative_to(ws.root).as_posix(),
-                received_at=received_at,
-                collected_at=collected_at,
-                signer=got.signer,
-            )
-            verdict = WARNINGS if got.warnings else ACCEPTED
-            return FileOutcome(name, path, verdict, dept, problems, digest, sid)
+            try:
+                sid = store_submission(
+                    conn,
+                    got,
+                    content_hash=digest,
+                    original_name=name,
+                    archive_path=archived.relative_to(ws.root).as_posix(),
+                    received_at=received_at,
+                    collected_at=collected_at,
+                    signer=got.signer,
+                )
+            except sqlite3.IntegrityError as exc:  # rolled back: the register is unchanged
+                problems = (*problems, Problem(name, f"could not be stored ({exc})"))
+            else:
+                verdict = WARNINGS if got.warnings else ACCEPTED
+                return FileOutcome(name, path, verdict, dept, problems, digest, sid)
     errors = [p for p in problems if p.severity == "error"]
     ledger.append(
         {
