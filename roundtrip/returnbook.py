@@ -195,17 +195,26 @@ class _Book:
         ws.set_header(head, {"margin": 0.3})
         ws.set_footer("&L&A&R&P / &N", {"margin": 0.3})
 
-    def status_colours(self, ws: Worksheet, col: int, n_rows: int) -> None:
-        if not n_rows:
+    def status_colours(self, ws: Worksheet, cols: Sequence[int], n_rows: int) -> None:
+        """One rule per status (cell == label -> its colour) over the given columns."""
+        if not n_rows or not cols:
             return
+        last = D0 + n_rows - 1
+        ranges = " ".join(_runs(col, range(D0, last + 1)) for col in cols)
         for label, fmt in self.st.status_fills:
             value = '"' + label.replace('"', '""') + '"'
             ws.conditional_format(
                 D0,
-                col,
-                D0 + n_rows - 1,
-                col,
-                {"type": "cell", "criteria": "==", "value": value, "format": fmt},
+                cols[0],
+                last,
+                cols[0],
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": value,
+                    "format": fmt,
+                    "multi_range": ranges,
+                },
             )
 
     # ------------------------------------------------------------------ sheets
@@ -262,6 +271,7 @@ class _Book:
         col = {k.key: i for i, k in enumerate(c.ACTION_COLUMNS)}
         widths = {k.key: k.width for k in c.ACTION_COLUMNS}
         st = self.st
+        blank_plan: dict[str, list[int]] = {"metric": [], "schedule": [], "responsible": []}
         plan_prompt = {
             "validate": "any",
             "input_title": c.header(self.lang, key, "metric"),
@@ -285,8 +295,7 @@ class _Book:
                     ws.write_string(r, col[field], value, st.context)
                 else:
                     ws.write_blank(r, col[field], None, st.input)
-                    opts = dict(plan_prompt, input_title=c.header(self.lang, key, field))
-                    _validate(ws, r, col[field], r, col[field], opts)
+                    blank_plan[field].append(r)
             pa = self.prev.actions.get(a.id)
             for field in ("prev_period", "prev_status", "prev_progress", "prev_comment"):
                 ws.write_blank(r, col[field], None, st.previous)
@@ -347,8 +356,15 @@ class _Book:
                     "error_type": "stop",
                 },
             )
-        self.status_colours(ws, col["status"], n)
-        self.status_colours(ws, col["prev_status"], n)
+        self.status_colours(ws, (col["prev_status"], col["status"]), n)
+        for field, rows in blank_plan.items():
+            if rows:
+                opts = dict(
+                    plan_prompt,
+                    input_title=c.header(self.lang, key, field),
+                    multi_range=_runs(col[field], rows),
+                )
+                _validate(ws, rows[0], col[field], rows[0], col[field], opts)
 
     def metrics_sheet(self) -> None:
         key = "metrics"
@@ -480,6 +496,21 @@ class _Book:
 def priority_choice(priority_id: str, title: str) -> str:
     """A priority as offered in the proposals dropdown: `P1 Title` (ID first, then a space)."""
     return f"{priority_id} {title}".strip()
+
+
+def _runs(col: int, rows: Sequence[int] | range) -> str:
+    """Cell ranges of `rows` (0-based, ascending) in column `col`: `D5:D7 D9`."""
+    out: list[str] = []
+    rows = list(rows)
+    i = 0
+    while i < len(rows):
+        j = i
+        while j + 1 < len(rows) and rows[j + 1] == rows[j] + 1:
+            j += 1
+        first = xl_rowcol_to_cell(rows[i], col)
+        out.append(first if i == j else f"{first}:{xl_rowcol_to_cell(rows[j], col)}")
+        i = j + 1
+    return " ".join(out)
 
 
 def _index(sheet_key: str, column_key: str) -> int:

@@ -7,6 +7,7 @@ unlocked), and the programme's own status colours.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +108,7 @@ LINE_HEIGHT = 13.0  # points per line of 10 pt text
 _CHARS_PER_UNIT = 1.05  # 10 pt characters per Excel column-width unit (11 pt '0's)
 
 
+@functools.lru_cache(maxsize=8192)
 def wrapped_lines(text: str, width: float) -> int:
     """How many lines `text` takes when wrapped in a column `width` units wide (greedy)."""
     capacity = max(1, int(width * _CHARS_PER_UNIT) - 1)

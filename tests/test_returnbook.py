@@ -203,8 +203,11 @@ def test_blank_plan_fields_unlocked_filled_locked(book):
     assert ws["D4"].value == "Yritystapahtumien / kurssien lukumäärä"
     assert ws["D5"].value is None
     plan = dvs(ws)
-    assert plan["D5"].prompt == wording("fi")["prompts"]["plan"]
-    assert "D4" not in plan and "E5" not in plan
+    # P2-07 (row 6) has metrics in this programme, so its metric column is filled
+    assert plan["D5 D7:D9"].prompt == wording("fi")["prompts"]["plan"]
+    assert plan["E6:E9"].prompt == wording("fi")["prompts"]["plan"]
+    assert plan["F6:F9"].prompt == wording("fi")["prompts"]["plan"]
+    assert plan["D5 D7:D9"].type in (None, "none")
 
 
 def test_input_cells_share_one_fill(book):
@@ -278,7 +281,7 @@ def test_identity_read_by_calamine_as_text(siv):
 def test_status_conditional_colours(book, programme):
     ws = book[names()["actions"]]
     rules = {str(cf.sqref): cf.rules for cf in ws.conditional_formatting}
-    status_rules = rules["K4:K9"]
+    status_rules = rules["H4:H9 K4:K9"]  # previous and current status
     assert [r.formula[0] for r in status_rules] == [f'"{s.label}"' for s in programme.statuses]
     assert {r.operator for r in status_rules} == {"equal"}
     fills = [r.dxf.fill.bgColor.rgb[-6:] for r in status_rules]
