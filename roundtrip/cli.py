@@ -37,7 +37,13 @@ class Context:
         """A progress bar on a terminal (stderr), nothing otherwise or with --quiet."""
         if self.quiet or not sys.stderr.isatty():
             return items
-        return click.progressbar(items, length=total or None, label=label, file=sys.stderr)
+        return _progressbar(items, label, total)
+
+
+def _progressbar(items: Iterable, label: str, total: int) -> Iterable:
+    # click's bar must be entered (a with block) before it can be iterated.
+    with click.progressbar(items, length=total or None, label=label, file=sys.stderr) as bar:
+        yield from bar
 
 
 def command(fn):

@@ -141,3 +141,17 @@ def test_result_lines_one_per_file_and_a_total(ws):
     assert lines[0].startswith("HAL") and "Hallintotoimisto" in lines[0]
     assert "6 actions" in lines[1] and "1 metrics" in lines[1]
     assert lines[-1].startswith("Wrote 2 workbook(s)")
+
+
+def test_terminal_progress_bar_can_be_iterated(monkeypatch):
+    import io
+    import sys
+
+    from roundtrip.cli import Context
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Tty())
+    assert list(Context(None, False, False).progress(iter([1, 2, 3]), "Generating", 3)) == [1, 2, 3]
