@@ -24,9 +24,11 @@ class GenerateResult:
     period: str
     outbox: Path
     files: tuple[ReturnInfo, ...]
+    notes: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
-        out = [
+        out = [*self.notes]
+        out += [
             f"{f.department_id:<6} {f.actions:>3} actions {f.metrics:>3} metrics  {f.path.name}"
             for f in self.files
         ]
@@ -62,6 +64,20 @@ def select_departments(programme: Programme, departments: Sequence[str] | None) 
         raise UsageError(f"unknown department(s): {', '.join(unknown)} (known: {', '.join(known)})")
     chosen = {by_fold[d.casefold()] for d in wanted}
     return [k for k in known if k in chosen]
+
+
+def range_note(programme: Programme, period: Period) -> str:
+    """A note when `period` lies outside the programme's first..last period ("" otherwise)."""
+    s = programme.settings
+    try:
+        first = s.period(s.first_period) if s.first_period else None
+        last = s.period(s.last_period) if s.last_period else None
+    except UsageError:
+        return ""
+    if (first and period < first) or (last and period > last):
+        span = f"{s.first_period or '…'}–{s.last_period or '…'}"
+        return f"Note: {period} is outside the programme's periods ({span})"
+    return ""
 
 
 def generate_workbooks(
@@ -109,4 +125,5 @@ def generate_period(
     infos = generate_workbooks(
         programme, per, outbox, dept_ids, secret, previous, now or default_now(), progress
     )
-    return GenerateResult(str(per), outbox, infos)
+    note = range_note(programme, per)
+    return GenerateResult(str(per), outbox, infos, (note,) if note else ())

@@ -155,3 +155,23 @@ def test_terminal_progress_bar_can_be_iterated(monkeypatch):
 
     monkeypatch.setattr(sys, "stderr", Tty())
     assert list(Context(None, False, False).progress(iter([1, 2, 3]), "Generating", 3)) == [1, 2, 3]
+
+
+def test_period_outside_the_programme_is_noted_not_refused(ws):
+    res = generate_period(ws, "2027Q1", ["SIV"], now=NOW)
+    assert res.lines()[0] == "Note: 2027Q1 is outside the programme's periods (2023Q3–2026Q4)"
+    assert len(res.files) == 1
+
+
+def test_inactive_actions_are_left_out(tmp_path):
+    import dataclasses
+
+    from roundtrip.definition import load_example, with_version
+    from roundtrip.generate import generate_workbooks
+
+    p = load_example("aura")
+    acts = tuple(dataclasses.replace(a, active=a.id != "P2-08") for a in p.actions)
+    p = with_version(dataclasses.replace(p, actions=acts))
+    (info,) = generate_workbooks(p, p.settings.period("2025Q3"), tmp_path, ["SIV"], b"s", None, NOW)
+    assert info.action_ids == ("P1-08", "P1-09", "P2-07", "P2-09", "P3-08")
+    assert identity(info.path)["action_ids"] == "P1-08 P1-09 P2-07 P2-09 P3-08"
