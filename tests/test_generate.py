@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import openpyxl
 import pytest
@@ -20,11 +21,18 @@ from roundtrip.workspace import Workspace
 NOW = dt.datetime(2025, 10, 1, 6, 0, 0)
 
 
-@pytest.fixture()
-def ws(tmp_path):
-    runner = CliRunner()
-    result = runner.invoke(main, ["init", str(tmp_path / "ws"), "--example", "aura"])
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory):
+    root = tmp_path_factory.mktemp("init") / "ws"
+    result = CliRunner().invoke(main, ["init", str(root), "--example", "aura"])
     assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture()
+def ws(tmp_path, initialised):
+    """A fresh copy of a workspace made by `roundtrip init ws --example aura`."""
+    shutil.copytree(initialised, tmp_path / "ws")
     return Workspace.find(tmp_path / "ws")
 
 
