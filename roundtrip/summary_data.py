@@ -55,6 +55,7 @@ class ActionRow:
     comment: str  # latest comment up to this period
     comment_period: str  # the period the comment is from ("" when none)
     periods_since_answer: int  # 0 when answered in this period
+    previous_key: str = NOT_ANSWERED  # status in the previous period
 
 
 @dataclass(frozen=True)
@@ -141,24 +142,25 @@ def format_number(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u00a0")
 
 
-def _temp_actions(conn: sqlite3.Connection, programme: Programme) -> None:
-    conn.execute("DROP TABLE IF EXISTS temp.rt_active")
-    conn.execute(
-        "CREATE TEMP TABLE rt_active (action_id TEXT PRIMARY KEY, priority_id TEXT, "
-        "department_id TEXT)"
-    )
+def _temp_inactive(conn: sqlite3.Connection, programme: Programme) -> None:
+    """A temporary table of the programme's inactive actions (few), to subtract in SQL."""
+    conn.execute("DROP TABLE IF EXISTS temp.rt_inactive")
+    conn.execute("CREATE TEMP TABLE rt_inactive (action_id TEXT PRIMARY KEY)")
     conn.executemany(
-        "INSERT OR IGNORE INTO temp.rt_active VALUES (?, ?, ?)",
-        ((a.id, a.priority_id, a.department_id) for a in programme.actions if a.active),
+        "INSERT OR IGNORE INTO temp.rt_inactive VALUES (?)",
+        ((a.id,) for a in programme.actions if not a.active),
     )
+
+
+# Answers of current submissions up to a period, found through the submissions (small table)
+# and the answers' primary key, never by scanning every answer.
+_CURRENT = "SELECT id FROM current_submissions WHERE period {op} ?"
 
 
 def _statuses(conn: sqlite3.Connection, period: str) -> dict[str, tuple[str | None, int | None]]:
     rows = conn.execute(
-        "SELECT a.action_id, a.status_key, a.progress FROM current_submissions s "
-        "JOIN answers a ON a.submission_id = s.id "
-        "JOIN temp.rt_active t ON t.action_id = a.action_id "
-        "WHERE s.period = ? AND a.period = ?",
+        "SELECT action_id, status_key, progress FROM answers "
+        f"WHERE submission_id IN ({_CURRENT.format(op='=')}) AND period = ?",
         (period, period),
     )
     return {r[0]: (r[1], r[2]) for r in rows}
@@ -219,7 +221,6 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
     prev_deadline = period.previous().deadline(programme.settings.deadline_days).isoformat()
     status_keys = (*(s.key for s in programme.statuses), NOT_ANSWERED)
     known = set(status_keys)
-    _temp_actions(conn, programme)
 
     periods = [
         r[0]
@@ -245,38 +246,30 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
         else None
     )
 
-    # Latest comment and latest answered period per action, up to this period (one scan each;
-    # SQLite takes the bare columns from the row holding the MAX).
-    comments = {
-        r[0]: (r[1], r[2])
-        for r in conn.execute(
-            "SELECT a.action_id, MAX(a.period), a.comment FROM current_submissions s "
-            "JOIN answers a ON a.submission_id = s.id "
-            "JOIN temp.rt_active t ON t.action_id = a.action_id "
-            "WHERE a.period <= ? AND s.period <= ? AND TRIM(COALESCE(a.comment, '')) <> '' "
-            "GROUP BY a.action_id",
-            (p, p),
-        )
-    }
-    last_answered = {
-        r[0]: r[1]
-        for r in conn.execute(
-            "SELECT a.action_id, MAX(a.period) FROM current_submissions s "
-            "JOIN answers a ON a.submission_id = s.id "
-            "JOIN temp.rt_active t ON t.action_id = a.action_id "
-            "WHERE a.period <= ? AND s.period <= ? AND a.status_key IS NOT NULL "
-            "GROUP BY a.action_id",
-            (p, p),
-        )
-    }
+    # Latest answered period and latest comment per action, up to this period, in one scan
+    # (periods of one cadence have the same length, so MAX(period || comment) is the latest).
+    last_answered: dict[str, str] = {}
+    comments: dict[str, tuple[str, str]] = {}
+    for aid, answered, latest in conn.execute(
+        "SELECT action_id, MAX(CASE WHEN status_key IS NOT NULL THEN period END), "
+        "MAX(CASE WHEN TRIM(COALESCE(comment, '')) <> '' THEN period || char(31) || comment END) "
+        f"FROM answers WHERE submission_id IN ({_CURRENT.format(op='<=')}) AND period <= ? "
+        "GROUP BY action_id",
+        (p, p),
+    ):
+        if answered:
+            last_answered[aid] = answered
+        if latest:
+            cp, _, text = latest.partition("\x1f")
+            comments[aid] = (cp, text)
 
     # Metrics: every value of every period so far, pivoted per metric.
     index = {q: i for i, q in enumerate(periods)}
     metric_values: dict[str, list[float | str | None]] = {}
     for mid, mp, num, text in conn.execute(
-        "SELECT m.metric_id, m.period, m.value_num, m.value_text FROM current_submissions s "
-        "JOIN metric_values m ON m.submission_id = s.id "
-        "WHERE s.period <= ? AND m.period <= ? AND m.value_text IS NOT NULL",
+        "SELECT metric_id, period, value_num, value_text FROM metric_values "
+        f"WHERE submission_id IN ({_CURRENT.format(op='<=')}) AND period <= ? "
+        "AND value_text IS NOT NULL",
         (p, p),
     ):
         i = index.get(mp)
@@ -284,17 +277,19 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
             row = metric_values.setdefault(mid, [None] * len(periods))
             row[i] = num if num is not None else text
 
+    # Status distribution per period: count every answer, then take the inactive actions' out.
     trend_rows: dict[str, dict[str, int]] = {q: {} for q in periods}
-    for tp, key, n in conn.execute(
-        "SELECT a.period, a.status_key, COUNT(*) FROM current_submissions s "
-        "JOIN answers a ON a.submission_id = s.id "
-        "JOIN temp.rt_active t ON t.action_id = a.action_id "
-        "WHERE s.period <= ? AND a.period = s.period GROUP BY a.period, a.status_key",
-        (p,),
-    ):
-        if tp in trend_rows and key in known:
-            trend_rows[tp][key] = n
-    conn.execute("DROP TABLE IF EXISTS temp.rt_active")
+    _temp_inactive(conn, programme)
+    for sign, extra in ((1, ""), (-1, "AND action_id IN (SELECT action_id FROM temp.rt_inactive)")):
+        for tp, key, n in conn.execute(
+            "SELECT period, status_key, COUNT(*) FROM answers "
+            f"WHERE submission_id IN ({_CURRENT.format(op='<=')}) {extra} "
+            "GROUP BY period, status_key",
+            (p,),
+        ):
+            if tp in trend_rows and key in known:
+                trend_rows[tp][key] = trend_rows[tp].get(key, 0) + sign * n
+    conn.execute("DROP TABLE IF EXISTS temp.rt_inactive")
 
     active = [a for a in programme.actions if a.active]
     dept_names = {d.id: d.name for d in programme.departments}
@@ -347,6 +342,7 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
                 comment or "",
                 comment_period or "",
                 since,
+                _known((prev_statuses.get(a.id) or (None, None))[0], known),
             )
         )
 
@@ -361,10 +357,10 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
     changes: list[Change] = []
     if has_prev:
         for r in actions:
-            before = (prev_statuses.get(r.action_id) or (None, None))[0]
-            before = before if before in known else NOT_ANSWERED
-            if r.status_key != NOT_ANSWERED and before != r.status_key:
-                changes.append(Change(r.action_id, r.text, r.department, before, r.status_key))
+            if r.status_key != NOT_ANSWERED and r.previous_key != r.status_key:
+                changes.append(
+                    Change(r.action_id, r.text, r.department, r.previous_key, r.status_key)
+                )
 
     departments = _departments(programme, statuses, returns, deadline, known)
 
@@ -400,6 +396,10 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
         metrics=tuple(metric_rows),
         trend=trend,
     )
+
+
+def _known(key: str | None, known: set[str]) -> str:
+    return key if key in known else NOT_ANSWERED
 
 
 def _ordinal(text: str, like: Period) -> int:

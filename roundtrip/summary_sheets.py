@@ -36,6 +36,7 @@ NOT_ANSWERED_CHART = "#E7E6E6"
 RETURN_FILLS = {RETURN_ON_TIME: "#C6EFCE", RETURN_LATE: "#FFEB9C", RETURN_MISSING: "#FFC7CE"}
 LINE_HEIGHT = 13.0
 NUMERIC_KINDS = ("count", "number", "percent", "yesno")
+CHANGES_LISTED = 300  # more changed actions than this: the priority sheets show them
 
 
 def text_on(colour: str) -> str:
@@ -317,6 +318,8 @@ def write_overview(ctx: Context, name: str) -> None:
         row += 1
         if not d.changes:
             sheet.write_string(row, 0, w["no_changes"], fmt.note)
+        elif len(d.changes) > CHANGES_LISTED:
+            sheet.write_string(row, 0, w["changes_many"].format(n=len(d.changes)), fmt.note)
         else:
             _headers(ctx, sheet, row, [w["action"], w["department"], w["before"], w["after"]])
             for ch in d.changes:
@@ -348,7 +351,7 @@ def _number(sheet: Worksheet, row: int, col: int, value: float | None, fmt: Form
 
 # ----------------------------------------------------------------------------- action lists
 
-ACTION_WIDTHS = (9, 44, 20, 18, 10, 26, 48, 9)
+ACTION_WIDTHS = (9, 40, 18, 18, 18, 9, 24, 44, 9)
 
 
 def write_action_list(
@@ -373,6 +376,7 @@ def write_action_list(
             w["action"],
             w["department"],
             w["status"],
+            w["before"],
             w["progress"],
             w["metric"],
             w["comment"],
@@ -380,6 +384,8 @@ def write_action_list(
         ],
     )
     sheet.freeze_panes(head + 1, 2)
+    show_previous = bool(ctx.data.previous)
+    labels = ctx.labels
     if not rows:
         sheet.write_string(head + 1, 0, w["no_attention"], fmt.note)
     status_fmt, text, idf, intf = fmt.status, fmt.text, fmt.id, fmt.int
@@ -387,20 +393,25 @@ def write_action_list(
     for i, r in enumerate(rows):
         row = head + 1 + i
         label = _status_label(ctx, r)
-        h = row_height([(r.text, 44), (r.comment, 48), (r.metrics, 26), (r.department, 20)])
-        if h:
-            sheet.set_row(row, h)
+        if len(r.text) > 40 or len(r.comment) > 44 or len(r.metrics) > 24:
+            h = row_height([(r.text, 40), (r.comment, 44), (r.metrics, 24), (r.department, 18)])
+            if h:
+                sheet.set_row(row, h)
         wr(row, 0, r.action_id, idf)
         wr(row, 1, r.text, text)
         wr(row, 2, r.department, text)
         wr(row, 3, label, status_fmt[r.status_key])
-        if r.progress is None:
-            wb_(row, 4, None, intf)
+        if show_previous:
+            wr(row, 4, labels[r.previous_key], status_fmt[r.previous_key])
         else:
-            wn(row, 4, r.progress, intf)
-        wr(row, 5, r.metrics, text)
-        wr(row, 6, r.comment, text)
-        wr(row, 7, r.comment_period, text)
+            wb_(row, 4, None, text)
+        if r.progress is None:
+            wb_(row, 5, None, intf)
+        else:
+            wn(row, 5, r.progress, intf)
+        wr(row, 6, r.metrics, text)
+        wr(row, 7, r.comment, text)
+        wr(row, 8, r.comment_period, text)
     if rows:
         sheet.autofilter(head, 0, head + len(rows), len(ACTION_WIDTHS) - 1)
     print_setup(ctx, sheet, title, head)

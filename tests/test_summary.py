@@ -121,7 +121,7 @@ def test_attention_list(book):
     sh = book["Attention"]
     data = rows(sh)
     start = next(i for i, r in enumerate(data) if r[0] == "ID")
-    listed = [(r[0], r[3], r[6]) for r in data[start + 1 :] if r[0]]
+    listed = [(r[0], r[3], r[7]) for r in data[start + 1 :] if r[0]]
     assert listed == [
         ("P1-02", "Major disruption", "-budget cut"),
         ("P1-03", "Cancelled", "@SUM(A1)"),
@@ -142,17 +142,18 @@ def test_priority_sheet_actions(book):
     sh = book["P1 Partnership"]
     data = rows(sh)
     start = next(i for i, r in enumerate(data) if r[0] == "ID")
-    got = {r[0]: r[1:8] for r in data[start + 1 :] if r[0]}
+    got = {r[0]: r[1:9] for r in data[start + 1 :] if r[0]}
     assert got["P1-01"] == (
         "Business village project",
         "Alpha services",
         "Completed",
+        "On track",  # previous period's status
         100,
         "22 pcs (target 20)",
         "started",  # the latest comment, from 2025Q1
         "2025Q1",
     )
-    assert got["P1-03"][2:5] == ("Cancelled", 20, "15 % (target 10)")
+    assert got["P1-03"][2:6] == ("Cancelled", "Major disruption", 20, "15 % (target 10)")
     fill = sh.cell(start + 2, 4).fill.fgColor.rgb  # P1-01's status cell
     assert fill.endswith("4F81BD")
 

@@ -1,0 +1,162 @@
+"""Summary speed and memory on a big synthetic register.
+
+3,000 departments x 60 actions (180,000 actions, a metric on every third) x 8 quarters:
+1.44 million answers and 480,000 metric values. The register is built with executemany; the
+summary is then timed in a fresh subprocess, whose peak memory (ru_maxrss) is reported.
+
+    .venv/bin/python benchmarks/bench_summary.py [--departments 3000] [--actions 60] [--periods 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from roundtrip.definition import default_status_scale, with_version
+from roundtrip.model import Action, Department, Metric, Priority, Programme, Settings
+from roundtrip.periods import parse_period, period_range
+from roundtrip.register import connect
+
+PRIORITIES = 6
+STATUS_KEYS = ["not_started", "on_track", "on_track", "on_track", "minor", "major", "done", None]
+
+
+def programme(departments: int, actions: int) -> Programme:
+    settings = Settings("bench", "Benchmark programme", "Bench town", "en", "quarter")
+    acts = []
+    for d in range(departments):
+        for j in range(actions):
+            aid = f"P{j % PRIORITIES + 1}-{d:04d}{j:02d}"
+            metrics = (
+                (Metric(f"{aid}-M1", aid, "Things done", "count", "pcs", "", "50"),)
+                if j % 3 == 0
+                else ()
+            )
+            acts.append(Action(aid, f"P{j % PRIORITIES + 1}", f"D{d:04d}", f"Action {j}", metrics))
+    return with_version(
+        Programme(
+            settings,
+            tuple(Priority(f"P{i + 1}", f"Priority area {i + 1}") for i in range(PRIORITIES)),
+            tuple(Department(f"D{d:04d}", f"Department {d}") for d in range(departments)),
+            tuple(acts),
+            default_status_scale("en"),
+        )
+    )
+
+
+def build(db: Path, departments: int, actions: int, periods: list[str]) -> None:
+    rng = random.Random(7)
+    conn = connect(db)
+    conn.execute("BEGIN")
+    sid = 0
+    for period in periods:
+        q = parse_period(period)
+        subs, answers, values = [], [], []
+        for d in range(departments):
+            if rng.random() < 0.05:
+                continue  # missing return
+            sid += 1
+            day = q.deadline(14).isoformat() if rng.random() < 0.8 else q.deadline(30).isoformat()
+            dept = f"D{d:04d}"
+            subs.append((sid, f"h{sid}", "x.xlsx", "archive/x", dept, period, day, day))
+            for j in range(actions):
+                aid = f"P{j % PRIORITIES + 1}-{d:04d}{j:02d}"
+                status = rng.choice(STATUS_KEYS)
+                comment = f"Comment on {aid} in {period}" if rng.random() < 0.4 else None
+                answers.append((sid, period, dept, aid, status, rng.randint(0, 100), comment))
+                if j % 3 == 0:
+                    n = rng.randint(0, 100)
+                    values.append((sid, period, dept, aid, f"{aid}-M1", "count", n, str(n)))
+        conn.executemany(
+            "INSERT INTO submissions (id, content_hash, original_name, archive_path, "
+            "department_id, period, received_at, collected_at, verdict) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted')",
+            subs,
+        )
+        conn.executemany(
+            "INSERT INTO answers (submission_id, period, department_id, action_id, status_key, "
+            "progress, comment, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, 'Actions')",
+            answers,
+        )
+        conn.executemany(
+            "INSERT INTO metric_values (submission_id, period, department_id, action_id, "
+            "metric_id, kind, value_num, value_text, sheet) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'Metrics')",
+            values,
+        )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def run(db: Path, departments: int, actions: int, period: str, out: Path) -> None:
+    """Child process: load the programme, time the summary, print time and peak memory."""
+    from roundtrip.summary import build_summary
+    from roundtrip.summary_data import load_summary
+
+    t0 = time.perf_counter()
+    prog = programme(departments, actions)
+    t1 = time.perf_counter()
+    conn = connect(db)
+    data = load_summary(conn, prog, parse_period(period))
+    t2 = time.perf_counter()
+    from roundtrip.summary import render_summary
+
+    render_summary(data, prog, out)
+    t3 = time.perf_counter()
+    conn.close()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"programme objects {t1 - t0:.1f} s; aggregate {t2 - t1:.1f} s; "
+        f"write {t3 - t2:.1f} s; summary total {t3 - t1:.1f} s; "
+        f"peak memory {rss:.0f} MB; {out.stat().st_size / 1e6:.1f} MB xlsx"
+    )
+    del build_summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--departments", type=int, default=3000)
+    ap.add_argument("--actions", type=int, default=60)
+    ap.add_argument("--periods", type=int, default=8)
+    ap.add_argument("--run", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--period", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.run:
+        run(args.run, args.departments, args.actions, args.period, args.run.with_suffix(".xlsx"))
+        return
+    periods = [str(p) for p in period_range(parse_period("2024Q1"), parse_period("2025Q4"))]
+    periods = periods[: args.periods]
+    with tempfile.TemporaryDirectory(prefix="rt-bench-") as tmp:
+        db = Path(tmp) / "roundtrip.db"
+        t0 = time.perf_counter()
+        build(db, args.departments, args.actions, periods)
+        print(
+            f"register: {args.departments} departments x {args.actions} actions x "
+            f"{len(periods)} periods built in {time.perf_counter() - t0:.1f} s "
+            f"({db.stat().st_size / 1e6:.0f} MB)"
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--run",
+                str(db),
+                "--period",
+                periods[-1],
+                "--departments",
+                str(args.departments),
+                "--actions",
+                str(args.actions),
+            ],
+            check=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
