@@ -26,7 +26,7 @@ from .errors import BusyError, Problem, ReturnError, RoundtripError, UsageError,
 from .model import Programme
 from .periods import Period
 from .progress import Progress, no_progress
-from .read import read_return, returned_files
+from .read import read_return, scan_sources
 from .safety import DEFAULT_LIMITS, time_limit
 from .store import store_submission, stored_submission
 from .validate import ValidatedReturn, validate_return
@@ -38,12 +38,13 @@ FEEDBACK_DIR = "feedback"
 LOCK_FILE = "roundtrip.db.lock"
 LOCK_WAIT_S = 5.0
 
-ACCEPTED, WARNINGS, REJECTED, ALREADY, SUPERSEDED = (
+ACCEPTED, WARNINGS, REJECTED, ALREADY, SUPERSEDED, SKIPPED = (
     "accepted",
     "warnings",
     "rejected",
     "already collected",
     "superseded",
+    "skipped",
 )
 
 
@@ -57,6 +58,7 @@ class FileOutcome:
     content_hash: str = ""
     submission_id: int | None = None
     feedback: Path | None = None  # the annotated copy, when one was written
+    note: str = ""  # why a file was skipped
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -75,6 +77,8 @@ class FileOutcome:
             what = f"accepted with {n} warning{'s' if n != 1 else ''}"
         elif self.verdict == SUPERSEDED:
             what = "superseded (a newer return of the department counts)"
+        elif self.verdict == SKIPPED:
+            return f"{self.name}: skipped ({self.note})"
         else:
             what = self.verdict
         return f"{self.name} → {who}: {what}"
@@ -97,10 +101,13 @@ class CollectResult:
         return 1 if self.count(REJECTED) else 0
 
     def lines(self) -> list[str]:
-        if not self.files:
-            where = ", ".join(str(p) for p in self.source) or "the inbox"
-            return [f"No returned files found in {where}."]
         out = [f.line() for f in self.files]
+        if not self.count(ACCEPTED, WARNINGS, REJECTED, ALREADY, SUPERSEDED):
+            where = (
+                ", ".join(("folder " if p.is_dir() else "") + str(p) for p in self.source)
+                or "the inbox"
+            )
+            return [*out, f"No returned files found in {where}."]
         errors = [p for f in self.files for p in f.errors]
         if errors:
             out.append("")
@@ -114,6 +121,8 @@ class CollectResult:
             parts.append(f"{self.count(SUPERSEDED)} superseded")
         if self.count(ALREADY):
             parts.append(f"{self.count(ALREADY)} already collected")
+        if self.count(SKIPPED):
+            parts.append(f"{self.count(SKIPPED)} skipped")
         n = len(self.files)
         out.append(f"{self.period}: {n} file{'s' if n != 1 else ''}: " + ", ".join(parts))
         if self.report:
@@ -334,7 +343,7 @@ def collect_period(
                 f"or name them: roundtrip collect {per} FILE ..."
             )
         sources = (inbox,)
-    files = returned_files(list(sources))
+    files, skipped = scan_sources(list(sources))
     collected_at = iso_utc(now or dt.datetime.now(dt.UTC))
     progress = progress or no_progress
     outcomes: list[FileOutcome] = []
@@ -357,12 +366,12 @@ def collect_period(
                     if row is not None and row["superseded_by"] is not None:
                         o = _replace(o, verdict=SUPERSEDED)
                 final.append(o)
-            outcomes = final
+            outcomes = final + [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
         finally:
             conn.close()
         reports = ws.reports(per)
         _append_ledger(reports / REJECTIONS_FILE, ledger)
-        fresh = [o for o in outcomes if o.verdict != ALREADY]
+        fresh = [o for o in outcomes if o.verdict not in (ALREADY, SKIPPED)]
         report = None
         if fresh:
             done, report = _feedback(fresh, ws, per, programme.settings.language)

@@ -37,7 +37,7 @@ DATA_KEYS = ("actions", "metrics", "proposals")
 READABLE_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 HEADER_SCAN_ROWS = 10
-MAX_ROWS = 5000  # a return has tens of rows; anything beyond this is ignored with a problem
+MAX_ROWS = 100_000  # a return has tens of rows; anything beyond is ignored with a warning
 
 # Headers that tell the three data sheets apart, and the columns each one must have.
 DISTINCT = {
@@ -340,7 +340,13 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
             taken.add(sheet_name)
             if len(grid(sheet_name)) > hrow + 1 + MAX_ROWS:
                 problems.append(
-                    Problem(name, f"more than {MAX_ROWS} rows: the rest was not read", sheet_name)
+                    Problem(
+                        name,
+                        f"more than {MAX_ROWS} rows: the rows after row {hrow + 1 + MAX_ROWS} "
+                        "were not read",
+                        sheet_name,
+                        severity="warning",
+                    )
                 )
             break
         else:
@@ -382,17 +388,33 @@ def _en_header(key: str, column: str) -> str:
 
 def returned_files(paths: list[Path]) -> list[Path]:
     """Files under `paths` (recursively), skipping Office lock files (~$) and hidden files."""
-    out: list[Path] = []
+    return scan_sources(paths)[0]
+
+
+def scan_sources(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(files to collect, [(skipped file, why)]).
+
+    In folders (recursively): hidden files and folders (.name) are passed over silently, and
+    Office/LibreOffice lock files (~$name.xlsx, .~lock.name#) are listed as skipped. A file
+    named explicitly is collected whatever its name, unless it is a lock file.
+    """
+    lock = "an Office lock file left beside an open workbook, not a return"
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     for p in paths:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p).parts
-                hidden = any(part.startswith((".", "~$")) for part in rel)
-                if f.is_file() and not hidden and not is_lock_file(f):
-                    out.append(f)
-        elif p.is_file() and not p.name.startswith(".") and not is_lock_file(p):
-            out.append(p)
-    return out
+                if not f.is_file():
+                    continue
+                if is_lock_file(f) or f.name.startswith("~$"):
+                    skipped.append((f, lock))
+                elif not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    files.append(f)
+        elif is_lock_file(p) or p.name.startswith("~$"):
+            skipped.append((p, lock))
+        elif p.exists():
+            files.append(p)
+    return files, skipped
 
 
 def column_keys(key: str) -> tuple[str, ...]:

@@ -63,6 +63,15 @@ def _header_map(sheet, key: str) -> tuple[int, dict[str, int]]:
     return HEADER_ROW, {}
 
 
+def _put(sheet, row: int, col: int, value: object) -> None:
+    """Write a value as typed; text starting with '=' stays text (as with a leading ')."""
+    cell = sheet.cell(row, col)
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 def _rows_by_id(sheet, header_row: int, id_col: int) -> dict[str, int]:
     out: dict[str, int] = {}
     for r in range(header_row + 1, sheet.max_row + 1):
@@ -98,16 +107,16 @@ def fill_return(
         if r is None:
             raise UsageError(f"{src.name}: no row for action {action_id}")
         if ans.status is not None:
-            acts.cell(r, cols["status"]).value = ans.status
+            _put(acts, r, cols["status"], ans.status)
         if ans.progress is not None:
-            acts.cell(r, cols["progress"]).value = ans.progress
+            _put(acts, r, cols["progress"], ans.progress)
         if ans.comment is not None:
-            acts.cell(r, cols["comment"]).value = ans.comment
+            _put(acts, r, cols["comment"], ans.comment)
     for (action_id, field), text in (plan or {}).items():
         r = rows.get(action_id)
         if r is None:
             raise UsageError(f"{src.name}: no row for action {action_id}")
-        acts.cell(r, cols[field]).value = text
+        _put(acts, r, cols[field], text)
 
     if metrics or metric_comments:
         msheet = _find_sheet(wb, "metrics")
@@ -116,11 +125,11 @@ def fill_return(
         for metric_id, value in (metrics or {}).items():
             if metric_id not in mrows:
                 raise UsageError(f"{src.name}: no row for metric {metric_id}")
-            msheet.cell(mrows[metric_id], mcols["value"]).value = value
+            _put(msheet, mrows[metric_id], mcols["value"], value)
         for metric_id, text in (metric_comments or {}).items():
             if metric_id not in mrows:
                 raise UsageError(f"{src.name}: no row for metric {metric_id}")
-            msheet.cell(mrows[metric_id], mcols["comment"]).value = text
+            _put(msheet, mrows[metric_id], mcols["comment"], text)
 
     if proposals:
         psheet = _find_sheet(wb, "proposals")
@@ -128,7 +137,7 @@ def fill_return(
         r = prow + 1
         for proposal in proposals:
             for key, text in proposal.items():
-                psheet.cell(r, pcols[key]).value = text
+                _put(psheet, r, pcols[key], text)
             r += 1
 
     wb.properties.lastModifiedBy = signer or wb.properties.lastModifiedBy

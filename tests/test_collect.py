@@ -114,7 +114,7 @@ def test_messy_return_is_read_exactly_with_source_cells(ws, programme):
     answers = answers_for(programme, dept)
     answers[acts[0]] = ActionAnswer("Valmis ", 100, "Hanke valmis")
     answers[acts[1]] = ActionAnswer("  etenee SUUNNITELLUSTI", "50 %", None)
-    answers[acts[2]] = ActionAnswer("Merkittäviä\u00a0haasteita", 10, "Rahoitus =SUM(A1)")
+    answers[acts[2]] = ActionAnswer("Merkittäviä\u00a0haasteita", 10, '=HYPERLINK("x","y")')
     answers[acts[3]] = ActionAnswer("Completed", 100, None)  # another language's label
     metric_values = metrics_for(programme, dept)
     metric_values[counts[0]] = "29 000"
@@ -137,10 +137,11 @@ def test_messy_return_is_read_exactly_with_source_cells(ws, programme):
     acts_ws = _find_sheet(wb, "actions")
     hrow, cols = _header_map(acts_ws, "actions")
     first, last = hrow + 1, hrow + len(acts)
-    rows = [[c.value for c in acts_ws[r]] for r in range(first, last + 1)]
+    rows = [[(c.value, c.data_type) for c in acts_ws[r]] for r in range(first, last + 1)]
     for i, values in enumerate(reversed(rows)):
-        for j, v in enumerate(values, start=1):
+        for j, (v, data_type) in enumerate(values, start=1):
             acts_ws.cell(first + i, j).value = v
+            acts_ws.cell(first + i, j).data_type = data_type
     acts_ws.insert_cols(2)
     acts_ws.cell(hrow, 2).value = "Omat muistiinpanot"
     r4 = _rows_by_id(acts_ws, hrow, 1)[acts[4]]
@@ -165,7 +166,7 @@ def test_messy_return_is_read_exactly_with_source_cells(ws, programme):
     assert (ans[acts[0]]["status_key"], ans[acts[0]]["progress"]) == ("done", 100)
     assert (ans[acts[1]]["status_key"], ans[acts[1]]["progress"]) == ("on_track", 50)
     assert ans[acts[2]]["status_key"] == "major"
-    assert ans[acts[2]]["comment"] == "Rahoitus =SUM(A1)"  # text stays text
+    assert ans[acts[2]]["comment"] == '=HYPERLINK("x","y")'  # text stays text
     assert ans[acts[3]]["status_key"] == "done"
     assert ans[acts[4]]["progress"] == 50  # 0.5 in a %-formatted cell
     for aid in (acts[0], acts[4]):
@@ -280,14 +281,16 @@ def test_collecting_twice_is_idempotent_and_lock_files_are_ignored(ws, programme
     (ws.inbox(PERIOD) / "~$VAP.xlsx").write_bytes(b"\x00lock")
     (ws.inbox(PERIOD) / ".DS_Store").write_bytes(b"\x00")
     first = collect_period(ws, PERIOD, now=NOW)
-    assert [f.name for f in first.files] == ["VAP copy.xlsx", "VAP.xlsx"]
+    assert [f.name for f in first.files] == ["VAP copy.xlsx", "VAP.xlsx", "~$VAP.xlsx"]
     assert [f.verdict for f in first.files] in (
-        ["warnings", "already collected"],
-        ["accepted", "already collected"],
+        ["warnings", "already collected", "skipped"],
+        ["accepted", "already collected", "skipped"],
     )
+    assert "~$VAP.xlsx: skipped (an Office lock file" in "\n".join(first.lines())
+    assert first.exit_code == 0
     before = ws.db_path.read_bytes()
     second = collect_period(ws, PERIOD, now=NOW)
-    assert [f.verdict for f in second.files] == ["already collected"] * 2
+    assert [f.verdict for f in second.files] == ["already collected"] * 2 + ["skipped"]
     assert second.exit_code == 0
     assert ws.db_path.read_bytes() == before
     assert db(ws).execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 1
@@ -336,8 +339,10 @@ def test_newer_return_supersedes_and_an_older_one_arriving_late_does_not(ws, pro
 
 
 def test_another_departments_file_counts_for_the_department_in_its_identity(ws, programme):
-    good_return(ws, programme, "HAL", "YEP_palautus.xlsx")
-    result = collect_period(ws, PERIOD, now=NOW)
+    path = good_return(ws, programme, "HAL", "YEP_palautus.xlsx")
+    named = path.with_name("..2025Q3..YEP...xlsx")  # a dot-name given explicitly is collected
+    path.rename(named)
+    result = collect_period(ws, PERIOD, [named], now=NOW)
     assert result.files[0].department_id == "HAL"
     assert db(ws).execute("SELECT department_id FROM submissions").fetchone()[0] == "HAL"
 

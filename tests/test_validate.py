@@ -259,6 +259,11 @@ def test_metric_values_by_kind():
     metrics[count.id] = {"value": (None, "=SUM(A1:A2)")}
     v = validate_return(make(full_answers(), metrics), P, PERIOD, SECRET)
     assert any("formula" in e.message and "saved result" in e.message for e in v.errors)
+    metrics[count.id] = {"value": (7.0, "='C:\\[other.xlsx]Sheet1'!A1")}
+    v = validate_return(make(full_answers(), metrics), P, PERIOD, SECRET)
+    assert any("refers to another file" in e.message for e in v.errors)
+    metrics[count.id] = {"value": (7.0, "=[1]Sheet1!A1")}
+    assert not validate_return(make(full_answers(), metrics), P, PERIOD, SECRET).accepted
     metrics[count.id] = {"value": (7.0, "=3+4")}
     v = validate_return(make(full_answers(), metrics), P, PERIOD, SECRET)
     assert v.accepted and {m.metric_id: m for m in v.metric_values}[count.id].value_text == "7"
