@@ -49,6 +49,26 @@ def text_on(colour: str) -> str:
     return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#FFFFFF"
 
 
+def wrapped_lines(text: str, per_line: int) -> int:
+    """Lines `text` takes when wrapped at `per_line` characters (greedy, by words)."""
+    n = 0
+    for para in text.split("\n"):
+        n += 1
+        used = 0
+        for word in para.split():
+            if used == 0:
+                used = len(word)
+            elif used + 1 + len(word) <= per_line:
+                used += 1 + len(word)
+            else:
+                n += 1
+                used = len(word)
+            while used > per_line:
+                n += 1
+                used -= per_line
+    return n
+
+
 def row_height(cells: Sequence[tuple[str, float]]) -> float | None:
     """Height (points) showing every wrapped (text, column width) cell; None for one line.
 
@@ -56,9 +76,9 @@ def row_height(cells: Sequence[tuple[str, float]]) -> float | None:
     """
     lines = 1
     for text, width in cells:
-        if text:
-            per_line = max(1, int(width * 1.2) - 1)
-            lines = max(lines, sum(math.ceil(max(len(p), 1) / per_line) for p in text.split("\n")))
+        per_line = max(1, int(width * 1.2) - 1)
+        if text and (len(text) > per_line or "\n" in text):
+            lines = max(lines, wrapped_lines(text, per_line))
     return None if lines == 1 else lines * LINE_HEIGHT + 3
 
 
@@ -247,6 +267,9 @@ def write_overview(ctx: Context, name: str) -> None:
                 sheet.write_blank(row, 3, None, fmt.text)
         if i < len(changes) and d.previous_counts is not None:
             key = changes[i]
+            h = row_height([(ctx.labels[key], 14)])
+            if h:
+                sheet.set_row(row, h)
             sheet.write_string(row, cc, ctx.labels[key], fmt.status[key])
             was, now = d.previous_counts.get(key, 0), d.counts.get(key, 0)
             sheet.write_number(row, cc + 1, was, fmt.int)
@@ -351,7 +374,8 @@ def _number(sheet: Worksheet, row: int, col: int, value: float | None, fmt: Form
 
 # ----------------------------------------------------------------------------- action lists
 
-ACTION_WIDTHS = (9, 40, 18, 18, 18, 9, 24, 44, 9)
+ACTION_WIDTHS = (9, 40, 22, 18, 18, 10, 22, 44, 9)
+HEADER_HEIGHT = 2 * LINE_HEIGHT + 3
 
 
 def write_action_list(
@@ -367,6 +391,7 @@ def write_action_list(
     if intro:
         sheet.write_string(1, 0, intro, fmt.subtitle)
     head = 3
+    sheet.set_row(head, HEADER_HEIGHT)
     _headers(
         ctx,
         sheet,
@@ -393,10 +418,11 @@ def write_action_list(
     for i, r in enumerate(rows):
         row = head + 1 + i
         label = _status_label(ctx, r)
-        if len(r.text) > 40 or len(r.comment) > 44 or len(r.metrics) > 24:
-            h = row_height([(r.text, 40), (r.comment, 44), (r.metrics, 24), (r.department, 18)])
-            if h:
-                sheet.set_row(row, h)
+        h = row_height(
+            [(r.text, 40), (r.comment, 44), (r.metrics, 22), (r.department, 22), (label, 18)]
+        )
+        if h:
+            sheet.set_row(row, h)
         wr(row, 0, r.action_id, idf)
         wr(row, 1, r.text, text)
         wr(row, 2, r.department, text)
@@ -429,6 +455,7 @@ def write_departments(ctx: Context, name: str) -> None:
     sheet.set_row(0, 22)
     sheet.write_string(0, 0, f"{w['departments']} {d.period}", fmt.title)
     head = 2
+    sheet.set_row(head, HEADER_HEIGHT)
     _headers(
         ctx,
         sheet,
@@ -494,6 +521,7 @@ def write_metrics(ctx: Context, name: str) -> None:
     sheet.set_row(0, 22)
     sheet.write_string(0, 0, w["metrics_title"].format(period=d.period), fmt.title)
     head = 2
+    sheet.set_row(head, HEADER_HEIGHT)
     _headers(ctx, sheet, head, [*fixed, *periods, w["sparkline"], w["target_met"]])
     sheet.freeze_panes(head + 1, 3)
     yes, no = _yes_no(ctx)
