@@ -10,6 +10,7 @@ file with problems in reports/PERIOD/feedback/.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -223,6 +224,17 @@ def _collect_one(
     old = stored_submission(conn, digest)
     if old is not None:
         return FileOutcome(name, path, ALREADY, old["department_id"], (), digest, int(old["id"]))
+    size = path.stat().st_size
+    if size > DEFAULT_LIMITS.max_bytes:  # not worth archiving: a return is tens of kB
+        too_big = Problem(
+            name,
+            f"the file is too large ({size / 1e6:.0f} MB; a return is well under 1 MB): "
+            "send the workbook you received, filled in",
+        )
+        ledger.append(
+            _ledger_entry(digest, name, None, period, received_at, collected_at, (too_big,))
+        )
+        return FileOutcome(name, path, REJECTED, None, (too_big,), digest)
     archived = _archive(ws, path, digest)
     got = _read_and_validate(archived, name, programme, period, secret)
     if isinstance(got, tuple):
@@ -246,21 +258,32 @@ def _collect_one(
             else:
                 verdict = WARNINGS if got.warnings else ACCEPTED
                 return FileOutcome(name, path, verdict, dept, problems, digest, sid)
-    errors = [p for p in problems if p.severity == "error"]
-    ledger.append(
-        {
-            "content_hash": digest,
-            "original_name": name,
-            "department_id": dept,
-            "period": str(period),
-            "received_at": received_at,
-            "collected_at": collected_at,
-            "errors": len(errors),
-            "warnings": len(problems) - len(errors),
-            "first_message": str(errors[0]) if errors else "",
-        }
-    )
+    ledger.append(_ledger_entry(digest, name, dept, period, received_at, collected_at, problems))
     return FileOutcome(name, path, REJECTED, dept, problems, digest)
+
+
+def _ledger_entry(
+    digest: str,
+    name: str,
+    dept: str | None,
+    period: Period,
+    received_at: str,
+    collected_at: str,
+    problems: tuple[Problem, ...],
+) -> dict:
+    """One line of reports/PERIOD/rejections.jsonl (read by status)."""
+    errors = [p for p in problems if p.severity == "error"]
+    return {
+        "content_hash": digest,
+        "original_name": name,
+        "department_id": dept,
+        "period": str(period),
+        "received_at": received_at,
+        "collected_at": collected_at,
+        "errors": len(errors),
+        "warnings": len(problems) - len(errors),
+        "first_message": str(errors[0]) if errors else "",
+    }
 
 
 def _append_ledger(path: Path, entries: list[dict]) -> None:
@@ -308,14 +331,8 @@ def _feedback(
                 copy = write_annotated_copy(archived, o.problems, target, language)
             except RoundtripError:
                 copy = None
-        out.append(_replace(o, feedback=copy))
+        out.append(dataclasses.replace(o, feedback=copy))
     return out, report
-
-
-def _replace(o: FileOutcome, **changes) -> FileOutcome:
-    import dataclasses
-
-    return dataclasses.replace(o, **changes)
 
 
 def collect_period(
@@ -364,7 +381,7 @@ def collect_period(
                         "SELECT superseded_by FROM submissions WHERE id = ?", (o.submission_id,)
                     ).fetchone()
                     if row is not None and row["superseded_by"] is not None:
-                        o = _replace(o, verdict=SUPERSEDED)
+                        o = dataclasses.replace(o, verdict=SUPERSEDED)
                 final.append(o)
             outcomes = final + [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
         finally:

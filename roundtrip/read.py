@@ -5,6 +5,11 @@ with defusedxml) is used only for xlsx-family files and only when needed: to fin
 that have no saved result, and the number format of cells that may hold a percentage as a
 fraction (0.5 shown as 50 %). The core properties (who saved the file) are read directly.
 
+Percentages: openpyxl is asked for a cell's number format only when an xlsx-family file has a
+progress or metric value between 0 (exclusive) and 1 (inclusive): the only values for which a
+%-format changes the reading (0.5 shown as 50 %). Other cells, and every cell of .ods/.xls/.xlsb
+files, keep percent_format=None (unknown); normalize warns when such a fraction is ambiguous.
+
 Nothing here trusts positions: sheets are found by name in any language or by their header
 row, columns by header text, and the identity sheet by name or by its keys in column A.
 """
