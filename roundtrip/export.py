@@ -1,0 +1,495 @@
+"""`roundtrip register`: the master register workbook (reports/register.xlsx).
+
+Sheets, in the programme's language, each a filterable table:
+
+* Current: one row per action (programme order): its latest answer, the period of that answer
+  and how many periods have passed since it, as of the latest collected period;
+* History: every answer (action x period x submission), every field, with provenance
+  (submission, file, sheet, cells, received) and whether the submission is current or superseded;
+* Metrics: every metric value with kind, unit, baseline, target and its source cells;
+* Submissions (all, superseded ones too), Proposals, Plan completions, Warnings.
+
+Rows are streamed from SQLite in chunks; a register too big for Excel tables in memory is
+written in xlsxwriter's constant_memory mode with autofilters (see tablesheet.py), and a sheet
+that reaches Excel's row limit continues in "History (2)" etc.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from .errors import UsageError, WorkspaceError
+from .model import Programme
+from .periods import Period
+from .register import connect
+from .resources import wording
+from .tablesheet import EXCEL_MAX_ROWS, INT, NUM, WORKBOOK_OPTIONS, Col, TableSheet
+from .workspace import Workspace, atomic_path
+
+# Above this many rows in all, the workbook is written in constant_memory mode (autofilters).
+TABLE_ROW_LIMIT = 50_000
+CHUNK = 5_000
+
+CURRENT = (
+    Col("action_id", 11),
+    Col("priority", 9),
+    Col("department", 11),
+    Col("action", 50),
+    Col("active", 8),
+    Col("status", 22),
+    Col("progress", 10, INT),
+    Col("comment", 50),
+    Col("last_period", 11),
+    Col("periods_since", 11, INT),
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("sheet", 14),
+    Col("status_cell", 8),
+    Col("received_at", 20),
+)
+HISTORY = (
+    Col("period", 9),
+    Col("priority", 9),
+    Col("department", 11),
+    Col("action_id", 11),
+    Col("action", 50),
+    Col("status", 22),
+    Col("progress", 10, INT),
+    Col("comment", 50),
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("sheet", 14),
+    Col("status_cell", 8),
+    Col("progress_cell", 8),
+    Col("comment_cell", 8),
+    Col("received_at", 20),
+    Col("state", 12),
+)
+METRICS = (
+    Col("period", 9),
+    Col("metric_id", 13),
+    Col("action_id", 11),
+    Col("department", 11),
+    Col("metric", 40),
+    Col("kind", 11),
+    Col("unit", 9),
+    Col("baseline", 10),
+    Col("target", 10),
+    Col("value", 12, NUM),
+    Col("comment", 40),
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("sheet", 14),
+    Col("value_cell", 8),
+    Col("comment_cell", 8),
+    Col("received_at", 20),
+    Col("state", 12),
+)
+SUBMISSIONS = (
+    Col("submission", 10, INT),
+    Col("department", 11),
+    Col("period", 9),
+    Col("file", 34),
+    Col("archive_path", 30),
+    Col("received_at", 20),
+    Col("collected_at", 20),
+    Col("verdict", 10),
+    Col("signer", 18),
+    Col("programme_version", 14),
+    Col("generated_at", 20),
+    Col("errors", 8, INT),
+    Col("warning_count", 9, INT),
+    Col("superseded_by", 11, INT),
+    Col("state", 12),
+)
+PROPOSALS = (
+    Col("period", 9),
+    Col("department", 11),
+    Col("priority", 9),
+    Col("action", 50),
+    Col("metric", 30),
+    Col("schedule", 14),
+    Col("responsible", 18),
+    Col("comment", 40),
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("sheet", 14),
+    Col("row", 6, INT),
+    Col("state", 12),
+)
+COMPLETIONS = (
+    Col("period", 9),
+    Col("department", 11),
+    Col("action_id", 11),
+    Col("action", 50),
+    Col("field", 12),
+    Col("value", 40),
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("sheet", 14),
+    Col("cell", 8),
+    Col("state", 12),
+)
+WARNINGS = (
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("department", 11),
+    Col("period", 9),
+    Col("sheet", 14),
+    Col("cell", 8),
+    Col("value", 20),
+    Col("message", 60),
+    Col("state", 12),
+)
+
+_ANSWERED = (
+    "(a.status_key IS NOT NULL OR a.progress IS NOT NULL "
+    "OR (a.comment IS NOT NULL AND a.comment <> ''))"
+)
+
+
+def write_register(
+    ws: Workspace,
+    output: Path | None = None,
+    programme: Programme | None = None,
+    *,
+    table_limit: int = TABLE_ROW_LIMIT,
+    max_rows: int = EXCEL_MAX_ROWS - 1,
+) -> Path:
+    """Write the master register workbook (default reports/register.xlsx); return its path.
+
+    `programme` defaults to the workspace's programme.xlsx. `table_limit` (rows in all) decides
+    between Excel tables and the constant-memory mode; `max_rows` is the data rows per sheet
+    before a sheet continues in "Name (2)" (Excel's limit; smaller values are for tests).
+    """
+    if programme is None:
+        from .programme import load_programme
+
+        programme = load_programme(ws.programme_path)
+    target = Path(output) if output else ws.root / "reports" / "register.xlsx"
+    conn = _open(ws.db_path)
+    try:
+        total = sum(
+            conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("answers", "metric_values", "submissions", "proposals", "problems")
+        )
+        large = total > table_limit
+        options = {**WORKBOOK_OPTIONS, "constant_memory": large, "use_zip64": large}
+        with atomic_path(target) as tmp:
+            book = xlsxwriter.Workbook(str(tmp), options)
+            book.set_properties(
+                {"title": f"{programme.settings.name}", "author": programme.settings.organisation}
+            )
+            _Writer(book, conn, programme, large, max_rows).write_all()
+            book.close()
+    except sqlite3.Error as exc:
+        raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
+    except OSError as exc:
+        raise WorkspaceError(f"cannot write {target}: {exc}") from exc
+    finally:
+        conn.close()
+    return target
+
+
+def _open(db_path: Path) -> sqlite3.Connection:
+    """The register read-only; an empty in-memory one when the workspace has none yet."""
+    if not db_path.is_file():
+        return connect(":memory:")
+    conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _rows(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> Iterator[sqlite3.Row]:
+    cur = conn.execute(sql, args)
+    while True:
+        chunk = cur.fetchmany(CHUNK)
+        if not chunk:
+            return
+        yield from chunk
+
+
+class _Writer:
+    def __init__(self, book: Any, conn: sqlite3.Connection, p: Programme, large: bool, max_rows):
+        self.book, self.conn, self.p = book, conn, p
+        self.large, self.max_rows = large, max_rows
+        self.w: dict[str, str] = wording(p.settings.language)["register"]
+        self.kinds: dict[str, str] = wording(p.settings.language)["kinds"]
+        self.head = book.add_format(
+            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}
+        )
+        self.actions = {a.id: a for a in p.actions}
+        self.metrics = {m.id: m for a in p.actions for m in a.metrics}
+        self.labels = {s.key: s.label for s in p.statuses}
+        self.status_fmt = {
+            s.key: book.add_format({"bg_color": s.colour, "valign": "top"}) for s in p.statuses
+        }
+        self.state = {True: self.w["is_current"], False: self.w["is_superseded"]}
+        self.fields = {f: self.w[f"field_{f}"] for f in ("metric", "schedule", "responsible")}
+
+    def table(self, key: str, cols: tuple[Col, ...], wrap=("action", "comment", "message")):
+        return TableSheet(
+            self.book,
+            self.w[key],
+            f"rt_{key}",
+            cols,
+            [self.w[c.key] for c in cols],
+            large=self.large,
+            max_rows=self.max_rows,
+            header_format=self.head,
+            wrap_keys=() if self.large else wrap,
+        )
+
+    def write_all(self) -> None:
+        self.current()
+        self.history()
+        self.metric_values()
+        self.submissions()
+        self.proposals()
+        self.completions()
+        self.warnings()
+
+    # -- sheets ---------------------------------------------------------------------------
+
+    def current(self) -> None:
+        t = self.table("current", CURRENT)
+        latest = self._latest_period()
+        last: dict[str, sqlite3.Row] = {}
+        # SQLite: with MAX(), the bare columns come from the row holding the maximum.
+        for r in _rows(
+            self.conn,
+            "SELECT a.action_id, MAX(a.period) AS period, a.department_id, a.status_key, "
+            "a.progress, a.comment, a.submission_id, a.sheet, a.status_cell, "
+            "s.original_name, s.received_at FROM answers a JOIN submissions s "
+            f"ON s.id = a.submission_id WHERE s.superseded_by IS NULL AND {_ANSWERED} "
+            "GROUP BY a.action_id",
+        ):
+            last[r["action_id"]] = r
+        status_col = 5
+        order = [a.id for a in self.p.actions] + sorted(set(last) - set(self.actions))
+        for action_id in order:
+            a = self.actions.get(action_id)
+            r = last.get(action_id)
+            since = None
+            if r is not None and latest is not None:
+                answered = self._period(r["period"])
+                if answered is not None:
+                    since = latest.ordinal() - answered.ordinal()
+            key = r["status_key"] if r is not None else None
+            t.add(
+                [
+                    action_id,
+                    a.priority_id if a else "",
+                    a.department_id if a else (r["department_id"] if r else ""),
+                    a.text if a else "",
+                    (self.w["yes"] if a.active else self.w["no"]) if a else "",
+                    self._label(key),
+                    r["progress"] if r else None,
+                    r["comment"] if r else None,
+                    r["period"] if r else None,
+                    since,
+                    r["submission_id"] if r else None,
+                    r["original_name"] if r else None,
+                    r["sheet"] if r else None,
+                    r["status_cell"] if r else None,
+                    r["received_at"] if r else None,
+                ],
+                {status_col: self.status_fmt[key]} if key in self.status_fmt else None,
+            )
+        t.close()
+
+    def history(self) -> None:
+        t = self.table("history", HISTORY)
+        for r in _rows(
+            self.conn,
+            "SELECT a.*, s.original_name, s.received_at, s.superseded_by FROM answers a "
+            "JOIN submissions s ON s.id = a.submission_id "
+            "ORDER BY a.action_id, a.period, a.submission_id",
+        ):
+            a = self.actions.get(r["action_id"])
+            key = r["status_key"]
+            t.add(
+                [
+                    r["period"],
+                    a.priority_id if a else "",
+                    r["department_id"],
+                    r["action_id"],
+                    a.text if a else "",
+                    self._label(key),
+                    r["progress"],
+                    r["comment"],
+                    r["submission_id"],
+                    r["original_name"],
+                    r["sheet"],
+                    r["status_cell"],
+                    r["progress_cell"],
+                    r["comment_cell"],
+                    r["received_at"],
+                    self.state[r["superseded_by"] is None],
+                ],
+                {5: self.status_fmt[key]} if key in self.status_fmt else None,
+            )
+        t.close()
+
+    def metric_values(self) -> None:
+        t = self.table("metrics", METRICS)
+        for r in _rows(
+            self.conn,
+            "SELECT m.*, s.original_name, s.received_at, s.superseded_by FROM metric_values m "
+            "JOIN submissions s ON s.id = m.submission_id "
+            "ORDER BY m.metric_id, m.period, m.submission_id",
+        ):
+            m = self.metrics.get(r["metric_id"])
+            kind = r["kind"]
+            numeric = kind in ("count", "number", "percent") and r["value_num"] is not None
+            t.add(
+                [
+                    r["period"],
+                    r["metric_id"],
+                    r["action_id"],
+                    r["department_id"],
+                    m.name if m else "",
+                    self.kinds.get(kind, kind),
+                    m.unit if m else "",
+                    m.baseline if m else "",
+                    m.target if m else "",
+                    r["value_num"] if numeric else r["value_text"],
+                    r["comment"],
+                    r["submission_id"],
+                    r["original_name"],
+                    r["sheet"],
+                    r["value_cell"],
+                    r["comment_cell"],
+                    r["received_at"],
+                    self.state[r["superseded_by"] is None],
+                ]
+            )
+        t.close()
+
+    def submissions(self) -> None:
+        t = self.table("submissions", SUBMISSIONS)
+        for r in _rows(self.conn, "SELECT * FROM submissions ORDER BY period, department_id, id"):
+            t.add(
+                [
+                    r["id"],
+                    r["department_id"],
+                    r["period"],
+                    r["original_name"],
+                    r["archive_path"],
+                    r["received_at"],
+                    r["collected_at"],
+                    r["verdict"],
+                    r["signer"],
+                    r["programme_version"],
+                    r["generated_at"],
+                    r["errors"],
+                    r["warnings"],
+                    r["superseded_by"],
+                    self.state[r["superseded_by"] is None],
+                ]
+            )
+        t.close()
+
+    def proposals(self) -> None:
+        t = self.table("proposals", PROPOSALS)
+        for r in _rows(
+            self.conn,
+            "SELECT p.*, s.original_name, s.superseded_by FROM proposals p "
+            "JOIN submissions s ON s.id = p.submission_id "
+            "ORDER BY p.period, p.department_id, p.submission_id, p.row",
+        ):
+            t.add(
+                [
+                    r["period"],
+                    r["department_id"],
+                    r["priority_id"],
+                    r["action"],
+                    r["metric"],
+                    r["schedule"],
+                    r["responsible"],
+                    r["comment"],
+                    r["submission_id"],
+                    r["original_name"],
+                    r["sheet"],
+                    r["row"],
+                    self.state[r["superseded_by"] is None],
+                ]
+            )
+        t.close()
+
+    def completions(self) -> None:
+        t = self.table("plan_completions", COMPLETIONS)
+        for r in _rows(
+            self.conn,
+            "SELECT c.*, s.original_name, s.superseded_by FROM plan_completions c "
+            "JOIN submissions s ON s.id = c.submission_id "
+            "ORDER BY c.action_id, c.field, c.period, c.submission_id",
+        ):
+            a = self.actions.get(r["action_id"])
+            t.add(
+                [
+                    r["period"],
+                    r["department_id"],
+                    r["action_id"],
+                    a.text if a else "",
+                    self.fields.get(r["field"], r["field"]),
+                    r["value"],
+                    r["submission_id"],
+                    r["original_name"],
+                    r["sheet"],
+                    r["cell"],
+                    self.state[r["superseded_by"] is None],
+                ]
+            )
+        t.close()
+
+    def warnings(self) -> None:
+        t = self.table("warnings", WARNINGS)
+        for r in _rows(
+            self.conn,
+            "SELECT w.*, s.original_name, s.department_id, s.period, s.superseded_by "
+            "FROM problems w JOIN submissions s ON s.id = w.submission_id "
+            "ORDER BY s.period, s.department_id, w.submission_id, w.rowid",
+        ):
+            t.add(
+                [
+                    r["submission_id"],
+                    r["original_name"],
+                    r["department_id"],
+                    r["period"],
+                    r["sheet"],
+                    r["cell"],
+                    r["value"],
+                    r["message"],
+                    self.state[r["superseded_by"] is None],
+                ]
+            )
+        t.close()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _label(self, key: str | None) -> str | None:
+        if key is None:
+            return None
+        return self.labels.get(key, key)
+
+    def _period(self, text: str) -> Period | None:
+        try:
+            return self.p.settings.period(text)
+        except UsageError:  # a period of another cadence: no count
+            return None
+
+    def _latest_period(self) -> Period | None:
+        periods = [
+            p
+            for (text,) in self.conn.execute(
+                "SELECT DISTINCT period FROM submissions WHERE superseded_by IS NULL"
+            )
+            if (p := self._period(text)) is not None
+        ]
+        return max(periods, key=Period.ordinal) if periods else None
