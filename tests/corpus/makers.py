@@ -28,6 +28,14 @@ COUNT_METRIC = "P1-01-M2"
 YESNO_METRIC = "P1-01-M1"
 FIRST = "P1-01"  # first action row (row 4)
 BLANK_PLAN = "P1-03"  # an action whose schedule/metric/responsible are blank in the plan
+# Text that a spreadsheet would turn into a formula or a link if written carelessly.
+FORMULA_TEXTS = {
+    "P1-01": '=HYPERLINK("http://x","y")',
+    "P1-02": "@SUM(A1)",
+    "P1-03": "+1+1",
+    "P1-04": "-2",
+    "P1-05": "http://example.com",
+}
 
 
 def _sheet(key: str) -> str:
@@ -103,6 +111,17 @@ def _set(sheet: str, item_id: str, col: str, value, number_format: str = "") -> 
         cell.value = value
         if number_format:
             cell.number_format = number_format
+
+    return fn
+
+
+def _set_text(sheet: str, item_id: str, col: str, text: str) -> Callable:
+    """Write `text` as a text cell even when it looks like a formula (as a person pasting)."""
+
+    def fn(wb: openpyxl.Workbook) -> None:
+        cell = wb[sheet][f"{col}{_row_of(wb, sheet, item_id)}"]
+        cell.value = text
+        cell.data_type = "s"
 
     return fn
 
