@@ -143,7 +143,7 @@ class _Book:
         self.words = wording(self.lang)
         self.names = self.words["sheets"]
         self.st: Styles = make_styles(wb, programme.statuses)
-        self.actions = programme.actions_of(dept.id)
+        self.actions = _actions_of(programme, dept.id)
         self.metrics: tuple[Metric, ...] = tuple(m for a in self.actions for m in a.metrics)
         self.action_by_id = {a.id: a for a in self.actions}
         self.deadline = format_date(period.deadline(programme.settings.deadline_days), self.lang)
@@ -491,6 +491,23 @@ class _Book:
             ws.write_string(i, 1, v, self.st.hidden_text)
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         ws.very_hidden()
+
+
+_grouped: tuple[Programme | None, dict[str, tuple[Action, ...]]] = (None, {})
+
+
+def _actions_of(programme: Programme, dept_id: str) -> tuple[Action, ...]:
+    """programme.actions_of(dept_id), grouped once per programme (big runs: O(n), not O(n²))."""
+    global _grouped
+    cached = _grouped  # one read: safe if another thread replaces it meanwhile
+    if cached[0] is not programme:
+        groups: dict[str, list[Action]] = {}
+        for a in programme.actions:
+            if a.active:
+                groups.setdefault(a.department_id, []).append(a)
+        cached = (programme, {k: tuple(v) for k, v in groups.items()})
+        _grouped = cached
+    return cached[1].get(dept_id, ())
 
 
 def priority_choice(priority_id: str, title: str) -> str:
