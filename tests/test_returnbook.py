@@ -385,3 +385,13 @@ def test_unknown_department_is_a_usage_error(tmp_path, programme):
             NOW,
         )
     assert not any(Path(tmp_path).iterdir())
+
+
+def test_each_programme_gets_its_own_actions(tmp_path, programme):
+    period = programme.settings.period("2025Q3")
+    first = write_return_workbook(tmp_path / "1.xlsx", programme, "SIV", period, SECRET, None, NOW)
+    acts = tuple(dataclasses.replace(a, active=a.id != "P1-09") for a in programme.actions)
+    other = with_version(dataclasses.replace(programme, actions=acts))
+    second = write_return_workbook(tmp_path / "2.xlsx", other, "SIV", period, SECRET, None, NOW)
+    assert first.action_ids == tuple(SIV_ACTIONS)
+    assert "P1-09" not in second.action_ids and len(second.action_ids) == 5
