@@ -23,6 +23,15 @@ from .history import Previous
 from .model import Action, Department, Metric, Programme
 from .periods import Period
 from .resources import wording
+from .returntext import (  # noqa: F401  (re-exported: the writer's public text helpers)
+    format_date,
+    identity_fields,
+    iso_timestamp,
+    naive_utc,
+    needs_comment_text,
+    plan_metric_text,
+    priority_choice,
+)
 from .styles import WORKBOOK_OPTIONS, Styles, make_styles, row_height
 from .workspace import atomic_path
 
@@ -52,53 +61,6 @@ class ReturnInfo:
     @property
     def metrics(self) -> int:
         return len(self.metric_ids)
-
-
-def iso_timestamp(moment: dt.datetime) -> str:
-    """UTC, seconds, `Z`: the generated_at identity field."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def format_date(day: dt.date, language: str) -> str:
-    """A date as people in that language expect it (15.10.2025 in fi and sv, ISO in en)."""
-    if language in ("fi", "sv"):
-        return f"{day.day}.{day.month}.{day.year}"
-    return day.isoformat()
-
-
-def plan_metric_text(action: Action) -> str:
-    """The `metric` plan column: the plan's wording, else the metric names, else blank."""
-    return action.metric_text or "; ".join(m.name for m in action.metrics)
-
-
-def identity_fields(
-    programme: Programme,
-    department_id: str,
-    period: Period | str,
-    generated_at: dt.datetime,
-    action_ids: Sequence[str],
-    metric_ids: Sequence[str],
-) -> dict[str, str]:
-    fields = {
-        "format_version": c.FORMAT_VERSION,
-        "programme_id": programme.settings.programme_id,
-        "programme_version": programme.version,
-        "department_id": department_id,
-        "period": str(period),
-        "generated_at": iso_timestamp(generated_at),
-        "language": programme.settings.language,
-        "action_ids": " ".join(action_ids),
-        "metric_ids": " ".join(metric_ids),
-    }
-    assert tuple(fields) == c.IDENTITY_FIELDS
-    return fields
-
-
-def needs_comment_text(programme: Programme) -> str:
-    labels = [f'"{s.label}"' for s in programme.statuses if s.needs_comment]
-    return " / ".join(labels) or "-"
 
 
 def _cut(text: str, n: int) -> str:
@@ -510,11 +472,6 @@ def _actions_of(programme: Programme, dept_id: str) -> tuple[Action, ...]:
     return cached[1].get(dept_id, ())
 
 
-def priority_choice(priority_id: str, title: str) -> str:
-    """A priority as offered in the proposals dropdown: `P1 Title` (ID first, then a space)."""
-    return f"{priority_id} {title}".strip()
-
-
 def _runs(col: int, rows: Sequence[int] | range) -> str:
     """Cell ranges of `rows` (0-based, ascending) in column `col`: `D5:D7 D9`."""
     out: list[str] = []
@@ -570,7 +527,7 @@ def write_return_workbook(
                 "author": programme.settings.organisation,
                 "company": programme.settings.organisation,
                 "comments": f"roundtrip return workbook, format {c.FORMAT_VERSION}",
-                "created": _naive_utc(generated_at),
+                "created": naive_utc(generated_at),
             }
         )
         wb.close()
@@ -584,9 +541,3 @@ def write_return_workbook(
         identity=fields,
         signature=signature,
     )
-
-
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
