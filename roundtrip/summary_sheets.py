@@ -236,16 +236,22 @@ def write_overview(ctx: Context, name: str) -> None:
     # Key figures (this period, previous, change) and, beside them, the change per status.
     row = 3
     cc = max(5, ncols - 4)  # first column of the change table
+    merged = cc == 5 and ncols == 9  # the default scale: status label over two columns
     prev_label = d.previous or str(period.previous())
     sheet.write_string(row, 0, w["key_figures"], fmt.section)
-    sheet.write_string(row, cc, w["status_change"].format(previous=prev_label), fmt.section)
+    sheet.write_string(
+        row, cc - merged, w["status_change"].format(previous=prev_label), fmt.section
+    )
     row += 1
     _headers(ctx, sheet, row, [w["figure"], d.period, d.previous or "–", w["change"]])
     if d.previous_counts is None:
-        sheet.write_string(row, cc, w["no_previous"].format(previous=prev_label), fmt.note)
+        sheet.write_string(row, cc - merged, w["no_previous"].format(previous=prev_label), fmt.note)
     else:
+        if merged:
+            sheet.merge_range(row, cc - 1, row, cc, w["status"], fmt.header)
         for i, t in enumerate([w["status"], d.previous, d.period, w["change"]]):
-            sheet.write_string(row, cc + i, t, fmt.header)
+            if not (merged and i == 0):
+                sheet.write_string(row, cc + i, t, fmt.header)
     prev = _figure_rows(ctx, d.previous_headline) if d.previous_headline else None
     figures = _figure_rows(ctx, d.headline)
     changes = list(keys) if d.previous_counts is not None else []
@@ -267,10 +273,13 @@ def write_overview(ctx: Context, name: str) -> None:
                 sheet.write_blank(row, 3, None, fmt.text)
         if i < len(changes) and d.previous_counts is not None:
             key = changes[i]
-            h = row_height([(ctx.labels[key], 14)])
+            h = row_height([(ctx.labels[key], 28 if merged else 14)])
             if h:
                 sheet.set_row(row, h)
-            sheet.write_string(row, cc, ctx.labels[key], fmt.status[key])
+            if merged:
+                sheet.merge_range(row, cc - 1, row, cc, ctx.labels[key], fmt.status[key])
+            else:
+                sheet.write_string(row, cc, ctx.labels[key], fmt.status[key])
             was, now = d.previous_counts.get(key, 0), d.counts.get(key, 0)
             sheet.write_number(row, cc + 1, was, fmt.int)
             sheet.write_number(row, cc + 2, now, fmt.int)

@@ -76,9 +76,12 @@ def test_headline_figures_and_change(book):
 def test_change_per_status(book):
     ov = book["Overview"]
     col = next(c.column - 1 for r in ov.iter_rows() for c in r if c.value == "Status")
-    per_status = {
-        r[col]: r[col + 1 : col + 4] for r in rows(ov) if len(r) > col and r[col + 1] is not None
-    }
+    per_status = {}
+    for r in rows(ov):
+        if isinstance(r[col], str):
+            numbers = tuple(v for v in r[col + 1 :] if v is not None)[:3]
+            if all(isinstance(v, int) for v in numbers):
+                per_status.setdefault(r[col], numbers)
     assert per_status["Some disruption"] == (2, 0, -2)
     assert per_status["Major disruption"] == (1, 1, 0)
     assert per_status["Cancelled"] == (0, 1, 1)
