@@ -269,3 +269,13 @@ def test_pdf(summary, tmp_path):
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) >= 7
+
+
+def test_pdf_without_libreoffice_says_how_to_install(summary, monkeypatch, tmp_path):
+    from roundtrip.summary import PdfError
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice anywhere
+    with pytest.raises(PdfError, match="apt-get install libreoffice-calc-nogui") as exc:
+        to_pdf(summary)
+    assert exc.value.exit_code == 1
+    assert summary.is_file()  # the workbook stays
