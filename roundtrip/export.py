@@ -9,9 +9,11 @@ Sheets, in the programme's language, each a filterable table:
 * Metrics: every metric value with kind, unit, baseline, target and its source cells;
 * Submissions (all, superseded ones too), Proposals, Plan completions, Warnings.
 
-Rows are streamed from SQLite in chunks; a register too big for Excel tables in memory is
-written in xlsxwriter's constant_memory mode with autofilters (see tablesheet.py), and a sheet
-that reaches Excel's row limit continues in "History (2)" etc.
+Rows are streamed from SQLite in chunks. The usual register is written with xlsxwriter as Excel
+tables; above TABLE_ROW_LIMIT rows in all (xlsxwriter holds every cell in memory, and its
+constant_memory mode supports no tables) it is streamed by xlsxstream.StreamBook in flat memory
+with an autofilter per sheet instead. A sheet that reaches Excel's row limit continues in
+"History (2)" etc.
 """
 
 from __future__ import annotations
@@ -21,17 +23,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
 from .errors import UsageError, WorkspaceError
 from .model import Programme
 from .periods import Period
 from .register import connect
 from .resources import wording
-from .tablesheet import EXCEL_MAX_ROWS, INT, NUM, WORKBOOK_OPTIONS, Col, TableSheet
+from .tablesheet import EXCEL_MAX_ROWS, INT, NUM, Col, XlsxBook
 from .workspace import Workspace, atomic_path
+from .xlsxstream import StreamBook
 
-# Above this many rows in all, the workbook is written in constant_memory mode (autofilters).
+# Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
 TABLE_ROW_LIMIT = 50_000
 CHUNK = 5_000
 
@@ -179,14 +180,13 @@ def write_register(
             for t in ("answers", "metric_values", "submissions", "proposals", "problems")
         )
         large = total > table_limit
-        options = {**WORKBOOK_OPTIONS, "constant_memory": large, "use_zip64": large}
+        title, author = programme.settings.name, programme.settings.organisation
         with atomic_path(target) as tmp:
-            book = xlsxwriter.Workbook(str(tmp), options)
-            book.set_properties(
-                {"title": f"{programme.settings.name}", "author": programme.settings.organisation}
-            )
-            _Writer(book, conn, programme, large, max_rows).write_all()
-            book.close()
+            book = StreamBook(tmp) if large else XlsxBook(tmp, title, author)
+            try:
+                _Writer(book, conn, programme, max_rows).write_all()
+            finally:
+                book.close()
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
     except OSError as exc:
@@ -215,34 +215,26 @@ def _rows(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> Iterator[sqli
 
 
 class _Writer:
-    def __init__(self, book: Any, conn: sqlite3.Connection, p: Programme, large: bool, max_rows):
+    def __init__(self, book: Any, conn: sqlite3.Connection, p: Programme, max_rows: int):
         self.book, self.conn, self.p = book, conn, p
-        self.large, self.max_rows = large, max_rows
+        self.max_rows = max_rows
         self.w: dict[str, str] = wording(p.settings.language)["register"]
         self.kinds: dict[str, str] = wording(p.settings.language)["kinds"]
-        self.head = book.add_format(
-            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}
-        )
         self.actions = {a.id: a for a in p.actions}
         self.metrics = {m.id: m for a in p.actions for m in a.metrics}
         self.labels = {s.key: s.label for s in p.statuses}
-        self.status_fmt = {
-            s.key: book.add_format({"bg_color": s.colour, "valign": "top"}) for s in p.statuses
-        }
+        self.status_fmt = {s.key: book.fill(s.colour) for s in p.statuses}
         self.state = {True: self.w["is_current"], False: self.w["is_superseded"]}
         self.fields = {f: self.w[f"field_{f}"] for f in ("metric", "schedule", "responsible")}
 
     def table(self, key: str, cols: tuple[Col, ...], wrap=("action", "comment", "message")):
-        return TableSheet(
-            self.book,
+        return self.book.table(
             self.w[key],
             f"rt_{key}",
             cols,
             [self.w[c.key] for c in cols],
-            large=self.large,
             max_rows=self.max_rows,
-            header_format=self.head,
-            wrap_keys=() if self.large else wrap,
+            wrap_keys=wrap,
         )
 
     def write_all(self) -> None:

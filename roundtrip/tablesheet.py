@@ -1,13 +1,10 @@
-"""Streaming long tables into xlsxwriter sheets: Excel tables when small, autofilter when huge.
+"""Long tables into xlsxwriter sheets as Excel tables (banded, filter buttons, named).
 
 xlsxwriter keeps every cell in memory unless the workbook is in `constant_memory` mode, and
-`add_table` is not supported in that mode. So a workbook is written in one of two modes:
-
-* normal (the usual register: a few thousand rows): every sheet is an Excel table (banded,
-  with filter buttons, a name usable in formulas);
-* large (constant_memory, for registers of hundreds of thousands of rows): rows are streamed
-  to disk in order and every sheet gets an autofilter over the same range instead. Memory stays
-  flat whatever the size.
+`add_table` is not supported in that mode; it also costs ~15 µs per cell. So the usual
+register (thousands of rows) is written here as Excel tables, and a huge one (millions of rows)
+by xlsxstream.StreamBook, which has the same interface (`fill`, `table`, `close`; a table's
+`add` and `close`) and streams each sheet with an autofilter in flat memory.
 
 Either way a sheet that reaches Excel's row limit continues in "Name (2)", "Name (3)", ...
 """
@@ -16,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per worksheet, header included
@@ -47,7 +45,6 @@ class TableSheet:
         cols: Sequence[Col],
         headers: Sequence[str],
         *,
-        large: bool,
         max_rows: int = EXCEL_MAX_ROWS - 1,
         header_format: Any = None,
         wrap_keys: Iterable[str] = (),
@@ -57,7 +54,6 @@ class TableSheet:
         self.table_name = table_name
         self.cols = tuple(cols)
         self.headers = tuple(headers)
-        self.large = large
         self.max_rows = max(1, max_rows)
         self.header_format = header_format
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
@@ -102,25 +98,62 @@ class TableSheet:
     def _finish(self) -> None:
         ws, rows = self._ws, self._rows
         last_col = len(self.cols) - 1
-        if self.large:
-            ws.autofilter(0, 0, max(rows, 1), last_col)
-        else:
-            n = len(self.sheets) + 1
-            ws.add_table(
-                0,
-                0,
-                max(rows, 1),  # an Excel table needs one data row: an empty one, like Excel's own
-                last_col,
-                {
-                    "name": self.table_name if n == 1 else f"{self.table_name}_{n}",
-                    "style": "Table Style Light 9",
-                    "columns": [
-                        {"header": h, "header_format": self.header_format} for h in self.headers
-                    ],
-                },
-            )
+        n = len(self.sheets) + 1
+        ws.add_table(
+            0,
+            0,
+            max(rows, 1),  # an Excel table needs one data row: an empty one, like Excel's own
+            last_col,
+            {
+                "name": self.table_name if n == 1 else f"{self.table_name}_{n}",
+                "style": "Table Style Light 9",
+                "columns": [
+                    {"header": h, "header_format": self.header_format} for h in self.headers
+                ],
+            },
+        )
         self.sheets.append((ws, rows))
 
     def close(self) -> None:
         self._finish()
         self._ws = None
+
+
+class XlsxBook:
+    """An xlsxwriter workbook of TableSheets (text always written as text)."""
+
+    def __init__(self, path: Path, title: str = "", author: str = ""):
+        import xlsxwriter
+
+        self.book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+        self.book.set_properties({"title": title, "author": author})
+        self.head = self.book.add_format(
+            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}
+        )
+
+    def fill(self, colour: str) -> Any:
+        return self.book.add_format({"bg_color": colour, "valign": "top"})
+
+    def table(
+        self,
+        name: str,
+        table_name: str,
+        cols: Sequence[Col],
+        headers: Sequence[str],
+        *,
+        max_rows: int = EXCEL_MAX_ROWS - 1,
+        wrap_keys: Iterable[str] = (),
+    ) -> TableSheet:
+        return TableSheet(
+            self.book,
+            name,
+            table_name,
+            cols,
+            headers,
+            max_rows=max_rows,
+            header_format=self.head,
+            wrap_keys=wrap_keys,
+        )
+
+    def close(self) -> None:
+        self.book.close()

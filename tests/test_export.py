@@ -1,0 +1,265 @@
+"""The master register workbook (roundtrip register): sheets, tables, provenance, streaming."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from registry_builder import RegistryBuilder
+
+from roundtrip.cli import main
+from roundtrip.export import write_register
+from roundtrip.programme import load_programme
+from roundtrip.setup import init_workspace
+from roundtrip.workspace import Workspace
+
+HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1:A2)"]
+SHEETS = [
+    "Nykytila",
+    "Historia",
+    "Mittarit",
+    "Palautukset",
+    "Ehdotukset",
+    "Suunnitelman täydennykset",
+    "Varoitukset",
+]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    root = tmp_path_factory.mktemp("export") / "aura"
+    init_workspace(root, example="aura")
+    return root
+
+
+@pytest.fixture
+def ws(base, tmp_path):
+    root = tmp_path / "aura"
+    shutil.copytree(base, root)
+    return Workspace(root)
+
+
+@pytest.fixture
+def filled(ws):
+    """Three quarters of answers for two actions, one re-sent (superseded) return."""
+    p = load_programme(ws.programme_path)
+    a1, a2 = p.actions_of("SIV")[:2]
+    m1 = next(m for a in p.actions for m in a.metrics if m.kind == "count")
+    reg = RegistryBuilder(ws.db_path)
+    reg.submission(
+        "SIV",
+        "2025Q1",
+        "2025-04-02T09:00:00",
+        answers=[(a1.id, "on_track", 20, HOSTILE[0]), (a2.id, "minor", 10, HOSTILE[1])],
+        metrics=[(m1.id, m1.action_id, "count", 29000.0, "29000", HOSTILE[2])],
+    )
+    reg.submission(
+        "SIV",
+        "2025Q2",
+        "2025-07-02T09:00:00",
+        answers=[(a1.id, "major", 30, "first send"), (a2.id, None, None, None)],
+        original_name="Sivistys Q2.xlsx",
+    )
+    reg.submission(
+        "SIV",
+        "2025Q2",
+        "2025-07-05T09:00:00",  # re-sent: supersedes the first Q2 return
+        answers=[(a1.id, "major", 35, "second send"), (a2.id, None, None, None)],
+        metrics=[(m1.id, m1.action_id, "count", None, None, None)],
+        proposals=[("P1", HOSTILE[3], "", "2026", "", "")],
+        completions=[(a2.id, "schedule", "2026", "E5")],
+        problems=[("warning", "Toimenpiteet", "L4", "135", "progress over 100?")],
+        original_name="Sivistys Q2 korjattu.xlsx",
+    )
+    reg.submission("KUL", "2025Q3", "2025-10-02T09:00:00", answers=[])
+    reg.close()
+    return ws, p, a1, a2, m1
+
+
+def rows(ws_sheet):
+    return [list(r) for r in ws_sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_sheets_tables_and_provenance(filled):
+    ws, p, a1, a2, m1 = filled
+    out = write_register(ws)
+    assert out == ws.root / "reports" / "register.xlsx"
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == SHEETS
+    expected_rows = {
+        "Nykytila": len(p.actions),
+        "Historia": 6,
+        "Mittarit": 2,
+        "Palautukset": 4,
+        "Ehdotukset": 1,
+        "Suunnitelman täydennykset": 1,
+        "Varoitukset": 1,
+    }
+    for name, n in expected_rows.items():
+        sheet = wb[name]
+        (table,) = sheet.tables.values()
+        last_col = openpyxl.utils.get_column_letter(sheet.max_column)
+        assert table.ref == f"A1:{last_col}{n + 1}", name
+        assert sheet.freeze_panes == "A2"
+
+    hist = wb["Historia"]
+    header = [c.value for c in hist[1]]
+    assert header[:8] == [
+        "Kausi",
+        "Painopiste",
+        "Toimiala",
+        "Toimenpiteen tunnus",
+        "Toimenpide",
+        "Tila",
+        "Eteneminen %",
+        "Kommentti",
+    ]
+    data = rows(hist)
+    first = data[0]  # ordered by action, period, submission
+    assert first[:8] == [
+        "2025Q1",
+        a1.priority_id,
+        "SIV",
+        a1.id,
+        a1.text,
+        "Etenee suunnitellusti",
+        20,
+        HOSTILE[0],
+    ]
+    assert first[8:] == [
+        1,
+        "2025Q1_SIV.xlsx",
+        "Toimenpiteet",
+        "K4",
+        "L4",
+        "M4",
+        "2025-04-02T09:00:00",
+        "voimassa",
+    ]
+    q2 = [r for r in data if r[3] == a1.id and r[0] == "2025Q2"]
+    assert [(r[7], r[-1]) for r in q2] == [("first send", "korvattu"), ("second send", "voimassa")]
+    # formula-like text stays text
+    assert hist["H2"].value == HOSTILE[0] and hist["H2"].data_type == "s"
+
+    subs = rows(wb["Palautukset"])
+    assert [s[0] for s in subs] == [1, 2, 3, 4]
+    assert subs[1][13] == 3 and subs[1][14] == "korvattu"
+
+    met = rows(wb["Mittarit"])
+    assert met[0][9] == 29000 and met[0][10] == HOSTILE[2]
+    assert wb["Mittarit"]["K2"].data_type == "s"
+    assert met[0][5] == "lukumäärä" and met[0][14] == "K4"
+    assert met[1][9] is None and met[1][-1] == "voimassa"
+
+    prop = wb["Ehdotukset"]
+    assert prop["D2"].value == HOSTILE[3] and prop["D2"].data_type == "s"
+    comp = rows(wb["Suunnitelman täydennykset"])[0]
+    assert comp[2:6] == [a2.id, a2.text, "aikataulu", "2026"] and comp[9] == "E5"
+    warn = rows(wb["Varoitukset"])[0]
+    assert warn[1] == "Sivistys Q2 korjattu.xlsx" and warn[4:8] == [
+        "Toimenpiteet",
+        "L4",
+        "135",
+        "progress over 100?",
+    ]
+
+
+def test_current_state_and_periods_since(filled):
+    ws, p, a1, a2, _m1 = filled
+    wb = openpyxl.load_workbook(write_register(ws))
+    cur = wb["Nykytila"]
+    data = {r[0]: r for r in rows(cur)}
+    assert [r[0] for r in rows(cur)] == [a.id for a in p.actions]  # programme order
+    # latest collected period is 2025Q3 (KUL): a1 answered in Q2 (the re-sent return)
+    r1 = data[a1.id]
+    assert r1[5:10] == ["Merkittäviä haasteita", 35, "second send", "2025Q2", 1]
+    assert r1[11] == "Sivistys Q2 korjattu.xlsx" and r1[13] == "K4"
+    # a2 left blank in Q2: its last answer is Q1, two periods ago
+    assert data[a2.id][8:10] == ["2025Q1", 2]
+    never = next(a for a in p.actions if a.id not in (a1.id, a2.id))
+    assert data[never.id][5:10] == [None] * 5
+    # the status cell wears the status colour
+    row = [r[0] for r in rows(cur)].index(a1.id) + 2
+    assert cur.cell(row, 6).fill.fgColor.rgb.endswith("F8696B")
+
+
+def test_empty_register_still_has_tables(ws):
+    wb = openpyxl.load_workbook(write_register(ws, ws.root / "out" / "empty.xlsx"))
+    assert wb.sheetnames == SHEETS
+    assert wb["Historia"].tables["rt_history"].ref == "A1:P2"  # one empty row, like Excel's own
+
+
+def test_streamed_mode_matches_table_mode(filled):
+    """Above the table limit the register is streamed with autofilters, same contents; a sheet
+    over the row limit continues in 'Name (2)'."""
+    ws, p, *_ = filled
+    normal = openpyxl.load_workbook(write_register(ws, ws.root / "n.xlsx"))
+    big = openpyxl.load_workbook(write_register(ws, ws.root / "b.xlsx", table_limit=0, max_rows=4))
+    assert big.sheetnames[:3] == ["Nykytila", "Nykytila (2)", "Nykytila (3)"]
+    assert "Historia (2)" in big.sheetnames
+    for name in SHEETS:
+        parts = [s for s in big.sheetnames if s == name or s.startswith(name + " (")]
+        streamed = []
+        for part in parts:
+            sheet = big[part]
+            assert not sheet.tables
+            assert (
+                sheet.auto_filter.ref
+                == f"A1:{openpyxl.utils.get_column_letter(sheet.max_column)}{max(sheet.max_row, 2)}"
+            )
+            assert sheet.freeze_panes == "A2"
+            assert [c.value for c in sheet[1]] == [c.value for c in normal[name][1]]
+            streamed += rows(sheet)
+        assert streamed == rows(normal[name]), name
+    hist = big["Historia"]
+    assert hist["H2"].value == HOSTILE[0] and hist["H2"].data_type == "s"
+
+
+def test_languages(filled):
+    ws, *_ = filled
+    import dataclasses
+
+    p = load_programme(ws.programme_path)
+    sv = dataclasses.replace(p, settings=dataclasses.replace(p.settings, language="sv"))
+    wb = openpyxl.load_workbook(write_register(ws, ws.root / "sv.xlsx", sv))
+    assert wb.sheetnames[:2] == ["Nuläge", "Historik"]
+
+
+def test_cli_register(filled):
+    ws, *_ = filled
+    runner = CliRunner()
+    result = runner.invoke(main, ["-w", str(ws.root), "register", "-o", str(ws.root / "x.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert (ws.root / "x.xlsx").is_file() and "x.xlsx" in result.output
+    result = runner.invoke(main, ["-w", str(ws.root), "register"])
+    assert result.exit_code == 0 and (ws.root / "reports" / "register.xlsx").is_file()
+
+
+def test_end_to_end_through_collect(ws):
+    """Generate, fill as a department would, collect for real, then export."""
+    from roundtrip.collect import collect_period
+    from roundtrip.generate import generate_period
+    from roundtrip.simulate import ActionAnswer, fill_return
+
+    p = load_programme(ws.programme_path)
+    now = dt.datetime(2025, 10, 1, 12, 0, tzinfo=dt.UTC)
+    gen = generate_period(ws, "2025Q3", ["SIV"], now=now)
+    acts = p.actions_of("SIV")
+    answers = {acts[0].id: ActionAnswer("Valmis", 100, HOSTILE[3])}
+    dst = ws.inbox("2025Q3") / "palautus.xlsx"
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fill_return(gen.files[0].path, dst, answers, signer="Sanna Sivistys")
+    collect_period(ws, "2025Q3", now=now)
+    wb = openpyxl.load_workbook(write_register(ws))
+    hist = [r for r in rows(wb["Historia"]) if r[3] == acts[0].id]
+    assert len(hist) == 1
+    r = hist[0]
+    assert r[5:8] == ["Valmis", 100, HOSTILE[3]] and r[9] == "palautus.xlsx"
+    assert r[10] == "Toimenpiteet" and r[11] and r[-1] == "voimassa"
+    cur = {row[0]: row for row in rows(wb["Nykytila"])}
+    assert cur[acts[0].id][8:10] == ["2025Q3", 0]
+    subs = rows(wb["Palautukset"])
+    assert subs[0][8] == "Sanna Sivistys"
