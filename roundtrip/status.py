@@ -133,6 +133,9 @@ def period_status(
             received = _date_of(sub["received_at"])
             late = received is not None and received > deadline
             note = f"{sub['warnings']} warning(s)" if sub["warnings"] else ""
+            later = latest_rejection.get(dept)
+            if later and str(later.get("received_at") or "") > str(sub["received_at"]):
+                note = f"a later file was rejected: {_one_line(later.get('first_message'))}"
             rows.append(
                 StatusRow(
                     dept,

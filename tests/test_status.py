@@ -150,3 +150,47 @@ def test_cli_exit_codes(ws):
     result = runner.invoke(main, ["-w", str(ws.root), "status", "2025H2"])
     assert result.exit_code == 2
     assert "cadence" in result.output
+
+
+def test_later_rejected_file_is_noted(ws):
+    dept = expected_departments(ws)[0]
+    reg = RegistryBuilder(ws.db_path)
+    reg.submission(dept, PERIOD, "2025-10-02T09:00:00")
+    reg.close()
+    reject(ws, PERIOD, dept, "fix.xlsx", "Toimenpiteet!K4: not a status", "h-late")
+    row = period_status(ws, PERIOD, today=dt.date(2025, 10, 21)).rows[0]
+    assert row.state == "returned" and "later file was rejected" in row.message
+
+
+def test_end_to_end_through_collect(ws):
+    """Real generate, fill and collect: one return accepted, one rejected, the rest missing."""
+    from roundtrip.collect import collect_period
+    from roundtrip.generate import generate_period
+    from roundtrip.simulate import ActionAnswer, fill_return
+
+    depts = expected_departments(ws)
+    good, bad = depts[0], depts[1]
+    p = load_programme(ws.programme_path)
+    now = dt.datetime(2025, 10, 20, 8, 0, tzinfo=dt.UTC)
+    gen = generate_period(ws, PERIOD, [good, bad], now=now)
+    by_dept = {f.department_id: f.path for f in gen.files}
+    inbox = ws.inbox(PERIOD)
+    inbox.mkdir(parents=True, exist_ok=True)
+    fill_return(
+        by_dept[good],
+        inbox / "ok.xlsx",
+        {a.id: ActionAnswer("Etenee suunnitellusti", 50) for a in p.actions_of(good)},
+        signer="Olli Ok",
+    )
+    fill_return(
+        by_dept[bad],
+        inbox / "broken.xlsx",
+        {p.actions_of(bad)[0].id: ActionAnswer("Valmiss", 100)},
+    )
+    collect_period(ws, PERIOD, now=now)
+    rep = period_status(ws, PERIOD, today=dt.date(2025, 10, 20))
+    by = {r.department_id: r for r in rep.rows}
+    assert by[good].state in ("returned", "late") and by[good].signer == "Olli Ok"
+    assert by[bad].state == "rejected" and by[bad].file == "broken.xlsx"
+    assert by[bad].message and by[bad].days_late == 6
+    assert rep.exit_code == 1
