@@ -263,3 +263,37 @@ def test_end_to_end_through_collect(ws):
     assert cur[acts[0].id][8:10] == ["2025Q3", 0]
     subs = rows(wb["Palautukset"])
     assert subs[0][8] == "Sanna Sivistys"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_streamed_workbook_opens_in_libreoffice(filled, tmp_path):
+    """The hand-written (streamed) xlsx is a valid workbook for LibreOffice too."""
+    import subprocess
+
+    ws, *_ = filled
+    src = write_register(ws, tmp_path / "big.xlsx", table_limit=0)
+    out = tmp_path / "lo"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(out),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    resaved = out / "big.ods"
+    assert resaved.is_file()
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(resaved))
+    assert book.sheet_names == SHEETS
+    hist = book.get_sheet_by_name("Historia").to_python()
+    assert hist[1][7] == HOSTILE[0]  # still text after LibreOffice read it
