@@ -33,6 +33,7 @@ from .summary_sheets import (
     write_trend,
 )
 from .workspace import Workspace, atomic_path
+from .xlsx_bulk import finish
 
 PDF_TIMEOUT = 180  # seconds
 INSTALL_HINT = "apt-get install libreoffice-calc-nogui"
@@ -91,6 +92,7 @@ def render_summary(data: SummaryData, programme: Programme, output: Path) -> Pat
         if len(data.periods) >= 2:
             write_trend(ctx, unique_sheet_name(w["trend"], taken))
         wb.close()
+        finish(tmp, ctx.blocks)
     return output
 
 

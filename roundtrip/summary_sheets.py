@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -28,6 +28,7 @@ from .summary_data import (
     Headline,
     SummaryData,
 )
+from .xlsx_bulk import Block, reserve, xf
 
 FONT = "Calibri"
 HEADER_FILL = "#1F4E78"
@@ -150,6 +151,7 @@ class Context:
     colours: Mapping[str, str]  # status key -> chart colour
     programme: Programme
     data: SummaryData
+    blocks: list[Block] = field(default_factory=list)  # big row blocks, streamed on finish
 
 
 def _esc(text: str) -> str:
@@ -419,37 +421,49 @@ def write_action_list(
     )
     sheet.freeze_panes(head + 1, 2)
     show_previous = bool(ctx.data.previous)
-    labels = ctx.labels
     if not rows:
         sheet.write_string(head + 1, 0, w["no_attention"], fmt.note)
-    status_fmt, text, idf, intf = fmt.status, fmt.text, fmt.id, fmt.int
-    wr, wn, wb_ = sheet.write_string, sheet.write_number, sheet.write_blank
-    for i, r in enumerate(rows):
-        row = head + 1 + i
-        label = _status_label(ctx, r)
-        h = row_height(
-            [(r.text, 40), (r.comment, 44), (r.metrics, 22), (r.department, 22), (label, 18)]
+    if rows:
+        first, last = head + 1, head + len(rows)
+        reserve(sheet, first, last)
+        ctx.blocks.append(
+            Block(len(ctx.wb.worksheets()), first, last, _action_rows(ctx, rows, show_previous))
         )
-        if h:
-            sheet.set_row(row, h)
-        wr(row, 0, r.action_id, idf)
-        wr(row, 1, r.text, text)
-        wr(row, 2, r.department, text)
-        wr(row, 3, label, status_fmt[r.status_key])
-        if show_previous:
-            wr(row, 4, labels[r.previous_key], status_fmt[r.previous_key])
-        else:
-            wb_(row, 4, None, text)
-        if r.progress is None:
-            wb_(row, 5, None, intf)
-        else:
-            wn(row, 5, r.progress, intf)
-        wr(row, 6, r.metrics, text)
-        wr(row, 7, r.comment, text)
-        wr(row, 8, r.comment_period, text)
     if rows:
         sheet.autofilter(head, 0, head + len(rows), len(ACTION_WIDTHS) - 1)
     print_setup(ctx, sheet, title, head)
+
+
+def _action_rows(ctx: Context, rows: Sequence[ActionRow], show_previous: bool):
+    """The rows of an action list, as (cells, height), generated when the file is finished."""
+    st = {k: xf(f) for k, f in ctx.fmt.status.items()}
+    text, idf, intf = xf(ctx.fmt.text), xf(ctx.fmt.id), xf(ctx.fmt.int)
+    labels = ctx.labels
+
+    def generate():
+        for r in rows:
+            label = _status_label(ctx, r)
+            h = row_height(
+                [(r.text, 40), (r.comment, 44), (r.metrics, 22), (r.department, 22), (label, 18)]
+            )
+            if show_previous:
+                previous = (4, labels[r.previous_key], st[r.previous_key])
+            else:
+                previous = (4, None, text)
+            cells = (
+                (0, r.action_id, idf),
+                (1, r.text, text),
+                (2, r.department, text),
+                (3, label, st[r.status_key]),
+                previous,
+                (5, r.progress, intf),
+                (6, r.metrics, text),
+                (7, r.comment, text),
+                (8, r.comment_period, text),
+            )
+            yield cells, h
+
+    return generate
 
 
 # ----------------------------------------------------------------------------- departments
@@ -539,33 +553,42 @@ def write_metrics(ctx: Context, name: str) -> None:
     qname = quote_sheetname(name)
     first_col = xl_col_to_name(first_value)
     last_col = xl_col_to_name(spark_col - 1)
-    row = head
-    for m in d.metrics:
-        row += 1
-        sheet.set_row(row, max(row_height([(m.name, 36)]) or 0, 2 * LINE_HEIGHT))
-        sheet.write_string(row, 0, m.metric_id, fmt.id)
-        sheet.write_string(row, 1, m.action_id, fmt.text)
-        sheet.write_string(row, 2, m.name, fmt.text)
-        sheet.write_string(row, 3, m.unit, fmt.text)
-        sheet.write_string(row, 4, m.target, fmt.text)
-        numeric = m.kind in NUMERIC_KINDS
-        vf = fmt.yesno if m.kind == "yesno" else fmt.number
-        for i, v in enumerate(m.values):
-            col = first_value + i
-            if v is None:
-                sheet.write_blank(row, col, None, fmt.text)
-            elif isinstance(v, float | int) and numeric:
-                sheet.write_number(row, col, v, vf)
-            else:
-                sheet.write_string(row, col, str(v), fmt.text)
-        sheet.write_blank(row, spark_col, None, fmt.text)
-        if m.on_track is None:
-            sheet.write_blank(row, spark_col + 1, None, fmt.text)
-        else:
-            sheet.write_string(row, spark_col + 1, yes if m.on_track else no, fmt.text)
-        if numeric and any(isinstance(v, float | int) for v in m.values):
-            locations.append(xl_rowcol_to_cell(row, spark_col))
-            ranges.append(f"{qname}!{first_col}{row + 1}:{last_col}{row + 1}")
+    styles = {"id": xf(fmt.id), "text": xf(fmt.text), "yesno": xf(fmt.yesno), "num": xf(fmt.number)}
+    metrics = d.metrics
+    for i, m in enumerate(metrics):
+        if m.kind in NUMERIC_KINDS and any(isinstance(v, float | int) for v in m.values):
+            r = head + 2 + i
+            locations.append(f"{xl_col_to_name(spark_col)}{r}")
+            ranges.append(f"{qname}!{first_col}{r}:{last_col}{r}")
+
+    def generate():
+        for m in metrics:
+            numeric = m.kind in NUMERIC_KINDS
+            vf = styles["yesno"] if m.kind == "yesno" else styles["num"]
+            t = styles["text"]
+            cells = [
+                (0, m.metric_id, styles["id"]),
+                (1, m.action_id, t),
+                (2, m.name, t),
+                (3, m.unit, t),
+                (4, m.target, t),
+            ]
+            for i, v in enumerate(m.values):
+                if v is None:
+                    cells.append((first_value + i, None, t))
+                elif isinstance(v, float | int) and numeric:
+                    cells.append((first_value + i, v, vf))
+                else:
+                    cells.append((first_value + i, str(v), t))
+            cells.append((spark_col, None, t))
+            on = None if m.on_track is None else (yes if m.on_track else no)
+            cells.append((spark_col + 1, on, t))
+            yield cells, max(row_height([(m.name, 36)]) or 0, 2 * LINE_HEIGHT)
+
+    row = head + len(metrics)
+    if metrics:
+        reserve(sheet, head + 1, row)
+        ctx.blocks.append(Block(len(ctx.wb.worksheets()), head + 1, row, generate))
     if locations:
         sheet.add_sparkline(
             locations[0],
@@ -575,6 +598,7 @@ def write_metrics(ctx: Context, name: str) -> None:
                 "markers": True,
                 "series_color": HEADER_FILL,
                 "empty_cells": "connect",
+                "weight": 1.75,
             },
         )
     if row > head:
