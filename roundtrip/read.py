@@ -16,6 +16,7 @@ row, columns by header text, and the identity sheet by name or by its keys in co
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
 from collections.abc import Mapping
@@ -89,7 +90,10 @@ class RawSheet:
     name: str  # the sheet name as found in the file
     header_row: int  # 1-based
     columns: Mapping[str, str]  # column key -> column letter
-    rows: tuple[RawRow, ...]
+    rows: tuple[RawRow, ...]  # on ID-keyed sheets: the rows with an ID
+    # ID-keyed sheets: rows with values but no ID (not kept), and the first such value.
+    unidentified: int = 0
+    first_unidentified: RawCell | None = None
 
 
 @dataclass(frozen=True)
@@ -168,18 +172,44 @@ def _identity_from(grid: list[list]) -> tuple[dict[str, str], dict[str, str]] | 
     return values, cells
 
 
-def _sheet_rows(grid: list[list], key: str, header_row: int, cols: dict[str, int]) -> list[RawRow]:
+ID_COLUMN = {"actions": "action_id", "metrics": "metric_id"}
+
+
+def _sheet_rows(
+    grid: list[list], key: str, header_row: int, cols: dict[str, int]
+) -> tuple[list[RawRow], int, RawCell | None]:
+    """(rows, number of rows without ID, first value in such a row).
+
+    Blank rows are skipped; on ID-keyed sheets rows without an ID are only counted (a sheet
+    with 100 000 pasted rows must not cost a million objects).
+    """
+    items = [(k, c, get_column_letter(c + 1)) for k, c in cols.items()]
+    id_col = cols.get(ID_COLUMN.get(key, ""))
     rows = []
+    unidentified = 0
+    first: RawCell | None = None
     for r in range(header_row + 1, min(len(grid), header_row + 1 + MAX_ROWS)):
         line = grid[r]
-        cells = {}
-        for k, c in cols.items():
-            v = _value(line[c]) if c < len(line) else None
-            cells[k] = RawCell(v, f"{get_column_letter(c + 1)}{r + 1}")
-        if all(is_blank(cell.value) for cell in cells.values()):
+        n = len(line)
+        if id_col is not None and (id_col >= n or _blank(line[id_col])):
+            if first is None:
+                for _k, c, letter in items:
+                    if c < n and not _blank(line[c]):
+                        first = RawCell(_value(line[c]), f"{letter}{r + 1}")
+                        break
+            if first is not None and any(c < n and not _blank(line[c]) for _, c, _ in items):
+                unidentified += 1
             continue
+        values = [(k, line[c] if c < n else None, letter) for k, c, letter in items]
+        if all(_blank(v) for _, v, _ in values):
+            continue
+        cells = {k: RawCell(_value(v), f"{letter}{r + 1}") for k, v, letter in values}
         rows.append(RawRow(r + 1, cells))
-    return rows
+    return rows, unidentified, first
+
+
+def _blank(v: object) -> bool:
+    return v is None or v == "" or (isinstance(v, str) and is_blank(v))
 
 
 def _has_formulas(path: Path) -> bool:
@@ -251,7 +281,7 @@ def _with_inspection(path: Path, sheets: dict[str, RawSheet]) -> dict[str, RawSh
                 pct = None if fmt is None else "%" in fmt.replace('"%"', "")
                 cells[k] = RawCell(cell.value, cell.ref, pct, formula)
             rows.append(RawRow(row.row, cells))
-        out[key] = RawSheet(s.key, s.name, s.header_row, s.columns, tuple(rows))
+        out[key] = dataclasses.replace(s, rows=tuple(rows))
     return out
 
 
@@ -334,13 +364,15 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
                         cell=f"A{hrow + 1}",
                     )
                 )
-            rows = _sheet_rows(grid(sheet_name), key, hrow, cols)
+            rows, unidentified, first = _sheet_rows(grid(sheet_name), key, hrow, cols)
             sheets[key] = RawSheet(
                 key,
                 sheet_name,
                 hrow + 1,
                 {k: get_column_letter(c + 1) for k, c in cols.items()},
                 tuple(rows),
+                unidentified,
+                first,
             )
             taken.add(sheet_name)
             if len(grid(sheet_name)) > hrow + 1 + MAX_ROWS:

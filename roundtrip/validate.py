@@ -203,15 +203,9 @@ def _rows_by_id(
     """Rows by ID; unknown and duplicate IDs are errors, values in rows without ID warnings."""
     allowed = set(allowed)
     found: dict[str, RawRow] = {}
-    no_id: list[RawCell] = []
     for row in sheet.rows:
         id_cell = row.cells[id_key]
         rid = to_text(id_cell.value)
-        if not rid:
-            filled = [c for k, c in row.cells.items() if k != id_key and not is_blank(c.value)]
-            if filled:
-                no_id.append(filled[0])
-            continue
         if rid not in allowed:
             out.error(
                 f"unknown {what} ID {rid!r}: do not change or add IDs", sheet.name, id_cell.ref, rid
@@ -226,13 +220,15 @@ def _rows_by_id(
             )
             continue
         found[rid] = row
-    if no_id:
-        more = f" (and {len(no_id) - 1} more rows)" if len(no_id) > 1 else ""
+    first = sheet.first_unidentified
+    if sheet.unidentified and first is not None:
+        n = sheet.unidentified
+        more = f" (and {n - 1} more rows)" if n > 1 else ""
         out.warning(
             f"a row without {what} ID: its values were ignored{more}",
             sheet.name,
-            no_id[0].ref,
-            no_id[0].value,
+            first.ref,
+            first.value,
         )
     for rid in expected:
         if rid not in found:
