@@ -290,3 +290,15 @@ def test_missing_sheet_is_an_error(missing):
     raw = dataclasses.replace(raw, sheets={k: s for k, s in raw.sheets.items() if k != missing})
     v = validate_return(raw, P, PERIOD, SECRET)
     assert not v.accepted and missing in v.errors[0].message
+
+
+def test_rows_without_id_are_one_warning():
+    raw = make(full_answers(), full_metrics())
+    acts = dataclasses.replace(
+        raw.sheets["actions"], unidentified=3, first_unidentified=RawCell("muistiinpano", "C40")
+    )
+    raw = dataclasses.replace(raw, sheets={**raw.sheets, "actions": acts})
+    v = validate_return(raw, P, PERIOD, SECRET)
+    assert v.accepted
+    [w] = [w for w in v.warnings if "without action ID" in w.message]
+    assert (w.cell, w.value) == ("C40", "muistiinpano") and "2 more rows" in w.message
