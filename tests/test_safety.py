@@ -1,0 +1,222 @@
+"""roundtrip.safety: the pre-parse checks and the per-file time limit, on real bytes.
+
+The corpus (test_corpus.py) runs these checks through collect on realistic files; here each
+rule is pinned on a minimal file, including the ones the corpus cannot reach cheaply
+(custom limits, UTF-16 XML, a lying CFB header, the time limit itself).
+"""
+
+from __future__ import annotations
+
+import signal
+import struct
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from roundtrip.errors import ReturnError
+from roundtrip.safety import (
+    DEFAULT_LIMITS,
+    OLE2_MAGIC,
+    Limits,
+    TimeLimitError,
+    check_file,
+    ensure_safe,
+    is_lock_file,
+    sniff_format,
+    time_limit,
+)
+
+
+@pytest.fixture
+def xlsx(tmp_path) -> Path:
+    path = tmp_path / "ok.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Toimenpiteet")
+    for r in range(30):
+        ws.write_row(r, 0, [f"P1-{r:02d}", "Valmis", 50, "kommentti"])
+    wb.close()
+    return path
+
+
+def _errors(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[str]:
+    return [p.message for p in check_file(path, limits) if p.severity == "error"]
+
+
+def _with_member(src: Path, dst: Path, name: str, data: bytes) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+        zout.writestr(name, data)
+    return dst
+
+
+def test_a_normal_workbook_passes(xlsx):
+    assert check_file(xlsx) == []
+    assert ensure_safe(xlsx) == []
+
+
+def test_limits_are_a_frozen_dataclass():
+    with pytest.raises(AttributeError):
+        DEFAULT_LIMITS.max_bytes = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"", "empty"),
+        (b"PK\x03\x04rest", "zip"),
+        (OLE2_MAGIC + b"\x00" * 8, "ole2"),
+        (b"%PDF-1.7", "pdf"),
+        (b"\xef\xbb\xbf<!DOCTYPE html><html>", "html"),
+        (b'<?xml version="1.0"?><Workbook>', "xml"),
+        (b"Tunnus;Tila\nP1-01;Valmis\n", "text"),
+        (bytes(range(256)) * 4, "unknown"),
+    ],
+)
+def test_sniff_format(head, kind):
+    assert sniff_format(head) == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "lock"),
+    [("~$ret.xlsx", True), (".~lock.ret.xlsx#", True), ("ret.xlsx", False), ("a~$b.xlsx", False)],
+)
+def test_lock_files(name, lock):
+    assert is_lock_file(Path(name)) is lock
+
+
+def test_ensure_safe_raises_a_return_error_naming_the_file(tmp_path):
+    empty = tmp_path / "tyhjä.xlsx"
+    empty.write_bytes(b"")
+    with pytest.raises(ReturnError) as info:
+        ensure_safe(empty)
+    assert info.value.problem.file == "tyhjä.xlsx"
+    assert "empty" in info.value.problem.message
+
+
+def test_size_limits_are_configurable(xlsx, tmp_path):
+    assert "too large" in _errors(xlsx, Limits(max_bytes=100))[0]
+    assert "far more" in _errors(xlsx, Limits(max_uncompressed=1000))[0]
+    assert "far more" in _errors(xlsx, Limits(max_members=3))[0]
+    assert "far more" in _errors(xlsx, Limits(max_cells=10))[0]  # 30 rows x 4 columns
+
+
+def test_ratio_applies_to_large_members_only(xlsx, tmp_path):
+    bomb = _with_member(xlsx, tmp_path / "r.xlsx", "xl/media/zeros.bin", b"\0" * (2 << 20))
+    assert _errors(bomb) == []  # 2 MB: below ratio_floor
+    assert "unpacks" in _errors(bomb, Limits(ratio_floor=1 << 20))[0]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le", "utf-16-be"])
+def test_xml_declarations_are_found_in_any_encoding(xlsx, tmp_path, encoding):
+    bom = {"utf-8": b"", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[encoding]
+    xml = '<?xml version="1.0"?>' + " " * 5000 + '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'
+    bad = _with_member(xlsx, tmp_path / "e.xlsx", "xl/custom.xml", bom + xml.encode(encoding))
+    assert "DOCTYPE" in _errors(bad)[0]
+
+
+def test_a_declaration_split_across_chunks_is_found(xlsx, tmp_path):
+    xml = b"<x>" + b" " * ((1 << 20) - 5) + b"<!DOCTYPE x><x/>"
+    bad = _with_member(xlsx, tmp_path / "s.xlsx", "xl/custom.xml", xml)
+    assert "DOCTYPE" in _errors(bad)[0]
+
+
+def test_encrypted_member_flag_is_password_protected(xlsx, tmp_path):
+    data = bytearray(xlsx.read_bytes())
+    pos = data.find(b"PK\x01\x02")
+    data[pos + 8] |= 0x1  # central directory: general purpose flag bit 0 (encrypted)
+    bad = tmp_path / "enc.xlsx"
+    bad.write_bytes(bytes(data))
+    assert "password" in _errors(bad)[0]
+
+
+def _cfb(fat_len: int, size: int = 4096) -> bytes:
+    header = bytearray(512)
+    header[:8] = OLE2_MAGIC
+    struct.pack_into("<H", header, 0x1E, 9)
+    struct.pack_into("<8I", header, 0x2C, fat_len, 0, 0, 4096, 0, 0, 0, 0)
+    return bytes(header) + b"\0" * (size - 512)
+
+
+def test_ole2_xls_passes_and_a_lying_cfb_header_does_not(tmp_path):
+    ok = tmp_path / "old.xls"
+    ok.write_bytes(_cfb(1))
+    assert _errors(ok) == []
+    lying = tmp_path / "lying.xls"
+    lying.write_bytes(_cfb(0xFFFFFFF0))
+    assert "damaged" in _errors(lying)[0]
+
+
+def test_encrypted_ooxml_container_is_password_protected(tmp_path):
+    enc = tmp_path / "salattu.xlsx"
+    enc.write_bytes(_cfb(1) + "EncryptedPackage".encode("utf-16-le") + b"\0" * 64)
+    assert "password-protected" in _errors(enc)[0]
+
+
+def test_macros_are_a_warning(xlsx, tmp_path):
+    macro = _with_member(xlsx, tmp_path / "m.xlsm", "xl/vbaProject.bin", OLE2_MAGIC)
+    problems = check_file(macro)
+    assert [p.severity for p in problems] == ["warning"]
+    assert "macros" in problems[0].message
+
+
+def test_every_message_says_what_to_do(tmp_path):
+    cases = {
+        "empty.xlsx": b"",
+        "pdf.xlsx": b"%PDF-1.4",
+        "random.xlsx": bytes(range(256)) * 8,
+        "trunc.xlsx": b"PK\x03\x04" + b"\0" * 100,
+        "data.csv": b"a;b\n1;2\n",
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        (msg,) = _errors(tmp_path / name)
+        assert any(w in msg for w in ("send", "save")), msg
+
+
+# --- time limit ------------------------------------------------------------------------------
+
+
+def _spin(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_time_limit_stops_python_work_in_the_main_thread():
+    with pytest.raises(TimeLimitError) as info, time_limit(0.05, "hidas.xlsx"):
+        _spin(30)  # bounded even if the alarm never came
+    assert info.value.problem.file == "hidas.xlsx"
+    assert "longer than" in info.value.problem.message
+    assert isinstance(info.value, ReturnError)
+
+
+def test_time_limit_restores_the_previous_handler_and_timer():
+    before = signal.getsignal(signal.SIGALRM)
+    with time_limit(5):
+        pass
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_time_limit_is_a_no_op_off_the_main_thread():
+    result: list[str] = []
+
+    def work() -> None:
+        with time_limit(0.01):
+            _spin(0.05)
+        result.append("done")
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(timeout=30)
+    assert result == ["done"]
+
+
+def test_time_limit_zero_means_no_limit():
+    with time_limit(0):
+        _spin(0.01)
