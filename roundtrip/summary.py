@@ -21,6 +21,7 @@ from .periods import Period
 from .register import connect
 from .resources import wording
 from .summary_data import NOT_ANSWERED, SummaryData, load_summary
+from .summary_overview import write_overview
 from .summary_sheets import (
     NOT_ANSWERED_CHART,
     Context,
@@ -29,7 +30,6 @@ from .summary_sheets import (
     write_action_list,
     write_departments,
     write_metrics,
-    write_overview,
     write_trend,
 )
 from .workspace import Workspace, atomic_path

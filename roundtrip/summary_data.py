@@ -152,8 +152,8 @@ def _temp_inactive(conn: sqlite3.Connection, programme: Programme) -> None:
     )
 
 
-# Answers of current submissions up to a period, found through the submissions (small table)
-# and the answers' primary key, never by scanning every answer.
+# Answers of current submissions: one period's through the answers' primary key; all periods'
+# by one sequential scan (`+column` keeps SQLite from using an index where a scan is faster).
 _CURRENT = "SELECT id FROM current_submissions WHERE period {op} ?"
 
 
@@ -253,7 +253,7 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
     for aid, answered, latest in conn.execute(
         "SELECT action_id, MAX(CASE WHEN status_key IS NOT NULL THEN period END), "
         "MAX(CASE WHEN TRIM(COALESCE(comment, '')) <> '' THEN period || char(31) || comment END) "
-        f"FROM answers WHERE submission_id IN ({_CURRENT.format(op='<=')}) AND period <= ? "
+        f"FROM answers WHERE +submission_id IN ({_CURRENT.format(op='<=')}) AND +period <= ? "
         "GROUP BY action_id",
         (p, p),
     ):
@@ -268,7 +268,7 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
     metric_values: dict[str, list[float | str | None]] = {}
     for mid, mp, num, text in conn.execute(
         "SELECT metric_id, period, value_num, value_text FROM metric_values "
-        f"WHERE submission_id IN ({_CURRENT.format(op='<=')}) AND period <= ? "
+        f"WHERE +submission_id IN ({_CURRENT.format(op='<=')}) AND +period <= ? "
         "AND value_text IS NOT NULL",
         (p, p),
     ):
@@ -279,11 +279,14 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
 
     # Status distribution per period: count every answer, then take the inactive actions' out.
     trend_rows: dict[str, dict[str, int]] = {q: {} for q in periods}
-    _temp_inactive(conn, programme)
-    for sign, extra in ((1, ""), (-1, "AND action_id IN (SELECT action_id FROM temp.rt_inactive)")):
+    passes = [(1, "")]
+    if any(not a.active for a in programme.actions):
+        _temp_inactive(conn, programme)
+        passes.append((-1, "AND action_id IN (SELECT action_id FROM temp.rt_inactive)"))
+    for sign, extra in passes:
         for tp, key, n in conn.execute(
             "SELECT period, status_key, COUNT(*) FROM answers "
-            f"WHERE submission_id IN ({_CURRENT.format(op='<=')}) {extra} "
+            f"WHERE +submission_id IN ({_CURRENT.format(op='<=')}) {extra} "
             "GROUP BY period, status_key",
             (p,),
         ):
