@@ -15,7 +15,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .errors import RoundtripError
+from .errors import RoundtripError, WorkspaceError
 from .model import Programme
 from .periods import Period
 from .register import connect
@@ -112,9 +112,16 @@ def write_summary(
     programme = load_programme(ws.programme_path)
     per = programme.settings.period(period)
     target = Path(output) if output else ws.reports(per) / "summary.xlsx"
-    conn = connect(ws.db_path)
+    try:
+        conn = connect(ws.db_path)
+    except sqlite3.Error as exc:
+        raise WorkspaceError(f"cannot open the register {ws.db_path}: {exc}") from exc
     try:
         build_summary(conn, programme, per, target)
+    except sqlite3.Error as exc:
+        raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
+    except OSError as exc:
+        raise WorkspaceError(f"cannot write {target}: {exc}") from exc
     finally:
         conn.close()
     paths = [target]

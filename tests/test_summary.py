@@ -279,3 +279,15 @@ def test_pdf_without_libreoffice_says_how_to_install(summary, monkeypatch, tmp_p
         to_pdf(summary)
     assert exc.value.exit_code == 1
     assert summary.is_file()  # the workbook stays
+
+
+def test_long_change_list_points_to_the_priority_sheets(tmp_path, monkeypatch):
+    import roundtrip.summary_overview as overview
+
+    monkeypatch.setattr(overview, "CHANGES_LISTED", 3)
+    conn = known_register(tmp_path / "roundtrip.db")
+    out = build_summary(conn, small_programme(), Q3, tmp_path / "s.xlsx")
+    conn.close()
+    texts = [v for r in rows(openpyxl.load_workbook(out)["Overview"]) for v in r if v]
+    assert any(str(v).startswith("4 actions changed status") for v in texts)
+    assert "P1-01 Business village project" not in texts
