@@ -155,6 +155,7 @@ def main() -> None:
     ap.add_argument("--periods", type=int, default=8)
     ap.add_argument("--metrics", type=int, default=1, help="metrics per action")
     ap.add_argument("--dir", type=Path, help="work folder (default: a temporary one, removed)")
+    ap.add_argument("--reuse", action="store_true", help="keep an existing roundtrip.db in --dir")
     args = ap.parse_args()
 
     work = args.dir or Path(tempfile.mkdtemp(prefix="rt-bench-"))
@@ -162,9 +163,12 @@ def main() -> None:
     db = work / "roundtrip.db"
     try:
         t0 = time.perf_counter()
-        if db.exists():
-            db.unlink()
-        n = build(db, args.departments, args.actions, args.periods, args.metrics)
+        if db.exists() and args.reuse:
+            n = args.departments * args.actions * args.periods
+        else:
+            if db.exists():
+                db.unlink()
+            n = build(db, args.departments, args.actions, args.periods, args.metrics)
         t_build = time.perf_counter() - t0
         prog = programme(args.departments, args.actions, args.metrics)
         gc.collect()

@@ -35,6 +35,7 @@ from .xlsxstream import StreamBook
 # Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
 TABLE_ROW_LIMIT = 50_000
 CHUNK = 5_000
+BATCH = 500  # actions per current-state query
 
 CURRENT = (
     Col("action_id", 11),
@@ -251,20 +252,18 @@ class _Writer:
     def current(self) -> None:
         t = self.table("current", CURRENT)
         latest = self._latest_period()
-        last: dict[str, sqlite3.Row] = {}
-        # SQLite: with MAX(), the bare columns come from the row holding the maximum.
-        for r in _rows(
-            self.conn,
-            "SELECT a.action_id, MAX(a.period) AS period, a.department_id, a.status_key, "
-            "a.progress, a.comment, a.submission_id, a.sheet, a.status_cell, "
-            "s.original_name, s.received_at FROM answers a JOIN submissions s "
-            f"ON s.id = a.submission_id WHERE s.superseded_by IS NULL AND {_ANSWERED} "
-            "GROUP BY a.action_id",
-        ):
-            last[r["action_id"]] = r
         status_col = 5
-        order = [a.id for a in self.p.actions] + sorted(set(last) - set(self.actions))
-        for action_id in order:
+        known = [a.id for a in self.p.actions]
+        extra = [
+            r[0]
+            for r in _rows(self.conn, "SELECT DISTINCT action_id FROM answers ORDER BY action_id")
+            if r[0] not in self.actions
+        ]
+        order = known + extra
+        last: dict[str, sqlite3.Row] = {}
+        for i, action_id in enumerate(order):
+            if i % BATCH == 0:  # the latest answers of the next batch of actions (flat memory)
+                last = self._last_answers(order[i : i + BATCH])
             a = self.actions.get(action_id)
             r = last.get(action_id)
             since = None
@@ -464,6 +463,22 @@ class _Writer:
         t.close()
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _last_answers(self, ids: list[str]) -> dict[str, sqlite3.Row]:
+        """action id -> its latest answered row in a current submission."""
+        marks = ",".join("?" * len(ids))
+        # SQLite: with MAX(), the bare columns come from the row holding the maximum.
+        return {
+            r["action_id"]: r
+            for r in self.conn.execute(
+                "SELECT a.action_id, MAX(a.period) AS period, a.department_id, a.status_key, "
+                "a.progress, a.comment, a.submission_id, a.sheet, a.status_cell, "
+                "s.original_name, s.received_at FROM answers a JOIN submissions s "
+                f"ON s.id = a.submission_id WHERE a.action_id IN ({marks}) "
+                f"AND s.superseded_by IS NULL AND {_ANSWERED} GROUP BY a.action_id",
+                ids,
+            )
+        }
 
     def _label(self, key: str | None) -> str | None:
         if key is None:
