@@ -400,7 +400,11 @@ def _scan_members(
             continue
         lower = info.filename.lower()
         is_xml = lower.endswith((".xml", ".rels", ".vml")) or "." not in lower.rsplit("/", 1)[-1]
-        extent = _ExtentScanner() if lower.startswith("xl/worksheets/") else None
+        extent: _ExtentScanner | _OdsExtentScanner | None = None
+        if lower.startswith("xl/worksheets/"):
+            extent = _ExtentScanner()
+        elif lower == "content.xml":
+            extent = _OdsExtentScanner()
         strings = lower == "xl/sharedstrings.xml"
         first = True
         with zf.open(info) as fh:
@@ -483,6 +487,70 @@ class _ExtentScanner:
         for m in _ROW_REF.finditer(window):
             self.rows = max(self.rows, int(m.group(1)))
         self._tail = window[-256:]
+
+
+_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
+_ODS_ROWS = re.compile(rb'table:number-rows-repeated="([0-9]{1,10})"')
+_ODS_COLS = re.compile(rb'table:number-columns-repeated="([0-9]{1,10})"')
+
+
+class _OdsExtentScanner:
+    """The extent of an ODS table's non-empty cells, with repeated rows and columns counted.
+
+    LibreOffice writes runs of empty rows and cells as one element with a repeat count; a
+    non-empty cell repeated 16384 times in a row repeated a million times is 17 billion cells
+    to a reader. Only runs that hold a value count towards the extent.
+    """
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self._rows = 0  # rows seen in the current table
+        self._row_repeat = 1
+        self._col = 0
+        self._row_max_col = 0
+        self.rows = 0
+        self.cols = 0
+        self._table_rows = 0
+        self._table_cols = 0
+
+    @property
+    def cells(self) -> int:
+        return max(self.rows * max(self.cols, 1), self._table_rows * max(self._table_cols, 1))
+
+    @property
+    def span(self) -> str:
+        return (
+            f"{max(self.rows, self._table_rows)} rows x {max(self.cols, self._table_cols)} columns"
+        )
+
+    def feed(self, chunk: bytes) -> None:
+        window = self._tail + chunk
+        cut = window.rfind(b">") + 1
+        for m in _ODS_TAG.finditer(window, 0, cut):
+            closing, tag, attrs, empty = m.groups()
+            if tag == b"table":
+                if not closing:
+                    self.rows = max(self.rows, self._table_rows)
+                    self.cols = max(self.cols, self._table_cols)
+                    self._rows = self._table_rows = self._table_cols = 0
+            elif tag == b"table-row":
+                if closing:
+                    self._rows += self._row_repeat
+                    if self._row_max_col:
+                        self._table_rows = self._rows
+                        self._table_cols = max(self._table_cols, self._row_max_col)
+                else:
+                    r = _ODS_ROWS.search(attrs)
+                    self._row_repeat = int(r.group(1)) if r else 1
+                    self._col = self._row_max_col = 0
+                    if empty:  # <table:table-row/>
+                        self._rows += self._row_repeat
+            elif not closing:
+                c = _ODS_COLS.search(attrs)
+                self._col += int(c.group(1)) if c else 1
+                if not empty or b"value-type" in attrs:
+                    self._row_max_col = self._col
+        self._tail = window[cut:][-4096:]
 
 
 class _XmlDeclScanner:

@@ -34,6 +34,7 @@ LIBREOFFICE_CASES = (
     "libreoffice_xls",
     "libreoffice_csv",
     "libreoffice_resaved_xlsx",
+    "libreoffice_ods_repeated_cells",
 )
 CASES = (
     "ok_baseline",

@@ -220,3 +220,31 @@ def test_time_limit_is_a_no_op_off_the_main_thread():
 def test_time_limit_zero_means_no_limit():
     with time_limit(0):
         _spin(0.01)
+
+
+def _ods(path: Path, rows: str) -> Path:
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content><office:body>'
+        f'<office:spreadsheet><table:table table:name="T">{rows}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content)
+    return path
+
+
+def test_ods_runs_of_empty_cells_pass_and_repeated_values_do_not(tmp_path):
+    empty_runs = (
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>P1-01</text:p>'
+        '</table:table-cell><table:table-cell table:number-columns-repeated="16383"/>'
+        '</table:table-row><table:table-row table:number-rows-repeated="1048575">'
+        '<table:table-cell table:number-columns-repeated="16384"/></table:table-row>'
+    )
+    assert _errors(_ods(tmp_path / "ok.ods", empty_runs)) == []
+    repeated = (
+        '<table:table-row table:number-rows-repeated="100000">'
+        '<table:table-cell table:number-columns-repeated="1000" office:value-type="string">'
+        "<text:p>x</text:p></table:table-cell></table:table-row>"
+    )
+    assert "100000 rows x 1000 columns" in _errors(_ods(tmp_path / "bomb.ods", repeated))[0]

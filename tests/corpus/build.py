@@ -61,6 +61,7 @@ from .makers import (
     _identity_edit,
     _insert_column,
     _merge_comments,
+    _ods_repeated_bomb,
     _plain_zip,
     _rename_sheet,
     _rewrite_zip,
@@ -542,3 +543,10 @@ def _libreoffice_cases(b: _Base, cases: list[Case]) -> None:
         out = folder / f"{src.stem}.{target.split(':')[0]}"
         if out.exists():
             cases.append(Case(name, out, expect, fragment=frag, libreoffice=True))
+    ods = lo / "ods" / f"{src.stem}.ods"
+    if ods.exists():
+        bomb = lo / "ods_repeated_cells.ods"
+        _ods_repeated_bomb(ods, bomb)
+        cases.append(
+            Case("libreoffice_ods_repeated_cells", bomb, "rejected", fragment="far more", bomb=True)
+        )

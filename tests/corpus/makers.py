@@ -417,3 +417,24 @@ def _patch_sizes(path: Path, name: bytes, size: int) -> None:
                     i += 4 + ln
             pos = data.find(sig, pos + 4)
     path.write_bytes(bytes(data))
+
+
+def _ods_repeated_bomb(src: Path, dst: Path) -> Path:
+    """A real .ods whose actions table gains one value repeated 16384 x 1048576 times."""
+    row = (
+        b'<table:table-row table:number-rows-repeated="1000000">'
+        b'<table:table-cell table:number-columns-repeated="16384" office:value-type="string" '
+        b'calcext:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+    )
+
+    def fn(name: str, data: bytes) -> bytes:
+        if name != "content.xml":
+            return data
+        at = data.index(b"</table:table>")
+        return data[:at] + row + data[at:]
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():  # mimetype first and stored, as ODF requires
+            kind = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            zout.writestr(info.filename, fn(info.filename, zin.read(info)), compress_type=kind)
+    return dst
