@@ -100,6 +100,10 @@ def write_validation_report(
             for r, (_dept, p) in enumerate(ordered, start=1):
                 fmt = sev_fmt["error" if p.severity == "error" else "warning"]
                 ws.write_string(r, 6, data[r - 1][6], fmt)
+            for r, values in enumerate(data, start=1):  # wrapped text needs its height
+                lines = max(_lines(values[5], widths[5]), _lines(values[4], widths[4]))
+                if lines > 1:
+                    ws.set_row(r, 15 * lines)
             ws.add_table(
                 0,
                 0,
@@ -119,6 +123,12 @@ def write_validation_report(
     except OSError as exc:
         raise WorkspaceError(f"cannot write {target}: {exc}") from exc
     return Path(target)
+
+
+def _lines(text: str, width: float) -> int:
+    """Rough number of wrapped lines `text` needs in a column `width` characters wide."""
+    chars = max(1, int(width * 1.1))
+    return sum(max(1, -(-len(part) // chars)) for part in str(text or "").split("\n"))
 
 
 def _sheet_title(name: str) -> str:
@@ -258,7 +268,9 @@ def _comment_line(p: Problem, w: dict[str, str]) -> str:
 
 
 def _list_sheet(wb: Any, problems, located, w, fills, font_cls) -> None:
+    from openpyxl.styles import Alignment
     from openpyxl.worksheet.hyperlink import Hyperlink
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     title = _unique_title(wb, _sheet_title(w["to_fix"]))
     ws = wb.create_sheet(title, 0)
@@ -289,9 +301,21 @@ def _list_sheet(wb: Any, problems, located, w, fills, font_cls) -> None:
         sev.fill = fills["error" if p.severity == "error" else "warning"]
     if not problems:
         _text(ws.cell(4, 4), w["no_problems"])
-    for col, width in zip("ABCDE", (18, 8, 24, 80, 11), strict=True):
+    widths = (18, 8, 24, 80, 11)
+    for col, width in zip("ABCDE", widths, strict=True):
         ws.column_dimensions[col].width = width
+    for row in ws.iter_rows(min_row=4, max_col=5):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines = max(_lines(row[3].value, widths[3]), _lines(row[2].value, widths[2]))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = 15 * lines
     ws.freeze_panes = "A4"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "3:3"
 
 
 def _text(cell: Any, value: object) -> Any:
