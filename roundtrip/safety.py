@@ -103,8 +103,55 @@ def _problem(path: Path, message: str, severity: str = "error") -> Problem:
     return Problem(file=path.name, message=message, severity=severity)
 
 
+class _Reject(Exception):  # noqa: N818 - internal control flow, never leaves this module
+    """A reason to refuse the file; check_file turns it into one error Problem."""
+
+
+# What the department head reads: what is wrong, then what to do.
+MESSAGES = {
+    "lock": "this is a lock file that Excel or LibreOffice leaves beside an open workbook, "
+    "not a return: it is ignored; send the workbook itself (close it first)",
+    "folder": "this is a folder, not a file: put the returned workbook itself in the inbox",
+    "unreadable": "cannot open the file ({error}): check it exists and can be read",
+    "empty": "the file is empty (0 bytes): it was not saved completely or the attachment was "
+    f"lost; {_RESEND}",
+    "too_large": "the file is too large ({size:.1f} MB, the limit is {limit} MB); a return is "
+    "normally well under 1 MB: remove pictures or extra sheets and send it again",
+    "pdf": "this is a PDF, not a workbook: send the Excel workbook you filled in (.xlsx)",
+    "html": "this is a web page (HTML), not a workbook (often from 'Save as web page' or a "
+    f"download link); {_RESEND}",
+    "xml": f"this is an XML file (e.g. 'XML Spreadsheet 2003'), not a workbook; {_RESEND}",
+    "text": "this is a CSV/text file: saving as CSV loses the hidden sheet that tells which "
+    "department and period the answers belong to, so it cannot be used; send the original "
+    ".xlsx workbook instead",
+    "unknown": "this is not an Excel workbook (the content is not a format Excel or "
+    f"LibreOffice writes; it may be damaged or renamed); {_RESEND}",
+    "password": "this file is password-protected: open it, remove the password (File > Info > "
+    "Protect Workbook > Encrypt with Password, clear it) and send it again",
+    "damaged": "the file is damaged (a corrupt or incomplete workbook, e.g. a download or copy "
+    f"that did not finish); {_RESEND}",
+    "cfb": f"the file is damaged (its internal directory does not fit its size); {_RESEND}",
+    "zip": "this is a zip archive, not a workbook: unpack it and send the workbook inside, or "
+    "send the filled .xlsx file itself",
+    "twice": "the file is damaged (the part {name!r} appears twice); " + _RESEND,
+    "method": "the file uses a compression method Excel never writes (method {method}); " + _RESEND,
+    "bomb": "the file declares {what}, far more than any return workbook: it is not a normal "
+    "workbook and was not opened; " + _RESEND,
+    "unpacks": "the file unpacks to far more content than any return workbook: it is not a "
+    f"normal workbook and was not opened; {_RESEND}",
+    "extent": "the file declares {what}, far more than any return workbook (often a stray "
+    "value typed far down or far to the right, e.g. in column XFD): it was not opened; delete "
+    "the extra rows and columns, or copy the answers into the original workbook, and send it "
+    "again",
+    "doctype": "the part {name} contains an XML DOCTYPE/ENTITY declaration, which Excel and "
+    "LibreOffice never write (a possible 'entity bomb'): the file was not opened; " + _RESEND,
+    "macros": "the workbook contains macros: they were not run and are ignored; only cell "
+    "values were read (you can save it as .xlsx next time)",
+}
+
+
 def sniff_format(head: bytes, suffix: str = "") -> str:
-    """The file's real format from its first bytes: zip, ole2, pdf, html, xml, text, empty, unknown."""
+    """The real format from the first bytes: zip, ole2, pdf, html, xml, text, empty, unknown."""
     if not head:
         return "empty"
     if head.startswith(ZIP_MAGICS):
@@ -136,81 +183,36 @@ def check_file(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> list[Proble
     `limits.max_uncompressed` bytes.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
+    try:
+        return _check(path, limits)
+    except _Reject as exc:
+        return [_problem(path, str(exc))]
+
+
+def _check(path: Path, limits: Limits) -> list[Problem]:
     if is_lock_file(path):
-        return [
-            _problem(
-                path,
-                "this is a lock file that Excel or LibreOffice leaves beside an open workbook, "
-                "not a return: it is ignored; send the workbook itself (close it first)",
-            )
-        ]
+        raise _Reject(MESSAGES["lock"])
     try:
         if path.is_dir():
-            return [
-                _problem(
-                    path,
-                    "this is a folder, not a file: put the returned workbook itself in the inbox",
-                )
-            ]
+            raise _Reject(MESSAGES["folder"])
         size = path.stat().st_size
-    except OSError as exc:
-        return [
-            _problem(
-                path,
-                f"cannot open the file ({exc.strerror or exc}): check it exists and can be read",
-            )
-        ]
-    if size == 0:
-        return [
-            _problem(
-                path,
-                "the file is empty (0 bytes): it was not saved completely or the attachment was "
-                f"lost; {_RESEND}",
-            )
-        ]
-    if size > limits.max_bytes:
-        return [
-            _problem(
-                path,
-                f"the file is too large ({size / 2**20:.1f} MB, the limit is "
-                f"{limits.max_bytes >> 20} MB); a return is normally well under 1 MB: "
-                "remove pictures or extra sheets and send it again",
-            )
-        ]
-    try:
         with open(path, "rb") as fh:
             head = fh.read(_SIGN)
     except OSError as exc:
-        return [
-            _problem(path, f"cannot read the file ({exc.strerror or exc}): check it can be opened")
-        ]
-    kind = sniff_format(head, suffix)
+        raise _Reject(MESSAGES["unreadable"].format(error=exc.strerror or exc)) from exc
+    if size == 0:
+        raise _Reject(MESSAGES["empty"])
+    if size > limits.max_bytes:
+        raise _Reject(MESSAGES["too_large"].format(size=size / 2**20, limit=limits.max_bytes >> 20))
+    kind = sniff_format(head, path.suffix.lower())
     if kind == "zip":
-        return _check_zip(path, size, limits)
+        return _check_zip(path, limits)
     if kind == "ole2":
-        return _check_ole2(path, limits)
-    if kind == "pdf":
-        msg = "this is a PDF, not a workbook: send the Excel workbook you filled in (.xlsx)"
-    elif kind == "html":
-        msg = (
-            "this is a web page (HTML), not a workbook (often from 'Save as web page' or a "
-            f"download link); {_RESEND}"
-        )
-    elif kind == "xml":
-        msg = f"this is an XML file (e.g. 'XML Spreadsheet 2003'), not a workbook; {_RESEND}"
-    elif kind == "text" or suffix in (".csv", ".txt", ".tsv"):
-        msg = (
-            "this is a CSV/text file: saving as CSV loses the hidden sheet that tells which "
-            "department and period the answers belong to, so it cannot be used; send the "
-            "original .xlsx workbook instead"
-        )
-    else:
-        msg = (
-            "this is not an Excel workbook (the content is not a format Excel or LibreOffice "
-            f"writes; it may be damaged or renamed); {_RESEND}"
-        )
-    return [_problem(path, msg)]
+        _check_ole2(path)
+        return []
+    if kind not in ("pdf", "html", "xml", "text") and path.suffix.lower() in (".csv", ".tsv"):
+        kind = "text"
+    raise _Reject(MESSAGES.get(kind, MESSAGES["unknown"]))
 
 
 def ensure_safe(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
@@ -225,39 +227,22 @@ def ensure_safe(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> list[Probl
 # --- OLE2 / CFB ------------------------------------------------------------------------------
 
 
-def _check_ole2(path: Path, limits: Limits) -> list[Problem]:
+def _check_ole2(path: Path) -> None:
     """Legacy .xls passes; an encrypted OOXML package (CFB with EncryptedPackage) does not.
 
     The CFB directory stores stream names in UTF-16LE, so the names are found by a bounded scan
     of the file (at most max_bytes, already checked).
     """
-    names = ("EncryptedPackage", "EncryptionInfo")
-    encoded = [n.encode("utf-16-le") for n in names]
-    found = False
+    encoded = [n.encode("utf-16-le") for n in ("EncryptedPackage", "EncryptionInfo")]
     tail = b""
     with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
             window = tail + chunk
             if any(e in window for e in encoded):
-                found = True
-                break
+                raise _Reject(MESSAGES["password"])
             tail = window[-64:]
-    if not found and not _cfb_header_plausible(path):
-        return [
-            _problem(
-                path,
-                "the file is damaged (its internal directory does not fit its size); " + _RESEND,
-            )
-        ]
-    if found:
-        return [
-            _problem(
-                path,
-                "this file is password-protected: open it, remove the password (File > Info > "
-                "Protect Workbook > Encrypt with Password, clear it) and send it again",
-            )
-        ]
-    return []
+    if not _cfb_header_plausible(path):
+        raise _Reject(MESSAGES["cfb"])
 
 
 def _cfb_header_plausible(path: Path) -> bool:
@@ -279,115 +264,71 @@ def _cfb_header_plausible(path: Path) -> bool:
 
 # --- ZIP (xlsx, xlsm, xlsb, ods) -------------------------------------------------------------
 
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError)
 
-def _check_zip(path: Path, size: int, limits: Limits) -> list[Problem]:
-    damaged = _problem(
-        path,
-        "the file is damaged (a corrupt or incomplete workbook, e.g. a download or copy that "
-        f"did not finish); {_RESEND}",
-    )
+
+def _check_zip(path: Path, limits: Limits) -> list[Problem]:
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        return [damaged]
+    except _ZIP_ERRORS as exc:
+        raise _Reject(MESSAGES["damaged"]) from exc
     with zf:
         infos = zf.infolist()
-        problems = _check_directory(path, infos, limits)
-        if problems:
-            return problems
+        _check_directory(infos, limits)
         names = {i.filename for i in infos}
-        kind = _zip_kind(names, zf)
-        if kind == "":
-            return [
-                _problem(
-                    path,
-                    "this is a zip archive, not a workbook: unpack it and send the workbook "
-                    "inside, or send the filled .xlsx file itself",
-                )
-            ]
+        if not _is_workbook(names, zf):
+            raise _Reject(MESSAGES["zip"])
         try:
-            problems = _scan_members(path, zf, infos, limits)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, struct.error):
-            return [damaged]
-        if problems:
-            return problems
-    warnings: list[Problem] = []
+            _scan_members(zf, infos, limits)
+        except (*_ZIP_ERRORS, struct.error, NotImplementedError) as exc:
+            raise _Reject(MESSAGES["damaged"]) from exc
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        warnings.append(
-            _problem(
-                path,
-                "the workbook contains macros: they were not run and are ignored; only cell "
-                "values were read (you can save it as .xlsx next time)",
-                severity="warning",
-            )
-        )
-    return warnings
+        return [_problem(path, MESSAGES["macros"], severity="warning")]
+    return []
 
 
-def _zip_kind(names: set[str], zf: zipfile.ZipFile) -> str:
+def _is_workbook(names: set[str], zf: zipfile.ZipFile) -> bool:
+    """OOXML (xlsx, xlsm, xlsb) or an OpenDocument spreadsheet."""
     if "[Content_Types].xml" in names and any(n.startswith("xl/workbook.") for n in names):
-        return "ooxml"
+        return True
     if "content.xml" in names and "mimetype" in names:
         try:
             with zf.open("mimetype") as fh:
-                mime = fh.read(200)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
-            return ""
-        return "ods" if b"opendocument.spreadsheet" in mime else ""
-    return ""
+                return b"opendocument.spreadsheet" in fh.read(200)
+        except (*_ZIP_ERRORS, NotImplementedError):
+            return False
+    return False
 
 
-def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> list[Problem]:
+def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
     """Declared sizes and counts, before decompressing anything."""
-    bomb = (
-        "the file declares {what}, far more than any return workbook: it is not a normal "
-        "workbook and was not opened; " + _RESEND
-    )
     if len(infos) > limits.max_members:
         what = f"{len(infos)} parts (the limit is {limits.max_members})"
-        return [_problem(path, bomb.format(what=what))]
+        raise _Reject(MESSAGES["bomb"].format(what=what))
     seen: set[str] = set()
     total = 0
     for info in infos:
         if info.filename in seen:
-            return [
-                _problem(
-                    path,
-                    f"the file is damaged (the part {info.filename!r} appears twice); {_RESEND}",
-                )
-            ]
+            raise _Reject(MESSAGES["twice"].format(name=info.filename))
         seen.add(info.filename)
         if info.flag_bits & 0x1:
-            return [
-                _problem(
-                    path,
-                    "this file is password-protected (encrypted zip): save it without a password "
-                    "and send it again",
-                )
-            ]
+            raise _Reject(MESSAGES["password"])
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            return [
-                _problem(
-                    path,
-                    f"the file uses a compression method Excel never writes "
-                    f"(method {info.compress_type}); {_RESEND}",
-                )
-            ]
+            raise _Reject(MESSAGES["method"].format(method=info.compress_type))
         total += info.file_size
-        big = info.file_size > limits.ratio_floor
         if info.file_size > limits.max_uncompressed or total > limits.max_uncompressed:
-            what = f"{total >> 20} MB of content when unpacked (the limit is {limits.max_uncompressed >> 20} MB)"
-            return [_problem(path, bomb.format(what=what))]
-        if big and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            ratio = info.file_size // max(info.compress_size, 1)
+            what = (
+                f"{total >> 20} MB of content when unpacked "
+                f"(the limit is {limits.max_uncompressed >> 20} MB)"
+            )
+            raise _Reject(MESSAGES["bomb"].format(what=what))
+        ratio = info.file_size // max(info.compress_size, 1)
+        if info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
             what = f"a part that unpacks {ratio}:1 (the limit is {limits.max_ratio}:1)"
-            return [_problem(path, bomb.format(what=what))]
-    return []
+            raise _Reject(MESSAGES["bomb"].format(what=what))
 
 
-def _scan_members(
-    path: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limits
-) -> list[Problem]:
+def _scan_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
     """Decompress every member as a stream: CRC (damage), actual size (lying bombs), XML decls.
 
     zipfile stops each member at its declared size and checks the CRC at its end, so a member
@@ -405,45 +346,24 @@ def _scan_members(
             extent = _ExtentScanner()
         elif lower == "content.xml":
             extent = _OdsExtentScanner()
-        strings = lower == "xl/sharedstrings.xml"
-        first = True
+        decls = _XmlDeclScanner() if is_xml else None
+        first = lower == "xl/sharedstrings.xml"
         with zf.open(info) as fh:
-            decoder = _XmlDeclScanner() if is_xml else None
             while chunk := fh.read(_CHUNK):
                 budget -= len(chunk)
                 if budget < 0:
-                    return [
-                        _problem(
-                            path,
-                            "the file unpacks to far more content than any return workbook: it "
-                            f"is not a normal workbook and was not opened; {_RESEND}",
-                        )
-                    ]
-                if strings and first and _declared_count(chunk) > limits.max_cells:
-                    return [_problem(path, _too_big(f"{_declared_count(chunk)} texts"))]
+                    raise _Reject(MESSAGES["unpacks"])
+                if first and _declared_count(chunk) > limits.max_cells:
+                    what = f"{_declared_count(chunk)} texts"
+                    raise _Reject(MESSAGES["extent"].format(what=what))
                 first = False
                 if extent is not None:
                     extent.feed(chunk)
                     if extent.cells > limits.max_cells:
-                        return [_problem(path, _too_big(f"a sheet spanning {extent.span}"))]
-                if decoder is not None and decoder.feed(chunk):
-                    return [
-                        _problem(
-                            path,
-                            f"the part {info.filename} contains an XML DOCTYPE/ENTITY "
-                            "declaration, which Excel and LibreOffice never write (a possible "
-                            f"'entity bomb'): the file was not opened; {_RESEND}",
-                        )
-                    ]
-    return []
-
-
-def _too_big(what: str) -> str:
-    return (
-        f"the file declares {what}, far more than any return workbook (often a stray value "
-        "typed far down or far to the right, e.g. in column XFD): it was not opened; delete the "
-        f"extra rows and columns, or copy the answers into the original workbook, and send it again"
-    )
+                        what = f"a sheet spanning {extent.span}"
+                        raise _Reject(MESSAGES["extent"].format(what=what))
+                if decls is not None and decls.feed(chunk):
+                    raise _Reject(MESSAGES["doctype"].format(name=info.filename))
 
 
 def _declared_count(chunk: bytes) -> int:
