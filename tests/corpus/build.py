@@ -511,6 +511,76 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         answers={FIRST: A(ON_TRACK, 50, long)},
         checks=(("answers", FIRST, "length(comment)", 32767),),
     )
+    if libreoffice:
+        _libreoffice_cases(b, cases)
+
+    # more of what people type and paste
+    emoji = "Hyvä 👍 — ok ✓ «citat» עברית"
+    fill(
+        "comment_unicode",
+        "stored",
+        answers={FIRST: A(ON_TRACK, 50, emoji)},
+        checks=(("answers", FIRST, "comment", emoji),),
+    )
+    fill(
+        "status_zero_width_space",
+        "stored",
+        answers={FIRST: A("Valmis\u200b", 100, "")},
+        checks=(("answers", FIRST, "status_key", "done"),),
+    )
+    fill(
+        "thousands_comma_ambiguous",
+        "rejected",
+        metrics={COUNT_METRIC: "1,000"},
+        fragment="1,000",
+        sheet=METRICS,
+        cell=f"{VALUE_COL}5",
+    )
+    fill(
+        "negative_count",
+        "rejected",
+        metrics={COUNT_METRIC: -5},
+        fragment="-5",
+        sheet=METRICS,
+        cell=f"{VALUE_COL}5",
+    )
+    fill(
+        "number_with_unit",
+        "stored",
+        metrics={COUNT_METRIC: "12 kpl"},
+        checks=(("metric_values", COUNT_METRIC, "value_num", 12),),
+    )
+    edit(
+        "yesno_boolean_cell",
+        "stored",
+        _set(METRICS, YESNO_METRIC, VALUE_COL, True),
+        checks=(("metric_values", YESNO_METRIC, "value_num", 1),),
+    )
+    add(
+        "excel_error_cell",
+        "rejected",
+        lambda p: _cell_xml(b.filled, p, METRICS, f"{VALUE_COL}5", "<v>#DIV/0!</v>", "e"),
+        fragment="#DIV/0!",
+        sheet=METRICS,
+        cell=f"{VALUE_COL}5",
+    )
+    add(
+        "formula_error_cell",
+        "rejected",
+        lambda p: _cell_xml(b.filled, p, METRICS, f"{VALUE_COL}5", "<f>1/0</f><v>#DIV/0!</v>", "e"),
+        sheet=METRICS,
+        cell=f"{VALUE_COL}5",
+    )
+    edit(
+        "date_in_progress",
+        "rejected",
+        _set(ACTIONS, FIRST, PROGRESS_COL, dt.datetime(2025, 9, 30), "d.m.yyyy"),
+        sheet=ACTIONS,
+        cell=f"{PROGRESS_COL}4",
+    )
+    if libreoffice:
+        xls = b.out / "lo" / "xls" / "lo_return.xls"
+        add("xls_renamed_xlsx", "stored", lambda p: shutil.copyfile(xls, p), libreoffice=True)
     edit(
         "comment_formula_text",
         "stored",
@@ -518,8 +588,6 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         checks=tuple(("answers", aid, "comment", text) for aid, text in FORMULA_TEXTS.items()),
     )
 
-    if libreoffice:
-        _libreoffice_cases(b, cases)
     return cases
 
 

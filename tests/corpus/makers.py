@@ -259,7 +259,7 @@ def _sheet_part(path: Path, title: str) -> str:
     return t if t.startswith("xl/") else f"xl/{t}"
 
 
-def _cell_xml(src: Path, dst: Path, sheet: str, ref: str, inner: str) -> Path:
+def _cell_xml(src: Path, dst: Path, sheet: str, ref: str, inner: str, typ: str = "") -> Path:
     """Replace cell `ref` of `sheet` by <c r=ref>inner</c> (a formula with a saved value)."""
     part = _sheet_part(src, sheet)
     pattern = re.compile(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)'.encode(), re.S)
@@ -267,7 +267,8 @@ def _cell_xml(src: Path, dst: Path, sheet: str, ref: str, inner: str) -> Path:
     def fn(name: str, data: bytes) -> bytes:
         if name != part:
             return data
-        new, n = pattern.subn(f'<c r="{ref}">{inner}</c>'.encode(), data, count=1)
+        attrs = f' t="{typ}"' if typ else ""
+        new, n = pattern.subn(f'<c r="{ref}"{attrs}>{inner}</c>'.encode(), data, count=1)
         assert n == 1, f"{ref} not found in {part}"
         return new
 
