@@ -33,7 +33,7 @@ from .workspace import Workspace, atomic_path
 from .xlsxstream import StreamBook
 
 # Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
-TABLE_ROW_LIMIT = 50_000
+TABLE_ROW_LIMIT = 20_000
 CHUNK = 5_000
 BATCH = 500  # actions per current-state query
 
