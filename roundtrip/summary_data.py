@@ -228,7 +228,7 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
             "SELECT DISTINCT period FROM current_submissions WHERE period <= ? ORDER BY period",
             (p,),
         )
-        if len(r[0]) == len(p)  # same cadence only
+        if _same_cadence(r[0], p)
     ]
     if p not in periods:
         periods.append(p)
@@ -298,6 +298,7 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
     dept_names = {d.id: d.name for d in programme.departments}
     current_index = period.ordinal()
     first_ordinal = _ordinal(periods[0], period)
+    ordinals = {q: _ordinal(q, period) for q in set(last_answered.values()) if _same_cadence(q, p)}
     words = wording(programme.settings.language)
 
     metric_rows: list[MetricRow] = []
@@ -310,8 +311,8 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
             comment_period, comment = comments[a.id]
         if key != NOT_ANSWERED:
             since = 0
-        elif a.id in last_answered:
-            since = current_index - _ordinal(last_answered[a.id], period)
+        elif last_answered.get(a.id) in ordinals:
+            since = current_index - ordinals[last_answered[a.id]]
         else:
             since = current_index - first_ordinal + 1
         parts = []
@@ -349,13 +350,12 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
             )
         )
 
-    by_priority = []
-    for pr in programme.priorities:
-        row = dict.fromkeys(status_keys, 0)
-        for r in actions:
-            if r.priority_id == pr.id:
-                row[r.status_key] += 1
-        by_priority.append((pr.id, tuple(row[k] for k in status_keys)))
+    tally: dict[str, dict[str, int]] = {
+        pr.id: dict.fromkeys(status_keys, 0) for pr in programme.priorities
+    }
+    for r in actions:
+        tally.setdefault(r.priority_id, dict.fromkeys(status_keys, 0))[r.status_key] += 1
+    by_priority = [(pid, tuple(row[k] for k in status_keys)) for pid, row in tally.items()]
 
     changes: list[Change] = []
     if has_prev:
@@ -399,6 +399,11 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
         metrics=tuple(metric_rows),
         trend=trend,
     )
+
+
+def _same_cadence(a: str, b: str) -> bool:
+    """2025Q3 and 2024Q1 are, 2025H1 and 2025Q1 are not (a programme may change cadence)."""
+    return len(a) == len(b) and a[4:5] == b[4:5]
 
 
 def _known(key: str | None, known: set[str]) -> str:
