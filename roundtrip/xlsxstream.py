@@ -23,6 +23,10 @@ from .tablesheet import EXCEL_MAX_ROWS, TEXT, Col
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BUFFER = 1 << 16  # characters gathered before one compressed write
+# Each sheet is a plain (not zip64) zip member, which Python's zipfile caps at 2 GiB when the
+# size is unknown in advance; Excel is also picky about streamed zip64 headers. A sheet whose
+# XML reaches this size continues in "Name (2)", like one that reaches Excel's row limit.
+SHEET_MAX_BYTES = 1_500_000_000
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -52,8 +56,9 @@ def _text(value: object) -> str:
 class StreamBook:
     """An .xlsx written sheet by sheet; `close()` adds the workbook parts."""
 
-    def __init__(self, path: Path, title: str = ""):
+    def __init__(self, path: Path, title: str = "", max_bytes: int = SHEET_MAX_BYTES):
         self.zf = zipfile.ZipFile(str(path), "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.max_bytes = max_bytes
         self.title = title
         self.sheets: list[tuple[str, str]] = []  # (title, autofilter ref)
         self.fills: list[str] = []  # "RRGGBB" per fill style, style id = 2 + index
@@ -188,7 +193,8 @@ class StreamSheet:
         title = self.name if self.parts == 1 else self.name[: 31 - len(suffix)].rstrip() + suffix
         self.title = title
         index = len(self.book.sheets) + 1
-        self._fh = self.book.zf.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True)
+        self._fh = self.book.zf.open(f"xl/worksheets/sheet{index}.xml", "w")
+        self._bytes = 0
         cols = "".join(
             f'<col min="{i + 1}" max="{i + 1}" width="{c.width}" customWidth="1"/>'
             for i, c in enumerate(self.cols)
@@ -215,11 +221,13 @@ class StreamSheet:
 
     def _flush(self) -> None:
         if self._buf:
-            self._fh.write("".join(self._buf).encode("utf-8"))
+            data = "".join(self._buf).encode("utf-8")
+            self._fh.write(data)
+            self._bytes += len(data)
         self._buf, self._size = [], 0
 
     def add(self, values: Sequence[Any], formats: dict[int, Any] | None = None) -> None:
-        if self._rows >= self.max_rows:
+        if self._rows >= self.max_rows or self._bytes >= self.book.max_bytes:
             self._finish()
             self._start()
         self._rows += 1

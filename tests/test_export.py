@@ -297,3 +297,30 @@ def test_streamed_workbook_opens_in_libreoffice(filled, tmp_path):
     assert book.sheet_names == SHEETS
     hist = book.get_sheet_by_name("Historia").to_python()
     assert hist[1][7] == HOSTILE[0]  # still text after LibreOffice read it
+
+
+def test_stream_book_splits_big_sheets_and_stays_plain_zip(tmp_path):
+    """A streamed sheet continues in 'Name (2)' at the byte cap too; no zip64 headers (Excel
+    is picky about streamed zip64), text with XML specials and control characters survives."""
+    import zipfile
+
+    from roundtrip.tablesheet import INT, Col
+    from roundtrip.xlsxstream import StreamBook
+
+    path = tmp_path / "s.xlsx"
+    book = StreamBook(path, max_bytes=70_000)
+    t = book.table("Data & more", "rt_data", [Col("a", 10), Col("n", 8, INT)], ["A <1>", "N"])
+    texts = [f"<&> row {i} \x01 " + "x" * 100 for i in range(2000)]
+    for i, text in enumerate(texts):
+        t.add([text, i], {1: book.fill("#FF0000")} if i == 0 else None)
+    t.close()
+    book.close()
+    wb = openpyxl.load_workbook(path)
+    assert len(wb.sheetnames) > 1 and wb.sheetnames[1] == "Data & more (2)"
+    got = [r for s in wb.worksheets for r in s.iter_rows(min_row=2, values_only=True)]
+    assert [g[1] for g in got] == list(range(2000))
+    assert got[5][0] == texts[5].replace("\x01", "\ufffd")
+    assert wb.worksheets[0]["A1"].value == "A <1>"
+    assert wb.worksheets[0]["B2"].fill.fgColor.rgb == "FFFF0000"
+    with zipfile.ZipFile(path) as zf:
+        assert all(i.extract_version == 20 for i in zf.infolist())
