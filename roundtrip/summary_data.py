@@ -342,7 +342,7 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
                 dept_names.get(a.department_id, a.department_id),
                 key,
                 progress,
-                "; ".join(x for x in parts if x),
+                "; ".join(parts) if parts else "",
                 comment or "",
                 comment_period or "",
                 since,
@@ -354,7 +354,10 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
         pr.id: dict.fromkeys(status_keys, 0) for pr in programme.priorities
     }
     for r in actions:
-        tally.setdefault(r.priority_id, dict.fromkeys(status_keys, 0))[r.status_key] += 1
+        row = tally.get(r.priority_id)
+        if row is None:
+            row = tally[r.priority_id] = dict.fromkeys(status_keys, 0)
+        row[r.status_key] += 1
     by_priority = [(pid, tuple(row[k] for k in status_keys)) for pid, row in tally.items()]
 
     changes: list[Change] = []
