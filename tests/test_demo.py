@@ -107,3 +107,15 @@ def test_replaces_a_previous_demo(tmp_path):
         f = tmp_path / "file"
         f.write_text("x")
         _prepare(f)
+
+
+def test_summary_command_on_the_demo_workspace(demo, tmp_path):
+    root, _ = demo
+    out = tmp_path / "q2.xlsx"
+    result = CliRunner().invoke(main, ["-w", str(root), "summary", "2025Q2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {out}" in result.output
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[0] == "Yhteenveto" and "Kehitys" in book.sheetnames
+    bad = CliRunner().invoke(main, ["-w", str(root), "summary", "2025H1"])
+    assert bad.exit_code == 2 and "cadence" in bad.output
