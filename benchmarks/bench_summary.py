@@ -10,6 +10,7 @@ summary is then timed in a fresh subprocess, whose peak memory (ru_maxrss) is re
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import subprocess
@@ -96,27 +97,27 @@ def build(db: Path, departments: int, actions: int, periods: list[str]) -> None:
 
 def run(db: Path, departments: int, actions: int, period: str, out: Path) -> None:
     """Child process: load the programme, time the summary, print time and peak memory."""
-    from roundtrip.summary import build_summary
+    from roundtrip.summary import render_summary
     from roundtrip.summary_data import load_summary
 
     t0 = time.perf_counter()
     prog = programme(departments, actions)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     conn = connect(db)
     data = load_summary(conn, prog, parse_period(period))
-    t2 = time.perf_counter()
-    from roundtrip.summary import render_summary
-
+    t2, c2 = time.perf_counter(), time.process_time()
     render_summary(data, prog, out)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     conn.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"programme objects {t1 - t0:.1f} s; aggregate {t2 - t1:.1f} s; "
-        f"write {t3 - t2:.1f} s; summary total {t3 - t1:.1f} s; "
-        f"peak memory {rss:.0f} MB; {out.stat().st_size / 1e6:.1f} MB xlsx"
+        f"programme objects {t1 - t0:.1f} s (not part of the summary); "
+        f"aggregate {t2 - t1:.1f} s wall / {c2 - c1:.1f} s CPU; "
+        f"write {t3 - t2:.1f} s wall / {c3 - c2:.1f} s CPU; "
+        f"summary total {t3 - t1:.1f} s wall / {c3 - c1:.1f} s CPU; "
+        f"peak memory {rss:.0f} MB; {out.stat().st_size / 1e6:.1f} MB xlsx; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-    del build_summary
 
 
 def main() -> None:
