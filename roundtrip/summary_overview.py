@@ -128,7 +128,7 @@ def write_overview(ctx: Context, name: str) -> None:
         for c, n in enumerate(counts):
             sheet.write_number(row, 1 + c, n, fmt.int)
             totals[c] += n
-        sheet.write_number(row, 1 + len(keys), sum(counts), fmt.total_int)
+        sheet.write_number(row, 1 + len(keys), sum(counts), fmt.bold_int)
     first, last = head + 1, row
     row += 1
     sheet.write_string(row, 0, w["total"], fmt.total_text)

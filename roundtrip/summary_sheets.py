@@ -97,6 +97,7 @@ class Fmt:
     delta: Format
     total_text: Format
     total_int: Format
+    bold_int: Format
     note: Format
     status: dict[str, Format]
     returns: dict[str, Format]
@@ -130,6 +131,7 @@ def make_formats(wb: Workbook, programme: Programme, words: Mapping[str, Any]) -
         delta=f(**cell, num_format="+0;-0;0"),
         total_text=f(**cell, bold=True, top=2),
         total_int=f(**cell, bold=True, top=2, num_format="0"),
+        bold_int=f(**cell, bold=True, num_format="0"),
         note=f(font_name=FONT, font_size=10, italic=True, text_wrap=False),
         status=status,
         returns={k: f(**cell, bg_color=v) for k, v in RETURN_FILLS.items()},
@@ -452,7 +454,7 @@ def write_trend(ctx: Context, name: str) -> None:
         sheet.write_string(row, 0, period, fmt.bold)
         for c, n in enumerate(counts):
             sheet.write_number(row, 1 + c, n, fmt.int)
-        sheet.write_number(row, 1 + len(keys), sum(counts), fmt.total_int)
+        sheet.write_number(row, 1 + len(keys), sum(counts), fmt.bold_int)
     first, last = head + 1, row
     chart = ctx.wb.add_chart({"type": "column", "subtype": "stacked"})
     for c, key in enumerate(keys):
