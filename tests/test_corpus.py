@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,7 @@ from tests.corpus.build import PERIOD
 
 HAS_SOFFICE = shutil.which("soffice") is not None
 SUBPROCESS_TIMEOUT = 120  # generous: a bomb must be refused in well under a second
+N_MUTANTS = 20
 
 # The names build_corpus makes (checked against what it built, so the two cannot drift).
 LIBREOFFICE_CASES = (
@@ -315,3 +318,75 @@ def test_file_names_are_shown_without_control_characters(corpus, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", result.output), repr(result.output)
+
+
+def _mutants(src: Path, out: Path, n: int, seed: int) -> list[Path]:
+    """`n` copies of a real return with random byte edits inside one zip member each."""
+    rng = random.Random(seed)
+    with zipfile.ZipFile(src) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        name = rng.choice(sorted(members))
+        data = bytearray(members[name])
+        for _ in range(rng.randint(1, 12)):
+            if not data:
+                break
+            pos = rng.randrange(len(data))
+            op = rng.random()
+            if op < 0.4:
+                data[pos] = rng.randrange(256)
+            elif op < 0.7:
+                del data[pos : pos + rng.randint(1, 40)]
+            else:
+                data[pos:pos] = rng.choice([b"<", b">", b'"', b"&", b"99999999", b'r="A0"'])
+        path = out / f"mutant{i:03d}.xlsx"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            for k, v in members.items():
+                zf.writestr(k, bytes(data) if k == name else v)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def mutant_run(corpus, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One collect over N_MUTANTS randomly damaged copies of a real return."""
+    base, cases = corpus
+    ws = tmp_path_factory.mktemp("mutants") / "ws"
+    shutil.copytree(base, ws)
+    inbox = ws / "inbox" / PERIOD
+    _mutants(cases["ok_baseline"].path, inbox, N_MUTANTS, seed=20251001)
+    proc = subprocess.run(
+        [sys.executable, "-m", "roundtrip.cli", "-w", str(ws), "collect", PERIOD],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        check=False,
+    )
+    return ws, proc
+
+
+def test_randomly_damaged_returns_never_crash_collect(mutant_run):
+    ws, proc = mutant_run
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out
+    assert proc.returncode in (0, 1), out
+    assert f"{N_MUTANTS} files" in out
+    conn = sqlite3.connect(str(ws / "roundtrip.db"))
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="read_return lets python-calamine's XmlError/CalamineError/WorksheetNotFound escape "
+    "(collect turns them into 'could not be read (XmlError: ...)'): they should be a "
+    "ReturnError saying the file is damaged and what to do",
+)
+def test_damaged_sheet_xml_gets_a_plain_message(mutant_run):
+    _, proc = mutant_run
+    out = proc.stdout + proc.stderr
+    assert not re.search(r"XmlError|CalamineError|WorksheetNotFound", out), out
