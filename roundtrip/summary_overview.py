@@ -162,10 +162,10 @@ def write_overview(ctx: Context, name: str) -> None:
             }
         )
         chart.set_legend({"position": "bottom", "font": {"size": 8}})
-        chart.set_size({"width": 1000, "height": 340})
+        chart.set_size({"width": 1000, "height": 300})
         row += 2
         sheet.insert_chart(row, 0, chart, {"x_offset": 4, "y_offset": 4})
-        row += 18
+        row += 16
 
     # Actions whose status changed since the previous period.
     if d.previous_counts is not None:
@@ -177,22 +177,31 @@ def write_overview(ctx: Context, name: str) -> None:
         elif len(d.changes) > CHANGES_LISTED:
             sheet.write_string(row, 0, w["changes_many"].format(n=len(d.changes)), fmt.note)
         else:
-            write_headers(ctx, sheet, row, [w["action"], w["department"], w["before"], w["after"]])
+            # Wider cells (two columns each, when the table has them) keep rows one line high.
+            span = 2 if ncols >= 7 else 1
+            cols = [(0, 0), *((1 + i * span, i * span + span) for i in range(3))]
+            texts = [w["action"], w["department"], w["before"], w["after"]]
+            for (c0, c1), t in zip(cols, texts, strict=True):
+                _cell(sheet, row, c0, c1, t, fmt.header)
             for ch in d.changes:
                 row += 1
                 label = f"{ch.action_id} {ch.text}"
-                h = row_height(
-                    [
-                        (label, 42),
-                        (ch.department, 14),
-                        (ctx.labels[ch.before], 14),
-                        (ctx.labels[ch.after], 14),
-                    ]
-                )
+                cells = [
+                    (label, fmt.text),
+                    (ch.department, fmt.text),
+                    (ctx.labels[ch.before], fmt.status[ch.before]),
+                    (ctx.labels[ch.after], fmt.status[ch.after]),
+                ]
+                h = row_height([(label, 42), *((t, 14 * span) for t, _ in cells[1:])])
                 if h:
                     sheet.set_row(row, h)
-                sheet.write_string(row, 0, label, fmt.text)
-                sheet.write_string(row, 1, ch.department, fmt.text)
-                sheet.write_string(row, 2, ctx.labels[ch.before], fmt.status[ch.before])
-                sheet.write_string(row, 3, ctx.labels[ch.after], fmt.status[ch.after])
+                for (c0, c1), (t, f) in zip(cols, cells, strict=True):
+                    _cell(sheet, row, c0, c1, t, f)
     print_setup(ctx, sheet, name, None)
+
+
+def _cell(sheet, row: int, first: int, last: int, text: str, fmt) -> None:
+    if first == last:
+        sheet.write_string(row, first, text, fmt)
+    else:
+        sheet.merge_range(row, first, row, last, text, fmt)
