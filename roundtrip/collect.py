@@ -327,8 +327,9 @@ def _feedback(
         if o.problems and o.content_hash:
             archived = ws.archive_dir / f"{o.content_hash}{o.path.suffix.lower()}"
             target = reports / FEEDBACK_DIR / f"{Path(o.name).stem}_feedback{o.path.suffix}"
-            try:
-                copy = write_annotated_copy(archived, o.problems, target, language)
+            try:  # bounded like reading: a pathological file must not stall the run
+                with time_limit(DEFAULT_LIMITS.time_limit_s, o.name):
+                    copy = write_annotated_copy(archived, o.problems, target, language)
             except RoundtripError:
                 copy = None
         out.append(dataclasses.replace(o, feedback=copy))
