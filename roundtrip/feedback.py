@@ -254,7 +254,7 @@ def _annotate(wb: Any, problems: Sequence[Problem], w: dict[str, str]) -> None:
         lines = [_comment_line(p, w) for p in probs]
         old = cell.comment.text if cell.comment is not None else ""
         text = "\n".join(lines) + (f"\n---\n{old}" if old else "")
-        comment = Comment(text, w["author"])
+        comment = Comment(_clean(text, 30000), w["author"])
         comment.width = 320
         comment.height = max(80, 20 * (len(lines) + 1) + len(text) // 3)
         cell.comment = comment
@@ -318,9 +318,16 @@ def _list_sheet(wb: Any, problems, located, w, fills, font_cls) -> None:
     ws.print_title_rows = "3:3"
 
 
+def _clean(value: object, limit: int = 32767) -> str:
+    """Text openpyxl can store: no XML-illegal control characters, Excel's length limit."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", "" if value is None else str(value))[:limit]
+
+
 def _text(cell: Any, value: object) -> Any:
     """Write `value` as a text cell (a leading '=' must never become a formula)."""
-    cell.value = "" if value is None else str(value)
+    cell.value = _clean(value)
     cell.data_type = "s"
     return cell
 

@@ -231,3 +231,18 @@ def test_copy_does_not_touch_source(returned, tmp_path):
     before = src.read_bytes()
     write_annotated_copy(src, [Problem("s", "m", "", "", "error")], tmp_path / "o.xlsx", "fi")
     assert src.read_bytes() == before
+
+
+def test_control_characters_and_huge_values(returned, tmp_path):
+    """Pasted junk (control characters, 40,000 characters) never costs the department its copy."""
+    _wb, sheet = actions_sheet(returned)
+    junk = "bad\x01value\x1b[31m" + "y" * 40_000
+    problems = [Problem(returned.name, f"not a status: {junk}", sheet, "K4", "error", junk)]
+    out = write_annotated_copy(returned, problems, tmp_path / "o.xlsx", "en")
+    assert out is not None
+    wb = openpyxl.load_workbook(out)
+    assert fill_colour(wb[sheet]["K4"]) == ERROR_FILL
+    listed = wb["To fix"]["C4"].value
+    assert listed.startswith("bad\ufffdvalue") and len(listed) == 32767
+    report = write_validation_report([("SIV", problems[0])], tmp_path / "r.xlsx", "en")
+    assert openpyxl.load_workbook(report).worksheets[0]["E2"].value.startswith("bad")
