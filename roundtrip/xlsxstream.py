@@ -44,8 +44,10 @@ def col_letter(i: int) -> str:
 
 def _text(value: object) -> str:
     s = str(value)
-    if len(s) > 32767:  # Excel's limit per cell
-        s = s[:32767]
+    if len(s) > 16383:  # Excel's limit per cell: 32,767 UTF-16 units
+        units = s.encode("utf-16-le")
+        if len(units) > 65534:
+            s = units[:65534].decode("utf-16-le", errors="ignore")
     if not _SPECIAL.search(s):
         return s
     if _ILLEGAL.search(s):
