@@ -38,11 +38,11 @@ CHUNK = 5_000
 BATCH = 500  # actions per current-state query
 
 CURRENT = (
-    Col("action_id", 11),
+    Col("action_id", 13),
     Col("priority", 9),
     Col("department", 11),
     Col("action", 50),
-    Col("active", 8),
+    Col("active", 10),
     Col("status", 22),
     Col("progress", 10, INT),
     Col("comment", 50),
@@ -58,7 +58,7 @@ HISTORY = (
     Col("period", 9),
     Col("priority", 9),
     Col("department", 11),
-    Col("action_id", 11),
+    Col("action_id", 13),
     Col("action", 50),
     Col("status", 22),
     Col("progress", 10, INT),
@@ -75,7 +75,7 @@ HISTORY = (
 METRICS = (
     Col("period", 9),
     Col("metric_id", 13),
-    Col("action_id", 11),
+    Col("action_id", 13),
     Col("department", 11),
     Col("metric", 40),
     Col("kind", 11),
@@ -127,7 +127,7 @@ PROPOSALS = (
 COMPLETIONS = (
     Col("period", 9),
     Col("department", 11),
-    Col("action_id", 11),
+    Col("action_id", 13),
     Col("action", 50),
     Col("field", 12),
     Col("value", 40),

@@ -72,6 +72,9 @@ class TableSheet:
         for i, col in enumerate(self.cols):
             ws.set_column(i, i, col.width, self.wrap if col.key in self.wrap_keys else self.top)
         ws.freeze_panes(1, 0)
+        ws.set_row(0, 30)  # headers wrap to two lines
+        ws.set_landscape()
+        ws.repeat_rows(0)
         for i, head in enumerate(self.headers):
             ws.write_string(0, i, head, self.header_format)
         self._ws, self._rows = ws, 0

@@ -211,7 +211,7 @@ class StreamSheet:
             f'xmlns:r="{_REL}"><sheetViews><sheetView workbookViewId="0"{sel}><pane ySplit="1" '
             'topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
             f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
-            f'<row r="1">{head}</row>'
+            f'<row r="1" ht="30" customHeight="1">{head}</row>'
         )
         self._rows = 0
 
