@@ -27,6 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 
 MARKER = "rt-bulk-rows-7f3a"
 MAX_STRING = 32767
+COMPRESS = 1  # deflate level: the row XML is repetitive, level 1 is 3x faster and ~20% bigger
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_x[0-9A-Fa-f]{4}_")
 _COLS = [xl_col_to_name(c) for c in range(64)]
 
@@ -60,25 +61,34 @@ def escape(text: str) -> str:
     return text
 
 
+# Anything that needs escaping or xml:space="preserve"; most strings need neither.
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]|_x[0-9A-Fa-f]{4}_|^\s|\s$")
+
+
+def _string_cell(ref: str, style: int, value: str) -> str:
+    if len(value) > MAX_STRING or _SPECIAL.search(value):
+        text = escape(value)
+        if text[:1].isspace() or text[-1:].isspace():
+            return (
+                f'<c r="{ref}" s="{style}" t="inlineStr"><is>'
+                f'<t xml:space="preserve">{text}</t></is></c>'
+            )
+        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{text}</t></is></c>'
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+
 def row_xml(row: int, cells: Sequence[Cell], height: float | None = None) -> str:
     """One <row> (row is 0-based) in the worksheet XML's form."""
     r = row + 1
     out = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
+    cols = _COLS
     for col, value, style in cells:
-        ref = f"{_COLS[col]}{r}"
         if value is None:
-            out.append(f'<c r="{ref}" s="{style}"/>')
-        elif isinstance(value, str):
-            text = escape(value)
-            if text[:1].isspace() or text[-1:].isspace():
-                out.append(
-                    f'<c r="{ref}" s="{style}" t="inlineStr"><is>'
-                    f'<t xml:space="preserve">{text}</t></is></c>'
-                )
-            else:
-                out.append(f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{text}</t></is></c>')
+            out.append(f'<c r="{cols[col]}{r}" s="{style}"/>')
+        elif value.__class__ is str:
+            out.append(_string_cell(f"{cols[col]}{r}", style, value))
         else:
-            out.append(f'<c r="{ref}" s="{style}"><v>{value:.16G}</v></c>')
+            out.append(f'<c r="{cols[col]}{r}" s="{style}"><v>{value:.16G}</v></c>')
     out.append("</row>")
     return "".join(out)
 
@@ -117,7 +127,7 @@ def finish(path: Path, blocks: Sequence[Block]) -> None:
     try:
         with (
             zipfile.ZipFile(path) as src,
-            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as dst,
+            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS) as dst,
         ):
             for info in src.infolist():
                 block = by_member.get(info.filename)
@@ -127,9 +137,7 @@ def finish(path: Path, blocks: Sequence[Block]) -> None:
                     continue
                 xml = src.read(info).decode("utf-8")
                 start, end = _rows_span(xml, block)
-                target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                target.compress_type = zipfile.ZIP_DEFLATED
-                with dst.open(target, "w", force_zip64=True) as fout:
+                with dst.open(info.filename, "w", force_zip64=True) as fout:
                     fout.write(xml[:start].encode("utf-8"))
                     chunk: list[str] = []
                     for i, (cells, height) in enumerate(block.rows()):

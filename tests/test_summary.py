@@ -291,3 +291,20 @@ def test_long_change_list_points_to_the_priority_sheets(tmp_path, monkeypatch):
     texts = [v for r in rows(openpyxl.load_workbook(out)["Overview"]) for v in r if v]
     assert any(str(v).startswith("4 actions changed status") for v in texts)
     assert "P1-01 Business village project" not in texts
+
+
+def test_awkward_text_survives_the_fast_rows(tmp_path):
+    from register_builder import add_submission
+
+    conn = known_register(tmp_path / "roundtrip.db")
+    awkward = '  a&b <c> "q" tab\there  '
+    add_submission(conn, "A", "2025Q4", "2026-01-05T09:00:00", [("P1-01", "done", 100, awkward)])
+    out = build_summary(conn, small_programme(), parse_period("2025Q4"), tmp_path / "s.xlsx")
+    conn.close()
+    sheet = openpyxl.load_workbook(out)["P1 Partnership"]
+    got = {r[0]: r[7] for r in sheet.iter_rows(values_only=True)}
+    assert got["P1-01"] == awkward
+    # A literal "_x0041_" is escaped as Excel (and xlsxwriter) do, so Excel shows it as typed.
+    from roundtrip.xlsx_bulk import row_xml
+
+    assert "<t>_x005F_x0041_ x_x0001_</t>" in row_xml(0, [(0, "_x0041_ x\x01", 1)])
