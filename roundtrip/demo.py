@@ -21,6 +21,7 @@ from .errors import UsageError
 from .model import Programme
 from .periods import Period
 from .progress import Progress
+from .resources import wording
 from .simulate import ActionAnswer, fill_return
 from .workspace import Workspace
 
@@ -91,6 +92,8 @@ class _People:
         self.state: dict[str, tuple[str, int]] = {}  # action -> (status key, progress)
         self.values: dict[str, int] = {}
         self.rng = random.Random(SEED)
+        words = wording(programme.settings.language)
+        self.yes, self.no = words["yes"], words["no"]
 
     def answers(self, q: int, dept: str) -> tuple[dict[str, ActionAnswer], dict[str, object]]:
         rng, out, metrics = self.rng, {}, {}
@@ -116,7 +119,7 @@ class _People:
             out[a.id] = ActionAnswer(self.labels[key], progress, comment)
             for m in a.metrics:
                 if m.kind == "yesno":
-                    metrics[m.id] = "Kyllä" if key in ("on_track", "done") else "Ei"
+                    metrics[m.id] = self.yes if key in ("on_track", "done") else self.no
                 else:
                     value = self.values.get(m.id, rng.randint(0, 10)) + rng.randint(0, 8)
                     self.values[m.id] = value

@@ -178,7 +178,6 @@ def _returns(conn: sqlite3.Connection, period: str) -> dict[str, str]:
 
 def _headline(
     programme: Programme,
-    statuses: Mapping[str, tuple[str | None, int | None]],
     returns: Mapping[str, str],
     deadline: str,
     counts: Mapping[str, int],
@@ -237,11 +236,11 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
     statuses = _statuses(conn, p)
     returns = _returns(conn, p)
     counts = _counts(programme, statuses)
-    headline = _headline(programme, statuses, returns, deadline, counts)
+    headline = _headline(programme, returns, deadline, counts)
     prev_statuses = _statuses(conn, prev) if has_prev else {}
     prev_counts = _counts(programme, prev_statuses) if has_prev else None
     prev_headline = (
-        _headline(programme, prev_statuses, _returns(conn, prev), prev_deadline, prev_counts)
+        _headline(programme, _returns(conn, prev), prev_deadline, prev_counts)
         if prev_counts is not None
         else None
     )
