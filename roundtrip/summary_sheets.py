@@ -1,7 +1,9 @@
 """The council summary's sheets (xlsxwriter), one function per sheet.
 
 The workbook is written in constant-memory mode, so every sheet is written strictly row by row
-from the top. Text that came from returns is always written with write_string.
+from the top. The big row blocks (action lists, metrics) are reserved here and streamed as XML
+when the file is finished (xlsx_bulk); everything else goes through xlsxwriter. Text that came
+from returns is always written as text (write_string, or an inline string), never a formula.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .model import Programme
+from .resources import wording
 from .summary_data import (
     NOT_ANSWERED,
     RETURN_LATE,
@@ -428,8 +431,6 @@ def write_metrics(ctx: Context, name: str) -> None:
 
 
 def _yes_no(ctx: Context) -> tuple[str, str]:
-    from .resources import wording
-
     words = wording(ctx.programme.settings.language)
     return words["yes"], words["no"]
 
