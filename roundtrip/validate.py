@@ -126,6 +126,38 @@ def _show(value: object) -> str:
     return text[:500]
 
 
+# ---------------------------------------------------------------------------- lookups
+
+
+@dataclass(frozen=True)
+class _Index:
+    """A programme's lookups, built once per programme object (not once per file)."""
+
+    programme: Programme
+    department_ids: frozenset[str]
+    actions: dict[str, Action]
+    metrics: dict[str, Metric]
+    status_lookup: dict[str, str]
+
+
+_index_cache: _Index | None = None
+
+
+def _index(programme: Programme) -> _Index:
+    global _index_cache
+    cached = _index_cache  # one read: safe if another thread replaces it meanwhile
+    if cached is None or cached.programme is not programme:
+        cached = _Index(
+            programme,
+            frozenset(d.id for d in programme.departments),
+            {a.id: a for a in programme.actions},
+            {m.id: m for a in programme.actions for m in a.metrics},
+            status_lookup(programme.statuses),
+        )
+        _index_cache = cached
+    return cached
+
+
 # ---------------------------------------------------------------------------- identity
 
 
@@ -183,7 +215,7 @@ def _check_identity(
             fields["period"],
         )
     dept = fields["department_id"]
-    if dept not in {d.id for d in programme.departments}:
+    if dept not in _index(programme).department_ids:
         out.error(f"unknown department {dept!r}", sheet, cell.get("department_id", ""), dept)
         return None
     return dept
@@ -299,7 +331,7 @@ def _actions(
 
     sheet = raw.sheets.get("actions")
     ids = raw.identity.get("action_ids", "").split()
-    by_id = {a.id: a for a in programme.actions}
+    by_id = _index(programme).actions
     expected: dict[str, Action] = {}
     for aid in ids:
         if aid in by_id:
@@ -313,7 +345,7 @@ def _actions(
     if any(k not in sheet.columns for k in ("action_id", "status", "progress", "comment")):
         return [], []  # the reader has reported the missing column
     rows = _rows_by_id(sheet, "action_id", ids, expected, "action", out)
-    lookup = status_lookup(programme.statuses)
+    lookup = _index(programme).status_lookup
     labels = [s.label for s in programme.statuses]
     needs = {s.key for s in programme.statuses if s.needs_comment}
     answers: list[Answer] = []
@@ -411,7 +443,7 @@ def _metric_value(
 
 def _metrics(raw: RawReturn, programme: Programme, out: _Problems) -> list[MetricValue]:
     ids = raw.identity.get("metric_ids", "").split()
-    by_id = {m.id: m for a in programme.actions for m in a.metrics}
+    by_id = _index(programme).metrics
     expected: dict[str, Metric] = {}
     for mid in ids:
         if mid in by_id:
