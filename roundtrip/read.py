@@ -216,13 +216,74 @@ def _has_formulas(path: Path) -> bool:
     if path.suffix.lower() not in ZIP_SUFFIXES:
         return False
     with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            sheet_xml = info.filename.startswith("xl/worksheets/") and info.filename.endswith(
-                ".xml"
-            )
-            if sheet_xml and _FORMULA_TAG.search(zf.read(info)):
-                return True
-    return False
+        return any(_FORMULA_TAG.search(data) for data in _sheet_parts(zf).values())
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, bytes]:
+    """Part name -> bytes of every worksheet XML part (xl/worksheets/*.xml)."""
+    return {
+        info.filename: zf.read(info)
+        for info in zf.infolist()
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+    }
+
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c(\s[^>]*)?/?>")
+_ATTR_R = re.compile(rb'\sr="([A-Z]+[0-9]+)"')
+_ATTR_S = re.compile(rb'\ss="([0-9]+)"')
+
+
+def _number_formats(
+    zf: zipfile.ZipFile, parts: dict[str, bytes], wanted: dict[str, set[str]]
+) -> dict[tuple[str, str], tuple[str, str]] | None:
+    """(sheet, ref) -> (number format, "") read straight from the XML; None when unsure.
+
+    The number format is the one openpyxl reports: the cell's style (s, default 0) in
+    styles.xml's cellXfs, its numFmtId looked up in the file's numFmts, else the built-in
+    formats, else General. Only for files without formulas; anything unusual (a cell without
+    its r reference, a missing part) answers None and the caller asks openpyxl.
+    """
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    book = SafeET.fromstring(zf.read("xl/workbook.xml"))
+    rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    part_of: dict[str, str] = {}
+    for sh in book.iter(f"{_NS_MAIN}sheet"):
+        target = targets.get(sh.get(f"{_NS_REL}id"), "")
+        part_of[sh.get("name", "")] = (
+            target.lstrip("/") if target.startswith("/") else "xl/" + target
+        )
+    styles = SafeET.fromstring(zf.read("xl/styles.xml"))
+    custom = {
+        int(f.get("numFmtId", "-1")): f.get("formatCode", "")
+        for f in styles.iter(f"{_NS_MAIN}numFmt")
+    }
+    xfs_el = styles.find(f"{_NS_MAIN}cellXfs")
+    xfs = [int(x.get("numFmtId", "0")) for x in xfs_el] if xfs_el is not None else []
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for name, refs in wanted.items():
+        data = parts.get(part_of.get(name, ""))
+        if data is None:
+            return None
+        for m in _CELL_TAG.finditer(data):
+            attrs = m.group(1) or b""
+            r = _ATTR_R.search(attrs)
+            if r is None:
+                return None
+            ref = r.group(1).decode()
+            if ref not in refs:
+                continue
+            st = _ATTR_S.search(attrs)
+            xf = int(st.group(1)) if st else 0
+            if xf >= len(xfs):
+                return None
+            fid = xfs[xf]
+            fmt = custom[fid] if fid in custom else BUILTIN_FORMATS.get(fid, "General")
+            out[(name, ref)] = (fmt, "")
+    return out
 
 
 def _inspect(path: Path, wanted: dict[str, set[str]]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -253,7 +314,36 @@ def _with_inspection(path: Path, sheets: dict[str, RawSheet]) -> dict[str, RawSh
     """Fill in percent formats and formulas where they matter (xlsx family only)."""
     if path.suffix.lower() not in ZIP_SUFFIXES:
         return sheets
-    formulas = _has_formulas(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = _sheet_parts(zf)
+        formulas = any(_FORMULA_TAG.search(data) for data in parts.values())
+        wanted = _wanted(sheets, formulas)
+        if not wanted:
+            return sheets
+        info = None
+        if not formulas:
+            try:
+                info = _number_formats(zf, parts, wanted)
+            except Exception:  # noqa: BLE001 - openpyxl below has the last word
+                info = None
+    if info is None:
+        info = _inspect(path, wanted)
+    out = {}
+    for key, s in sheets.items():
+        rows = []
+        for row in s.rows:
+            cells = {}
+            for k, cell in row.cells.items():
+                fmt, formula = info.get((s.name, cell.ref), (None, ""))
+                pct = None if fmt is None else "%" in fmt.replace('"%"', "")
+                cells[k] = RawCell(cell.value, cell.ref, pct, formula)
+            rows.append(RawRow(row.row, cells))
+        out[key] = dataclasses.replace(s, rows=tuple(rows))
+    return out
+
+
+def _wanted(sheets: dict[str, RawSheet], formulas: bool) -> dict[str, set[str]]:
+    """Sheet -> refs whose format or formula matters: fractions, or every cell (formulas)."""
     wanted: dict[str, set[str]] = {}
     for s in sheets.values():
         pct = PERCENT_COLUMNS.get(s.key, ())
@@ -268,21 +358,7 @@ def _with_inspection(path: Path, sheets: dict[str, RawSheet]) -> dict[str, RawSh
                 )
                 if fraction or formulas:
                     wanted.setdefault(s.name, set()).add(cell.ref)
-    if not wanted:
-        return sheets
-    info = _inspect(path, wanted)
-    out = {}
-    for key, s in sheets.items():
-        rows = []
-        for row in s.rows:
-            cells = {}
-            for k, cell in row.cells.items():
-                fmt, formula = info.get((s.name, cell.ref), (None, ""))
-                pct = None if fmt is None else "%" in fmt.replace('"%"', "")
-                cells[k] = RawCell(cell.value, cell.ref, pct, formula)
-            rows.append(RawRow(row.row, cells))
-        out[key] = dataclasses.replace(s, rows=tuple(rows))
-    return out
+    return wanted
 
 
 def read_return(path: Path, original_name: str | None = None) -> RawReturn:
