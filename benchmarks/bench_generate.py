@@ -73,7 +73,7 @@ def previous_for(p: Programme) -> Previous:
 
 def _chunk(args):
     p, period, out, ids, prev = args
-    return len(generate_workbooks(p, period, Path(out), ids, SECRET, prev, NOW))
+    return len(generate_workbooks(p, period, Path(out), ids, SECRET, prev, NOW, workers=1))
 
 
 def run(p: Programme, out: Path, workers: int) -> tuple[int, float, float]:
@@ -84,7 +84,7 @@ def run(p: Programme, out: Path, workers: int) -> tuple[int, float, float]:
     t = time.perf_counter()
     c0 = time.process_time()
     if workers <= 1:
-        n = len(generate_workbooks(p, period, out, ids, SECRET, prev, NOW))
+        n = len(generate_workbooks(p, period, out, ids, SECRET, prev, NOW, workers=1))
     else:
         chunks = [ids[i::workers] for i in range(workers)]
         with ProcessPoolExecutor(workers) as pool:

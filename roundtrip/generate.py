@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +80,21 @@ def range_note(programme: Programme, period: Period) -> str:
     return ""
 
 
+POOL_MIN_DEPARTMENTS = 50  # below this a process pool costs more than it saves
+POOL_CHUNK = 10  # departments per task: small enough to spread, big enough to be cheap
+
+
+def pool_workers(tasks: int, minimum: int = POOL_MIN_DEPARTMENTS) -> int:
+    """Processes to do `tasks` independent pieces of work with (1: in this process)."""
+    if tasks < minimum:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 2 if cpus <= 2 else cpus - 1))
+
+
 def generate_workbooks(
     programme: Programme,
     period: Period,
@@ -89,17 +104,61 @@ def generate_workbooks(
     previous: Previous | None,
     now: dt.datetime,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> tuple[ReturnInfo, ...]:
-    """Write the workbooks of `department_ids` into `outbox` (no workspace, no register)."""
+    """Write the workbooks of `department_ids` into `outbox` (no workspace, no register).
+
+    Big runs are spread over a process pool (`workers`, default: pool_workers()); every
+    workbook is written by the same code from the same inputs, so the files are the same
+    byte for byte, and the result keeps the order of `department_ids`.
+    """
     wrap = progress or no_progress
-    infos = []
-    for dept_id in wrap(department_ids, f"Generating {period}", len(department_ids)):
-        dept = programme.department(dept_id)
-        target = outbox / return_filename(str(period), dept.id, dept.name)
-        infos.append(
-            write_return_workbook(target, programme, dept.id, period, secret, previous, now)
-        )
-    return tuple(infos)
+    ids = list(department_ids)
+    workers = pool_workers(len(ids)) if workers is None else workers
+    args = (programme, period, outbox, secret, previous, now)
+    if workers <= 1 or len(ids) <= 1:
+        written: Iterator[ReturnInfo] = (_write(args, d) for d in ids)
+    else:
+        written = _pooled(ids, args, workers)
+    return tuple(wrap(written, f"Generating {period}", len(ids)))
+
+
+def _pooled(ids: list[str], args: tuple, workers: int) -> Iterator[ReturnInfo]:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork (where available) hands the programme to the workers without pickling it.
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork" if "fork" in methods and os.name == "posix" else None)
+    chunks = [ids[i : i + POOL_CHUNK] for i in range(0, len(ids), POOL_CHUNK)]
+    try:
+        pool = ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=args)
+    except (OSError, NotImplementedError):  # no processes here: write them one by one
+        yield from (_write(args, d) for d in ids)
+        return
+    with pool:
+        for infos in pool.map(_write_chunk, chunks):
+            yield from infos
+
+
+_job: tuple | None = None  # (programme, period, outbox, secret, previous, now) of this process
+
+
+def _init_worker(*args: object) -> None:
+    global _job
+    _job = args
+
+
+def _write(job: tuple, dept_id: str) -> ReturnInfo:
+    programme, period, outbox, secret, previous, now = job
+    dept = programme.department(dept_id)
+    target = outbox / return_filename(str(period), dept.id, dept.name)
+    return write_return_workbook(target, programme, dept.id, period, secret, previous, now)
+
+
+def _write_chunk(dept_ids: list[str]) -> list[ReturnInfo]:
+    assert _job is not None
+    return [_write(_job, d) for d in dept_ids]
 
 
 def generate_period(

@@ -183,3 +183,33 @@ def test_inactive_actions_are_left_out(tmp_path):
     (info,) = generate_workbooks(p, p.settings.period("2025Q3"), tmp_path, ["SIV"], b"s", None, NOW)
     assert info.action_ids == ("P1-08", "P1-09", "P2-07", "P2-09", "P3-08")
     assert identity(info.path)["action_ids"] == "P1-08 P1-09 P2-07 P2-09 P3-08"
+
+
+def test_a_process_pool_writes_the_same_bytes_in_the_same_order(tmp_path):
+    from roundtrip.definition import load_example
+    from roundtrip.generate import generate_workbooks
+    from roundtrip.history import Previous, PreviousAnswer
+
+    p = load_example("aura")
+    per = p.settings.period("2025Q3")
+    ids = [d.id for d in p.departments]
+    prev = Previous(actions={a.id: PreviousAnswer("2025Q2", "Valmis", 100, "x") for a in p.actions})
+    serial = generate_workbooks(p, per, tmp_path / "serial", ids, b"s", prev, NOW, workers=1)
+    seen = []
+
+    def progress(items, label, total):
+        assert total == len(ids)
+        for item in items:
+            seen.append(item.department_id)
+            yield item
+
+    pooled = generate_workbooks(p, per, tmp_path / "pool", ids, b"s", prev, NOW, progress, 2)
+    assert [i.department_id for i in pooled] == ids == seen
+    for a, b in zip(serial, pooled, strict=True):
+        assert a.path.name == b.path.name
+        assert a.path.read_bytes() == b.path.read_bytes()
+        assert (a.action_ids, a.metric_ids, a.signature) == (
+            b.action_ids,
+            b.metric_ids,
+            b.signature,
+        )
