@@ -17,7 +17,7 @@ import json
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -321,19 +321,54 @@ def _feedback(
     reports = ws.reports(period)
     rows = [(o.department_id or "", p) for o in outcomes for p in o.problems]
     report = write_validation_report(rows, reports / REPORT_FILE, language)
-    out = []
-    for o in outcomes:
-        copy = None
+    jobs = {}
+    for i, o in enumerate(outcomes):
         if o.problems and o.content_hash:
             archived = ws.archive_dir / f"{o.content_hash}{o.path.suffix.lower()}"
             target = reports / FEEDBACK_DIR / f"{Path(o.name).stem}_feedback{o.path.suffix}"
-            try:  # bounded like reading: a pathological file must not stall the run
-                with time_limit(DEFAULT_LIMITS.time_limit_s, o.name):
-                    copy = write_annotated_copy(archived, o.problems, target, language)
-            except RoundtripError:
-                copy = None
-        out.append(dataclasses.replace(o, feedback=copy))
+            jobs[i] = (o.name, archived, o.problems, target, language)
+    copies = _annotated_copies(write_annotated_copy, list(jobs.values()))
+    made = dict(zip(jobs, copies, strict=True))
+    out = [dataclasses.replace(o, feedback=made.get(i)) for i, o in enumerate(outcomes)]
     return out, report
+
+
+POOL_MIN_COPIES = 8  # annotated copies (openpyxl load + save, ~0.2 s each) worth a pool
+
+
+def _annotated_copy(write: Callable[..., Path], job: tuple) -> Path | None:
+    name, *args = job
+    try:  # bounded like reading: a pathological file must not stall the run
+        with time_limit(DEFAULT_LIMITS.time_limit_s, name):
+            return write(*args)
+    except RoundtripError:
+        return None
+
+
+def _annotated_copies(write: Callable[..., Path], jobs: list[tuple]) -> list[Path | None]:
+    """The annotated copy of each job (None where none could be made), in order.
+
+    Many copies are spread over the CPUs: each is its own file, written from the archived
+    original by the same function, so the files are the same wherever they were written.
+    """
+    from .generate import pool_workers
+
+    workers = pool_workers(len(jobs), POOL_MIN_COPIES)
+    if workers > 1:
+        import functools
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+        try:
+            pool = ProcessPoolExecutor(workers, ctx)
+        except (OSError, NotImplementedError):  # no processes here: one by one
+            pass
+        else:
+            with pool:
+                work = functools.partial(_annotated_copy, write)
+                return list(pool.map(work, jobs, chunksize=4))
+    return [_annotated_copy(write, job) for job in jobs]
 
 
 def collect_period(

@@ -372,3 +372,33 @@ def test_a_second_collect_waits_then_stops_busy(ws, monkeypatch):
     monkeypatch.setattr(collect_mod, "LOCK_WAIT_S", 0.3)
     with workspace_lock(ws), pytest.raises(BusyError, match="another roundtrip collect"):
         collect_period(ws, PERIOD, now=NOW)
+
+
+def _copy_writer(src, problems, target, language):
+    if "bad" in src.name:
+        from roundtrip.errors import WorkspaceError
+
+        raise WorkspaceError("cannot annotate")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"{src.name} {len(problems)} {language}")
+    return target
+
+
+def test_many_annotated_copies_are_spread_over_processes_in_order(tmp_path):
+    from roundtrip.errors import Problem
+
+    jobs = [
+        (
+            f"f{i}.xlsx",
+            tmp_path / ("bad.xlsx" if i == 3 else f"f{i}.xlsx"),
+            (Problem(f"f{i}.xlsx", "x"),) * i,
+            tmp_path / "out" / f"f{i}_feedback.xlsx",
+            "fi",
+        )
+        for i in range(12)
+    ]
+    assert len(jobs) >= collect_mod.POOL_MIN_COPIES
+    got = collect_mod._annotated_copies(_copy_writer, jobs)
+    want = [None if i == 3 else tmp_path / "out" / f"f{i}_feedback.xlsx" for i in range(12)]
+    assert got == want
+    assert (tmp_path / "out" / "f5_feedback.xlsx").read_text() == "f5.xlsx 5 fi"
