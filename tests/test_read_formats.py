@@ -1,0 +1,55 @@
+"""read: number formats read straight from the XML agree with openpyxl's."""
+
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+import xlsxwriter
+
+from roundtrip import read
+
+FORMATS = ["0%", "0.00%", '0" %"', "0.0 %", "General", "0.00", "dd.mm.yyyy", '#,##0.0"%"']
+
+
+def _refs(n: int) -> set[str]:
+    return {f"{col}{r}" for col in "AB" for r in range(1, n + 1)}
+
+
+def _compare(path, wanted):
+    with zipfile.ZipFile(path) as zf:
+        fast = read._number_formats(zf, read._sheet_parts(zf), wanted)
+    assert fast is not None
+    slow = read._inspect(path, wanted)
+    assert {k: v[0] for k, v in fast.items()} == {k: v[0] for k, v in slow.items()}
+    return fast
+
+
+def test_openpyxl_saved_file(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Toimenpiteet & mittarit"
+    other = wb.create_sheet("Muu, mikä")
+    for r, fmt in enumerate(FORMATS, start=1):
+        for sheet in (ws, other):
+            sheet.cell(r, 1).value = 0.5
+            sheet.cell(r, 1).number_format = fmt
+            sheet.cell(r, 2).value = 1
+    path = tmp_path / "a.xlsx"
+    wb.save(path)
+    wanted = {"Toimenpiteet & mittarit": _refs(len(FORMATS)), "Muu, mikä": {"A1", "A3"}}
+    got = _compare(path, wanted)
+    assert got[("Toimenpiteet & mittarit", "A1")][0] == "0%"
+
+
+def test_xlsxwriter_file_with_builtin_and_custom_formats(tmp_path):
+    path = tmp_path / "b.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Sheet & 1")
+    for r, fmt in enumerate(FORMATS):
+        ws.write_number(r, 0, 0.5, wb.add_format({"num_format": fmt}))
+        ws.write_number(r, 1, 0.25, wb.add_format({"num_format": 10}))  # built-in 0.00%
+    ws.write_blank(len(FORMATS), 0, None, wb.add_format({"num_format": "0%"}))
+    wb.close()
+    got = _compare(path, {"Sheet & 1": _refs(len(FORMATS) + 1)})
+    assert got[("Sheet & 1", "B1")][0] == "0.00%"
