@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .model import Programme
@@ -233,6 +235,14 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
         periods.append(p)
     has_prev = prev in periods
 
+    # The trend is one more pass over every answer, all in SQLite: run it beside the rest,
+    # on its own read-only connection (sqlite3 releases the GIL while it steps).
+    path = _db_path(conn)
+    trend = None
+    pool = ThreadPoolExecutor(max_workers=1) if path else None
+    if pool is not None:
+        trend = pool.submit(_trend_on, path, programme, p, periods)
+        pool.shutdown(wait=False)
     statuses = _statuses(conn, p)
     returns = _returns(conn, p)
     counts = _counts(programme, statuses)
@@ -276,22 +286,14 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
             row = metric_values.setdefault(mid, [None] * len(periods))
             row[i] = num if num is not None else text
 
-    # Status distribution per period: count every answer, then take the inactive actions' out.
-    trend_rows: dict[str, dict[str, int]] = {q: {} for q in periods}
-    passes = [(1, "")]
-    if any(not a.active for a in programme.actions):
-        _temp_inactive(conn, programme)
-        passes.append((-1, "AND action_id IN (SELECT action_id FROM temp.rt_inactive)"))
-    for sign, extra in passes:
-        for tp, key, n in conn.execute(
-            "SELECT period, status_key, COUNT(*) FROM answers "
-            f"WHERE +submission_id IN ({_CURRENT.format(op='<=')}) {extra} "
-            "GROUP BY period, status_key",
-            (p,),
-        ):
-            if tp in trend_rows and key in known:
-                trend_rows[tp][key] = trend_rows[tp].get(key, 0) + sign * n
-    conn.execute("DROP TABLE IF EXISTS temp.rt_inactive")
+    trend_rows = None
+    if trend is not None:
+        try:
+            trend_rows = trend.result()
+        except sqlite3.Error:  # e.g. no read-only access to the WAL files: do it here
+            trend_rows = None
+    if trend_rows is None:
+        trend_rows = _trend(conn, programme, p, periods)
 
     active = [a for a in programme.actions if a.active]
     dept_names = {d.id: d.name for d in programme.departments}
@@ -401,6 +403,45 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
         metrics=tuple(metric_rows),
         trend=trend,
     )
+
+
+def _db_path(conn: sqlite3.Connection) -> str:
+    """The main database file of `conn` ("" for an in-memory register)."""
+    for row in conn.execute("PRAGMA database_list"):
+        if row[1] == "main":
+            return row[2] or ""
+    return ""
+
+
+def _trend_on(path: str, programme: Programme, p: str, periods: list[str]):
+    conn = sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True, timeout=30)
+    try:
+        return _trend(conn, programme, p, periods)
+    finally:
+        conn.close()
+
+
+def _trend(
+    conn: sqlite3.Connection, programme: Programme, p: str, periods: list[str]
+) -> dict[str, dict[str, int]]:
+    """Status distribution per period: count every answer, then take the inactive actions' out."""
+    known = {s.key for s in programme.statuses}
+    rows: dict[str, dict[str, int]] = {q: {} for q in periods}
+    passes = [(1, "")]
+    if any(not a.active for a in programme.actions):
+        _temp_inactive(conn, programme)
+        passes.append((-1, "AND action_id IN (SELECT action_id FROM temp.rt_inactive)"))
+    for sign, extra in passes:
+        for tp, key, n in conn.execute(
+            "SELECT period, status_key, COUNT(*) FROM answers "
+            f"WHERE +submission_id IN ({_CURRENT.format(op='<=')}) {extra} "
+            "GROUP BY period, status_key",
+            (p,),
+        ):
+            if tp in rows and key in known:
+                rows[tp][key] = rows[tp].get(key, 0) + sign * n
+    conn.execute("DROP TABLE IF EXISTS temp.rt_inactive")
+    return rows
 
 
 def _same_cadence(a: str, b: str) -> bool:
