@@ -308,3 +308,16 @@ def test_awkward_text_survives_the_fast_rows(tmp_path):
     from roundtrip.xlsx_bulk import row_xml
 
     assert "<t>_x005F_x0041_ x_x0001_</t>" in row_xml(0, [(0, "_x0041_ x\x01", 1)])
+
+
+def test_in_memory_register_gives_the_same_figures(tmp_path):
+    import sqlite3
+
+    conn = known_register(tmp_path / "roundtrip.db")
+    memory = sqlite3.connect(":memory:")
+    conn.backup(memory)
+    on_file = load_summary(conn, small_programme(), Q3)
+    in_memory = load_summary(memory, small_programme(), Q3)  # the trend runs inline
+    conn.close()
+    memory.close()
+    assert in_memory == on_file
