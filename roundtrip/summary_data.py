@@ -238,10 +238,11 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
     # The trend is one more pass over every answer, all in SQLite: run it beside the rest,
     # on its own read-only connection (sqlite3 releases the GIL while it steps).
     path = _db_path(conn)
-    trend = None
-    pool = ThreadPoolExecutor(max_workers=1) if path else None
-    if pool is not None:
-        trend = pool.submit(_trend_on, path, programme, p, periods)
+    trend = histories = None
+    if path:
+        pool = ThreadPoolExecutor(max_workers=2)
+        trend = pool.submit(_on_own_connection, path, _trend, programme, p, periods)
+        histories = pool.submit(_on_own_connection, path, _histories, p)
         pool.shutdown(wait=False)
     statuses = _statuses(conn, p)
     returns = _returns(conn, p)
@@ -255,22 +256,8 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
         else None
     )
 
-    # Latest answered period and latest comment per action, up to this period, in one scan
-    # (periods of one cadence have the same length, so MAX(period || comment) is the latest).
-    last_answered: dict[str, str] = {}
-    comments: dict[str, tuple[str, str]] = {}
-    for aid, answered, latest in conn.execute(
-        "SELECT action_id, MAX(CASE WHEN status_key IS NOT NULL THEN period END), "
-        "MAX(CASE WHEN TRIM(COALESCE(comment, '')) <> '' THEN period || char(31) || comment END) "
-        f"FROM answers WHERE +submission_id IN ({_CURRENT.format(op='<=')}) AND +period <= ? "
-        "GROUP BY action_id",
-        (p, p),
-    ):
-        if answered:
-            last_answered[aid] = answered
-        if latest:
-            cp, _, text = latest.partition("\x1f")
-            comments[aid] = (cp, text)
+    latest = _result(histories, lambda: _histories(conn, p))
+    last_answered, comments = latest
 
     # Metrics: every value of every period so far, pivoted per metric.
     index = {q: i for i, q in enumerate(periods)}
@@ -286,14 +273,7 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
             row = metric_values.setdefault(mid, [None] * len(periods))
             row[i] = num if num is not None else text
 
-    trend_rows = None
-    if trend is not None:
-        try:
-            trend_rows = trend.result()
-        except sqlite3.Error:  # e.g. no read-only access to the WAL files: do it here
-            trend_rows = None
-    if trend_rows is None:
-        trend_rows = _trend(conn, programme, p, periods)
+    trend_rows = _result(trend, lambda: _trend(conn, programme, p, periods))
 
     active = [a for a in programme.actions if a.active]
     dept_names = {d.id: d.name for d in programme.departments}
@@ -413,12 +393,45 @@ def _db_path(conn: sqlite3.Connection) -> str:
     return ""
 
 
-def _trend_on(path: str, programme: Programme, p: str, periods: list[str]):
+def _on_own_connection(path: str, fn, *args):
+    """Run fn(connection, *args) on a read-only connection of this thread's own."""
     conn = sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True, timeout=30)
     try:
-        return _trend(conn, programme, p, periods)
+        return fn(conn, *args)
     finally:
         conn.close()
+
+
+def _result(future, inline):
+    """The future's result, or `inline()` when there is none or it failed in SQLite."""
+    if future is not None:
+        try:
+            return future.result()
+        except sqlite3.Error:  # e.g. no read-only access to the WAL files: do it here
+            pass
+    return inline()
+
+
+def _histories(
+    conn: sqlite3.Connection, p: str
+) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Latest answered period and latest (period, comment) per action, up to `p`, in one scan
+    (periods of one cadence have the same length, so MAX(period || comment) is the latest)."""
+    last_answered: dict[str, str] = {}
+    comments: dict[str, tuple[str, str]] = {}
+    for aid, answered, latest in conn.execute(
+        "SELECT action_id, MAX(CASE WHEN status_key IS NOT NULL THEN period END), "
+        "MAX(CASE WHEN TRIM(COALESCE(comment, '')) <> '' THEN period || char(31) || comment END) "
+        f"FROM answers WHERE +submission_id IN ({_CURRENT.format(op='<=')}) AND +period <= ? "
+        "GROUP BY action_id",
+        (p, p),
+    ):
+        if answered:
+            last_answered[aid] = answered
+        if latest:
+            cp, _, text = latest.partition("\x1f")
+            comments[aid] = (cp, text)
+    return last_answered, comments
 
 
 def _trend(
