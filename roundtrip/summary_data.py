@@ -235,8 +235,10 @@ def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period)
         periods.append(p)
     has_prev = prev in periods
 
-    # The trend is one more pass over every answer, all in SQLite: run it beside the rest,
-    # on its own read-only connection (sqlite3 releases the GIL while it steps).
+    # The trend and the per-action history are each a pass over every answer, mostly inside
+    # SQLite: run them beside the rest, each on its own read-only connection (sqlite3 releases
+    # the GIL while it steps). Separate connections are separate snapshots: a collect storing
+    # a file at that very moment could show in one figure and not yet in another.
     path = _db_path(conn)
     trend = histories = None
     if path:
