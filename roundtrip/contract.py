@@ -109,6 +109,8 @@ SIGNATURE_FIELD = "signature"
 def norm_label(text: object) -> str:
     """Case-, width- and whitespace-insensitive form used to match labels and headers."""
     s = unicodedata.normalize("NFKC", str(text or ""))
+    # Invisible format characters (zero-width space, BOM, soft hyphen...) never matter.
+    s = "".join(ch for ch in s if unicodedata.category(ch) != "Cf")
     return " ".join(s.split()).casefold()
 
 
@@ -151,8 +153,10 @@ def verify(fields: Mapping[str, str], signature: str, secret: bytes) -> bool:
     return hmac.compare_digest(sign(fields, secret), str(signature or "").strip().lower())
 
 
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
-_UNSAFE = re.compile(r'[<>:"/\\|?*,;\x00-\x1f\x7f]+')
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{p}{i}" for p in ("COM", "LPT") for i in (*range(1, 10), "¹", "²", "³")
+}
+_UNSAFE = re.compile(r'[<>:"/\\|?*,;\x00-\x1f\x7f-\x9f]+')
 
 
 def safe_filename(stem: str, suffix: str = ".xlsx", max_len: int = 120) -> str:

@@ -208,11 +208,6 @@ ALLOWED = {
 SLOW = {"rows_100k_appended"}
 # Gaps found by the corpus in code owned elsewhere; strict, so a fix shows up as XPASS.
 KNOWN_GAPS: dict[str, str] = {
-    "status_zero_width_space": (
-        "normalize: a status with an invisible zero-width space (U+200B, pasted from the web or "
-        "Teams) is 'not a status from the list'; format characters (category Cf) should be "
-        "dropped before matching labels"
-    ),
     "excel_error_cell": (
         "read: python-calamine returns '' for an error cell without a formula (#DIV/0! pasted "
         "as a value), so the cell is reported as 'not answered' instead of 'shows an Excel error'"

@@ -214,7 +214,7 @@ def test_safe_filename_examples(stem):
     assert _windows_problems(name, ".xlsx", 120) == [], repr(name)
 
 
-# Gaps in contract.safe_filename (owned by the lead): strict, so a fix shows up as XPASS.
+# Names that once slipped through contract.safe_filename.
 @pytest.mark.parametrize(
     "stem",
     [
@@ -223,12 +223,7 @@ def test_safe_filename_examples(stem):
         pytest.param("CONIN$", id="CONIN$"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="safe_filename keeps C1 controls (U+0080-U+009F) and the reserved COM¹-³/LPT¹-³ "
-    "and CONIN$/CONOUT$ device names",
-)
-def test_safe_filename_known_gaps(stem):
+def test_safe_filename_reserved_and_c1(stem):
     name = safe_filename(stem)
     stem_out = name[: -len(".xlsx")]
     assert not any(unicodedata.category(ch) == "Cc" for ch in name)
