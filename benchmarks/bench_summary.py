@@ -6,12 +6,12 @@ summary is then timed in a fresh subprocess, whose peak memory (ru_maxrss) is re
 
     .venv/bin/python benchmarks/bench_summary.py [--departments 3000] [--actions 60] [--periods 8]
 
-Measured 2026-11-27 on the shared 2-core build machine (load average ~5 from other jobs):
-aggregate 15.8 s wall / 10.2 s CPU, write 9.0 s wall / 8.2 s CPU, summary 24.8 s wall /
-18.4 s CPU, peak RSS 359 MB (of which the 180,000 programme objects are a large part),
-19.6 MB xlsx. Before the streamed rows (xlsx_bulk) writing alone took ~99 s wall. The 10 s
-target is not met: about 7 s CPU is SQLite (three passes over 1.44 M answers: latest comment
-and answer per action, the trend, the metric history) and ~3 s the per-action Python.
+Measured 2026-11-27 on the shared 2-core build machine (other jobs running, load 2-5):
+summary 22-30 s wall / 18-23 s CPU (aggregate 12-20 s wall, write 9-10 s), peak RSS ~365 MB
+(the 180,000 programme objects are a large part), 19.6 MB xlsx. Before the streamed rows
+(xlsx_bulk) writing alone took ~99 s wall. The 10 s target is NOT met: about 7 s CPU is SQLite
+(three passes over 1.44 M answers: latest comment and answer per action, the trend, the metric
+history; two run in threads beside the rest), ~3 s the per-action Python, ~9 s writing.
 """
 
 from __future__ import annotations
