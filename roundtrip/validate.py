@@ -309,7 +309,10 @@ def _check_locked(
     cell = row.cells.get(key)
     if cell is None:
         return
-    got = contract.norm_label(to_text(cell.value))
+    text = to_text(cell.value)
+    if text == expected:  # the usual case: untouched (equal texts normalise alike)
+        return
+    got = contract.norm_label(text)
     want = contract.norm_label(expected)
     if got == want or (loose and got and got in want):
         return
