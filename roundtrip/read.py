@@ -17,11 +17,13 @@ row, columns by header text, and the identity sheet by name or by its keys in co
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import python_calamine as pc
 from defusedxml import ElementTree as SafeET
@@ -31,10 +33,10 @@ from .contract import (
     COLUMNS,
     IDENTITY_FIELDS,
     SIGNATURE_FIELD,
-    header_lookup,
     norm_label,
-    sheet_name_lookup,
 )
+from .contract import header_lookup as _header_lookup
+from .contract import sheet_name_lookup as _sheet_name_lookup
 from .errors import Problem, ReturnError
 from .normalize import is_blank, to_text
 from .safety import ensure_safe, is_lock_file
@@ -105,6 +107,17 @@ class RawReturn:
     sheets: Mapping[str, RawSheet] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()  # structural problems found while reading
     signer: str = ""  # lastModifiedBy (else creator) of the file
+
+
+@functools.cache
+def header_lookup(key: str) -> Mapping[str, str]:
+    """contract.header_lookup, built once per run (it normalises every language's wording)."""
+    return MappingProxyType(_header_lookup(key))
+
+
+@functools.cache
+def sheet_name_lookup() -> Mapping[str, str]:
+    return MappingProxyType(_sheet_name_lookup())
 
 
 def _fail(file: str, message: str) -> ReturnError:
@@ -203,7 +216,8 @@ def _sheet_rows(
         values = [(k, line[c] if c < n else None, letter) for k, c, letter in items]
         if all(_blank(v) for _, v, _ in values):
             continue
-        cells = {k: RawCell(_value(v), f"{letter}{r + 1}") for k, v, letter in values}
+        num = str(r + 1)
+        cells = {k: RawCell(None if v == "" else v, letter + num) for k, v, letter in values}
         rows.append(RawRow(r + 1, cells))
     return rows, unidentified, first
 
@@ -330,8 +344,14 @@ def _with_inspection(path: Path, sheets: dict[str, RawSheet]) -> dict[str, RawSh
         info = _inspect(path, wanted)
     out = {}
     for key, s in sheets.items():
+        if s.name not in wanted:
+            out[key] = s
+            continue
         rows = []
         for row in s.rows:
+            if not any((s.name, cell.ref) in info for cell in row.cells.values()):
+                rows.append(row)  # nothing known: unchanged (no % format, no formula)
+                continue
             cells = {}
             for k, cell in row.cells.items():
                 fmt, formula = info.get((s.name, cell.ref), (None, ""))
