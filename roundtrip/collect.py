@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import register
 from .errors import BusyError, Problem, ReturnError, RoundtripError, UsageError, WorkspaceError
+from .generate import pool_workers
 from .model import Programme
 from .periods import Period
 from .progress import Progress, no_progress
@@ -205,16 +206,26 @@ def _read_and_validate(
         return (Problem(name, f"could not be read ({type(exc).__name__}: {exc})"),)
 
 
-def _collect_one(
+@dataclass(frozen=True)
+class _Pending:
+    """A file hashed and archived, waiting to be read, validated and stored."""
+
+    name: str
+    path: Path
+    digest: str
+    received_at: str
+    archived: Path
+
+
+def _prepare(
     ws: Workspace,
     conn: sqlite3.Connection,
     path: Path,
-    programme: Programme,
     period: Period,
-    secret: bytes,
     collected_at: str,
     ledger: list[dict],
-) -> FileOutcome:
+) -> FileOutcome | _Pending:
+    """Hash; an outcome when the file is already stored or unreadable, else archive it."""
     name = path.name
     try:
         digest = file_hash(path)
@@ -235,8 +246,20 @@ def _collect_one(
             _ledger_entry(digest, name, None, period, received_at, collected_at, (too_big,))
         )
         return FileOutcome(name, path, REJECTED, None, (too_big,), digest)
-    archived = _archive(ws, path, digest)
-    got = _read_and_validate(archived, name, programme, period, secret)
+    return _Pending(name, path, digest, received_at, _archive(ws, path, digest))
+
+
+def _finish(
+    ws: Workspace,
+    conn: sqlite3.Connection,
+    job: _Pending,
+    got: ValidatedReturn | tuple[Problem, ...],
+    period: Period,
+    collected_at: str,
+    ledger: list[dict],
+) -> FileOutcome:
+    """Store a validated return (one transaction), or log why it was rejected."""
+    name, path, digest, received_at = job.name, job.path, job.digest, job.received_at
     if isinstance(got, tuple):
         problems, dept = got, None
     else:
@@ -248,7 +271,7 @@ def _collect_one(
                     got,
                     content_hash=digest,
                     original_name=name,
-                    archive_path=archived.relative_to(ws.root).as_posix(),
+                    archive_path=job.archived.relative_to(ws.root).as_posix(),
                     received_at=received_at,
                     collected_at=collected_at,
                     signer=got.signer,
@@ -260,6 +283,111 @@ def _collect_one(
                 return FileOutcome(name, path, verdict, dept, problems, digest, sid)
     ledger.append(_ledger_entry(digest, name, dept, period, received_at, collected_at, problems))
     return FileOutcome(name, path, REJECTED, dept, problems, digest)
+
+
+def _collect_one(
+    ws: Workspace,
+    conn: sqlite3.Connection,
+    path: Path,
+    programme: Programme,
+    period: Period,
+    secret: bytes,
+    collected_at: str,
+    ledger: list[dict],
+) -> FileOutcome:
+    job = _prepare(ws, conn, path, period, collected_at, ledger)
+    if isinstance(job, FileOutcome):
+        return job
+    got = _read_and_validate(job.archived, job.name, programme, period, secret)
+    return _finish(ws, conn, job, got, period, collected_at, ledger)
+
+
+POOL_MIN_FILES = 50  # files worth reading in worker processes
+POOL_WINDOW = 8  # files read ahead per worker (bounds memory whatever the number of files)
+
+_reader: tuple | None = None  # (programme, period, secret) in a reader process
+
+
+def _init_reader(*args: object) -> None:
+    global _reader
+    _reader = args
+
+
+def _read_job(archived: Path, name: str) -> ValidatedReturn | tuple[Problem, ...]:
+    assert _reader is not None
+    programme, period, secret = _reader
+    return _read_and_validate(archived, name, programme, period, secret)
+
+
+def _collect_pooled(
+    ws: Workspace,
+    conn: sqlite3.Connection,
+    files: list[Path],
+    programme: Programme,
+    period: Period,
+    secret: bytes,
+    collected_at: str,
+    ledger: list[dict],
+    workers: int,
+) -> Iterator[FileOutcome]:
+    """_collect_one for every file, in order, with reading and validating done by workers.
+
+    This process hashes, archives and stores, in file order, exactly as one by one; worker
+    processes read and validate the files a few ahead. A file seen twice in the run is found
+    stored when its turn to be stored comes. A broken pool falls back to reading here.
+    """
+    import multiprocessing as mp
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+    try:
+        pool = ProcessPoolExecutor(
+            workers, ctx, initializer=_init_reader, initargs=(programme, period, secret)
+        )
+    except (OSError, NotImplementedError):  # no processes here: one by one
+        for path in files:
+            yield _collect_one(ws, conn, path, programme, period, secret, collected_at, ledger)
+        return
+    queue: deque = deque()
+
+    def settle() -> FileOutcome:
+        item = queue.popleft()
+        if isinstance(item, FileOutcome):
+            return item
+        job, future = item
+        old = stored_submission(conn, job.digest)  # the same bytes stored earlier in this run
+        if old is not None:
+            future.cancel()
+            return FileOutcome(
+                job.name, job.path, ALREADY, old["department_id"], (), job.digest, int(old["id"])
+            )
+        try:
+            got = future.result()
+        except BrokenProcessPool:
+            got = _read_and_validate(job.archived, job.name, programme, period, secret)
+        return _finish(ws, conn, job, got, period, collected_at, ledger)
+
+    with pool:
+        for path in files:
+            job = _prepare(ws, conn, path, period, collected_at, ledger)
+            if isinstance(job, FileOutcome):
+                queue.append(job)
+            else:
+                try:
+                    future = pool.submit(_read_job, job.archived, job.name)
+                except BrokenProcessPool:
+                    future = None
+                if future is None:
+                    got = _read_and_validate(job.archived, job.name, programme, period, secret)
+                    queue.append(_finish(ws, conn, job, got, period, collected_at, ledger))
+                else:
+                    queue.append((job, future))
+            while len(queue) > workers * POOL_WINDOW:
+                yield settle()
+        while queue:
+            yield settle()
 
 
 def _ledger_entry(
@@ -351,8 +479,6 @@ def _annotated_copies(write: Callable[..., Path], jobs: list[tuple]) -> list[Pat
     Many copies are spread over the CPUs: each is its own file, written from the archived
     original by the same function, so the files are the same wherever they were written.
     """
-    from .generate import pool_workers
-
     workers = pool_workers(len(jobs), POOL_MIN_COPIES)
     if workers > 1:
         import functools
@@ -405,10 +531,17 @@ def collect_period(
         conn = register.connect(ws.db_path)
         try:
             secret = register.secret(conn)
-            for path in progress(files, f"Collecting {per}", len(files)):
-                outcomes.append(
-                    _collect_one(ws, conn, path, programme, per, secret, collected_at, ledger)
+            workers = pool_workers(len(files), POOL_MIN_FILES)
+            if workers > 1:
+                each = _collect_pooled(
+                    ws, conn, files, programme, per, secret, collected_at, ledger, workers
                 )
+                outcomes = list(progress(each, f"Collecting {per}", len(files)))
+            else:
+                for path in progress(files, f"Collecting {per}", len(files)):
+                    outcomes.append(
+                        _collect_one(ws, conn, path, programme, per, secret, collected_at, ledger)
+                    )
             # A file stored in this run may have been superseded by a later one of the run.
             final = []
             for o in outcomes:

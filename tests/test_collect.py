@@ -402,3 +402,50 @@ def test_many_annotated_copies_are_spread_over_processes_in_order(tmp_path):
     want = [None if i == 3 else tmp_path / "out" / f"f{i}_feedback.xlsx" for i in range(12)]
     assert got == want
     assert (tmp_path / "out" / "f5_feedback.xlsx").read_text() == "f5.xlsx 5 fi"
+
+
+def _register_rows(ws: Workspace) -> dict[str, list]:
+    conn = db(ws)
+    out = {
+        t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2")]
+        for t in ("submissions", "answers", "metric_values", "problems")
+    }
+    conn.close()
+    return out
+
+
+def test_reading_in_worker_processes_gives_the_serial_result(
+    template, programme, tmp_path, monkeypatch
+):
+    """Same outcomes, lines, register and ledger: duplicates, a rejected file, a newer return."""
+    made = Workspace(tmp_path / "made")
+    shutil.copytree(template, made.root)
+    inbox = made.inbox(PERIOD)
+    inbox.mkdir(parents=True, exist_ok=True)
+    depts = [d.id for d in programme.departments if programme.actions_of(d.id)]
+    for i, dept in enumerate(depts):
+        good_return(made, programme, dept, f"{i:02d}_{dept}.xlsx")
+    shutil.copyfile(inbox / f"00_{depts[0]}.xlsx", inbox / "01a_copy.xlsx")  # same bytes twice
+    bad = answers_for(programme, depts[1], label="valmis?")
+    good_return(made, programme, depts[1], "02a_bad.xlsx", answers=bad)
+    shutil.copyfile(inbox / "02a_bad.xlsx", inbox / "02b_bad_again.xlsx")
+    newer = answers_for(programme, depts[2], progress=90)
+    good_return(made, programme, depts[2], "03a_newer.xlsx", answers=newer)
+    for k, f in enumerate(sorted(inbox.iterdir())):
+        t = NOW.timestamp() - 3600 + (k * 37) % 11 * 60
+        os.utime(f, (t, t))
+    runs = {}
+    for mode, minimum in (("serial", 10**9), ("pool", 1)):
+        ws = Workspace(tmp_path / mode)
+        shutil.copytree(template, ws.root)
+        shutil.copytree(inbox, ws.inbox(PERIOD))
+        monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", minimum)
+        result = collect_period(ws, PERIOD, now=NOW)
+        ledger = (ws.reports(PERIOD) / collect_mod.REJECTIONS_FILE).read_text()
+        feedback = sorted(p.name for p in (ws.reports(PERIOD) / "feedback").glob("*"))
+        lines = [x.replace(str(ws.root), "WS") for x in result.lines()]
+        runs[mode] = (lines, _register_rows(ws), ledger, feedback)
+    lines = runs["serial"][0]
+    assert any("already collected" in x for x in lines) and any("rejected" in x for x in lines)
+    assert any("superseded" in x for x in lines) and any("WS" in x for x in lines)
+    assert runs["pool"] == runs["serial"]
