@@ -86,23 +86,41 @@ class Programme:
     actions: tuple[Action, ...]
     statuses: tuple[Status, ...]
     version: str = field(default="")  # content hash, filled by the loader
+    # Lookups built on first use (3,000 departments x 60 actions: a scan per department was
+    # quadratic). Not a constructor argument, so dataclasses.replace starts a fresh one.
+    _index: dict[str, dict] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def _lookup(self, name: str) -> dict:
+        got = self._index.get(name)
+        if got is None:
+            if name == "departments":
+                got = {}
+                for d in self.departments:
+                    got.setdefault(d.id, d)  # the first of a repeated id, as a scan finds
+            elif name == "priorities":
+                got = {}
+                for p in self.priorities:
+                    got.setdefault(p.id, p)
+            else:
+                groups: dict[tuple[str, bool], list[Action]] = {}
+                for a in self.actions:
+                    groups.setdefault((a.department_id, False), []).append(a)
+                    if a.active:
+                        groups.setdefault((a.department_id, True), []).append(a)
+                got = {k: tuple(v) for k, v in groups.items()}
+            self._index[name] = got  # a race only builds the same dict twice
+        return got
 
     def department(self, dept_id: str) -> Department:
-        for d in self.departments:
-            if d.id == dept_id:
-                return d
-        raise KeyError(dept_id)
+        return self._lookup("departments")[dept_id]
 
     def priority(self, priority_id: str) -> Priority:
-        for p in self.priorities:
-            if p.id == priority_id:
-                return p
-        raise KeyError(priority_id)
+        return self._lookup("priorities")[priority_id]
 
     def actions_of(self, dept_id: str, active_only: bool = True) -> tuple[Action, ...]:
-        return tuple(
-            a for a in self.actions if a.department_id == dept_id and (a.active or not active_only)
-        )
+        return self._lookup("actions").get((dept_id, active_only), ())
 
     def status_by_key(self, key: str) -> Status:
         for s in self.statuses:

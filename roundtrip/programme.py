@@ -23,7 +23,7 @@ Flags are ``yes``/``no`` (Excel's TRUE/FALSE, 1/0, kyllä/ei, ja/nej also accept
 
 from __future__ import annotations
 
-import dataclasses
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,12 @@ from .errors import ConfigError, Problem
 from .model import (
     LANGUAGES,
     METRIC_KINDS,
+    Action,
+    Metric,
     Programme,
 )
 from .periods import CADENCES
+from .programme_read import open_workbook, sheet_rows
 from .programme_sheets import (
     COLUMNS,
     FIXED_DATE,
@@ -49,8 +52,8 @@ from .programme_sheets import (
     YES,
     Checker,
     Row,
+    Table,
     cell_text,
-    open_workbook,
     parse_flag,
     read_actions,
     read_departments,
@@ -58,7 +61,6 @@ from .programme_sheets import (
     read_priorities,
     read_settings,
     read_statuses,
-    sheet_rows,
 )
 from .workspace import atomic_path
 
@@ -254,6 +256,18 @@ def _validations(ws: Any, sheet: str, columns: tuple[str, ...], rows: list[list[
 
 def load_programme(path: Path) -> Programme:
     """Read and validate programme.xlsx; every problem is reported in one ConfigError."""
+    # Hundreds of thousands of new objects and no cycles among them: the cyclic collector
+    # would walk them again and again (a third of the time at 180,000 actions).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_programme(Path(path))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_programme(path: Path) -> Programme:
     path = Path(path)
     file = path.name
     wb = open_workbook(path)
@@ -265,21 +279,34 @@ def load_programme(path: Path) -> Programme:
     chk = Checker(file)
     chk.problems = problems
     empty = Row(1, {}, {})
-    settings = read_settings(sheets["settings"], chk) if sheets["settings"] is not None else None
-    priorities = read_priorities(sheets["priorities"] or [], chk)
-    departments = read_departments(sheets["departments"] or [], chk)
-    pairs = read_actions(
-        sheets["actions"] or [],
+    small = {
+        name: table.rows() if table is not None else None
+        for name, table in sheets.items()
+        if name not in ("actions", "metrics")
+    }
+    settings = read_settings(small["settings"], chk) if small["settings"] is not None else None
+    priorities = read_priorities(small["priorities"] or [], chk)
+    departments = read_departments(small["departments"] or [], chk)
+    fields = read_actions(
+        sheets["actions"] or Table("actions", {"id": "A"}, [], {}, {}),
         chk,
-        {p.id for p in priorities} if sheets["priorities"] is not None else None,
-        {d.id for d in departments} if sheets["departments"] is not None else None,
+        {p.id for p in priorities} if small["priorities"] is not None else None,
+        {d.id for d in departments} if small["departments"] is not None else None,
     )
-    metrics = read_metrics(sheets["metrics"] or [], chk, {a.id for _, a in pairs})
-    statuses = read_statuses(sheets["statuses"], chk) if sheets["statuses"] is not None else ()
-    if sheets["departments"] is not None and not departments and not chk.problems:
+    metrics = read_metrics(
+        sheets["metrics"] or Table("metrics", {"metric_id": "A"}, [], {}, {}),
+        chk,
+        {f[0] for f in fields},
+    )
+    statuses = read_statuses(small["statuses"], chk) if small["statuses"] is not None else ()
+    if small["departments"] is not None and not departments and not chk.problems:
         chk.add("departments", empty, "id", "no departments defined")
     if chk.problems or settings is None:
         errors = [p for p in chk.problems if p.severity == "error"]
         raise ConfigError(errors, f"{len(errors)} problem(s) in {file}")
-    actions = tuple(dataclasses.replace(a, metrics=tuple(metrics.get(a.id, ()))) for _, a in pairs)
+    no_metrics: list[Metric] = []
+    actions = tuple(
+        Action(aid, pid, did, text, tuple(metrics.get(aid, no_metrics)), *rest)
+        for aid, pid, did, text, *rest in fields
+    )
     return with_version(Programme(settings, priorities, departments, actions, statuses))

@@ -7,19 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
-from .errors import ConfigError, Problem, UsageError
+from .errors import Problem, UsageError
 from .model import (
     LANGUAGES,
     METRIC_KINDS,
-    Action,
     Department,
     Metric,
     Priority,
@@ -127,23 +121,32 @@ FIXED_DATE = dt.datetime(2023, 1, 1)  # fixed document dates: same programme, sa
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass(frozen=True)
 class Row:
-    """One data row of a sheet: values by column name, and where each sits."""
+    """One data row of a sheet: values by column name, and where each sits.
 
-    number: int  # 1-based sheet row
-    values: dict[str, Any]
-    cells: dict[str, str]
+    `letters` maps a column name to its column letter; it is shared by every row of a sheet
+    (a 180,000-row sheet would otherwise format 1.6 million cell references nobody reads).
+    """
+
+    __slots__ = ("number", "values", "letters", "texts")
+
+    def __init__(self, number: int, values: dict[str, Any], letters: dict[str, str]):
+        self.number = number  # 1-based sheet row
+        self.values = values
+        self.letters = letters
+        self.texts = {k: cell_text(v) for k, v in values.items()}
 
     def text(self, key: str) -> str:
-        return cell_text(self.values.get(key))
+        return self.texts.get(key, "")
 
     def cell(self, key: str) -> str:
-        return self.cells.get(key, f"A{self.number}")
+        return f"{self.letters.get(key, 'A')}{self.number}"
 
 
 def cell_text(value: Any) -> str:
     """A cell value as the text the coordinator meant (14.0 -> "14", dates as ISO)."""
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -161,6 +164,14 @@ def cell_text(value: Any) -> str:
 
 _YES_WORDS = {"yes", "y", "true", "1", "x", "kyllä", "k", "ja", "j", "tosi", "sant"}
 _NO_WORDS = {"no", "n", "false", "0", "ei", "e", "nej", "epätosi", "falskt", ""}
+
+
+def _flag_text(text: str, default: bool) -> bool | None:
+    """Checker.flag on a cell's text when it is a yes/no word or blank; None otherwise."""
+    if not text:
+        return default
+    low = text.lower()
+    return True if low in _YES_WORDS else False if low in _NO_WORDS else None
 
 
 def parse_flag(value: Any) -> bool | None:
@@ -186,67 +197,41 @@ def _kind_lookup() -> dict[str, str]:
     return out
 
 
-def open_workbook(path: Path) -> Any:
-    from openpyxl import load_workbook
-
-    name = path.name
-    if not path.is_file():
-        raise ConfigError([Problem(name, "file not found")], f"{path}: file not found")
-    try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ConfigError(
-            [], f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
-        ) from exc
-    except Exception as exc:  # any parser failure of a corrupt file is one clear line
-        raise ConfigError(
-            [], f"{name}: cannot read the workbook ({type(exc).__name__}: {exc})"
-        ) from exc
+def text_of(value: Any) -> str:
+    """cell_text, quicker for the usual text cell."""
+    return value.strip() if value.__class__ is str else cell_text(value)
 
 
-def sheet_rows(wb: Any, sheet: str, problems: list[Problem], file: str) -> list[Row] | None:
-    """The data rows of `sheet`, columns found by header name; None when unusable."""
-    by_lower = {ws.title.strip().lower(): ws for ws in wb.worksheets}
-    ws = by_lower.get(sheet)
-    if ws is None:
-        problems.append(Problem(file, f"missing sheet {sheet!r}", sheet=sheet))
-        return None
-    rows = list(ws.iter_rows(values_only=True))
-    wanted = COLUMNS[sheet]
-    header_at, header = 0, {}
-    for i, values in enumerate(rows[:10]):
-        names = {cell_text(v).lower(): c for c, v in enumerate(values) if cell_text(v)}
-        if wanted[0] in names:
-            header_at, header = i, names
-            break
-    missing = [c for c in REQUIRED_COLUMNS[sheet] if c not in header]
-    if missing:
-        for name in missing:
-            problems.append(
-                Problem(
-                    file,
-                    f"missing column {name!r} (the header row must name: "
-                    f"{', '.join(REQUIRED_COLUMNS[sheet])})",
-                    sheet=ws.title,
-                    cell=f"A{header_at + 1}",
-                )
-            )
-        return None
-    out = []
-    for i in range(header_at + 1, len(rows)):
-        values = rows[i]
-        got: dict[str, Any] = {}
-        cells: dict[str, str] = {}
-        for name in wanted:
-            c = header.get(name)
-            if c is None:
-                continue
-            cells[name] = f"{get_column_letter(c + 1)}{i + 1}"
-            got[name] = values[c] if c < len(values) else None
-        if all(cell_text(v) == "" for v in got.values()):
-            continue
-        out.append(Row(i + 1, got, cells))
-    return out
+class Table:
+    """A sheet's non-blank data rows by column: raw values and their texts (cell_text)."""
+
+    def __init__(
+        self,
+        title: str,
+        letters: dict[str, str],
+        numbers: list[int],
+        values: dict[str, list[Any]],
+        texts: dict[str, list[str]],
+    ):
+        self.title = title
+        self.letters = letters  # column name -> column letter
+        self.numbers = numbers  # 1-based sheet row of each data row
+        self.values = values
+        self.texts = texts
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def column(self, name: str) -> list[str]:
+        """The texts of column `name` ("" throughout when the sheet lacks it)."""
+        got = self.texts.get(name)
+        return got if got is not None else [""] * len(self.numbers)
+
+    def row(self, i: int) -> Row:
+        return Row(self.numbers[i], {k: v[i] for k, v in self.values.items()}, self.letters)
+
+    def rows(self) -> list[Row]:
+        return [self.row(i) for i in range(len(self.numbers))]
 
 
 class Checker:
@@ -315,7 +300,7 @@ def read_settings(rows: list[Row], chk: Checker) -> Settings:
             )
         else:
             found[key], where[key] = row.values.get("value"), row
-    anchor = rows[0] if rows else Row(1, {}, {"key": "A1", "value": "B1"})
+    anchor = rows[0] if rows else Row(1, {}, {"key": "A", "value": "B"})
     for key in REQUIRED_SETTINGS:
         if key not in found:
             chk.add(sheet, anchor, "key", f"missing setting {key!r}")
@@ -407,87 +392,177 @@ def read_departments(rows: list[Row], chk: Checker) -> tuple[Department, ...]:
     return tuple(out)
 
 
-def read_metrics(rows: list[Row], chk: Checker, action_ids: set[str]) -> dict[str, list[Metric]]:
-    sheet = "metrics"
+def read_metrics(table: Table, chk: Checker, action_ids: set[str]) -> dict[str, list[Metric]]:
+    """Metrics by action id. Rows without any problem take the fast path; any other row goes
+    through the row checks one by one (the same messages, in row order)."""
     kinds = _kind_lookup()
     seen: dict[str, str] = {}
     out: dict[str, list[Metric]] = {}
-    for row in rows:
-        chk.required(sheet, row, ("metric_id", "action_id", "metric"))
-        mid = chk.ident(sheet, row, "metric_id", seen)
-        aid = row.text("action_id")
-        if aid and aid not in action_ids:
-            chk.add(sheet, row, "action_id", f"unknown action {aid!r} (not on the actions sheet)")
-        raw_kind = row.text("kind")
+    letter = table.letters["metric_id"]
+    match = ID_PATTERN.match
+    col = table.column
+    rows = zip(
+        table.numbers,
+        col("metric_id"),
+        col("action_id"),
+        col("metric"),
+        col("kind"),
+        col("unit"),
+        col("baseline"),
+        col("target"),
+        col("higher_is_better"),
+        strict=True,
+    )
+    for i, (number, mid, aid, name, raw_kind, unit, base, target, hib) in enumerate(rows):
         kind = kinds.get(raw_kind.lower(), "") if raw_kind else "text"
-        if not kind:
-            chk.add(
-                sheet,
-                row,
-                "kind",
-                f"unknown metric kind {raw_kind!r} (use {', '.join(METRIC_KINDS)})",
-            )
-        hib = chk.flag(sheet, row, "higher_is_better", True)
-        if mid and aid in action_ids and kind:
-            out.setdefault(aid, []).append(
-                Metric(
-                    id=mid,
-                    action_id=aid,
-                    name=row.text("metric"),
-                    kind=kind,
-                    unit=row.text("unit"),
-                    baseline=row.text("baseline"),
-                    target=row.text("target"),
-                    higher_is_better=hib,
-                )
-            )
+        higher = _flag_text(hib, True)
+        if (
+            mid
+            and name
+            and kind
+            and higher is not None
+            and aid in action_ids
+            and mid not in seen
+            and match(mid)
+        ):
+            seen[mid] = f"{letter}{number}"
+            metric = Metric(mid, aid, name, kind, unit, base, target, higher)
+            got = out.get(aid)
+            if got is None:
+                out[aid] = [metric]
+            else:
+                got.append(metric)
+        else:
+            _metric_row(table.row(i), chk, action_ids, kinds, seen, out)
     return out
+
+
+def _metric_row(
+    row: Row,
+    chk: Checker,
+    action_ids: set[str],
+    kinds: dict[str, str],
+    seen: dict[str, str],
+    out: dict[str, list[Metric]],
+) -> None:
+    sheet = "metrics"
+    chk.required(sheet, row, ("metric_id", "action_id", "metric"))
+    mid = chk.ident(sheet, row, "metric_id", seen)
+    aid = row.text("action_id")
+    if aid and aid not in action_ids:
+        chk.add(sheet, row, "action_id", f"unknown action {aid!r} (not on the actions sheet)")
+    raw_kind = row.text("kind")
+    kind = kinds.get(raw_kind.lower(), "") if raw_kind else "text"
+    if not kind:
+        chk.add(
+            sheet,
+            row,
+            "kind",
+            f"unknown metric kind {raw_kind!r} (use {', '.join(METRIC_KINDS)})",
+        )
+    hib = chk.flag(sheet, row, "higher_is_better", True)
+    if mid and aid in action_ids and kind:
+        out.setdefault(aid, []).append(
+            Metric(
+                id=mid,
+                action_id=aid,
+                name=row.text("metric"),
+                kind=kind,
+                unit=row.text("unit"),
+                baseline=row.text("baseline"),
+                target=row.text("target"),
+                higher_is_better=hib,
+            )
+        )
+
+
+ActionFields = tuple[str, str, str, str, str, str, str, str, bool]
+"""id, priority, department, action, metric_text, schedule, responsible, origin, active."""
 
 
 def read_actions(
-    rows: list[Row],
+    table: Table,
     chk: Checker,
     priority_ids: set[str] | None,
     department_ids: set[str] | None,
-) -> list[tuple[Row, Action]]:
-    """Actions without metrics yet; unknown references are checked when the sheet is known."""
-    sheet = "actions"
+) -> list[ActionFields]:
+    """Actions' fields (metrics are added once read); unknown references are checked when the
+    sheet is known. Rows without any problem take the fast path; any other row goes through
+    the row checks (the same messages, in row order)."""
     seen: dict[str, str] = {}
-    out = []
-    for row in rows:
-        chk.required(sheet, row, ("id", "priority", "department", "action"))
-        aid = chk.ident(sheet, row, "id", seen)
-        pid, did = row.text("priority"), row.text("department")
-        if pid and priority_ids is not None and pid not in priority_ids:
-            chk.add(
-                sheet, row, "priority", f"unknown priority {pid!r} (not on the priorities sheet)"
-            )
-        if did and department_ids is not None and did not in department_ids:
-            chk.add(
-                sheet,
-                row,
-                "department",
-                f"unknown department {did!r} (not on the departments sheet)",
-            )
-        active = chk.flag(sheet, row, "active", True)
-        if aid:
-            out.append(
-                (
-                    row,
-                    Action(
-                        id=aid,
-                        priority_id=pid,
-                        department_id=did,
-                        text=row.text("action"),
-                        metric_text=row.text("metric_text"),
-                        schedule=row.text("schedule"),
-                        responsible=row.text("responsible"),
-                        origin=row.text("origin"),
-                        active=active,
-                    ),
-                )
-            )
+    out: list[ActionFields] = []
+    letter = table.letters["id"]
+    match = ID_PATTERN.match
+    col = table.column
+    rows = zip(
+        table.numbers,
+        col("id"),
+        col("priority"),
+        col("department"),
+        col("action"),
+        col("metric_text"),
+        col("schedule"),
+        col("responsible"),
+        col("origin"),
+        col("active"),
+        strict=True,
+    )
+    for i, (number, aid, pid, did, text, mt, schedule, resp, origin, act) in enumerate(rows):
+        active = _flag_text(act, True)
+        if (
+            aid
+            and pid
+            and did
+            and text
+            and active is not None
+            and (priority_ids is None or pid in priority_ids)
+            and (department_ids is None or did in department_ids)
+            and aid not in seen
+            and match(aid)
+        ):
+            seen[aid] = f"{letter}{number}"
+            out.append((aid, pid, did, text, mt, schedule, resp, origin, active))
+        else:
+            _action_row(table.row(i), chk, priority_ids, department_ids, seen, out)
     return out
+
+
+def _action_row(
+    row: Row,
+    chk: Checker,
+    priority_ids: set[str] | None,
+    department_ids: set[str] | None,
+    seen: dict[str, str],
+    out: list[ActionFields],
+) -> None:
+    sheet = "actions"
+    chk.required(sheet, row, ("id", "priority", "department", "action"))
+    aid = chk.ident(sheet, row, "id", seen)
+    pid, did = row.text("priority"), row.text("department")
+    if pid and priority_ids is not None and pid not in priority_ids:
+        chk.add(sheet, row, "priority", f"unknown priority {pid!r} (not on the priorities sheet)")
+    if did and department_ids is not None and did not in department_ids:
+        chk.add(
+            sheet,
+            row,
+            "department",
+            f"unknown department {did!r} (not on the departments sheet)",
+        )
+    active = chk.flag(sheet, row, "active", True)
+    if aid:
+        out.append(
+            (
+                aid,
+                pid,
+                did,
+                row.text("action"),
+                row.text("metric_text"),
+                row.text("schedule"),
+                row.text("responsible"),
+                row.text("origin"),
+                active,
+            )
+        )
 
 
 def read_statuses(rows: list[Row], chk: Checker) -> tuple[Status, ...]:
