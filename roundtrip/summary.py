@@ -20,7 +20,7 @@ from .model import Programme
 from .periods import Period
 from .register import connect
 from .resources import wording
-from .summary_data import NOT_ANSWERED, SummaryData, load_summary
+from .summary_data import NOT_ANSWERED, SummaryData, collector_paused, load_summary
 from .summary_overview import write_overview
 from .summary_sheets import (
     NOT_ANSWERED_CHART,
@@ -54,6 +54,11 @@ class PdfError(RoundtripError):
 
 def render_summary(data: SummaryData, programme: Programme, output: Path) -> Path:
     """Write the summary workbook for `data` to `output` (atomically)."""
+    with collector_paused():
+        return _render_summary(data, programme, Path(output))
+
+
+def _render_summary(data: SummaryData, programme: Programme, output: Path) -> Path:
     words = wording(programme.settings.language)
     w = words["summary"]
     labels = {s.key: s.label for s in programme.statuses}
