@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS answers (
     PRIMARY KEY (submission_id, action_id)
 );
 CREATE INDEX IF NOT EXISTS answers_action ON answers(action_id, period);
+-- covers the summary's status counts per submission (trend), in index order
+CREATE INDEX IF NOT EXISTS answers_status ON answers(submission_id, period, status_key);
 
 CREATE TABLE IF NOT EXISTS metric_values (
     submission_id  INTEGER NOT NULL REFERENCES submissions(id),

@@ -479,7 +479,22 @@ def _trend(
     if any(not a.active for a in programme.actions):
         _temp_inactive(conn, programme)
         passes.append((-1, "AND action_id IN (SELECT action_id FROM temp.rt_inactive)"))
-    for sign, extra in passes:
+    # Every answer, counted per submission along the covering index answers_status (in
+    # index order: no sort of the 1.4 million answers, no table lookups).
+    keys = [s.key for s in programme.statuses]
+    sums = ", ".join("SUM(status_key = ?)" for _ in keys)
+    for tp, *counts in _query(
+        conn,
+        f"SELECT period, {sums} FROM answers "
+        f"WHERE submission_id IN ({_CURRENT.format(op='<=')}) GROUP BY submission_id, period",
+        (*keys, p),
+    ):
+        row = rows.get(tp)
+        if row is not None:
+            for key, n in zip(keys, counts, strict=True):
+                if n:
+                    row[key] = row.get(key, 0) + n
+    for sign, extra in passes[1:]:
         for tp, key, n in _query(
             conn,
             "SELECT period, status_key, COUNT(*) FROM answers "
