@@ -29,7 +29,7 @@ from .summary_data import (
     ActionRow,
     SummaryData,
 )
-from .xlsx_bulk import Block, reserve, xf
+from .xlsx_bulk import Block, needs_care, reserve, xf
 
 FONT = "Calibri"
 HEADER_FILL = "#1F4E78"
@@ -249,41 +249,79 @@ def write_action_list(
         first, last = head + 1, head + len(rows)
         reserve(sheet, first, last)
         ctx.blocks.append(
-            Block(len(ctx.wb.worksheets()), first, last, _action_rows(ctx, rows, show_previous))
+            Block(
+                len(ctx.wb.worksheets()), first, last, _action_rows(ctx, rows, show_previous, first)
+            )
         )
     if rows:
         sheet.autofilter(head, 0, head + len(rows), len(ACTION_WIDTHS) - 1)
     print_setup(ctx, sheet, title, head)
 
 
-def _action_rows(ctx: Context, rows: Sequence[ActionRow], show_previous: bool):
-    """The rows of an action list, as (cells, height), generated when the file is finished."""
+def _action_rows(ctx: Context, rows: Sequence[ActionRow], show_previous: bool, first: int):
+    """The rows of an action list (from 0-based sheet row `first`), generated when the file
+    is finished: the row's XML directly when no text needs escaping, else (cells, height)."""
     st = {k: xf(f) for k, f in ctx.fmt.status.items()}
     text, idf, intf = xf(ctx.fmt.text), xf(ctx.fmt.id), xf(ctx.fmt.int)
     labels = ctx.labels
 
     def generate():
-        for r in rows:
+        for x, r in enumerate(rows, start=first + 1):  # x: the 1-based sheet row
             label = _status_label(ctx, r)
-            h = row_height(
-                [(r.text, 40), (r.comment, 44), (r.metrics, 22), (r.department, 22), (label, 18)]
+            prev = labels[r.previous_key] if show_previous else ""
+            joined = "|".join(
+                (r.action_id, r.text, r.department, label, prev, r.metrics, r.comment,
+                 r.comment_period)
+            )  # fmt: skip
+            h = None
+            if (
+                len(r.text) > 47
+                or len(r.comment) > 51
+                or len(r.metrics) > 25
+                or len(r.department) > 25
+                or len(label) > 20
+                or "\n" in joined
+            ):
+                h = row_height(
+                    [(r.text, 40), (r.comment, 44), (r.metrics, 22), (r.department, 22),
+                     (label, 18)]
+                )  # fmt: skip
+            if needs_care(joined):
+                previous = (4, prev, st[r.previous_key]) if show_previous else (4, None, text)
+                yield (
+                    (
+                        (0, r.action_id, idf),
+                        (1, r.text, text),
+                        (2, r.department, text),
+                        (3, label, st[r.status_key]),
+                        previous,
+                        (5, r.progress, intf),
+                        (6, r.metrics, text),
+                        (7, r.comment, text),
+                        (8, r.comment_period, text),
+                    ),
+                    h,
+                )
+                continue
+            s = ' t="inlineStr"><is><t>'
+            yield "".join(
+                (
+                    f'<row r="{x}" ht="{h:g}" customHeight="1">' if h else f'<row r="{x}">',
+                    f'<c r="A{x}" s="{idf}"{s}{r.action_id}</t></is></c>',
+                    f'<c r="B{x}" s="{text}"{s}{r.text}</t></is></c>',
+                    f'<c r="C{x}" s="{text}"{s}{r.department}</t></is></c>',
+                    f'<c r="D{x}" s="{st[r.status_key]}"{s}{label}</t></is></c>',
+                    f'<c r="E{x}" s="{st[r.previous_key]}"{s}{prev}</t></is></c>'
+                    if show_previous
+                    else f'<c r="E{x}" s="{text}"/>',
+                    f'<c r="F{x}" s="{intf}"/>'
+                    if r.progress is None
+                    else f'<c r="F{x}" s="{intf}"><v>{r.progress:.16G}</v></c>',
+                    f'<c r="G{x}" s="{text}"{s}{r.metrics}</t></is></c>',
+                    f'<c r="H{x}" s="{text}"{s}{r.comment}</t></is></c>',
+                    f'<c r="I{x}" s="{text}"{s}{r.comment_period}</t></is></c></row>',
+                )
             )
-            if show_previous:
-                previous = (4, labels[r.previous_key], st[r.previous_key])
-            else:
-                previous = (4, None, text)
-            cells = (
-                (0, r.action_id, idf),
-                (1, r.text, text),
-                (2, r.department, text),
-                (3, label, st[r.status_key]),
-                previous,
-                (5, r.progress, intf),
-                (6, r.metrics, text),
-                (7, r.comment, text),
-                (8, r.comment_period, text),
-            )
-            yield cells, h
 
     return generate
 

@@ -84,6 +84,11 @@ _SPECIAL_JOINED = re.compile(
 )
 
 
+def needs_care(joined: str) -> bool:
+    """Whether some of the strings joined by "|" need escaping (or a false alarm)."""
+    return len(joined) > MAX_STRING or _SPECIAL_JOINED.search(joined) is not None
+
+
 def row_xml(row: int, cells: Sequence[Cell], height: float | None = None) -> str:
     """One <row> (row is 0-based) in the worksheet XML's form."""
     r = row + 1
@@ -100,10 +105,8 @@ def row_xml(row: int, cells: Sequence[Cell], height: float | None = None) -> str
             )
         else:
             out.append(f'<c r="{cols[col]}{r}" s="{style}"><v>{value:.16G}</v></c>')
-    if texts:
-        joined = "|".join(texts)
-        if len(joined) > MAX_STRING or _SPECIAL_JOINED.search(joined):
-            return _row_xml_careful(row, cells, height)
+    if texts and needs_care("|".join(texts)):
+        return _row_xml_careful(row, cells, height)
     out.append("</row>")
     return "".join(out)
 
@@ -129,7 +132,9 @@ class Block:
     sheet_index: int  # 1-based, the order sheets were added
     first_row: int  # 0-based, inclusive
     last_row: int
-    rows: Callable[[], Iterable[Row]]  # yields the rows first_row..last_row in order
+    # yields the rows first_row..last_row in order: (cells, height), or a row's finished XML
+    # (a sheet writer's own fast path for rows whose text needs no escaping: see needs_care)
+    rows: Callable[[], Iterable[Row | str]]
 
 
 def reserve(sheet: Worksheet, first_row: int, last_row: int) -> None:
@@ -171,8 +176,11 @@ def finish(path: Path, blocks: Sequence[Block]) -> None:
                 with dst.open(info.filename, "w", force_zip64=True) as fout:
                     fout.write(xml[:start].encode("utf-8"))
                     chunk: list[str] = []
-                    for i, (cells, height) in enumerate(block.rows()):
-                        chunk.append(row_xml(block.first_row + i, cells, height))
+                    for i, item in enumerate(block.rows()):
+                        if item.__class__ is str:
+                            chunk.append(item)
+                        else:
+                            chunk.append(row_xml(block.first_row + i, *item))
                         if len(chunk) >= 2000:
                             fout.write("".join(chunk).encode("utf-8"))
                             chunk = []

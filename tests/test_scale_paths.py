@@ -1,0 +1,97 @@
+"""The fast paths taken at scale give what the plain ones give (no timings here)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from roundtrip import summary_sheets
+from roundtrip.definition import load_example, programme_version
+from roundtrip.model import Metric, Status
+from roundtrip.summary_data import ActionRow
+from roundtrip.xlsx_bulk import row_xml
+
+
+def _reference_version(p) -> str:
+    """The version as first defined: sha256 of asdict + json."""
+    body = dataclasses.asdict(dataclasses.replace(p, version=""))
+    body.pop("_index", None)  # the lookups cache is no content
+    blob = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def test_programme_version_keeps_its_value():
+    aura = load_example("aura")
+    assert programme_version(aura) == _reference_version(aura) == aura.version
+    odd = dataclasses.replace(
+        aura,
+        actions=aura.actions[:3]
+        + tuple(
+            dataclasses.replace(
+                a, text=f'ä & "q" \n {i}', metrics=(Metric(f"M{i}", a.id, "m", "count"),)
+            )
+            for i, a in enumerate(aura.actions[3:9000])
+        ),
+        statuses=(*aura.statuses, Status("x", "X", "#000000", aliases=("a", "b"))),
+    )
+    assert programme_version(odd) == _reference_version(odd)
+    assert programme_version(dataclasses.replace(aura, actions=())) == _reference_version(
+        dataclasses.replace(aura, actions=())
+    )
+
+
+def test_programme_lookups_follow_replace():
+    aura = load_example("aura")
+    dept = aura.departments[0].id
+    assert aura.actions_of(dept) == tuple(
+        a for a in aura.actions if a.department_id == dept and a.active
+    )
+    fewer = dataclasses.replace(aura, actions=aura.actions[:1])
+    assert fewer.actions_of(aura.actions[0].department_id) == aura.actions[:1]
+    assert fewer.actions_of("nobody") == ()
+    with pytest.raises(KeyError):
+        aura.department("nobody")
+
+
+@pytest.mark.parametrize("show_previous", [True, False])
+def test_action_rows_fast_xml_is_the_generic_xml(monkeypatch, show_previous):
+    monkeypatch.setattr(summary_sheets, "xf", lambda fmt: 7)
+    keys = ("on_track", "", "done")
+    fmt = SimpleNamespace(status=dict.fromkeys(keys), text=None, id=None, int=None)
+    labels = {"on_track": "On track", "": "Not answered", "done": "Done"}
+    ctx = SimpleNamespace(fmt=fmt, labels=labels, words={"stale": "No answer for {n}"})
+    rows = [
+        ActionRow(
+            "P1-1", "P1", "Short", "Dept", "on_track", 50, "3 pcs", "Fine", "2025Q3", 0, "done"
+        ),
+        ActionRow("P1-2", "P1", "Long text " * 10, "Dept", "", None, "", "", "", 3, ""),
+        ActionRow("P1-3", "P1", "line\nbreak", "D", "done", 100, "x" * 30, "c" * 60, "2025Q1", 0),
+        ActionRow("P1-4", "P1", "a & b <c>", " Dept", "done", 1, "", "_x0041_", "", 0, ""),
+    ]
+    first = 4
+    for i, (item, r) in enumerate(
+        zip(summary_sheets._action_rows(ctx, rows, show_previous, first)(), rows, strict=True)
+    ):
+        label = summary_sheets._status_label(ctx, r)
+        previous = labels[r.previous_key] if show_previous else None
+        cells = [
+            (0, r.action_id, 7),
+            (1, r.text, 7),
+            (2, r.department, 7),
+            (3, label, 7),
+            (4, previous, 7),
+            (5, r.progress, 7),
+            (6, r.metrics, 7),
+            (7, r.comment, 7),
+            (8, r.comment_period, 7),
+        ]
+        height = summary_sheets.row_height(
+            [(r.text, 40), (r.comment, 44), (r.metrics, 22), (r.department, 22), (label, 18)]
+        )
+        want = row_xml(first + i, cells, height)
+        got = item if isinstance(item, str) else row_xml(first + i, *item)
+        assert got == want
