@@ -77,16 +77,24 @@ def _string_cell(ref: str, style: int, value: str) -> str:
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{value}</t></is></c>'
 
 
-# The same test over a row's strings joined by "|" (a "|" beside a space is a false alarm,
-# which only sends the row the careful way): one search per row instead of one per cell.
-_SPECIAL_JOINED = re.compile(
-    r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]|_x[0-9A-Fa-f]{4}_|(?:^|\|)\s|\s(?:\||$)"
-)
+# The same test over a row's strings joined by "|", in cheap pieces (one alternation of it all
+# costs ~5 us a row): a "|" beside a space is a false alarm, which only sends the row the
+# careful way. One test per row instead of one per cell.
+_ESCAPED_CHAR = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SPACE_AT_SEPARATOR = re.compile(r"\|(?:\s|(?<=\s\|))")
+_ESCAPE_LOOKALIKE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 
 
 def needs_care(joined: str) -> bool:
-    """Whether some of the strings joined by "|" need escaping (or a false alarm)."""
-    return len(joined) > MAX_STRING or _SPECIAL_JOINED.search(joined) is not None
+    """Whether some of the strings joined by "|" need escaping or xml:space (or a false alarm)."""
+    return (
+        len(joined) > MAX_STRING
+        or _ESCAPED_CHAR.search(joined) is not None
+        or joined[:1].isspace()
+        or joined[-1:].isspace()
+        or _SPACE_AT_SEPARATOR.search(joined) is not None
+        or ("_x" in joined and _ESCAPE_LOOKALIKE.search(joined) is not None)
+    )
 
 
 def row_xml(row: int, cells: Sequence[Cell], height: float | None = None) -> str:

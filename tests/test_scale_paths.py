@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import random
 from types import SimpleNamespace
 
 import pytest
@@ -13,7 +14,7 @@ from roundtrip import summary_sheets
 from roundtrip.definition import load_example, programme_version
 from roundtrip.model import Metric, Status
 from roundtrip.summary_data import ActionRow
-from roundtrip.xlsx_bulk import row_xml
+from roundtrip.xlsx_bulk import _SPECIAL, MAX_STRING, needs_care, row_xml
 
 
 def _reference_version(p) -> str:
@@ -95,3 +96,17 @@ def test_action_rows_fast_xml_is_the_generic_xml(monkeypatch, show_previous):
         want = row_xml(first + i, cells, height)
         got = item if isinstance(item, str) else row_xml(first + i, *item)
         assert got == want
+
+
+def test_needs_care_catches_every_string_that_needs_it():
+    rng = random.Random(5)
+    alphabet = ["a", "b", " ", "\t", "\n", "\u00a0", "|", "&", "<", ">", "\x01", "_x", "0041", "_"]
+    for _ in range(20000):
+        values = [
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+            for _ in range(rng.randint(1, 4))
+        ]
+        if any(len(v) > MAX_STRING or _SPECIAL.search(v) for v in values):
+            assert needs_care("|".join(values)), values
+    assert not needs_care("plain|text|2025Q3")
+    assert needs_care("x" * (MAX_STRING + 1))
