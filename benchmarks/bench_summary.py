@@ -6,12 +6,21 @@ summary is then timed in a fresh subprocess, whose peak memory (ru_maxrss) is re
 
     .venv/bin/python benchmarks/bench_summary.py [--departments 3000] [--actions 60] [--periods 8]
 
-Measured 2026-11-27 on the shared 2-core build machine (other jobs running, load 2-5):
-summary 22-30 s wall / 18-23 s CPU (aggregate 12-20 s wall, write 9-10 s), peak RSS ~365 MB
-(the 180,000 programme objects are a large part), 19.6 MB xlsx. Before the streamed rows
-(xlsx_bulk) writing alone took ~99 s wall. The 10 s target is NOT met: about 7 s CPU is SQLite
-(three passes over 1.44 M answers: latest comment and answer per action, the trend, the metric
-history; two run in threads beside the rest), ~3 s the per-action Python, ~9 s writing.
+    .venv/bin/python benchmarks/bench_summary.py --reuse --repeat 3   # register kept in cache/
+
+Measured 2026-11-27 on the shared 2-core build machine (other jobs running, load 2-3; a plain
+10-million-step Python loop takes 1.6 s here, ~4x a laptop):
+before this round: summary 21-23 s wall / 20-23 s CPU (aggregate 11-12 s, write 9-10 s).
+after: summary 13.5-15.5 s wall / 13.5-15.3 s CPU (aggregate 8.4-10 s wall / 8.4-9.9 s CPU,
+write 5.1-6.2 s), peak RSS ~380 MB, 19.6 MB xlsx. What changed: tuples instead of
+sqlite3.Row (the register's row factory), no cyclic GC while aggregating and writing, the
+trend counted along a covering index answers(submission_id, period, status_key) without
+sorting every answer, action-list rows streamed as one XML string each, one cheap escaping
+test per row. The 10 s target is NOT met here: ~3 s CPU is the per-action history scan
+(latest answer and comment per action: 1.44 M answers fetched in action order; a covering
+index with the comments cut it only to ~2 s for +30% database size), ~1 s the trend,
+~1 s the metric history, ~3 s the per-action Python; writing ~5 s (inline-string XML for
+~2 M cells, deflate, xlsxwriter's 60,000 sparklines).
 """
 
 from __future__ import annotations
