@@ -99,7 +99,9 @@ pass_ctx = click.make_pass_decorator(Context)
 )
 @pass_ctx
 @command
-def init(ctx: Context, workspace: Path, example: str | None, table: Path | None, programme: Path | None):
+def init(
+    ctx: Context, workspace: Path, example: str | None, table: Path | None, programme: Path | None
+):
     """Create a workspace from a programme definition or a raw action table."""
     from .setup import init_workspace
 
@@ -126,7 +128,9 @@ def check(ctx: Context):
 
 @main.command()
 @click.argument("period")
-@click.option("--department", "departments", multiple=True, metavar="ID", help="Only these departments.")
+@click.option(
+    "--department", "departments", multiple=True, metavar="ID", help="Only these departments."
+)
 @pass_ctx
 @command
 def generate(ctx: Context, period: str, departments: tuple[str, ...]):
@@ -168,7 +172,9 @@ def status(ctx: Context, period: str):
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file."
+)
 @pass_ctx
 @command
 def register(ctx: Context, output: Path | None):
@@ -181,7 +187,9 @@ def register(ctx: Context, output: Path | None):
 
 @main.command()
 @click.argument("period")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file."
+)
 @click.option("--pdf", is_flag=True, help="Also render a PDF with LibreOffice.")
 @pass_ctx
 @command
