@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import re
 import zipfile
 from collections.abc import Mapping
@@ -43,7 +44,6 @@ from .safety import ensure_safe, is_lock_file
 
 DATA_KEYS = ("actions", "metrics", "proposals")
 READABLE_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
-ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 HEADER_SCAN_ROWS = 10
 MAX_ROWS = 100_000  # a return has tens of rows; anything beyond is ignored with a warning
 
@@ -124,10 +124,22 @@ def _fail(file: str, message: str) -> ReturnError:
     return ReturnError(Problem(file, message))
 
 
+def _is_ooxml(path: Path) -> bool:
+    """True for an xlsx-family package (xlsx, xlsm) by its content, whatever its name says.
+
+    A zip with xl/workbook.xml; not .xls (OLE2), .ods (no xl/) or .xlsb (xl/workbook.bin).
+    """
+    try:
+        if not zipfile.is_zipfile(path):
+            return False
+        with zipfile.ZipFile(path) as zf:
+            return "xl/workbook.xml" in zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
 def _signer(path: Path) -> str:
     """lastModifiedBy, else creator, from docProps/core.xml (xlsx family only)."""
-    if path.suffix.lower() not in ZIP_SUFFIXES:
-        return ""
     try:
         with zipfile.ZipFile(path) as zf:
             if "docProps/core.xml" not in zf.namelist():
@@ -226,13 +238,6 @@ def _blank(v: object) -> bool:
     return v is None or v == "" or (isinstance(v, str) and is_blank(v))
 
 
-def _has_formulas(path: Path) -> bool:
-    if path.suffix.lower() not in ZIP_SUFFIXES:
-        return False
-    with zipfile.ZipFile(path) as zf:
-        return any(_FORMULA_TAG.search(data) for data in _sheet_parts(zf).values())
-
-
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, bytes]:
     """Part name -> bytes of every worksheet XML part (xl/worksheets/*.xml)."""
     return {
@@ -305,7 +310,14 @@ def _inspect(path: Path, wanted: dict[str, set[str]]) -> dict[tuple[str, str], t
     import openpyxl
 
     out: dict[tuple[str, str], tuple[str, str]] = {}
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    # A file object, not the path: openpyxl refuses a name not ending .xlsx/.xlsm even when the
+    # content is one (the caller has checked the content).
+    fh = open(path, "rb")  # noqa: SIM115 - closed below, after the workbook
+    try:
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=False, keep_links=False)
+    except BaseException:
+        fh.close()
+        raise
     try:
         for name, refs in wanted.items():
             if name not in wb.sheetnames or not refs:
@@ -321,12 +333,13 @@ def _inspect(path: Path, wanted: dict[str, set[str]]) -> dict[tuple[str, str], t
                         out[(name, ref)] = (cell.number_format or "", formula)
     finally:
         wb.close()
+        fh.close()
     return out
 
 
 def _with_inspection(path: Path, sheets: dict[str, RawSheet]) -> dict[str, RawSheet]:
     """Fill in percent formats and formulas where they matter (xlsx family only)."""
-    if path.suffix.lower() not in ZIP_SUFFIXES:
+    if not _is_ooxml(path):
         return sheets
     with zipfile.ZipFile(path) as zf:
         parts = _sheet_parts(zf)
@@ -398,7 +411,9 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
     except ReturnError as exc:
         raise _fail(name, exc.problem.message) from exc
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        # By content, not by name: from_path picks its reader by the extension, so a real .xls
+        # named .xlsx would be "invalid Zip archive". The size is bounded by ensure_safe.
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     except pc.PasswordError as exc:
         raise _fail(name, "the file is password-protected: remove the password") from exc
     except Exception as exc:
@@ -506,7 +521,7 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
         identity_cells=id_cells,
         sheets=sheets,
         problems=tuple(problems),
-        signer=_signer(path),
+        signer=_signer(path) if _is_ooxml(path) else "",
     )
 
 

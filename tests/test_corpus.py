@@ -212,11 +212,6 @@ KNOWN_GAPS: dict[str, str] = {
         "read: python-calamine returns '' for an error cell without a formula (#DIV/0! pasted "
         "as a value), so the cell is reported as 'not answered' instead of 'shows an Excel error'"
     ),
-    "xls_renamed_xlsx": (
-        "read: calamine picks its reader by the extension, so a real .xls named .xlsx is "
-        "'damaged or not a workbook (invalid Zip archive...)'; open by content "
-        "(CalamineWorkbook.from_filelike, or safety.sniff_format) instead"
-    ),
 }
 
 

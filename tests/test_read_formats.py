@@ -53,3 +53,18 @@ def test_xlsxwriter_file_with_builtin_and_custom_formats(tmp_path):
     wb.close()
     got = _compare(path, {"Sheet & 1": _refs(len(FORMATS) + 1)})
     assert got[("Sheet & 1", "B1")][0] == "0.00%"
+
+
+def test_xlsx_family_is_told_by_content_not_name(tmp_path):
+    """An xlsx named .xls is inspected (openpyxl gets a file object); an .xls named .xlsx is not."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active["A1"] = 0.5
+    wb.active["A1"].number_format = "0%"
+    renamed = tmp_path / "a.xls"
+    wb.save(renamed)
+    assert read._is_ooxml(renamed)
+    assert read._inspect(renamed, {"S": {"A1"}})[("S", "A1")][0] == "0%"
+    ole2 = tmp_path / "b.xlsx"
+    ole2.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    assert not read._is_ooxml(ole2)
