@@ -2,7 +2,8 @@
 
 python-calamine reads every format (xlsx, xlsm, xlsb, xls, ods) fast. openpyxl (read-only,
 with defusedxml) is used only for xlsx-family files and only when needed: to find formulas
-that have no saved result, and the number format of cells that may hold a percentage as a
+that have no saved result, the text of error cells (#DIV/0! pasted as a value, which calamine
+reads as empty), and the number format of cells that may hold a percentage as a
 fraction (0.5 shown as 50 %). The core properties (who saved the file) are read directly.
 
 Percentages: openpyxl is asked for a cell's number format only when an xlsx-family file has a
@@ -62,6 +63,9 @@ REQUIRED = {
 PERCENT_COLUMNS = {"actions": ("progress",), "metrics": ("value",)}
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# A cell of type error (t="e"), e.g. #DIV/0! pasted as a value: calamine reads it as '', so
+# openpyxl is asked for its text, as for formulas.
+_ERROR_CELL_TAG = re.compile(rb'<(?:\w+:)?c\s[^>]*\bt="e"')
 
 
 @dataclass(frozen=True)
@@ -256,8 +260,8 @@ _ATTR_S = re.compile(rb'\ss="([0-9]+)"')
 
 def _number_formats(
     zf: zipfile.ZipFile, parts: dict[str, bytes], wanted: dict[str, set[str]]
-) -> dict[tuple[str, str], tuple[str, str]] | None:
-    """(sheet, ref) -> (number format, "") read straight from the XML; None when unsure.
+) -> dict[tuple[str, str], tuple[str, str, str]] | None:
+    """(sheet, ref) -> (number format, "", "") read straight from the XML; None when unsure.
 
     The number format is the one openpyxl reports: the cell's style (s, default 0) in
     styles.xml's cellXfs, its numFmtId looked up in the file's numFmts, else the built-in
@@ -282,7 +286,7 @@ def _number_formats(
     }
     xfs_el = styles.find(f"{_NS_MAIN}cellXfs")
     xfs = [int(x.get("numFmtId", "0")) for x in xfs_el] if xfs_el is not None else []
-    out: dict[tuple[str, str], tuple[str, str]] = {}
+    out: dict[tuple[str, str], tuple[str, str, str]] = {}
     for name, refs in wanted.items():
         data = parts.get(part_of.get(name, ""))
         if data is None:
@@ -301,15 +305,20 @@ def _number_formats(
                 return None
             fid = xfs[xf]
             fmt = custom[fid] if fid in custom else BUILTIN_FORMATS.get(fid, "General")
-            out[(name, ref)] = (fmt, "")
+            out[(name, ref)] = (fmt, "", "")
     return out
 
 
-def _inspect(path: Path, wanted: dict[str, set[str]]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(sheet, ref) -> (number format, formula) for the wanted cells, read with openpyxl."""
+def _inspect(
+    path: Path, wanted: dict[str, set[str]]
+) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(sheet, ref) -> (number format, formula, Excel error text) of the wanted cells (openpyxl).
+
+    The error text (#DIV/0!) is that of an error cell without a formula; "" otherwise.
+    """
     import openpyxl
 
-    out: dict[tuple[str, str], tuple[str, str]] = {}
+    out: dict[tuple[str, str], tuple[str, str, str]] = {}
     # A file object, not the path: openpyxl refuses a name not ending .xlsx/.xlsm even when the
     # content is one (the caller has checked the content).
     fh = open(path, "rb")  # noqa: SIM115 - closed below, after the workbook
@@ -330,7 +339,8 @@ def _inspect(path: Path, wanted: dict[str, set[str]]) -> dict[tuple[str, str], t
                     if ref in refs:
                         v = cell.value
                         formula = v if isinstance(v, str) and v.startswith("=") else ""
-                        out[(name, ref)] = (cell.number_format or "", formula)
+                        error = str(v) if cell.data_type == "e" and v is not None else ""
+                        out[(name, ref)] = (cell.number_format or "", formula, error)
     finally:
         wb.close()
         fh.close()
@@ -343,7 +353,9 @@ def _with_inspection(path: Path, sheets: dict[str, RawSheet]) -> dict[str, RawSh
         return sheets
     with zipfile.ZipFile(path) as zf:
         parts = _sheet_parts(zf)
-        formulas = any(_FORMULA_TAG.search(data) for data in parts.values())
+        formulas = any(
+            _FORMULA_TAG.search(data) or _ERROR_CELL_TAG.search(data) for data in parts.values()
+        )
         wanted = _wanted(sheets, formulas)
         if not wanted:
             return sheets
@@ -367,9 +379,10 @@ def _with_inspection(path: Path, sheets: dict[str, RawSheet]) -> dict[str, RawSh
                 continue
             cells = {}
             for k, cell in row.cells.items():
-                fmt, formula = info.get((s.name, cell.ref), (None, ""))
+                fmt, formula, error = info.get((s.name, cell.ref), (None, "", ""))
                 pct = None if fmt is None else "%" in fmt.replace('"%"', "")
-                cells[k] = RawCell(cell.value, cell.ref, pct, formula)
+                value = error if error and is_blank(cell.value) else cell.value
+                cells[k] = RawCell(value, cell.ref, pct, formula)
             rows.append(RawRow(row.row, cells))
         out[key] = dataclasses.replace(s, rows=tuple(rows))
     return out

@@ -207,12 +207,7 @@ ALLOWED = {
 # Slow, not skipped: the 100k-row return costs ~20 s, nearly all in the annotated copy.
 SLOW = {"rows_100k_appended"}
 # Gaps found by the corpus in code owned elsewhere; strict, so a fix shows up as XPASS.
-KNOWN_GAPS: dict[str, str] = {
-    "excel_error_cell": (
-        "read: python-calamine returns '' for an error cell without a formula (#DIV/0! pasted "
-        "as a value), so the cell is reported as 'not answered' instead of 'shows an Excel error'"
-    ),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _marks(name: str) -> list:

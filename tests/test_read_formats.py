@@ -68,3 +68,15 @@ def test_xlsx_family_is_told_by_content_not_name(tmp_path):
     ole2 = tmp_path / "b.xlsx"
     ole2.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     assert not read._is_ooxml(ole2)
+
+
+def test_error_cell_without_formula_is_found(tmp_path):
+    """#DIV/0! pasted as a value (t="e"): calamine reads '', openpyxl gives the error text."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active["A1"] = "#DIV/0!"  # openpyxl stores a known error code as an error cell
+    path = tmp_path / "a.xlsx"
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        assert any(read._ERROR_CELL_TAG.search(d) for d in read._sheet_parts(zf).values())
+    assert read._inspect(path, {"S": {"A1"}})[("S", "A1")][1:] == ("", "#DIV/0!")
