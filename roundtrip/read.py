@@ -41,6 +41,7 @@ from .contract import header_lookup as _header_lookup
 from .contract import sheet_name_lookup as _sheet_name_lookup
 from .errors import Problem, ReturnError
 from .normalize import is_blank, to_text
+from .safety import MESSAGES as SAFETY_MESSAGES
 from .safety import ensure_safe, is_lock_file
 
 DATA_KEYS = ("actions", "metrics", "proposals")
@@ -430,7 +431,7 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
     except pc.PasswordError as exc:
         raise _fail(name, "the file is password-protected: remove the password") from exc
     except Exception as exc:
-        raise _fail(name, f"the file is damaged or not a workbook ({exc})") from exc
+        raise _fail(name, f"{SAFETY_MESSAGES['damaged']} ({exc})") from exc
 
     problems: list[Problem] = [
         Problem(name, w.message, w.sheet, w.cell, w.severity, w.value) for w in safety_warnings
@@ -439,9 +440,17 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
     metas = [m for m in wb.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet]
     grids: dict[str, list[list]] = {}
 
+    def sheet_grid(sheet_name: str, max_rows: int | None = None) -> list[list]:
+        """The sheet's cells; a sheet calamine cannot parse (damaged XML...) is a ReturnError."""
+        try:
+            return _grid(wb, sheet_name, max_rows)
+        except pc.CalamineError as exc:  # XmlError, ZipError, WorksheetNotFound...
+            wb.close()
+            raise ReturnError(Problem(name, SAFETY_MESSAGES["damaged"], sheet=sheet_name)) from exc
+
     def grid(sheet_name: str) -> list[list]:
         if sheet_name not in grids:
-            grids[sheet_name] = _grid(wb, sheet_name)
+            grids[sheet_name] = sheet_grid(sheet_name)
         return grids[sheet_name]
 
     # Identity: by name in any language, else by content (a renamed sheet).
@@ -453,7 +462,7 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
     hidden = {m.name for m in metas if m.visible != pc.SheetVisibleEnum.Visible}
     others.sort(key=lambda n: n not in hidden)  # hidden sheets first
     for sheet_name in by_name + others:
-        found = _identity_from(_grid(wb, sheet_name, 60))
+        found = _identity_from(sheet_grid(sheet_name, 60))
         if found:
             identity, id_cells = found
             id_sheet = sheet_name

@@ -365,12 +365,6 @@ def test_randomly_damaged_returns_never_crash_collect(mutant_run):
         conn.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_return lets python-calamine's XmlError/CalamineError/WorksheetNotFound escape "
-    "(collect turns them into 'could not be read (XmlError: ...)'): they should be a "
-    "ReturnError saying the file is damaged and what to do",
-)
 def test_damaged_sheet_xml_gets_a_plain_message(mutant_run):
     _, proc = mutant_run
     out = proc.stdout + proc.stderr
