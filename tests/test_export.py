@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import zipfile
 
 import openpyxl
 import pytest
@@ -324,3 +325,19 @@ def test_stream_book_splits_big_sheets_and_stays_plain_zip(tmp_path):
     assert wb.worksheets[0]["B2"].fill.fgColor.rgb == "FFFF0000"
     with zipfile.ZipFile(path) as zf:
         assert all(i.extract_version == 20 for i in zf.infolist())
+
+
+def test_stream_book_keeps_escape_lookalikes_literal(tmp_path):
+    """A comment that reads like Excel's "_xHHHH_" escape must arrive as typed, not as "A"."""
+    from roundtrip.tablesheet import Col
+    from roundtrip.xlsxstream import StreamBook
+
+    path = tmp_path / "s.xlsx"
+    book = StreamBook(path)
+    t = book.table("Data", "rt_data", [Col("a", 10)], ["A"])
+    t.add(["see _x0041_ here"])
+    t.close()
+    book.close()
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert "see _x005F_x0041_ here" in xml
