@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import register
-from .errors import BusyError, Problem, ReturnError, RoundtripError, UsageError, WorkspaceError
+from .errors import (
+    BusyError,
+    Problem,
+    ReturnError,
+    RoundtripError,
+    UsageError,
+    WorkspaceError,
+    printable,
+)
 from .generate import pool_workers
 from .model import Programme
 from .periods import Period
@@ -80,10 +88,10 @@ class FileOutcome:
         elif self.verdict == SUPERSEDED:
             what = "superseded (a newer return of the department counts)"
         elif self.verdict == SKIPPED:
-            return f"{self.name}: skipped ({self.note})"
+            return f"{printable(self.name)}: skipped ({self.note})"
         else:
             what = self.verdict
-        return f"{self.name} → {who}: {what}"
+        return f"{printable(self.name)} → {who}: {what}"
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,9 @@ class CollectResult:
         out = [f.line() for f in self.files]
         if not self.count(ACCEPTED, WARNINGS, REJECTED, ALREADY, SUPERSEDED):
             where = (
-                ", ".join(("folder " if p.is_dir() else "") + str(p) for p in self.source)
+                ", ".join(
+                    ("folder " if p.is_dir() else "") + printable(str(p)) for p in self.source
+                )
                 or "the inbox"
             )
             return [*out, f"No returned files found in {where}."]
@@ -185,7 +195,9 @@ def _archive(ws: Workspace, path: Path, digest: str) -> Path:
             with atomic_path(target) as tmp:
                 shutil.copyfile(path, tmp)
         except OSError as exc:
-            raise WorkspaceError(f"cannot archive {path.name} into {target}: {exc}") from exc
+            raise WorkspaceError(
+                f"cannot archive {printable(path.name)} into {target}: {exc}"
+            ) from exc
     return target
 
 

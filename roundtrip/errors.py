@@ -5,7 +5,20 @@ Exit codes (contract): 0 success, 1 done but attention needed, 2 usage or config
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# Unicode category Cc: C0 controls, DEL and C1 controls (all below U+0100).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as escapes (BEL -> \\x07), for the terminal.
+
+    A received file name may hold BEL or ESC sequences (colours, cursor moves, title changes);
+    printed as is they act on the coordinator's terminal instead of being shown.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True)
@@ -21,11 +34,13 @@ class Problem:
 
     @property
     def location(self) -> str:
-        if self.sheet and self.cell:
-            return f"{self.file}: {self.sheet}!{self.cell}"
-        if self.sheet:
-            return f"{self.file}: {self.sheet}"
-        return self.file
+        """file: sheet!cell, control characters escaped (the file name is the sender's)."""
+        file, sheet = printable(self.file), printable(self.sheet)
+        if sheet and self.cell:
+            return f"{file}: {sheet}!{self.cell}"
+        if sheet:
+            return f"{file}: {sheet}"
+        return file
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import WorkspaceError
+from .errors import WorkspaceError, printable
 from .model import Programme
 from .workspace import Workspace
 
@@ -70,7 +70,7 @@ class StatusReport:
                     f"{r.department_id} {r.department_name}".strip(),
                     r.state,
                     _short_time(r.received_at),
-                    r.signer,
+                    printable(r.signer),
                     str(r.days_late) if r.days_late > 0 else "",
                     _one_line(r.message or r.file),
                 )
@@ -82,7 +82,7 @@ class StatusReport:
             out.append("  ".join([*cells, row[-1]]).rstrip())
         out.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 4)
         for rej in self.unidentified:
-            name = rej.get("original_name", "?")
+            name = printable(str(rej.get("original_name", "?")))
             out.append(f"unidentified file rejected: {name}: {_one_line(rej.get('first_message'))}")
         out.append(self.total_line())
         return out
@@ -234,5 +234,6 @@ def _short_time(iso: str) -> str:
 
 
 def _one_line(text: object, limit: int = 100) -> str:
-    s = " ".join(str(text or "").split())
+    """One line of at most `limit` characters; control characters escaped (file names...)."""
+    s = printable(" ".join(str(text or "").split()))
     return s if len(s) <= limit else s[: limit - 1] + "…"

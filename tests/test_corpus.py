@@ -289,11 +289,6 @@ def _check_stored(ws: Path, case: Case) -> None:
         conn.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="collect prints the received file name as is: control characters (BEL, and ESC "
-    "sequences on a terminal, where click does not strip them) reach the coordinator's terminal",
-)
 def test_file_names_are_shown_without_control_characters(corpus, tmp_path):
     base, cases = corpus
     ws = tmp_path / "ws"

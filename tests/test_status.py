@@ -194,3 +194,13 @@ def test_end_to_end_through_collect(ws):
     assert by[bad].state == "rejected" and by[bad].file == "broken.xlsx"
     assert by[bad].message and by[bad].days_late == 6
     assert rep.exit_code == 1
+
+
+def test_control_characters_in_names_are_escaped():
+    """A sender's file name (or signer) with BEL/ESC is shown escaped, never sent raw."""
+    from roundtrip.errors import Problem, printable
+    from roundtrip.status import _one_line
+
+    assert printable("ctrl\x07\x1b[31mred\x85 é") == "ctrl\\x07\\x1b[31mred\\x85 é"
+    assert _one_line("ctrl\x07\x1b[31mred.xlsx") == "ctrl\\x07\\x1b[31mred.xlsx"
+    assert str(Problem("a\x1b.xlsx", "bad", "S\x07", "A1")) == "a\\x1b.xlsx: S\\x07!A1: bad"
