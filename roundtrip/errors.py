@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Unicode category Cc: C0 controls, DEL and C1 controls (all below U+0100).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# C0/C1 controls, and the bidirectional overrides that make "fdp.xlsx" look like "xlsx.pdf".
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
@@ -18,7 +18,12 @@ def printable(text: str) -> str:
     A received file name may hold BEL or ESC sequences (colours, cursor moves, title changes);
     printed as is they act on the coordinator's terminal instead of being shown.
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)

@@ -204,3 +204,5 @@ def test_control_characters_in_names_are_escaped():
     assert printable("ctrl\x07\x1b[31mred\x85 é") == "ctrl\\x07\\x1b[31mred\\x85 é"
     assert _one_line("ctrl\x07\x1b[31mred.xlsx") == "ctrl\\x07\\x1b[31mred.xlsx"
     assert str(Problem("a\x1b.xlsx", "bad", "S\x07", "A1")) == "a\\x1b.xlsx: S\\x07!A1: bad"
+    # a right-to-left override would show "raport\u202excod.exe" as "raportexe.docx"
+    assert printable("raport\u202excod.exe") == "raport\\u202excod.exe"
