@@ -5,16 +5,15 @@ Plain SQL inserts through register.connect: no mocks, the same schema collect wr
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+from registry_builder import insert_submission
+
 from roundtrip.definition import default_status_scale, with_version
 from roundtrip.model import Action, Department, Metric, Priority, Programme, Settings
 from roundtrip.register import connect
-
-_hash = itertools.count(1)
 
 
 def small_programme(language: str = "en") -> Programme:
@@ -82,37 +81,17 @@ def add_submission(
     values: Sequence[Value] = (),
 ) -> int:
     """Store one accepted return; an older return of the same department/period is superseded."""
-    n = next(_hash)
-    cur = conn.execute(
-        "INSERT INTO submissions (content_hash, original_name, archive_path, department_id, "
-        "period, received_at, collected_at, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted')",
-        (
-            f"hash{n}",
-            f"{department}-{period}.xlsx",
-            f"archive/{n}.xlsx",
-            department,
-            period,
-            received_at,
-            received_at,
-        ),
+    metrics = [(m, a, k, num, txt, None) for m, a, k, num, txt in values]
+    return insert_submission(
+        conn,
+        department,
+        period,
+        received_at,
+        answers=answers,
+        metrics=metrics,
+        sheet="Actions",
+        metrics_sheet="Metrics",
     )
-    sid = cur.lastrowid
-    conn.execute(
-        "UPDATE submissions SET superseded_by = ? WHERE department_id = ? AND period = ? "
-        "AND id <> ? AND superseded_by IS NULL",
-        (sid, department, period, sid),
-    )
-    conn.executemany(
-        "INSERT INTO answers (submission_id, period, department_id, action_id, status_key, "
-        "progress, comment, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, 'Actions')",
-        [(sid, period, department, a, s, p, c) for a, s, p, c in answers],
-    )
-    conn.executemany(
-        "INSERT INTO metric_values (submission_id, period, department_id, action_id, metric_id, "
-        "kind, value_num, value_text, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'Metrics')",
-        [(sid, period, department, a, m, k, num, txt) for m, a, k, num, txt in values],
-    )
-    return sid
 
 
 def known_register(path: Path) -> sqlite3.Connection:
