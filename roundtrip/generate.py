@@ -38,6 +38,10 @@ class GenerateResult:
             f"Wrote {len(self.files)} workbook(s) for {self.period} into {self.outbox} "
             f"({actions} actions, {metrics} metrics)"
         )
+        out.append(
+            f"Next: email each department its file; save the returns into inbox/{self.period}/ "
+            f"and run 'roundtrip collect {self.period}'"
+        )
         return out
 
 
@@ -184,5 +188,7 @@ def generate_period(
     infos = generate_workbooks(
         programme, per, outbox, dept_ids, secret, previous, now or default_now(), progress
     )
+    # The folder the returns go into, so the coordinator sees where to drop them.
+    ws.inbox(per).mkdir(parents=True, exist_ok=True)
     note = range_note(programme, per)
     return GenerateResult(str(per), outbox, infos, (note,) if note else ())

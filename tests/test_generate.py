@@ -53,6 +53,14 @@ def test_cli_generate_writes_one_workbook_per_department(ws):
     assert "SIV" in result.output and "2025Q3_SIV_Sivistystoimi.xlsx" in result.output
 
 
+def test_generate_prepares_the_inbox_and_says_what_next(ws):
+    assert not ws.inbox("2025Q3").exists()
+    result = CliRunner().invoke(main, ["-w", str(ws.root), "generate", "2025Q3"])
+    assert result.exit_code == 0, result.output
+    assert ws.inbox("2025Q3").is_dir()
+    assert "inbox/2025Q3/" in result.output and "roundtrip collect 2025Q3" in result.output
+
+
 def test_every_workbook_is_signed_with_the_workspace_secret(ws):
     res = generate_period(ws, "2025Q3", now=NOW)
     conn = register.connect(ws.db_path)
@@ -145,10 +153,11 @@ def test_progress_callback_wraps_the_department_loop(ws):
 def test_result_lines_one_per_file_and_a_total(ws):
     res = generate_period(ws, "2025Q3", ["SIV", "HAL"], now=NOW)
     lines = res.lines()
-    assert len(lines) == 3
+    assert len(lines) == 4
     assert lines[0].startswith("HAL") and "Hallintotoimisto" in lines[0]
     assert "6 actions" in lines[1] and "1 metrics" in lines[1]
-    assert lines[-1].startswith("Wrote 2 workbook(s)")
+    assert lines[2].startswith("Wrote 2 workbook(s)")
+    assert lines[3].startswith("Next:")
 
 
 def test_terminal_progress_bar_can_be_iterated(monkeypatch):
