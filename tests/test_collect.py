@@ -438,7 +438,7 @@ def test_reading_in_worker_processes_gives_the_serial_result(
     for mode, minimum in (("serial", 10**9), ("pool", 1)):
         ws = Workspace(tmp_path / mode)
         shutil.copytree(template, ws.root)
-        shutil.copytree(inbox, ws.inbox(PERIOD))
+        shutil.copytree(inbox, ws.inbox(PERIOD), dirs_exist_ok=True)
         monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", minimum)
         result = collect_period(ws, PERIOD, now=NOW)
         ledger = (ws.reports(PERIOD) / collect_mod.REJECTIONS_FILE).read_text()
