@@ -218,18 +218,22 @@ class _Book:
         ws.fit_to_pages(1, 1)
         ws.repeat_rows(0, 0)
 
-    def actions_sheet(self) -> None:
-        key = "actions"
-        n = len(self.actions)
+    def titled_data_sheet(self, key: str, n: int):
+        """The actions or metrics sheet with its title rows, frozen right of the action text."""
         t = self.words[key]
         fill = {"programme": self.p.settings.name, "department": self.dept.name}
-        ws = self.data_sheet(
+        return self.data_sheet(
             key,
             n,
             _index(key, "action") + 1,
             t["title"].format(**fill, period=self.period),
             t["subtitle"].format(**fill, period=self.period, deadline=self.deadline),
         )
+
+    def actions_sheet(self) -> None:
+        key = "actions"
+        n = len(self.actions)
+        ws = self.titled_data_sheet(key, n)
         col = {k.key: i for i, k in enumerate(c.ACTION_COLUMNS)}
         widths = {k.key: k.width for k in c.ACTION_COLUMNS}
         st = self.st
@@ -331,15 +335,7 @@ class _Book:
     def metrics_sheet(self) -> None:
         key = "metrics"
         n = len(self.metrics)
-        t = self.words[key]
-        fill = {"programme": self.p.settings.name, "department": self.dept.name}
-        ws = self.data_sheet(
-            key,
-            n,
-            _index(key, "action") + 1,
-            t["title"].format(**fill, period=self.period),
-            t["subtitle"].format(**fill, period=self.period, deadline=self.deadline),
-        )
+        ws = self.titled_data_sheet(key, n)
         col = {k.key: i for i, k in enumerate(c.METRIC_COLUMNS)}
         widths = {k.key: k.width for k in c.METRIC_COLUMNS}
         st = self.st
