@@ -14,8 +14,6 @@ from registry_builder import RegistryBuilder
 from roundtrip.cli import main
 from roundtrip.export import write_register
 from roundtrip.programme import load_programme
-from roundtrip.setup import init_workspace
-from roundtrip.workspace import Workspace
 
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1:A2)"]
 SHEETS = [
@@ -29,18 +27,9 @@ SHEETS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    root = tmp_path_factory.mktemp("export") / "aura"
-    init_workspace(root, example="aura")
-    return root
-
-
 @pytest.fixture
-def ws(base, tmp_path):
-    root = tmp_path / "aura"
-    shutil.copytree(base, root)
-    return Workspace(root)
+def ws(aura_ws):
+    return aura_ws
 
 
 @pytest.fixture

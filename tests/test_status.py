@@ -11,27 +11,14 @@ from registry_builder import RegistryBuilder
 
 from roundtrip.cli import main
 from roundtrip.programme import load_programme
-from roundtrip.setup import init_workspace
 from roundtrip.status import period_status, read_rejections
-from roundtrip.workspace import Workspace
 
 PERIOD = "2025Q3"  # ends 30.9.2025, deadline 14.10.2025 (deadline_days = 14)
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ws") / "aura"
-    init_workspace(root, example="aura")
-    return root
-
-
 @pytest.fixture
-def ws(base, tmp_path):
-    import shutil
-
-    root = tmp_path / "aura"
-    shutil.copytree(base, root)
-    return Workspace(root)
+def ws(aura_ws):
+    return aura_ws
 
 
 def expected_departments(ws):
