@@ -229,6 +229,22 @@ class _Pending:
     archived: Path
 
 
+def collect_sources(ws: Workspace, per: Period, paths: list[Path] | None) -> tuple[Path, ...]:
+    if paths:
+        sources = tuple(Path(p) for p in paths)
+        missing = [str(p) for p in sources if not p.exists()]
+        if missing:
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+        return sources
+    inbox = ws.inbox(per)
+    if not inbox.is_dir():
+        raise UsageError(
+            f"nothing to collect: {inbox} does not exist; put the returned files there "
+            f"or name them: roundtrip collect {per} FILE ..."
+        )
+    return (inbox,)
+
+
 def _prepare(
     ws: Workspace,
     conn: sqlite3.Connection,
@@ -518,22 +534,14 @@ def collect_period(
 ) -> CollectResult:
     """Collect returned files for `period` (default source: inbox/PERIOD/)."""
     from .programme import load_programme
+    from .recollect import all_collected_already
 
+    again = all_collected_already(ws, period, paths)
+    if again is not None:
+        return again
     programme = load_programme(ws.programme_path)
     per = programme.settings.period(period)
-    if paths:
-        sources = tuple(Path(p) for p in paths)
-        missing = [str(p) for p in sources if not p.exists()]
-        if missing:
-            raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    else:
-        inbox = ws.inbox(per)
-        if not inbox.is_dir():
-            raise UsageError(
-                f"nothing to collect: {inbox} does not exist; put the returned files there "
-                f"or name them: roundtrip collect {per} FILE ..."
-            )
-        sources = (inbox,)
+    sources = collect_sources(ws, per, paths)
     files, skipped = scan_sources(list(sources))
     collected_at = iso_utc(now or dt.datetime.now(dt.UTC))
     progress = progress or no_progress

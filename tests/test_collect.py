@@ -296,6 +296,24 @@ def test_collecting_twice_is_idempotent_and_lock_files_are_ignored(ws, programme
     assert db(ws).execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 1
 
 
+def test_a_rerun_over_stored_files_needs_no_programme_but_a_new_file_does(ws, programme):
+    """Re-running over an inbox that is all stored is decided by hashes alone (at 180,000
+    actions loading the programme is most of a re-run); any new file takes the full path."""
+    good_return(ws, programme, "VAP")
+    first = collect_period(ws, PERIOD, now=NOW)
+    assert first.exit_code == 0
+    good_programme = ws.programme_path.read_bytes()
+    ws.programme_path.write_bytes(b"not a workbook")  # loading it now fails
+    again = CliRunner().invoke(main, ["-w", str(ws.root), "collect", PERIOD])
+    assert again.exit_code == 0, again.output
+    assert "VAP.xlsx → VAP: already collected" in again.output
+    good_return(ws, programme, "EVT")
+    new = CliRunner().invoke(main, ["-w", str(ws.root), "collect", PERIOD])
+    assert new.exit_code == 2 and "programme.xlsx" in new.output, new.output
+    ws.programme_path.write_bytes(good_programme)
+    assert collect_period(ws, PERIOD, now=NOW).count("accepted", "warnings") == 1
+
+
 # ----------------------------------------------------------------------------- supersession
 
 
