@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import UsageError
 from .model import Programme
@@ -56,8 +57,7 @@ def last_answers(conn: sqlite3.Connection, programme: Programme, before: Period)
     answers that say something (a status, a progress or a comment; a metric value).
     """
     cadence = programme.settings.cadence
-    best: dict[str, tuple[tuple[int, int], PreviousAnswer]] = {}
-    rows = conn.execute(
+    answers = conn.execute(
         """
         SELECT a.action_id, a.period, a.status_key, a.progress, a.comment, s.id AS sid
         FROM answers a JOIN current_submissions s ON s.id = a.submission_id
@@ -65,39 +65,52 @@ def last_answers(conn: sqlite3.Connection, programme: Programme, before: Period)
               OR (a.comment IS NOT NULL AND a.comment <> '')
         """
     )
-    for r in rows:
-        p = _period_of(r["period"], cadence)
-        if p is None or p >= before:
-            continue
-        rank = (p.ordinal(), r["sid"])
-        old = best.get(r["action_id"])
-        if old is None or rank > old[0]:
-            answer = PreviousAnswer(
-                period=str(p),
-                status=_status_label(programme, r["status_key"]),
-                progress=None if r["progress"] is None else int(r["progress"]),
-                comment=r["comment"] or "",
-            )
-            best[r["action_id"]] = (rank, answer)
-
-    best_m: dict[str, tuple[tuple[int, int], PreviousValue]] = {}
-    rows = conn.execute(
+    values = conn.execute(
         """
         SELECT m.metric_id, m.period, m.value_text, s.id AS sid
         FROM metric_values m JOIN current_submissions s ON s.id = m.submission_id
         WHERE m.value_text IS NOT NULL AND m.value_text <> ''
         """
     )
+    return Previous(
+        actions=_latest(
+            answers,
+            "action_id",
+            cadence,
+            before,
+            lambda r, p: PreviousAnswer(
+                period=str(p),
+                status=_status_label(programme, r["status_key"]),
+                progress=None if r["progress"] is None else int(r["progress"]),
+                comment=r["comment"] or "",
+            ),
+        ),
+        metrics=_latest(
+            values,
+            "metric_id",
+            cadence,
+            before,
+            lambda r, p: PreviousValue(str(p), r["value_text"]),
+        ),
+    )
+
+
+def _latest(
+    rows: Iterable[sqlite3.Row],
+    key: str,
+    cadence: str,
+    before: Period,
+    make: Callable[[sqlite3.Row, Period], Any],
+) -> dict[str, Any]:
+    """Per `key`, the row of the latest period before `before` (later submission on a tie),
+    turned into its answer by `make(row, period)`; sorted by key."""
+    best: dict[str, tuple[tuple[int, int], Any, Period]] = {}
     for r in rows:
         p = _period_of(r["period"], cadence)
         if p is None or p >= before:
             continue
         rank = (p.ordinal(), r["sid"])
-        old = best_m.get(r["metric_id"])
+        old = best.get(r[key])
         if old is None or rank > old[0]:
-            best_m[r["metric_id"]] = (rank, PreviousValue(str(p), r["value_text"]))
-
-    return Previous(
-        actions={k: v for k, (_, v) in sorted(best.items())},
-        metrics={k: v for k, (_, v) in sorted(best_m.items())},
-    )
+            best[r[key]] = (rank, r, p)
+    return {k: make(r, p) for k, (_, r, p) in sorted(best.items())}
