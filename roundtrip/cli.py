@@ -118,7 +118,7 @@ def check(ctx: Context):
     from .programme import load_programme
 
     ws = ctx.workspace()
-    p = load_programme(ws.programme_path)
+    p = load_programme(ws.programme_path, ws.cache_dir)
     ctx.echo(
         f"{ws.programme_path.name}: OK: {len(p.priorities)} priorities, {len(p.departments)} "
         f"departments, {len(p.actions)} actions, "

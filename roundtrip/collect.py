@@ -539,7 +539,7 @@ def collect_period(
     again = all_collected_already(ws, period, paths)
     if again is not None:
         return again
-    programme = load_programme(ws.programme_path)
+    programme = load_programme(ws.programme_path, ws.cache_dir)
     per = programme.settings.period(period)
     sources = collect_sources(ws, per, paths)
     files, skipped = scan_sources(list(sources))

@@ -162,7 +162,7 @@ def run_demo(
     init_workspace(directory, example="aura")
     (directory / MARKER).write_text("made by 'roundtrip demo'; safe to delete\n", encoding="utf-8")
     ws = Workspace(directory.resolve())
-    programme = load_programme(ws.programme_path)
+    programme = load_programme(ws.programme_path, ws.cache_dir)
     people = _People(programme)
     names = random.Random(SEED + 1)
     days = programme.settings.deadline_days

@@ -172,7 +172,7 @@ def write_register(
     if programme is None:
         from .programme import load_programme
 
-        programme = load_programme(ws.programme_path)
+        programme = load_programme(ws.programme_path, ws.cache_dir)
     target = Path(output) if output else ws.root / "reports" / "register.xlsx"
     conn = _open(ws.db_path)
     try:

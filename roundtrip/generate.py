@@ -175,7 +175,7 @@ def generate_period(
     """Write one return workbook per (selected) department into outbox/PERIOD/."""
     from .programme import load_programme
 
-    programme = load_programme(ws.programme_path)
+    programme = load_programme(ws.programme_path, ws.cache_dir)
     per = programme.settings.period(period)
     dept_ids = select_departments(programme, departments)
     conn = register.connect(ws.db_path)

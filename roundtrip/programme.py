@@ -254,14 +254,31 @@ def _validations(ws: Any, sheet: str, columns: tuple[str, ...], rows: list[list[
             ws.data_validation(1, col(name), last, col(name), yes_no)
 
 
-def load_programme(path: Path) -> Programme:
-    """Read and validate programme.xlsx; every problem is reported in one ConfigError."""
+def load_programme(path: Path, cache_dir: Path | None = None) -> Programme:
+    """Read and validate programme.xlsx; every problem is reported in one ConfigError.
+
+    With `cache_dir` (a workspace's ``.cache/``) a programme already read from the very same
+    bytes is taken from the cache instead (see programme_cache.py), and a freshly read one is
+    saved there.
+    """
     # Hundreds of thousands of new objects and no cycles among them: the cyclic collector
     # would walk them again and again (a third of the time at 180,000 actions).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load_programme(Path(path))
+        if cache_dir is None:
+            return _load_programme(Path(path))
+        from .programme_cache import content_key, read_cached, write_cached
+
+        try:
+            key = content_key(Path(path))
+        except OSError:
+            return _load_programme(Path(path))  # reports the missing/unreadable file itself
+        got = read_cached(Path(cache_dir), key)
+        if got is None:
+            got = _load_programme(Path(path))
+            write_cached(Path(cache_dir), key, got)
+        return got
     finally:
         if collecting:
             gc.enable()

@@ -101,7 +101,7 @@ def period_status(
     if programme is None:
         from .programme import load_programme
 
-        programme = load_programme(ws.programme_path)
+        programme = load_programme(ws.programme_path, ws.cache_dir)
     p = programme.settings.period(period)
     key = str(p)
     deadline = p.deadline(programme.settings.deadline_days)

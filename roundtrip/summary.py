@@ -114,7 +114,7 @@ def write_summary(
     """Write reports/PERIOD/summary.xlsx (or `output`), and its PDF with `pdf`; the paths."""
     from .programme import load_programme
 
-    programme = load_programme(ws.programme_path)
+    programme = load_programme(ws.programme_path, ws.cache_dir)
     per = programme.settings.period(period)
     target = Path(output) if output else ws.reports(per) / "summary.xlsx"
     try:

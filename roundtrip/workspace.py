@@ -26,6 +26,11 @@ class Workspace:
         return self.root / "roundtrip.db"
 
     @property
+    def cache_dir(self) -> Path:
+        """Derived data that only saves time (the parsed programme); safe to delete."""
+        return self.root / ".cache"
+
+    @property
     def archive_dir(self) -> Path:
         return self.root / "archive"
 

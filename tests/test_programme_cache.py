@@ -1,0 +1,115 @@
+"""The parsed-programme cache: used only for the very same bytes, never trusted beyond that."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from roundtrip.definition import load_example
+from roundtrip.errors import ConfigError
+from roundtrip.programme import load_programme, write_programme
+from roundtrip.programme_cache import CACHE_FILE, from_json, to_json
+
+
+@pytest.fixture(scope="module")
+def aura():
+    return load_example("aura")
+
+
+@pytest.fixture
+def xlsx(aura, tmp_path) -> Path:
+    path = tmp_path / "programme.xlsx"
+    write_programme(aura, path)
+    return path
+
+
+def test_json_round_trip_keeps_everything(aura):
+    back = from_json(json.loads(json.dumps(to_json(aura))))
+    assert back == aura
+    assert back.version == aura.version
+    assert any(s.aliases for s in back.statuses)
+    assert any(a.metrics for a in back.actions)
+
+
+def test_second_load_comes_from_the_cache(xlsx, tmp_path):
+    cache = tmp_path / ".cache"
+    first = load_programme(xlsx, cache)
+    assert (cache / CACHE_FILE).is_file()
+    # Mark the cached copy: if the second load reads the cache it sees the mark.
+    path = cache / CACHE_FILE
+    head, body = path.read_text(encoding="utf-8").split("\n", 1)
+    data = json.loads(body)
+    data["departments"][0][1] = "FROM THE CACHE"
+    path.write_text(head + "\n" + json.dumps(data), encoding="utf-8")
+    second = load_programme(xlsx, cache)
+    assert second.departments[0].name == "FROM THE CACHE"
+    assert second.actions == first.actions
+
+
+def test_changed_programme_misses_the_cache(xlsx, tmp_path):
+    cache = tmp_path / ".cache"
+    before = load_programme(xlsx, cache)
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["actions"]
+    ws["D2"] = "Rewritten action text"
+    wb.save(xlsx)
+    after = load_programme(xlsx, cache)
+    assert "Rewritten action text" in {a.text for a in after.actions}
+    assert after.version != before.version
+    assert load_programme(xlsx, cache) == after  # and the new one is cached
+
+
+@pytest.mark.parametrize("junk", ["", "not json\n{}", '"1:0.1.0:abc"\n{}', None])
+def test_damaged_cache_is_ignored_and_replaced(xlsx, tmp_path, aura, junk):
+    cache = tmp_path / ".cache"
+    good = load_programme(xlsx, cache)
+    path = cache / CACHE_FILE
+    if junk is None:  # the right key, a truncated body
+        head, body = path.read_text(encoding="utf-8").split("\n", 1)
+        path.write_text(head + "\n" + body[: len(body) // 2], encoding="utf-8")
+    else:
+        path.write_text(junk, encoding="utf-8")
+    assert load_programme(xlsx, cache) == good
+    assert from_json(json.loads(path.read_text(encoding="utf-8").split("\n", 1)[1])) == good
+
+
+def test_wrong_types_in_the_cache_are_ignored(xlsx, tmp_path):
+    cache = tmp_path / ".cache"
+    good = load_programme(xlsx, cache)
+    path = cache / CACHE_FILE
+    head, _ = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(head + "\n" + json.dumps({"actions": 5}), encoding="utf-8")
+    assert load_programme(xlsx, cache) == good
+
+
+def test_invalid_programme_is_reported_and_not_cached(xlsx, tmp_path):
+    wb = openpyxl.load_workbook(xlsx)
+    wb["actions"]["A3"] = wb["actions"]["A2"].value  # a duplicate id
+    wb.save(xlsx)
+    cache = tmp_path / ".cache"
+    with pytest.raises(ConfigError):
+        load_programme(xlsx, cache)
+    assert not (cache / CACHE_FILE).exists()
+    with pytest.raises(ConfigError):  # and again: an error is never cached away
+        load_programme(xlsx, cache)
+
+
+def test_unwritable_cache_only_costs_speed(xlsx, tmp_path, aura):
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    assert load_programme(xlsx, blocker / ".cache") == load_programme(xlsx)
+
+
+def test_workspace_commands_create_the_cache(aura_ws):
+    from click.testing import CliRunner
+
+    from roundtrip.cli import main
+
+    shutil.rmtree(aura_ws.cache_dir, ignore_errors=True)
+    result = CliRunner().invoke(main, ["-w", str(aura_ws.root), "check"])
+    assert result.exit_code == 0, result.output
+    assert (aura_ws.cache_dir / CACHE_FILE).is_file()
