@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import python_calamine as pc
 from defusedxml import ElementTree as SafeET
@@ -129,34 +130,50 @@ def _fail(file: str, message: str) -> ReturnError:
     return ReturnError(Problem(file, message))
 
 
-def _is_ooxml(path: Path) -> bool:
-    """True for an xlsx-family package (xlsx, xlsm) by its content, whatever its name says.
+def _open_ooxml(path: Path) -> zipfile.ZipFile | None:
+    """The package of an xlsx-family file (xlsx, xlsm) by its content, whatever its name says.
 
-    A zip with xl/workbook.xml; not .xls (OLE2), .ods (no xl/) or .xlsb (xl/workbook.bin).
+    A zip with xl/workbook.xml; None for .xls (OLE2), .ods (no xl/) or .xlsb (xl/workbook.bin).
     """
     try:
-        if not zipfile.is_zipfile(path):
-            return False
-        with zipfile.ZipFile(path) as zf:
-            return "xl/workbook.xml" in zf.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return False
-
-
-def _signer(path: Path) -> str:
-    """lastModifiedBy, else creator, from docProps/core.xml (xlsx family only)."""
+        zf = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None
     try:
-        with zipfile.ZipFile(path) as zf:
-            if "docProps/core.xml" not in zf.namelist():
-                return ""
-            info = zf.getinfo("docProps/core.xml")
-            if info.file_size > 1_000_000:
-                return ""
-            root = SafeET.fromstring(zf.read(info))
+        zf.getinfo("xl/workbook.xml")
+    except KeyError:
+        zf.close()
+        return None
+    return zf
+
+
+def _signer(zf: zipfile.ZipFile) -> str:
+    """lastModifiedBy, else creator, from docProps/core.xml."""
+    try:
+        info = zf.getinfo("docProps/core.xml")
+        if info.file_size > 1_000_000:
+            return ""
+        root = _parse_xml(zf.read(info))
     except Exception:
         return ""
     found = {el.tag.rsplit("}", 1)[-1]: (el.text or "").strip() for el in root}
     return found.get("lastModifiedBy") or found.get("creator") or ""
+
+
+def _parse_xml(data: bytes) -> Any:
+    """A package part parsed safely (never modified by the caller).
+
+    Returns generated in one run share their workbook.xml, rels and styles.xml byte for byte,
+    so small parts are parsed once per process.
+    """
+    if len(data) > 262_144:
+        return SafeET.fromstring(data)
+    return _parse_small(data)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_small(data: bytes) -> Any:
+    return SafeET.fromstring(data)
 
 
 def _grid(wb: pc.CalamineWorkbook, name: str, max_rows: int | None = None) -> list[list]:
@@ -254,8 +271,6 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, bytes]:
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c(\s[^>]*)?/?>")
-_ATTR_R = re.compile(rb'\sr="([A-Z]+[0-9]+)"')
 _ATTR_S = re.compile(rb'\ss="([0-9]+)"')
 
 
@@ -267,47 +282,65 @@ def _number_formats(
     The number format is the one openpyxl reports: the cell's style (s, default 0) in
     styles.xml's cellXfs, its numFmtId looked up in the file's numFmts, else the built-in
     formats, else General. Only for files without formulas; anything unusual (a cell without
-    its r reference, a missing part) answers None and the caller asks openpyxl.
+    its r reference, a cell written twice, a missing part) answers None and the caller asks
+    openpyxl.
     """
+    part_of, xfs, custom = _book_styles(
+        zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"), zf.read("xl/styles.xml")
+    )
+    out: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for name, refs in wanted.items():
+        data = parts.get(part_of.get(name, ""))
+        if data is None:
+            return None
+        if len(_ANY_CELL.findall(data)) != len(_CELL_R.findall(data)):
+            return None  # a cell without its r="...", or with a namespace prefix: ask openpyxl
+        for ref in refs:
+            found = re.findall(rb'<c\s[^>]*?\br="' + ref.encode() + rb'"[^>]*>', data)
+            if len(found) != 1:
+                if found:
+                    return None
+                continue  # no such cell: nothing known, as openpyxl would say
+            st = _ATTR_S.search(found[0])
+            xf = int(st.group(1)) if st else 0
+            if xf >= len(xfs):
+                return None
+            fid = xfs[xf]
+            out[(name, ref)] = (custom.get(fid) or _builtin_format(fid), "", "")
+    return out
+
+
+_CELL_R = re.compile(rb'<c\s[^>]*?\br="[A-Z]+[0-9]+"')
+_ANY_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+def _builtin_format(fid: int) -> str:
     from openpyxl.styles.numbers import BUILTIN_FORMATS
 
-    book = SafeET.fromstring(zf.read("xl/workbook.xml"))
-    rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    return BUILTIN_FORMATS.get(fid, "General")
+
+
+@functools.lru_cache(maxsize=16)
+def _book_styles(
+    book_xml: bytes, rels_xml: bytes, styles_xml: bytes
+) -> tuple[dict[str, str], list[int], dict[int, str]]:
+    """(sheet name -> part, cellXfs' numFmtIds, custom numFmtId -> code), once per package."""
+    book = _parse_xml(book_xml)
+    targets = {r.get("Id"): r.get("Target", "") for r in _parse_xml(rels_xml)}
     part_of: dict[str, str] = {}
     for sh in book.iter(f"{_NS_MAIN}sheet"):
         target = targets.get(sh.get(f"{_NS_REL}id"), "")
         part_of[sh.get("name", "")] = (
             target.lstrip("/") if target.startswith("/") else "xl/" + target
         )
-    styles = SafeET.fromstring(zf.read("xl/styles.xml"))
+    styles = _parse_xml(styles_xml)
     custom = {
         int(f.get("numFmtId", "-1")): f.get("formatCode", "")
         for f in styles.iter(f"{_NS_MAIN}numFmt")
     }
     xfs_el = styles.find(f"{_NS_MAIN}cellXfs")
     xfs = [int(x.get("numFmtId", "0")) for x in xfs_el] if xfs_el is not None else []
-    out: dict[tuple[str, str], tuple[str, str, str]] = {}
-    for name, refs in wanted.items():
-        data = parts.get(part_of.get(name, ""))
-        if data is None:
-            return None
-        for m in _CELL_TAG.finditer(data):
-            attrs = m.group(1) or b""
-            r = _ATTR_R.search(attrs)
-            if r is None:
-                return None
-            ref = r.group(1).decode()
-            if ref not in refs:
-                continue
-            st = _ATTR_S.search(attrs)
-            xf = int(st.group(1)) if st else 0
-            if xf >= len(xfs):
-                return None
-            fid = xfs[xf]
-            fmt = custom[fid] if fid in custom else BUILTIN_FORMATS.get(fid, "General")
-            out[(name, ref)] = (fmt, "", "")
-    return out
+    return part_of, xfs, custom
 
 
 def _inspect(
@@ -348,24 +381,23 @@ def _inspect(
     return out
 
 
-def _with_inspection(path: Path, sheets: dict[str, RawSheet]) -> dict[str, RawSheet]:
+def _with_inspection(
+    path: Path, zf: zipfile.ZipFile, sheets: dict[str, RawSheet]
+) -> dict[str, RawSheet]:
     """Fill in percent formats and formulas where they matter (xlsx family only)."""
-    if not _is_ooxml(path):
+    parts = _sheet_parts(zf)
+    formulas = any(
+        _FORMULA_TAG.search(data) or _ERROR_CELL_TAG.search(data) for data in parts.values()
+    )
+    wanted = _wanted(sheets, formulas)
+    if not wanted:
         return sheets
-    with zipfile.ZipFile(path) as zf:
-        parts = _sheet_parts(zf)
-        formulas = any(
-            _FORMULA_TAG.search(data) or _ERROR_CELL_TAG.search(data) for data in parts.values()
-        )
-        wanted = _wanted(sheets, formulas)
-        if not wanted:
-            return sheets
-        info = None
-        if not formulas:
-            try:
-                info = _number_formats(zf, parts, wanted)
-            except Exception:  # noqa: BLE001 - openpyxl below has the last word
-                info = None
+    info = None
+    if not formulas:
+        try:
+            info = _number_formats(zf, parts, wanted)
+        except Exception:  # noqa: BLE001 - openpyxl below has the last word
+            info = None
     if info is None:
         info = _inspect(path, wanted)
     out = {}
@@ -530,12 +562,17 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
                     )
                 )
     wb.close()
-    try:
-        sheets = _with_inspection(path, sheets)
-    except Exception as exc:  # formats are a refinement: say so, keep the values
-        problems.append(
-            Problem(name, f"cell formats could not be read ({exc})", severity="warning")
-        )
+    signer = ""
+    zf = _open_ooxml(path)
+    if zf is not None:
+        with zf:
+            try:
+                sheets = _with_inspection(path, zf, sheets)
+            except Exception as exc:  # formats are a refinement: say so, keep the values
+                problems.append(
+                    Problem(name, f"cell formats could not be read ({exc})", severity="warning")
+                )
+            signer = _signer(zf)
     return RawReturn(
         file=name,
         identity=identity,
@@ -543,7 +580,7 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
         identity_cells=id_cells,
         sheets=sheets,
         problems=tuple(problems),
-        signer=_signer(path) if _is_ooxml(path) else "",
+        signer=signer,
     )
 
 

@@ -63,11 +63,13 @@ def test_xlsx_family_is_told_by_content_not_name(tmp_path):
     wb.active["A1"].number_format = "0%"
     renamed = tmp_path / "a.xls"
     wb.save(renamed)
-    assert read._is_ooxml(renamed)
+    zf = read._open_ooxml(renamed)
+    assert zf is not None
+    zf.close()
     assert read._inspect(renamed, {"S": {"A1"}})[("S", "A1")][0] == "0%"
     ole2 = tmp_path / "b.xlsx"
     ole2.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
-    assert not read._is_ooxml(ole2)
+    assert read._open_ooxml(ole2) is None
 
 
 def test_error_cell_without_formula_is_found(tmp_path):
@@ -80,3 +82,36 @@ def test_error_cell_without_formula_is_found(tmp_path):
     with zipfile.ZipFile(path) as zf:
         assert any(read._ERROR_CELL_TAG.search(d) for d in read._sheet_parts(zf).values())
     assert read._inspect(path, {"S": {"A1"}})[("S", "A1")][1:] == ("", "#DIV/0!")
+
+
+def _rewrite_sheet(src, dst, change):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            zout.writestr(info, data)
+
+
+def test_unusual_cell_markup_is_left_to_openpyxl(tmp_path):
+    """Prefixed cells, cells without r and a cell written twice: the fast path says 'unsure'."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active["A1"] = 0.5
+    wb.active["A1"].number_format = "0%"
+    wb.active["A2"] = 0.25
+    src = tmp_path / "src.xlsx"
+    wb.save(src)
+    wanted = {"S": {"A1"}}
+    with zipfile.ZipFile(src) as zf:
+        assert read._number_formats(zf, read._sheet_parts(zf), wanted) is not None
+    changes = {
+        "no-r": lambda d: d.replace(b'<c r="A2"', b"<c"),
+        "twice": lambda d: d.replace(b'<c r="A2"', b'<c r="A1"'),
+        "prefixed": lambda d: d.replace(b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>"),
+    }
+    for name, change in changes.items():
+        dst = tmp_path / f"{name}.xlsx"
+        _rewrite_sheet(src, dst, change)
+        with zipfile.ZipFile(dst) as zf:
+            assert read._number_formats(zf, read._sheet_parts(zf), wanted) is None, name
