@@ -313,3 +313,43 @@ def test_libreoffice_resaved_return(returns, tmp_path):
     assert fill_colour(wb[ACTIONS]["L5"]) == WARNING_FILL
     assert "a comment is required" in wb[ACTIONS]["K4"].comment.text
     assert wb["Korjattavaa"]["B4"].value == "K4"
+
+
+def test_every_part_is_well_formed_and_untouched_parts_are_copied(fast_copy):
+    src, out = fast_copy
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        for name in b.namelist():
+            if name.endswith((".xml", ".rels", ".vml")):
+                ET.fromstring(b.read(name))  # raises when not well-formed
+        for name in ("xl/theme/theme1.xml", "docProps/core.xml", "xl/worksheets/sheet5.xml"):
+            assert b.read(name) == a.read(name), name
+        assert b.namelist()[: len(a.namelist())] == a.namelist()
+
+
+def test_excel_namespace_prefixes_are_kept(returns, tmp_path):
+    """Excel's mc:Ignorable roots and x14ac attributes survive as written (no re-serialising)."""
+    src = tmp_path / "excelish.xlsx"
+    root = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'mc:Ignorable="x14ac xr" '
+        'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
+        'xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" '
+        'xr:uid="{00000000-0001-0000-0000-000000000000}">'
+    )
+    with zipfile.ZipFile(returns["generated"]) as zin, zipfile.ZipFile(src, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                text = data.decode()
+                text = re.sub(r"<worksheet[^>]*>", root, text, count=1)
+                text = text.replace('<row r="5" ', '<row r="5" x14ac:dyDescent="0.25" ')
+                data = text.encode()
+            zout.writestr(info, data)
+    out = write_fast_copy(src, problems_for(src.name), tmp_path / "o.xlsx", "en")
+    assert out is not None
+    with zipfile.ZipFile(out) as zf:
+        sheet = zf.read("xl/worksheets/sheet2.xml").decode()
+    assert sheet.count(root) == 1 and 'x14ac:dyDescent="0.25"' in sheet
+    assert fill_colour(openpyxl.load_workbook(out)[ACTIONS]["L5"]) == WARNING_FILL
