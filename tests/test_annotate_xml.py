@@ -353,3 +353,18 @@ def test_excel_namespace_prefixes_are_kept(returns, tmp_path):
         sheet = zf.read("xl/worksheets/sheet2.xml").decode()
     assert sheet.count(root) == 1 and 'x14ac:dyDescent="0.25"' in sheet
     assert fill_colour(openpyxl.load_workbook(out)[ACTIONS]["L5"]) == WARNING_FILL
+
+
+def test_sheet_title_with_quote_and_ampersand(returns, tmp_path):
+    wb = openpyxl.load_workbook(returns["filled"])
+    wb[ACTIONS].title = "R&D's <plan>"
+    src = tmp_path / "renamed.xlsx"
+    wb.save(src)
+    problems = [Problem("r", "not a number", "r&d's <PLAN>", "L9", "error")]
+    out = write_fast_copy(src, problems, tmp_path / "o.xlsx", "en")
+    assert out is not None
+    copy = openpyxl.load_workbook(out)
+    assert fill_colour(copy["R&D's <plan>"]["L9"]) == ERROR_FILL
+    fix = copy["To fix"]
+    assert fix["A4"].value == "R&D's <plan>"
+    assert fix["B4"].hyperlink.location == "'R&D''s <plan>'!L9"
