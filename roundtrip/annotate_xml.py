@@ -75,7 +75,7 @@ def _unescape(s: str) -> str:
 
 
 def esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def esc_attr(s: str) -> str:
@@ -278,7 +278,8 @@ class Styles:
     def __init__(self, xml: str) -> None:
         root_tag(xml, "styleSheet")
         self.xml = xml
-        self.secs, self.items = {}, {}
+        self.secs: dict[str, tuple[int, int, int, int]] = {}
+        self.items: dict[str, list[tuple[int, int]]] = {}
         for kind in ("cellStyleXfs", *self.KINDS):
             sec = section(xml, kind)
             if sec is None or sec[1] == sec[2]:
@@ -691,7 +692,8 @@ def write_fast_copy(
     source, target = Path(source), Path(target)
     if source.suffix.lower() != ".xlsx":
         return None
-    target = target.with_suffix(".xlsx")
+    if target.suffix.lower() != ".xlsx":
+        target = target.with_suffix(".xlsx")
     with zipfile.ZipFile(source) as zf:
         try:
             pkg = Package(zf)
@@ -741,13 +743,16 @@ def locate(
     by_folded = {t.casefold(): (t, part) for t, part in sheets}
     grouped: dict[tuple[str, str], list[Problem]] = {}
     located: dict[int, tuple[str, str]] = {}
+    merges: dict[str, list[tuple[int, int, int, int]]] = {}
     for i, p in enumerate(problems):
         hit = (by_title.get(p.sheet) or by_folded.get(p.sheet.casefold())) if p.sheet else None
         coord = fb._first_cell(p.cell)
         if hit is None or coord is None:
             continue
         row, col = cell_ref(coord)
-        for r1, c1, r2, c2 in merged_ranges(pkg.read(hit[1])):
+        if hit[1] not in merges:
+            merges[hit[1]] = merged_ranges(pkg.read(hit[1]))
+        for r1, c1, r2, c2 in merges[hit[1]]:
             if r1 <= row <= r2 and c1 <= col <= c2:  # the merged range's top-left cell
                 coord = f"{letters(c1)}{r1}"
                 break
