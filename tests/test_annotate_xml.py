@@ -368,3 +368,48 @@ def test_sheet_title_with_quote_and_ampersand(returns, tmp_path):
     fix = copy["To fix"]
     assert fix["A4"].value == "R&D's <plan>"
     assert fix["B4"].hyperlink.location == "'R&D''s <plan>'!L9"
+
+
+def _mixed_workbook(path: Path) -> Path:
+    """A table on the problem sheet, another sheet's own note (VML), an empty sheet."""
+    wb = xlsxwriter.Workbook(str(path))
+    data = wb.add_worksheet("Data")
+    data.add_table("A1:C4", {"data": [[1, 2, 3], [4, 5, 6], [7, 8, 9]]})
+    wb.add_worksheet("Notes").write_comment("A1", "their own note")
+    wb.add_worksheet("Empty")
+    wb.close()
+    return path
+
+
+def test_tables_other_notes_and_empty_sheets(tmp_path):
+    src = _mixed_workbook(tmp_path / "mixed.xlsx")
+    problems = [
+        Problem("m", "in the table", "Data", "B3", "error"),
+        Problem("m", "on an empty sheet", "Empty", "C5", "warning"),
+    ]
+    out = write_fast_copy(src, problems, tmp_path / "o.xlsx", "en")
+    assert out is not None
+    wb = openpyxl.load_workbook(out)
+    assert fill_colour(wb["Data"]["B3"]) == ERROR_FILL and wb["Data"]["B3"].value == 5
+    assert "in the table" in wb["Data"]["B3"].comment.text
+    assert fill_colour(wb["Empty"]["C5"]) == WARNING_FILL
+    assert wb["Notes"]["A1"].comment.text == "their own note"
+    assert list(wb["Data"].tables) == ["Table1"]
+    assert wb["To fix"].print_title_rows == "$3:$3"
+    with zipfile.ZipFile(out) as zf:
+        vml = [zf.read(n).decode() for n in zf.namelist() if n.endswith(".vml")]
+    blocks = [re.search(r'o:idmap v:ext="edit" data="([0-9,]+)"', v).group(1) for v in vml]
+    assert len(vml) == 3 and len(set(blocks)) == 3  # shape ids never collide
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_libreoffice_opens_the_mixed_copy(tmp_path):
+    src = _mixed_workbook(tmp_path / "mixed.xlsx")
+    problems = [Problem("m", "in the table", "Data", "B3", "error")]
+    out = write_fast_copy(src, problems, tmp_path / "a" / "mixed.xlsx", "en")
+    assert out is not None
+    wb = openpyxl.load_workbook(_soffice_convert(out, tmp_path / "lo"))
+    assert wb.sheetnames[0] == "To fix"
+    assert fill_colour(wb["Data"]["B3"]) == ERROR_FILL
+    assert "in the table" in wb["Data"]["B3"].comment.text
