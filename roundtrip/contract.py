@@ -7,6 +7,7 @@ rows by the action/metric ID in the ID column.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -108,7 +109,12 @@ SIGNATURE_FIELD = "signature"
 
 def norm_label(text: object) -> str:
     """Case-, width- and whitespace-insensitive form used to match labels and headers."""
-    s = unicodedata.normalize("NFKC", str(text or ""))
+    return _norm_label(str(text or ""))
+
+
+@functools.lru_cache(maxsize=8192)  # the same headers and sheet names in every return
+def _norm_label(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text)
     # Invisible format characters (zero-width space, BOM, soft hyphen...) never matter.
     s = "".join(ch for ch in s if unicodedata.category(ch) != "Cf")
     return " ".join(s.split()).casefold()
