@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import shutil
 import sqlite3
 import time
@@ -22,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import ledger as rejections
 from . import register
 from .errors import (
     BusyError,
@@ -33,16 +33,16 @@ from .errors import (
     printable,
 )
 from .generate import pool_workers
+from .ledger import REJECTIONS_FILE
 from .model import Programme
 from .periods import Period
 from .progress import Progress, no_progress
 from .read import read_return, scan_sources
-from .safety import DEFAULT_LIMITS, time_limit
+from .safety import DEFAULT_LIMITS, TimeLimitError, time_limit
 from .store import store_submission, stored_submission
 from .validate import ValidatedReturn, validate_return
 from .workspace import Workspace, atomic_path
 
-REJECTIONS_FILE = "rejections.jsonl"
 REPORT_FILE = "validation.xlsx"
 FEEDBACK_DIR = "feedback"
 LOCK_FILE = "roundtrip.db.lock"
@@ -201,9 +201,17 @@ def _archive(ws: Workspace, path: Path, digest: str) -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class _Unread:
+    """Why a file could not be read; `final` when its bytes alone decide (not a timeout)."""
+
+    problems: tuple[Problem, ...]
+    final: bool = False
+
+
 def _read_and_validate(
     archived: Path, name: str, programme: Programme, period: Period, secret: bytes
-) -> ValidatedReturn | tuple[Problem, ...]:
+) -> ValidatedReturn | _Unread:
     """The validated return, or the problems that stopped the file from being read."""
     try:
         with time_limit(DEFAULT_LIMITS.time_limit_s, name):
@@ -211,11 +219,12 @@ def _read_and_validate(
             return validate_return(raw, programme, period, secret)
     except ReturnError as exc:
         p = exc.problem
-        return (Problem(name, p.message, p.sheet, p.cell, p.severity, p.value),)
+        problem = Problem(name, p.message, p.sheet, p.cell, p.severity, p.value)
+        return _Unread((problem,), final=not isinstance(exc, TimeLimitError))
     except RoundtripError as exc:
-        return (Problem(name, f"could not be read: {exc}"),)
+        return _Unread((Problem(name, f"could not be read: {exc}"),))
     except Exception as exc:  # noqa: BLE001 - nothing in a file may abort the run
-        return (Problem(name, f"could not be read ({type(exc).__name__}: {exc})"),)
+        return _Unread((Problem(name, f"could not be read ({type(exc).__name__}: {exc})"),))
 
 
 @dataclass(frozen=True)
@@ -251,7 +260,7 @@ def _prepare(
     path: Path,
     period: Period,
     collected_at: str,
-    ledger: list[dict],
+    ledger: rejections.Pending,
 ) -> FileOutcome | _Pending:
     """Hash; an outcome when the file is already stored or unreadable, else archive it."""
     name = path.name
@@ -270,8 +279,8 @@ def _prepare(
             f"the file is too large ({size / 1e6:.0f} MB; a return is well under 1 MB): "
             "send the workbook you received, filled in",
         )
-        ledger.append(
-            _ledger_entry(digest, name, None, period, received_at, collected_at, (too_big,))
+        ledger.add(
+            digest, name, None, str(period), received_at, collected_at, (too_big,), final=True
         )
         return FileOutcome(name, path, REJECTED, None, (too_big,), digest)
     return _Pending(name, path, digest, received_at, _archive(ws, path, digest))
@@ -281,17 +290,17 @@ def _finish(
     ws: Workspace,
     conn: sqlite3.Connection,
     job: _Pending,
-    got: ValidatedReturn | tuple[Problem, ...],
+    got: ValidatedReturn | _Unread,
     period: Period,
     collected_at: str,
-    ledger: list[dict],
+    ledger: rejections.Pending,
 ) -> FileOutcome:
     """Store a validated return (one transaction), or log why it was rejected."""
     name, path, digest, received_at = job.name, job.path, job.digest, job.received_at
-    if isinstance(got, tuple):
-        problems, dept = got, None
+    if isinstance(got, _Unread):
+        problems, dept, final = got.problems, None, got.final
     else:
-        problems, dept = got.problems, got.department_id
+        problems, dept, final = got.problems, got.department_id, True
         if got.accepted:
             try:
                 sid = store_submission(
@@ -306,10 +315,11 @@ def _finish(
                 )
             except sqlite3.IntegrityError as exc:  # rolled back: the register is unchanged
                 problems = (*problems, Problem(name, f"could not be stored ({exc})"))
+                final = False
             else:
                 verdict = WARNINGS if got.warnings else ACCEPTED
                 return FileOutcome(name, path, verdict, dept, problems, digest, sid)
-    ledger.append(_ledger_entry(digest, name, dept, period, received_at, collected_at, problems))
+    ledger.add(digest, name, dept, str(period), received_at, collected_at, problems, final=final)
     return FileOutcome(name, path, REJECTED, dept, problems, digest)
 
 
@@ -321,7 +331,7 @@ def _collect_one(
     period: Period,
     secret: bytes,
     collected_at: str,
-    ledger: list[dict],
+    ledger: rejections.Pending,
 ) -> FileOutcome:
     job = _prepare(ws, conn, path, period, collected_at, ledger)
     if isinstance(job, FileOutcome):
@@ -341,7 +351,7 @@ def _init_reader(*args: object) -> None:
     _reader = args
 
 
-def _read_job(archived: Path, name: str) -> ValidatedReturn | tuple[Problem, ...]:
+def _read_job(archived: Path, name: str) -> ValidatedReturn | _Unread:
     assert _reader is not None
     programme, period, secret = _reader
     return _read_and_validate(archived, name, programme, period, secret)
@@ -355,7 +365,7 @@ def _collect_pooled(
     period: Period,
     secret: bytes,
     collected_at: str,
-    ledger: list[dict],
+    ledger: rejections.Pending,
     workers: int,
 ) -> Iterator[FileOutcome]:
     """_collect_one for every file, in order, with reading and validating done by workers.
@@ -418,54 +428,6 @@ def _collect_pooled(
             yield settle()
 
 
-def _ledger_entry(
-    digest: str,
-    name: str,
-    dept: str | None,
-    period: Period,
-    received_at: str,
-    collected_at: str,
-    problems: tuple[Problem, ...],
-) -> dict:
-    """One line of reports/PERIOD/rejections.jsonl (read by status)."""
-    errors = [p for p in problems if p.severity == "error"]
-    return {
-        "content_hash": digest,
-        "original_name": name,
-        "department_id": dept,
-        "period": str(period),
-        "received_at": received_at,
-        "collected_at": collected_at,
-        "errors": len(errors),
-        "warnings": len(problems) - len(errors),
-        "first_message": str(errors[0]) if errors else "",
-    }
-
-
-def _append_ledger(path: Path, entries: list[dict]) -> None:
-    """Add entries to the rejection log, one JSON object per line, deduplicated by hash."""
-    if not entries:
-        return
-    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-    seen = set()
-    for line in existing.splitlines():
-        try:
-            seen.add(json.loads(line).get("content_hash"))
-        except (ValueError, AttributeError):
-            continue
-    new = []
-    for e in entries:
-        if e["content_hash"] not in seen:
-            seen.add(e["content_hash"])
-            new.append(json.dumps(e, ensure_ascii=False))
-    if not new:
-        return
-    if existing and not existing.endswith("\n"):
-        existing += "\n"
-    with atomic_path(path) as tmp:
-        tmp.write_text(existing + "\n".join(new) + "\n", encoding="utf-8")
-
-
 def _feedback(
     outcomes: list[FileOutcome], ws: Workspace, period: Period, language: str
 ) -> tuple[list[FileOutcome], Path | None]:
@@ -481,12 +443,17 @@ def _feedback(
     for i, o in enumerate(outcomes):
         if o.problems and o.content_hash:
             archived = ws.archive_dir / f"{o.content_hash}{o.path.suffix.lower()}"
-            target = reports / FEEDBACK_DIR / f"{Path(o.name).stem}_feedback{o.path.suffix}"
+            target = feedback_target(ws, period, o.name, o.path.suffix)
             jobs[i] = (o.name, archived, o.problems, target, language)
     copies = _annotated_copies(write_annotated_copy, list(jobs.values()))
     made = dict(zip(jobs, copies, strict=True))
     out = [dataclasses.replace(o, feedback=made.get(i)) for i, o in enumerate(outcomes)]
     return out, report
+
+
+def feedback_target(ws: Workspace, period: Period, name: str, suffix: str) -> Path:
+    """Where the annotated copy of the file `name` (with `suffix`) is written."""
+    return ws.reports(period) / FEEDBACK_DIR / f"{Path(name).stem}_feedback{suffix}"
 
 
 POOL_MIN_COPIES = 8  # annotated copies (openpyxl load + save, ~0.2 s each) worth a pool
@@ -525,6 +492,16 @@ def _annotated_copies(write: Callable[..., Path], jobs: list[tuple]) -> list[Pat
     return [_annotated_copy(write, job) for job in jobs]
 
 
+def programme_key(ws: Workspace) -> str:
+    """What a final rejection was decided under: programme.xlsx's bytes, roundtrip's version."""
+    from .programme_cache import content_key
+
+    try:
+        return content_key(ws.programme_path)
+    except OSError:
+        return ""
+
+
 def collect_period(
     ws: Workspace,
     period: str,
@@ -546,7 +523,7 @@ def collect_period(
     collected_at = iso_utc(now or dt.datetime.now(dt.UTC))
     progress = progress or no_progress
     outcomes: list[FileOutcome] = []
-    ledger: list[dict] = []
+    ledger = rejections.Pending(programme_key(ws))
     with workspace_lock(ws):
         conn = register.connect(ws.db_path)
         try:
@@ -576,7 +553,7 @@ def collect_period(
         finally:
             conn.close()
         reports = ws.reports(per)
-        _append_ledger(reports / REJECTIONS_FILE, ledger)
+        rejections.append(reports / REJECTIONS_FILE, ledger.entries)
         fresh = [o for o in outcomes if o.verdict not in (ALREADY, SKIPPED)]
         report = None
         if fresh:

@@ -1,23 +1,28 @@
-"""Re-running collect over files that are all stored already: decided by hashes alone.
+"""Re-running collect over files that are all dealt with already: decided by hashes alone.
 
 At the scale of a regional roll-up (3,000 departments, 180,000 actions) loading the programme
-is most of a re-run's cost; when every file is already in the register for this period there
-is nothing to read or validate, so the result is built from the register without it.
+is most of a re-run's cost; when every file is either in the register for this period or was
+finally rejected under the very same programme.xlsx (see ledger.py), there is nothing to read
+or validate, so the result is built from the register and the ledger without it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from . import register
+from . import ledger, register
 from .collect import (
     ALREADY,
     FEEDBACK_DIR,
+    REJECTED,
+    REPORT_FILE,
     SKIPPED,
     CollectResult,
     FileOutcome,
     collect_sources,
+    feedback_target,
     file_hash,
+    programme_key,
 )
 from .errors import UsageError
 from .periods import parse_period
@@ -39,6 +44,7 @@ def all_collected_already(
     files, skipped = scan_sources(list(sources))
     if not files or not ws.db_path.is_file():
         return None
+    final = ledger.final_rejections(ws.reports(per) / ledger.REJECTIONS_FILE, programme_key(ws))
     conn = register.connect(ws.db_path)
     try:
         outcomes = []
@@ -48,11 +54,34 @@ def all_collected_already(
             except OSError:
                 return None
             old = stored_submission(conn, digest)
-            if old is None or old["period"] != str(per):
+            if old is not None and old["period"] == str(per):
+                dept, sid = old["department_id"], int(old["id"])
+                outcomes.append(FileOutcome(path.name, path, ALREADY, dept, (), digest, sid))
+                continue
+            rejected = final.get(digest) if old is None else None
+            problems = ledger.problems_of(rejected, path.name) if rejected else None
+            if problems is None:
                 return None
-            dept, sid = old["department_id"], int(old["id"])
-            outcomes.append(FileOutcome(path.name, path, ALREADY, dept, (), digest, sid))
+            copy = feedback_target(ws, per, path.name, path.suffix)
+            outcomes.append(
+                FileOutcome(
+                    path.name,
+                    path,
+                    REJECTED,
+                    rejected.get("department_id"),
+                    problems,
+                    digest,
+                    feedback=copy if copy.is_file() else None,
+                )
+            )
     finally:
         conn.close()
     outcomes += [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
-    return CollectResult(str(per), tuple(outcomes), None, ws.reports(per) / FEEDBACK_DIR, sources)
+    report = ws.reports(per) / REPORT_FILE
+    return CollectResult(
+        str(per),
+        tuple(outcomes),
+        report if report.is_file() and any(o.verdict == REJECTED for o in outcomes) else None,
+        ws.reports(per) / FEEDBACK_DIR,
+        sources,
+    )

@@ -314,6 +314,66 @@ def test_a_rerun_over_stored_files_needs_no_programme_but_a_new_file_does(ws, pr
     assert collect_period(ws, PERIOD, now=NOW).count("accepted", "warnings") == 1
 
 
+def test_a_rerun_reuses_final_rejections_until_the_programme_changes(ws, programme, monkeypatch):
+    """A file rejected for what it contains is rejected again from the ledger, with the same
+    problems, without reading it; a changed programme.xlsx means reading it again."""
+    good_return(ws, programme, "VAP")
+    answers = answers_for(programme, "KUL")
+    answers[next(iter(answers))] = ActionAnswer("Melkein valmis", 90, None)
+    fill_return(outbox_file(ws, "KUL"), ws.inbox(PERIOD) / "kul.xlsx", answers)
+    (ws.inbox(PERIOD) / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not a zip")
+    first = collect_period(ws, PERIOD, now=NOW)
+    assert [f.verdict for f in first.files] == ["accepted", "rejected", "rejected"]
+    before = ws.db_path.read_bytes()
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a finally rejected file was read again")
+
+    monkeypatch.setattr(collect_mod, "read_return", no_reading)
+    again = collect_period(ws, PERIOD, now=NOW)
+    assert [f.line() for f in again.files] == [
+        "VAP.xlsx → VAP: already collected",
+        "broken.xlsx → ?: rejected (1 error)",
+        "kul.xlsx → KUL: rejected (1 error)",
+    ]
+    assert [f.problems for f in again.files] == [f.problems for f in first.files]
+    assert again.exit_code == 1 and ws.db_path.read_bytes() == before
+    assert again.files[2].feedback == first.files[2].feedback is not None
+    assert again.report == first.report
+    lines = (ws.reports(PERIOD) / "rejections.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+
+    # Under a changed programme the same bytes are read again (and logged again).
+    wb = openpyxl.load_workbook(ws.programme_path)
+    wb["settings"]["B3"] = str(wb["settings"]["B3"].value) + " "
+    wb.save(ws.programme_path)
+    reread = collect_period(ws, PERIOD, now=NOW)  # nothing in a file aborts a run...
+    assert all("read again" in f.problems[0].message for f in reread.files[1:])
+    monkeypatch.undo()
+    third = collect_period(ws, PERIOD, now=NOW)
+    assert [f.verdict for f in third.files] == ["already collected", "rejected", "rejected"]
+    assert [f.problems for f in third.files] == [f.problems for f in first.files]
+    entries = [
+        json.loads(x) for x in (ws.reports(PERIOD) / "rejections.jsonl").read_text().splitlines()
+    ]
+    keys = {e.get("programme_key") for e in entries if "problems" in e}
+    assert len(keys) == 2  # final under the first programme, and again under the second
+
+
+def test_a_timed_out_file_is_read_again(ws, programme, monkeypatch):
+    """Running out of time is no verdict on the file: the next run reads it again."""
+    good_return(ws, programme, "VAP")
+    from roundtrip.safety import TimeLimitError
+
+    def slow(path, original_name=None):
+        raise TimeLimitError(collect_mod.Problem(original_name or path.name, "took too long"))
+
+    monkeypatch.setattr(collect_mod, "read_return", slow)
+    assert collect_period(ws, PERIOD, now=NOW).files[0].verdict == "rejected"
+    monkeypatch.undo()
+    assert collect_period(ws, PERIOD, now=NOW).files[0].verdict in ("accepted", "warnings")
+
+
 # ----------------------------------------------------------------------------- supersession
 
 
