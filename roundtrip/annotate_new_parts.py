@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from . import feedback as fb
 from .errors import Problem
-from .ooxml_parts import DECL, MAIN_NS, REL_NS, Package, cell_ref, esc, esc_attr
+from .ooxml_parts import DECL, MAIN_NS, REL_NS, Package, cell_ref, esc, esc_attr, quote_sheet
 
 # --------------------------------------------------------------------------- comments
 
@@ -118,7 +118,7 @@ def list_sheet_xml(
         link = "link" if i in located else "body"
         table.append((r, values, [xf["body"], xf[link], xf["body"], xf["body"], xf[sev]]))
         if i in located:
-            where = esc_attr("'" + sheet.replace("'", "''") + f"'!{cell}")
+            where = esc_attr(f"{quote_sheet(sheet)}!{cell}")
             links.append(f'<hyperlink ref="B{r}" location="{where}" display="{esc_attr(cell)}"/>')
     if not problems:
         table.append((4, ["", "", "", fb._clean(w["no_problems"]), ""], [xf["body"]] * 5))

@@ -40,8 +40,11 @@ from .ooxml_parts import (
     attrs,
     cell_ref,
     children,
+    drop_attr,
+    filled_section,
     letters,
     open_section,
+    open_tag,
     patch_content_types,
     patch_workbook,
     rels_path,
@@ -73,6 +76,11 @@ def patch_cells(content: str, cols: dict[int, tuple[str, str]], style: StyleFor)
     """A row's content with the target cells' styles set; missing cells inserted in order."""
     if "extLst" in content:
         raise Decline("row with extLst")
+
+    def new_cell(col: int) -> str:  # an empty cell with just the fill
+        coord, sev = cols[col]
+        return f'<c r="{coord}" s="{style(0, sev)}"/>'
+
     pending = sorted(cols)
     out, pos, j, last = [], 0, 0, 0
     for m in _CELL.finditer(content):
@@ -86,8 +94,7 @@ def patch_cells(content: str, cols: dict[int, tuple[str, str]], style: StyleFor)
             raise Decline("cells out of order")
         last = col
         while j < len(pending) and pending[j] < col:
-            coord, sev = cols[pending[j]]
-            out += [content[pos : m.start()], f'<c r="{coord}" s="{style(0, sev)}"/>']
+            out += [content[pos : m.start()], new_cell(pending[j])]
             pos, j = m.start(), j + 1
         if j < len(pending) and pending[j] == col:
             old = _S.search(m.group(1))
@@ -95,7 +102,7 @@ def patch_cells(content: str, cols: dict[int, tuple[str, str]], style: StyleFor)
             out += [content[pos : m.start()], set_attr(m.group(0), "s", str(s))]
             pos, j = m.end(), j + 1
     out.append(content[pos:])
-    out += [f'<c r="{cols[c][0]}" s="{style(0, cols[c][1])}"/>' for c in pending[j:]]
+    out += [new_cell(c) for c in pending[j:]]
     return "".join(out)
 
 
@@ -120,7 +127,7 @@ def patch_rows(body: str, targets: dict[int, dict[int, tuple[str, str]]], style:
         if i < len(pending) and pending[i] == r:
             tag, content, end = m.group(0), "", m.end()
             if tag.endswith("/>"):
-                tag = tag[:-2].rstrip() + ">"
+                tag = open_tag(tag)
             else:
                 end = body.find("</row>", m.end())
                 if end < 0:
@@ -128,7 +135,7 @@ def patch_rows(body: str, targets: dict[int, dict[int, tuple[str, str]]], style:
                 content, end = body[m.end() : end], end + 6
             patched = patch_cells(content, targets[r], style)
             if len(_CELL.findall(patched)) != len(_CELL.findall(content)):  # new cells
-                tag = re.sub(r"\sspans\s*=\s*(\"[^\"]*\"|'[^']*')", "", tag)  # stale hint
+                tag = drop_attr(tag, "spans")  # a stale hint
             out += [body[pos : m.start()], tag, patched, "</row>"]
             pos, i = end, i + 1
     out.append(body[pos:])
@@ -160,7 +167,7 @@ def untab(xml: str) -> str:
     """Sheet XML with tabSelected removed from its sheet views (only the list is selected)."""
     sec = section(xml, "sheetViews")
     if sec is not None:
-        part = re.sub(r"\stabSelected\s*=\s*(\"[^\"]*\"|'[^']*')", "", xml[sec[0] : sec[3]])
+        part = drop_attr(xml[sec[0] : sec[3]], "tabSelected")
         xml = xml[: sec[0]] + part + xml[sec[3] :]
     if "tabSelected" in xml[: xml.find("<sheetData")]:
         raise Decline("tabSelected outside a plain <sheetViews>")
@@ -244,9 +251,7 @@ def read_sheets(pkg: Package, wb_xml: str) -> tuple[list[tuple[str, str]], int, 
     if attrs(root_tag(wb_xml, "workbook").group(0)).get("xmlns:r") != REL_NS:
         raise Decline("workbook without xmlns:r")
     rels = {r.get("Id"): r for r in pkg.rels("xl/_rels/workbook.xml.rels")}
-    sec = section(wb_xml, "sheets")
-    if sec is None or sec[1] == sec[2]:
-        raise Decline("workbook without sheets")
+    sec = filled_section(wb_xml, "sheets", "workbook")
     sheets, top = [], 0
     for m in TAG.finditer(wb_xml, sec[1], sec[2]):
         if m.group(1):

@@ -67,14 +67,34 @@ def attrs(tag: str) -> dict[str, str]:
     return {m[1]: _unescape(m[2] if m[2] is not None else m[3]) for m in _ATTR.finditer(tag)}
 
 
+def _attr_re(name: str) -> re.Pattern[str]:
+    """` name="value"` (or single quotes): group 1 up to the value, group 2 the value."""
+    return re.compile(r"(\s" + re.escape(name) + r"\s*=\s*)(\"[^\"]*\"|'[^']*')")
+
+
+def drop_attr(xml: str, name: str) -> str:
+    """`xml` with every `name="..."` attribute removed."""
+    return _attr_re(name).sub("", xml)
+
+
 def set_attr(tag: str, name: str, value: str) -> str:
     """Start tag `tag` with attribute `name` set to `value` (added at the end when new)."""
-    pat = re.compile(r"(\s" + re.escape(name) + r"\s*=\s*)(\"[^\"]*\"|'[^']*')")
+    pat = _attr_re(name)
     new = f'"{esc_attr(value)}"'
     if pat.search(tag):
         return pat.sub(lambda m: m.group(1) + new, tag, count=1)
     end = len(tag) - (2 if tag.endswith("/>") else 1)
     return f"{tag[:end].rstrip()} {name}={new}{tag[end:]}"
+
+
+def quote_sheet(title: str) -> str:
+    """A sheet title as a formula reference quotes it: `'It''s'` (not XML-escaped)."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def open_tag(tag: str) -> str:
+    """A self-closing start tag `<x a="1"/>` as an opening one `<x a="1">`."""
+    return tag[:-2].rstrip() + ">"
 
 
 def root_tag(xml: str, name: str, ns: str = MAIN_NS) -> re.Match[str]:
@@ -101,6 +121,14 @@ def section(xml: str, name: str, start: int = 0) -> tuple[int, int, int, int] | 
     return m.start(), m.end(), close, close + len(name) + 3
 
 
+def filled_section(xml: str, name: str, what: str) -> tuple[int, int, int, int]:
+    """`section(xml, name)`, which must be there and not empty (else Decline)."""
+    sec = section(xml, name)
+    if sec is None or sec[1] == sec[2]:
+        raise Decline(f"{what} without <{name}>")
+    return sec
+
+
 def open_section(xml: str, name: str) -> tuple[str, int, int] | None:
     """(xml, content start, content end) of `<name>`; a self-closing one is opened first."""
     sec = section(xml, name)
@@ -108,7 +136,7 @@ def open_section(xml: str, name: str) -> tuple[str, int, int] | None:
         return None
     a, b, c, _d = sec
     if b == c and xml[a:b].endswith("/>"):
-        head = xml[a:b][:-2].rstrip() + ">"
+        head = open_tag(xml[a:b])
         return xml[:a] + head + f"</{name}>" + xml[b:], a + len(head), a + len(head)
     return xml, b, c
 
@@ -261,10 +289,7 @@ class Styles:
         self.secs: dict[str, tuple[int, int, int, int]] = {}
         self.items: dict[str, list[tuple[int, int]]] = {}
         for kind in ("cellStyleXfs", *self.KINDS):
-            sec = section(xml, kind)
-            if sec is None or sec[1] == sec[2]:
-                raise Decline(f"styles without <{kind}>")
-            self.secs[kind] = sec
+            self.secs[kind] = filled_section(xml, kind, "styles")
         for kind, child in self.KINDS.items():
             self.items[kind] = children(xml, self.secs[kind][1], self.secs[kind][2], child)
             if not self.items[kind]:
@@ -341,12 +366,10 @@ def font(base: str, extra: str, *replaced: str) -> str:
 
 def patch_workbook(xml: str, title: str, sheet_id: int, rid: str) -> str:
     """workbook.xml with `title` as the first, active sheet, with its print titles."""
-    sec = section(xml, "sheets")
-    if sec is None or sec[1] == sec[2]:
-        raise Decline("workbook without sheets")
+    sec = filled_section(xml, "sheets", "workbook")
     new = f'<sheet name="{esc_attr(title)}" sheetId="{sheet_id}" r:id="{rid}"/>'
     xml = xml[: sec[1]] + new + xml[sec[1] :]
-    quoted = esc("'" + title.replace("'", "''") + "'")
+    quoted = esc(quote_sheet(title))
     titles = f'<definedName name="_xlnm.Print_Titles" localSheetId="0">{quoted}!$3:$3</definedName>'
 
     def shift(m: re.Match[str]) -> str:  # sheet-local names move one sheet right
