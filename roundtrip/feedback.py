@@ -140,8 +140,13 @@ def _sheet_title(name: str) -> str:
 # --------------------------------------------------------------------------- annotated copy
 
 
-def annotatable(source: Path) -> bool:
-    """Whether openpyxl can safely open `source` for annotation (an xlsx-family zip, sane size)."""
+def annotatable(source: Path, *, checked: bool = False) -> bool:
+    """Whether openpyxl can safely open `source` for annotation (an xlsx-family zip, sane size).
+
+    checked=True: the caller has already run safety.check_file on these exact bytes with no
+    error, so that full (streaming) check is not run again; the cheap checks still are: the
+    suffix, the zip directory, the declared sizes and ratio, [Content_Types].xml.
+    """
     source = Path(source)
     if source.suffix.lower() not in ANNOTATABLE or not source.is_file():
         return False
@@ -157,6 +162,8 @@ def annotatable(source: Path) -> bool:
         return False
     if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
         return False
+    if checked:
+        return True
     try:  # the same pre-parse checks collect runs: real sizes, entity bombs, damage
         from .safety import check_file
 
@@ -166,7 +173,7 @@ def annotatable(source: Path) -> bool:
 
 
 def write_annotated_copy(
-    source: Path, problems: Sequence[Problem], target: Path, language: str
+    source: Path, problems: Sequence[Problem], target: Path, language: str, *, checked: bool = False
 ) -> Path | None:
     """A copy of the returned file with every problem cell highlighted and commented.
 
@@ -178,9 +185,13 @@ def write_annotated_copy(
     Returns the written path (its suffix follows the source: a macro file stays .xlsm), or None
     when the file cannot be annotated (.xls, .ods, .csv, encrypted, corrupt, too large): the
     caller then lists the problems only. Raises only WorkspaceError (target not writable).
+
+    checked=True: the caller has already run safety.check_file on these exact bytes with no
+    error (collect's archived copy, named for the SHA-256 of its content), so `annotatable`
+    skips that full decompression and keeps only its cheap checks.
     """
     source, target = Path(source), Path(target)
-    if not annotatable(source):
+    if not annotatable(source, checked=checked):
         return None
     suffix = source.suffix.lower()
     if target.suffix.lower() != suffix:

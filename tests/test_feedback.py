@@ -221,6 +221,52 @@ def test_zip_bomb_is_not_annotated(tmp_path):
     assert write_annotated_copy(src, [], tmp_path / "o.xlsx", "en") is None
 
 
+@pytest.fixture
+def check_file_calls(monkeypatch):
+    """The files safety.check_file is called on; any call fails (AssertionError)."""
+    calls = []
+
+    def refuse(path, *args, **kwargs):
+        calls.append(path)
+        raise AssertionError("safety.check_file called")
+
+    monkeypatch.setattr("roundtrip.safety.check_file", refuse)
+    return calls
+
+
+def test_checked_skips_only_the_full_safety_check(returned, tmp_path, check_file_calls):
+    """checked=True: collect already ran check_file on these bytes; it is not run again."""
+    problems = [Problem(returned.name, "m", "", "", "error")]
+    assert annotatable(returned, checked=True)
+    out = write_annotated_copy(returned, problems, tmp_path / "o.xlsx", "fi", checked=True)
+    assert out == tmp_path / "o.xlsx" and openpyxl.load_workbook(out).sheetnames[0]
+    assert check_file_calls == []
+    # Without checked the full check runs (and its failure means "do not annotate").
+    assert not annotatable(returned)
+    assert write_annotated_copy(returned, problems, tmp_path / "p.xlsx", "fi") is None
+    assert len(check_file_calls) == 2
+
+
+def test_checked_still_refuses_by_the_cheap_checks(tmp_path, check_file_calls):
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (50 * 1024 * 1024))
+    notzip = tmp_path / "notzip.xlsx"
+    notzip.write_bytes(b"hello")
+    no_types = tmp_path / "no_types.xlsx"
+    with zipfile.ZipFile(no_types, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    for src in (bomb, notzip, no_types, old, tmp_path / "gone.xlsx"):
+        assert not annotatable(src, checked=True), src.name
+        out = tmp_path / "out" / f"{src.stem}.xlsx"
+        assert write_annotated_copy(src, [], out, "en", checked=True) is None, src.name
+        assert not out.exists()
+    assert check_file_calls == []
+
+
 def test_missing_source_returns_none(tmp_path):
     assert write_annotated_copy(tmp_path / "gone.xlsx", [], tmp_path / "o.xlsx", "en") is None
 
