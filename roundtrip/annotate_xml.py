@@ -4,7 +4,9 @@
 need no change are copied as they are; styles, workbook, the sheets with problem cells, rels
 and content types are patched as text, and the comments, their VML drawing and the list sheet
 are new parts. Nothing is parsed into a tree and serialised again: that renames namespace
-prefixes and breaks `mc:Ignorable`, which Excel reports as corruption.
+prefixes and breaks `mc:Ignorable`, which Excel reports as corruption. This module locates
+the problems and patches the sheets; the package, rels, styles, workbook and content types are
+in roundtrip.ooxml_parts, the new parts' templates in roundtrip.annotate_new_parts.
 
 Anything unusual declines (None) and `write_annotated_copy` falls back to openpyxl: not .xlsx,
 chart or dialog sheets, a problem sheet that already has comments or a legacy drawing, rows or
