@@ -452,13 +452,13 @@ def test_a_second_collect_waits_then_stops_busy(ws, monkeypatch):
         collect_period(ws, PERIOD, now=NOW)
 
 
-def _copy_writer(src, problems, target, language):
+def _copy_writer(src, problems, target, language, *, checked=False):
     if "bad" in src.name:
         from roundtrip.errors import WorkspaceError
 
         raise WorkspaceError("cannot annotate")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(f"{src.name} {len(problems)} {language}")
+    target.write_text(f"{src.name} {len(problems)} {language} {checked}")
     return target
 
 
@@ -472,14 +472,16 @@ def test_many_annotated_copies_are_spread_over_processes_in_order(tmp_path):
             (Problem(f"f{i}.xlsx", "x"),) * i,
             tmp_path / "out" / f"f{i}_feedback.xlsx",
             "fi",
+            {"checked": i % 2 == 1},
         )
-        for i in range(12)
+        for i in range(40)
     ]
     assert len(jobs) >= collect_mod.POOL_MIN_COPIES
     got = collect_mod._annotated_copies(_copy_writer, jobs)
-    want = [None if i == 3 else tmp_path / "out" / f"f{i}_feedback.xlsx" for i in range(12)]
+    want = [None if i == 3 else tmp_path / "out" / f"f{i}_feedback.xlsx" for i in range(40)]
     assert got == want
-    assert (tmp_path / "out" / "f5_feedback.xlsx").read_text() == "f5.xlsx 5 fi"
+    assert (tmp_path / "out" / "f5_feedback.xlsx").read_text() == "f5.xlsx 5 fi True"
+    assert (tmp_path / "out" / "f6_feedback.xlsx").read_text() == "f6.xlsx 6 fi False"
 
 
 def _register_rows(ws: Workspace) -> dict[str, list]:
