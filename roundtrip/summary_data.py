@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import sqlite3
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -272,17 +271,18 @@ def _load_summary(conn: sqlite3.Connection, programme: Programme, period: Period
         periods.append(p)
     has_prev = prev in periods
 
-    # The trend and the per-action history are each a pass over every answer, mostly inside
-    # SQLite: run them beside the rest, each on its own read-only connection (sqlite3 releases
-    # the GIL while it steps). Separate connections are separate snapshots: a collect storing
-    # a file at that very moment could show in one figure and not yet in another.
-    path = _db_path(conn)
-    trend = histories = None
-    if path:
-        pool = ThreadPoolExecutor(max_workers=2)
-        trend = pool.submit(_on_own_connection, path, _trend, programme, p, periods)
-        histories = pool.submit(_on_own_connection, path, _histories, p)
-        pool.shutdown(wait=False)
+    # The per-action history, the metric values and the trend are each a pass over every
+    # answer or value: run them beside the rest in worker processes (threads gained nothing:
+    # turning rows into Python objects holds the GIL), each on its own read-only connection.
+    # Separate connections are separate snapshots: a collect storing a file at that very
+    # moment could show in one figure and not yet in another.
+    side = _Beside(
+        _db_path(conn),
+        [
+            [("histories", _histories, (p,))],
+            [("metrics", _metric_values, (p, periods)), ("trend", _trend, (programme, p, periods))],
+        ],
+    )
     statuses = _statuses(conn, p)
     returns = _returns(conn, p)
     counts = _counts(programme, statuses)
@@ -295,25 +295,10 @@ def _load_summary(conn: sqlite3.Connection, programme: Programme, period: Period
         else None
     )
 
-    latest = _result(histories, lambda: _histories(conn, p))
-    last_answered, comments = latest
-
-    # Metrics: every value of every period so far, pivoted per metric.
-    index = {q: i for i, q in enumerate(periods)}
-    metric_values: dict[str, list[float | str | None]] = {}
-    for mid, mp, num, text in _query(
-        conn,
-        "SELECT metric_id, period, value_num, value_text FROM metric_values "
-        f"WHERE +submission_id IN ({_CURRENT.format(op='<=')}) AND +period <= ? "
-        "AND value_text IS NOT NULL",
-        (p, p),
-    ):
-        i = index.get(mp)
-        if i is not None:
-            row = metric_values.setdefault(mid, [None] * len(periods))
-            row[i] = num if num is not None else text
-
-    trend_rows = _result(trend, lambda: _trend(conn, programme, p, periods))
+    last_answered, comments = side.result("histories", conn)
+    metric_values = side.result("metrics", conn)
+    trend_rows = side.result("trend", conn)
+    side.close()
 
     active = [a for a in programme.actions if a.active]
     dept_names = {d.id: d.name for d in programme.departments}
@@ -442,14 +427,86 @@ def _on_own_connection(path: str, fn, *args):
         conn.close()
 
 
-def _result(future, inline):
-    """The future's result, or `inline()` when there is none or it failed in SQLite."""
-    if future is not None:
+_side_jobs: list[list[tuple[str, Any, tuple]]] = []  # what forked workers run (inherited)
+
+
+def _run_side(path: str, lane: int) -> dict[str, Any]:
+    """Run one lane of side jobs in a worker: name -> result (or the SQLite error)."""
+    out: dict[str, Any] = {}
+    for name, fn, args in _side_jobs[lane]:
         try:
-            return future.result()
-        except sqlite3.Error:  # e.g. no read-only access to the WAL files: do it here
-            pass
-    return inline()
+            out[name] = _on_own_connection(path, fn, *args)
+        except sqlite3.Error as exc:
+            out[name] = exc
+    return out
+
+
+class _Beside:
+    """Queries run in forked worker processes, one process per lane of jobs run in order.
+
+    Anything a worker could not do (no fork, a read-only WAL it cannot open, a broken pool)
+    is done in this process by `result`, so the figures never depend on where they were
+    computed. Forking after the programme is loaded means only the results are pickled.
+    """
+
+    def __init__(self, path: str, lanes: list[list[tuple[str, Any, tuple]]]) -> None:
+        global _side_jobs
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.jobs = {name: (fn, args) for lane in lanes for name, fn, args in lane}
+        self.lanes: dict[str, Any] = {}
+        self.pool = None
+        if not path or "fork" not in mp.get_all_start_methods():
+            return
+        _side_jobs = lanes
+        try:
+            self.pool = ProcessPoolExecutor(len(lanes), mp.get_context("fork"))
+            for i, lane in enumerate(lanes):
+                future = self.pool.submit(_run_side, path, i)
+                for name, _fn, _args in lane:
+                    self.lanes[name] = future
+        except (OSError, NotImplementedError):
+            self.pool = None
+            self.lanes = {}
+
+    def result(self, name: str, conn: sqlite3.Connection) -> Any:
+        future = self.lanes.get(name)
+        if future is not None:
+            try:
+                got = future.result()[name]
+            except Exception:  # noqa: BLE001 - a broken worker: compute it here instead
+                got = None
+            if got is not None and not isinstance(got, sqlite3.Error):
+                return got
+        fn, args = self.jobs[name]
+        return fn(conn, *args)
+
+    def close(self) -> None:
+        global _side_jobs
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        _side_jobs = []
+
+
+def _metric_values(
+    conn: sqlite3.Connection, p: str, periods: list[str]
+) -> dict[str, list[float | str | None]]:
+    """Every value of every period so far, pivoted per metric."""
+    index = {q: i for i, q in enumerate(periods)}
+    out: dict[str, list[float | str | None]] = {}
+    for mid, mp, num, text in _query(
+        conn,
+        "SELECT metric_id, period, value_num, value_text FROM metric_values "
+        f"WHERE +submission_id IN ({_CURRENT.format(op='<=')}) AND +period <= ? "
+        "AND value_text IS NOT NULL",
+        (p, p),
+    ):
+        i = index.get(mp)
+        if i is not None:
+            row = out.setdefault(mid, [None] * len(periods))
+            row[i] = num if num is not None else text
+    return out
 
 
 def _histories(

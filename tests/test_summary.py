@@ -321,3 +321,32 @@ def test_in_memory_register_gives_the_same_figures(tmp_path):
     conn.close()
     memory.close()
     assert in_memory == on_file
+
+
+def test_rows_rendered_in_worker_processes_are_the_inline_rows(tmp_path, monkeypatch):
+    """Big row blocks are rendered by forked workers: the file is the same, part by part."""
+    import roundtrip.xlsx_bulk as bulk
+    from roundtrip.generate import pool_workers
+
+    if pool_workers(2, 2) < 2:
+        pytest.skip("one CPU: rows are always rendered inline")
+    conn = known_register(tmp_path / "roundtrip.db")
+    made = {}
+    for mode, threshold in (("inline", 10**9), ("workers", 0)):
+        monkeypatch.setattr(bulk, "PARALLEL_MIN_ROWS", threshold)
+        rendered: list[dict] = []
+
+        def recording(*args, _real=bulk._prerender, _into=rendered):
+            _into.append(_real(*args))
+            return _into[-1]
+
+        monkeypatch.setattr(bulk, "_prerender", recording)
+        out = build_summary(conn, small_programme(), Q3, tmp_path / f"{mode}.xlsx")
+        with zipfile.ZipFile(out) as zf:
+            made[mode] = {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
+        made[mode + " blocks"] = sum(len(r) for r in rendered)
+        monkeypatch.undo()
+    conn.close()
+    assert made["inline blocks"] == 0
+    assert made["workers blocks"] >= 2  # the priority sheets' rows came from the workers
+    assert made["inline"] == made["workers"]
