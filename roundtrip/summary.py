@@ -108,21 +108,43 @@ def build_summary(
     return render_summary(load_summary(conn, programme, period), programme, output)
 
 
+def _early_side(conn: sqlite3.Connection, period: str):
+    """start_side for `period` as written (its cadence is checked once the programme is
+    loaded); None when the text is no period at all (the programme's parser says why)."""
+    from .periods import parse_period
+    from .summary_data import start_side
+
+    try:
+        return start_side(conn, str(parse_period(period)))
+    except (RoundtripError, ValueError):
+        return None
+
+
 def write_summary(
     ws: Workspace, period: str, output: Path | None = None, pdf: bool = False
 ) -> list[Path]:
     """Write reports/PERIOD/summary.xlsx (or `output`), and its PDF with `pdf`; the paths."""
     from .programme import load_programme
 
-    programme = load_programme(ws.programme_path, ws.cache_dir)
-    per = programme.settings.period(period)
-    target = Path(output) if output else ws.reports(per) / "summary.xlsx"
     try:
         conn = connect(ws.db_path)
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot open the register {ws.db_path}: {exc}") from exc
     try:
-        build_summary(conn, programme, per, target)
+        # The passes over every answer need no programme: they start while it loads.
+        side = _early_side(conn, period)
+        try:
+            programme = load_programme(ws.programme_path, ws.cache_dir)
+            per = programme.settings.period(period)
+        except BaseException:
+            if side is not None:
+                side.close()
+            raise
+        if side is not None and str(per) != side.period:
+            side.close()
+            side = None
+        target = Path(output) if output else ws.reports(per) / "summary.xlsx"
+        render_summary(load_summary(conn, programme, per, side), programme, target)
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
     except OSError as exc:

@@ -8,6 +8,7 @@ of the programme's active actions); Python only touches one row per action or me
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -172,13 +173,12 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _temp_inactive(conn: sqlite3.Connection, programme: Programme) -> None:
+def _temp_inactive(conn: sqlite3.Connection, inactive: tuple[str, ...]) -> None:
     """A temporary table of the programme's inactive actions (few), to subtract in SQL."""
     conn.execute("DROP TABLE IF EXISTS temp.rt_inactive")
     conn.execute("CREATE TEMP TABLE rt_inactive (action_id TEXT PRIMARY KEY)")
     conn.executemany(
-        "INSERT OR IGNORE INTO temp.rt_inactive VALUES (?)",
-        ((a.id,) for a in programme.actions if not a.active),
+        "INSERT OR IGNORE INTO temp.rt_inactive VALUES (?)", ((aid,) for aid in inactive)
     )
 
 
@@ -244,20 +244,25 @@ def _counts(
 # ----------------------------------------------------------------------------- main
 
 
-def load_summary(conn: sqlite3.Connection, programme: Programme, period: Period) -> SummaryData:
-    """Aggregate everything the council summary shows for `period` from the register."""
+def load_summary(
+    conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside | None = None
+) -> SummaryData:
+    """Aggregate everything the council summary shows for `period` from the register.
+
+    `side`: the passes over every answer, started earlier with `start_side` (they need no
+    programme, so they can run while it loads); closed here.
+    """
     with collector_paused():
-        return _load_summary(conn, programme, period)
+        if side is None:
+            side = start_side(conn, str(period))
+        try:
+            return _load_summary(conn, programme, period, side)
+        finally:
+            side.close()
 
 
-def _load_summary(conn: sqlite3.Connection, programme: Programme, period: Period) -> SummaryData:
-    p = str(period)
-    prev = str(period.previous())
-    deadline = period.deadline(programme.settings.deadline_days).isoformat()
-    prev_deadline = period.previous().deadline(programme.settings.deadline_days).isoformat()
-    status_keys = (*(s.key for s in programme.statuses), NOT_ANSWERED)
-    known = set(status_keys)
-
+def summary_periods(conn: sqlite3.Connection, p: str) -> list[str]:
+    """The periods of p's cadence with current submissions, up to p (p included)."""
     periods = [
         r[0]
         for r in _query(
@@ -269,20 +274,36 @@ def _load_summary(conn: sqlite3.Connection, programme: Programme, period: Period
     ]
     if p not in periods:
         periods.append(p)
+    return periods
+
+
+def start_side(conn: sqlite3.Connection, p: str) -> Beside:
+    """Start the per-action history and the metric values of the periods up to `p` in worker
+    processes (see Beside): passes over every answer that need no programme."""
+    periods = summary_periods(conn, p)
+    return Beside(
+        _db_path(conn),
+        [[("histories", _histories, (p,))], [("metrics", _metric_values, (p, periods))]],
+        period=p,
+    )
+
+
+def _load_summary(
+    conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside
+) -> SummaryData:
+    p = str(period)
+    prev = str(period.previous())
+    deadline = period.deadline(programme.settings.deadline_days).isoformat()
+    prev_deadline = period.previous().deadline(programme.settings.deadline_days).isoformat()
+    status_keys = (*(s.key for s in programme.statuses), NOT_ANSWERED)
+    known = set(status_keys)
+
+    periods = summary_periods(conn, p)
     has_prev = prev in periods
 
-    # The per-action history, the metric values and the trend are each a pass over every
-    # answer or value: run them beside the rest in worker processes (threads gained nothing:
-    # turning rows into Python objects holds the GIL), each on its own read-only connection.
-    # Separate connections are separate snapshots: a collect storing a file at that very
-    # moment could show in one figure and not yet in another.
-    side = _Beside(
-        _db_path(conn),
-        [
-            [("histories", _histories, (p,))],
-            [("metrics", _metric_values, (p, periods)), ("trend", _trend, (programme, p, periods))],
-        ],
-    )
+    keys = tuple(st.key for st in programme.statuses)
+    inactive = tuple(a.id for a in programme.actions if not a.active)
+    side.add("trend", _trend, (keys, inactive, p, periods))
     statuses = _statuses(conn, p)
     returns = _returns(conn, p)
     counts = _counts(programme, statuses)
@@ -298,7 +319,6 @@ def _load_summary(conn: sqlite3.Connection, programme: Programme, period: Period
     last_answered, comments = side.result("histories", conn)
     metric_values = side.result("metrics", conn)
     trend_rows = side.result("trend", conn)
-    side.close()
 
     active = [a for a in programme.actions if a.active]
     dept_names = {d.id: d.name for d in programme.departments}
@@ -441,7 +461,15 @@ def _run_side(path: str, lane: int) -> dict[str, Any]:
     return out
 
 
-class _Beside:
+def _run_one(path: str, name: str, fn: Any, args: tuple) -> dict[str, Any]:
+    """A job added after the workers started (its arguments were pickled)."""
+    try:
+        return {name: _on_own_connection(path, fn, *args)}
+    except sqlite3.Error as exc:
+        return {name: exc}
+
+
+class Beside:
     """Queries run in forked worker processes, one process per lane of jobs run in order.
 
     Anything a worker could not do (no fork, a read-only WAL it cannot open, a broken pool)
@@ -449,7 +477,9 @@ class _Beside:
     computed. Forking after the programme is loaded means only the results are pickled.
     """
 
-    def __init__(self, path: str, lanes: list[list[tuple[str, Any, tuple]]]) -> None:
+    def __init__(
+        self, path: str, lanes: list[list[tuple[str, Any, tuple]]], period: str = ""
+    ) -> None:
         global _side_jobs
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -457,6 +487,8 @@ class _Beside:
         self.jobs = {name: (fn, args) for lane in lanes for name, fn, args in lane}
         self.lanes: dict[str, Any] = {}
         self.pool = None
+        self.path = path
+        self.period = period  # the period whose passes these are
         if not path or "fork" not in mp.get_all_start_methods():
             return
         _side_jobs = lanes
@@ -469,6 +501,13 @@ class _Beside:
         except (OSError, NotImplementedError):
             self.pool = None
             self.lanes = {}
+
+    def add(self, name: str, fn: Any, args: tuple) -> None:
+        """One more job (module-level `fn`, small picklable `args`) for the first free worker."""
+        self.jobs[name] = (fn, args)
+        if self.pool is not None:
+            with contextlib.suppress(Exception):  # a broken pool: `result` computes it here
+                self.lanes[name] = self.pool.submit(_run_one, self.path, name, fn, args)
 
     def result(self, name: str, conn: sqlite3.Connection) -> Any:
         future = self.lanes.get(name)
@@ -485,7 +524,8 @@ class _Beside:
     def close(self) -> None:
         global _side_jobs
         if self.pool is not None:
-            self.pool.shutdown(wait=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
         _side_jobs = []
 
 
@@ -533,18 +573,22 @@ def _histories(
 
 
 def _trend(
-    conn: sqlite3.Connection, programme: Programme, p: str, periods: list[str]
+    conn: sqlite3.Connection,
+    keys: tuple[str, ...],
+    inactive: tuple[str, ...],
+    p: str,
+    periods: list[str],
 ) -> dict[str, dict[str, int]]:
-    """Status distribution per period: count every answer, then take the inactive actions' out."""
-    known = {s.key for s in programme.statuses}
+    """Status distribution per period (status keys of the programme, its inactive action ids):
+    count every answer, then take the inactive actions' out."""
+    known = set(keys)
     rows: dict[str, dict[str, int]] = {q: {} for q in periods}
     passes = [(1, "")]
-    if any(not a.active for a in programme.actions):
-        _temp_inactive(conn, programme)
+    if inactive:
+        _temp_inactive(conn, inactive)
         passes.append((-1, "AND action_id IN (SELECT action_id FROM temp.rt_inactive)"))
     # Every answer, counted per submission along the covering index answers_status (in
     # index order: no sort of the 1.4 million answers, no table lookups).
-    keys = [s.key for s in programme.statuses]
     sums = ", ".join("SUM(status_key = ?)" for _ in keys)
     for tp, *counts in _query(
         conn,

@@ -350,3 +350,17 @@ def test_rows_rendered_in_worker_processes_are_the_inline_rows(tmp_path, monkeyp
     assert made["inline blocks"] == 0
     assert made["workers blocks"] >= 2  # the priority sheets' rows came from the workers
     assert made["inline"] == made["workers"]
+
+
+@pytest.mark.parametrize("period", ["2025H1", "2025", "next quarter"])
+def test_a_period_the_programme_does_not_use_is_one_clear_line(aura_ws, period):
+    """The passes over the register start before the programme is loaded; a period of the
+    wrong cadence (or none) still ends as one clear message and no summary."""
+    from click.testing import CliRunner
+
+    from roundtrip.cli import main
+
+    result = CliRunner().invoke(main, ["-w", str(aura_ws.root), "summary", period])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert not list(aura_ws.root.rglob("summary.xlsx"))
