@@ -133,30 +133,32 @@ def _fail(file: str, message: str) -> ReturnError:
     return ReturnError(Problem(file, message))
 
 
-def _open_ooxml(path: Path) -> zipfile.ZipFile | None:
-    """The package of an xlsx-family file (xlsx, xlsm) by its content, whatever its name says.
+def package_parts(path: Path) -> dict[str, bytes]:
+    """The parts read looks at beside calamine (safety.KEPT_PARTS), read from the zip at `path`
+    ({} when it is none). read_return gets them from the safety check instead, which has
+    decompressed them anyway."""
+    from .safety import _kept
 
-    A zip with xl/workbook.xml; None for .xls (OLE2), .ods (no xl/) or .xlsb (xl/workbook.bin).
-    """
     try:
-        zf = zipfile.ZipFile(path)
+        with zipfile.ZipFile(path) as zf:
+            return {i.filename: zf.read(i) for i in zf.infolist() if _kept(i.filename)}
     except (OSError, zipfile.BadZipFile, ValueError):
-        return None
-    try:
-        zf.getinfo("xl/workbook.xml")
-    except KeyError:
-        zf.close()
-        return None
-    return zf
+        return {}
 
 
-def _signer(zf: zipfile.ZipFile) -> str:
+def _is_ooxml(package: Mapping[str, bytes]) -> bool:
+    """An xlsx-family package (xlsx, xlsm) by its content, whatever its name says: not .xls
+    (OLE2), .ods (no xl/) or .xlsb (xl/workbook.bin)."""
+    return "xl/workbook.xml" in package
+
+
+def _signer(package: Mapping[str, bytes]) -> str:
     """lastModifiedBy, else creator, from docProps/core.xml."""
+    data = package.get("docProps/core.xml")
+    if data is None or len(data) > 1_000_000:
+        return ""
     try:
-        info = zf.getinfo("docProps/core.xml")
-        if info.file_size > 1_000_000:
-            return ""
-        root = _parse_xml(zf.read(info))
+        root = _parse_xml(data)
     except Exception:
         return ""
     found = {el.tag.rsplit("}", 1)[-1]: (el.text or "").strip() for el in root}
@@ -263,12 +265,12 @@ def _blank(v: object) -> bool:
     return v is None or v == "" or (isinstance(v, str) and is_blank(v))
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, bytes]:
+def _sheet_parts(package: Mapping[str, bytes]) -> dict[str, bytes]:
     """Part name -> bytes of every worksheet XML part (xl/worksheets/*.xml)."""
     return {
-        info.filename: zf.read(info)
-        for info in zf.infolist()
-        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+        name: data
+        for name, data in package.items()
+        if name.startswith("xl/worksheets/") and name.endswith(".xml")
     }
 
 
@@ -278,7 +280,7 @@ _ATTR_S = re.compile(rb'\ss="([0-9]+)"')
 
 
 def _number_formats(
-    zf: zipfile.ZipFile, parts: dict[str, bytes], wanted: dict[str, set[str]]
+    package: Mapping[str, bytes], wanted: dict[str, set[str]]
 ) -> dict[tuple[str, str], tuple[str, str, str]] | None:
     """(sheet, ref) -> (number format, "", "") read straight from the XML; None when unsure.
 
@@ -288,9 +290,15 @@ def _number_formats(
     its r reference, a cell written twice, a missing part) answers None and the caller asks
     openpyxl.
     """
-    part_of, xfs, custom = _book_styles(
-        zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"), zf.read("xl/styles.xml")
-    )
+    try:
+        part_of, xfs, custom = _book_styles(
+            package["xl/workbook.xml"],
+            package["xl/_rels/workbook.xml.rels"],
+            package["xl/styles.xml"],
+        )
+    except KeyError:
+        return None
+    parts = _sheet_parts(package)
     out: dict[tuple[str, str], tuple[str, str, str]] = {}
     for name, refs in wanted.items():
         data = parts.get(part_of.get(name, ""))
@@ -385,10 +393,10 @@ def _inspect(
 
 
 def _with_inspection(
-    path: Path, zf: zipfile.ZipFile, sheets: dict[str, RawSheet]
+    path: Path, package: Mapping[str, bytes], sheets: dict[str, RawSheet]
 ) -> dict[str, RawSheet]:
     """Fill in percent formats and formulas where they matter (xlsx family only)."""
-    parts = _sheet_parts(zf)
+    parts = _sheet_parts(package)
     formulas = any(
         _FORMULA_TAG.search(data) or _ERROR_CELL_TAG.search(data) for data in parts.values()
     )
@@ -398,7 +406,7 @@ def _with_inspection(
     info = None
     if not formulas:
         try:
-            info = _number_formats(zf, parts, wanted)
+            info = _number_formats(package, wanted)
         except Exception:  # noqa: BLE001 - openpyxl below has the last word
             info = None
     if info is None:
@@ -456,7 +464,8 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
     if suffix not in READABLE_SUFFIXES:
         raise _fail(name, f"not a workbook roundtrip can read ({path.suffix or 'no extension'})")
     try:
-        safety_warnings = ensure_safe(path)
+        package: dict[str, bytes] = {}  # the parts safety unpacks anyway, kept for below
+        safety_warnings = ensure_safe(path, keep=package)
     except ReturnError as exc:
         raise _fail(name, exc.problem.message) from exc
     try:
@@ -566,16 +575,14 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
                 )
     wb.close()
     signer = ""
-    zf = _open_ooxml(path)
-    if zf is not None:
-        with zf:
-            try:
-                sheets = _with_inspection(path, zf, sheets)
-            except Exception as exc:  # formats are a refinement: say so, keep the values
-                problems.append(
-                    Problem(name, f"cell formats could not be read ({exc})", severity="warning")
-                )
-            signer = _signer(zf)
+    if _is_ooxml(package):
+        try:
+            sheets = _with_inspection(path, package, sheets)
+        except Exception as exc:  # formats are a refinement: say so, keep the values
+            problems.append(
+                Problem(name, f"cell formats could not be read ({exc})", severity="warning")
+            )
+        signer = _signer(package)
     return RawReturn(
         file=name,
         identity=identity,

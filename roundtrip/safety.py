@@ -176,21 +176,36 @@ def sniff_format(head: bytes, suffix: str = "") -> str:
     return "unknown"
 
 
-def check_file(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+def check_file(
+    path: Path | str, limits: Limits = DEFAULT_LIMITS, keep: dict[str, bytes] | None = None
+) -> list[Problem]:
     """Every problem that makes `path` unsafe or unusable as a return (errors), plus warnings.
 
     An empty list, or warnings only, means: hand it to the reader. Never raises for a bad file;
     reads at most `limits.max_bytes` from disk and decompresses at most
-    `limits.max_uncompressed` bytes.
+    `limits.max_uncompressed` bytes. With `keep` (a dict), the parts of an xlsx-family package
+    the reader looks at besides calamine (KEPT_PARTS: worksheets, workbook, its rels, styles,
+    core properties) are put in it as they are decompressed, so they are not unpacked twice.
     """
     path = Path(path)
     try:
-        return _check(path, limits)
+        return _check(path, limits, keep)
     except _Reject as exc:
+        if keep is not None:
+            keep.clear()
         return [_problem(path, str(exc))]
 
 
-def _check(path: Path, limits: Limits) -> list[Problem]:
+KEPT_PARTS = frozenset(
+    {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "docProps/core.xml"}
+)
+
+
+def _kept(name: str) -> bool:
+    return name in KEPT_PARTS or (name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
+def _check(path: Path, limits: Limits, keep: dict[str, bytes] | None = None) -> list[Problem]:
     if is_lock_file(path):
         raise _Reject(MESSAGES["lock"])
     try:
@@ -207,7 +222,7 @@ def _check(path: Path, limits: Limits) -> list[Problem]:
         raise _Reject(MESSAGES["too_large"].format(size=size / 2**20, limit=limits.max_bytes >> 20))
     kind = sniff_format(head, path.suffix.lower())
     if kind == "zip":
-        return _check_zip(path, limits)
+        return _check_zip(path, limits, keep)
     if kind == "ole2":
         _check_ole2(path)
         return []
@@ -216,9 +231,11 @@ def _check(path: Path, limits: Limits) -> list[Problem]:
     raise _Reject(MESSAGES.get(kind, MESSAGES["unknown"]))
 
 
-def ensure_safe(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+def ensure_safe(
+    path: Path | str, limits: Limits = DEFAULT_LIMITS, keep: dict[str, bytes] | None = None
+) -> list[Problem]:
     """`check_file`, raising ReturnError for the first error; returns the warnings."""
-    problems = check_file(path, limits)
+    problems = check_file(path, limits, keep)
     for p in problems:
         if p.severity == "error":
             raise ReturnError(p)
@@ -268,7 +285,7 @@ def _cfb_header_plausible(path: Path) -> bool:
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError)
 
 
-def _check_zip(path: Path, limits: Limits) -> list[Problem]:
+def _check_zip(path: Path, limits: Limits, keep: dict[str, bytes] | None) -> list[Problem]:
     try:
         zf = zipfile.ZipFile(path)
     except _ZIP_ERRORS as exc:
@@ -280,7 +297,7 @@ def _check_zip(path: Path, limits: Limits) -> list[Problem]:
         if not _is_workbook(names, zf):
             raise _Reject(MESSAGES["zip"])
         try:
-            _scan_members(zf, infos, limits)
+            _scan_members(zf, infos, limits, keep)
         except (*_ZIP_ERRORS, struct.error, NotImplementedError) as exc:
             raise _Reject(MESSAGES["damaged"]) from exc
     if any(n.lower().endswith("vbaproject.bin") for n in names):
@@ -329,7 +346,12 @@ def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
             raise _Reject(MESSAGES["bomb"].format(what=what))
 
 
-def _scan_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+def _scan_members(
+    zf: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    limits: Limits,
+    keep: dict[str, bytes] | None = None,
+) -> None:
     """Decompress every member as a stream: CRC (damage), actual size (lying bombs), XML decls.
 
     zipfile stops each member at its declared size and checks the CRC at its end, so a member
@@ -349,8 +371,11 @@ def _scan_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Lim
             extent = _OdsExtentScanner()
         decls = _XmlDeclScanner() if is_xml else None
         first = lower == "xl/sharedstrings.xml"
+        chunks: list[bytes] | None = [] if keep is not None and _kept(info.filename) else None
         with zf.open(info) as fh:
             while chunk := fh.read(_CHUNK):
+                if chunks is not None:
+                    chunks.append(chunk)
                 budget -= len(chunk)
                 if budget < 0:
                     raise _Reject(MESSAGES["unpacks"])
@@ -365,6 +390,8 @@ def _scan_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Lim
                         raise _Reject(MESSAGES["extent"].format(what=what))
                 if decls is not None and decls.feed(chunk):
                     raise _Reject(MESSAGES["doctype"].format(name=info.filename))
+        if chunks is not None and keep is not None:
+            keep[info.filename] = b"".join(chunks)
 
 
 def _declared_count(chunk: bytes) -> int:

@@ -14,6 +14,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 import xlsxwriter
 
@@ -248,3 +249,28 @@ def test_ods_runs_of_empty_cells_pass_and_repeated_values_do_not(tmp_path):
         "<text:p>x</text:p></table:table-cell></table:table-row>"
     )
     assert "100000 rows x 1000 columns" in _errors(_ods(tmp_path / "bomb.ods", repeated))[0]
+
+
+def test_kept_parts_are_the_package_parts_and_nothing_of_a_rejected_file(tmp_path):
+    """check_file(keep=...) hands over the parts it unpacked: exactly what the zip holds."""
+    from roundtrip.read import package_parts
+    from roundtrip.safety import KEPT_PARTS, check_file
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "x"
+    wb.create_sheet("B")["B2"] = 2
+    path = tmp_path / "a.xlsx"
+    wb.save(path)
+    kept: dict[str, bytes] = {}
+    assert check_file(path, keep=kept) == []
+    assert kept == package_parts(path)
+    assert {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"} <= set(kept)
+    assert KEPT_PARTS - {"docProps/core.xml"} <= set(kept)
+    assert not any(name.startswith(("xl/theme", "[Content")) for name in kept)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("xl/worksheets/sheet3.xml", b'<c r="XFD1048576"/>' * 10)
+    kept = {}
+    assert check_file(bomb, keep=kept) and kept == {}
