@@ -2,7 +2,7 @@
 
 Reading and checking programme.xlsx is the fixed cost of every command (8-10 s for a
 regional programme of 180,000 actions, most of it checking every cell). The checked result
-is saved as plain JSON (never pickle: a file in the workspace must not be able to run code)
+is saved as JSON lines (never pickle: a file in the workspace must not be able to run code)
 under ``.cache/``, together with the SHA-256 of the programme.xlsx it came from and the
 roundtrip version that read it. Any change to the file, or a new roundtrip, misses the cache
 and reads programme.xlsx again; a cache that is damaged or unreadable is ignored. The cache
@@ -11,9 +11,11 @@ is only an accelerator: deleting ``.cache/`` changes nothing but speed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,8 @@ from .workspace import atomic_path
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the layout below changes
+FORMAT = 2  # bump when the layout below changes
+CHUNK = 2000  # actions per line of the cache file
 CACHE_FILE = "programme.json"
 
 _ACTION = ("metric_text", "schedule", "responsible", "origin", "active")
@@ -38,62 +41,82 @@ def content_key(path: Path) -> str:
     return f"{FORMAT}:{__version__}:{h.hexdigest()}"
 
 
+def _action_row(a: Action) -> list[Any]:
+    metrics = [
+        [m.id, m.name, m.kind, m.unit, m.baseline, m.target, m.higher_is_better] for m in a.metrics
+    ]
+    return [
+        a.id,
+        a.priority_id,
+        a.department_id,
+        a.text,
+        metrics,
+        *(getattr(a, k) for k in _ACTION),
+    ]
+
+
 def to_json(p: Programme) -> dict[str, Any]:
-    """The programme as JSON-ready lists (positional fields keep 180,000 actions compact)."""
+    """Everything but the actions, as JSON-ready data."""
     return {
-        "settings": vars(p.settings),
+        "settings": dataclasses.asdict(p.settings),
         "priorities": [[x.id, x.title] for x in p.priorities],
         "departments": [[d.id, d.name, d.contact, d.email] for d in p.departments],
         "statuses": [
             [s.key, s.label, s.colour, s.done, s.needs_comment, s.attention, list(s.aliases)]
             for s in p.statuses
         ],
-        "actions": [
-            [
-                a.id,
-                a.priority_id,
-                a.department_id,
-                a.text,
-                [
-                    [
-                        m.id,
-                        m.action_id,
-                        m.name,
-                        m.kind,
-                        m.unit,
-                        m.baseline,
-                        m.target,
-                        m.higher_is_better,
-                    ]
-                    for m in a.metrics
-                ],
-                *(getattr(a, k) for k in _ACTION),
-            ]
-            for a in p.actions
-        ],
         "version": p.version,
+        "actions": len(p.actions),  # a file cut at a line break must not lose actions
     }
 
 
-def from_json(data: dict[str, Any]) -> Programme:
-    """The Programme to_json wrote (raises KeyError/TypeError/ValueError on anything else)."""
+def json_lines(p: Programme) -> Iterator[str]:
+    """The cache body: to_json's data on one line, then the actions, CHUNK per line."""
+    yield json.dumps(to_json(p), ensure_ascii=False, separators=(",", ":"))
+    for i in range(0, len(p.actions), CHUNK):
+        chunk = [_action_row(a) for a in p.actions[i : i + CHUNK]]
+        yield json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json_lines(lines: Iterable[str]) -> Programme:
+    """The Programme json_lines wrote (raises KeyError/TypeError/ValueError on anything else).
+
+    Line by line, so the JSON of 180,000 actions is never in memory at once, and the texts
+    repeated in every action (priority, department, kind, unit, an action's own id in its
+    metrics) are one string object each.
+    """
+    it = iter(lines)
+    head = json.loads(next(it))
+    same: dict[str, str] = {}
+    one = same.setdefault
     no_metrics: tuple[Metric, ...] = ()
-    actions = tuple(
-        Action(aid, pid, did, text, tuple(Metric(*m) for m in ms) if ms else no_metrics, *rest)
-        for aid, pid, did, text, ms, *rest in data["actions"]
-    )
+    actions: list[Action] = []
+    for line in it:
+        for aid, pid, did, text, ms, *rest in json.loads(line):
+            metrics = (
+                tuple(
+                    Metric(mid, aid, name, one(kind, kind), one(unit, unit), one(base, base),
+                           one(target, target), hib)
+                    for mid, name, kind, unit, base, target, hib in ms
+                )
+                if ms
+                else no_metrics
+            )  # fmt: skip
+            actions.append(Action(aid, one(pid, pid), one(did, did), text, metrics, *rest))
     statuses = tuple(
         Status(key, label, colour, done, needs, attention, tuple(aliases))
-        for key, label, colour, done, needs, attention, aliases in data["statuses"]
+        for key, label, colour, done, needs, attention, aliases in head["statuses"]
     )
-    version = data["version"]
+    version = head["version"]
     if not isinstance(version, str) or not version:
         raise ValueError("no programme version in the cache")
+    if len(actions) != head["actions"]:
+        raise ValueError(f"{len(actions)} of {head['actions']} actions in the cache")
     return Programme(
-        Settings(**data["settings"]),
-        tuple(Priority(*x) for x in data["priorities"]),
-        tuple(Department(*d) for d in data["departments"]),
-        actions,
+        Settings(**head["settings"]),
+        tuple(Priority(*x) for x in head["priorities"]),
+        tuple(Department(*d) for d in head["departments"]),
+        tuple(actions),
         statuses,
         version,
     )
@@ -104,13 +127,12 @@ def read_cached(cache_dir: Path, key: str) -> Programme | None:
     path = cache_dir / CACHE_FILE
     try:
         with open(path, encoding="utf-8") as f:
-            head = f.readline()
-            if json.loads(head) != key:
+            if json.loads(f.readline() or "null") != key:
                 return None
-            return from_json(json.loads(f.read()))
+            return from_json_lines(f)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, StopIteration) as exc:
         log.info("ignoring the programme cache %s: %s", path, exc)
         return None
 
@@ -121,6 +143,7 @@ def write_cached(cache_dir: Path, key: str, p: Programme) -> None:
     try:
         with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
             f.write(json.dumps(key) + "\n")
-            json.dump(to_json(p), f, ensure_ascii=False, separators=(",", ":"))
+            for line in json_lines(p):
+                f.write(line + "\n")
     except OSError as exc:
         log.info("cannot write the programme cache %s: %s", path, exc)

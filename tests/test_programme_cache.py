@@ -12,7 +12,7 @@ import pytest
 from roundtrip.definition import load_example
 from roundtrip.errors import ConfigError
 from roundtrip.programme import load_programme, write_programme
-from roundtrip.programme_cache import CACHE_FILE, from_json, to_json
+from roundtrip.programme_cache import CACHE_FILE, from_json_lines, json_lines
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def xlsx(aura, tmp_path) -> Path:
 
 
 def test_json_round_trip_keeps_everything(aura):
-    back = from_json(json.loads(json.dumps(to_json(aura))))
+    back = from_json_lines(list(json_lines(aura)))
     assert back == aura
     assert back.version == aura.version
     assert any(s.aliases for s in back.statuses)
@@ -41,10 +41,10 @@ def test_second_load_comes_from_the_cache(xlsx, tmp_path):
     assert (cache / CACHE_FILE).is_file()
     # Mark the cached copy: if the second load reads the cache it sees the mark.
     path = cache / CACHE_FILE
-    head, body = path.read_text(encoding="utf-8").split("\n", 1)
-    data = json.loads(body)
+    key, head, *actions = path.read_text(encoding="utf-8").splitlines()
+    data = json.loads(head)
     data["departments"][0][1] = "FROM THE CACHE"
-    path.write_text(head + "\n" + json.dumps(data), encoding="utf-8")
+    path.write_text("\n".join([key, json.dumps(data), *actions]), encoding="utf-8")
     second = load_programme(xlsx, cache)
     assert second.departments[0].name == "FROM THE CACHE"
     assert second.actions == first.actions
@@ -63,18 +63,22 @@ def test_changed_programme_misses_the_cache(xlsx, tmp_path):
     assert load_programme(xlsx, cache) == after  # and the new one is cached
 
 
-@pytest.mark.parametrize("junk", ["", "not json\n{}", '"1:0.1.0:abc"\n{}', None])
+@pytest.mark.parametrize("junk", ["", "not json\n{}", '"1:0.1.0:abc"\n{}', "cut", "line"])
 def test_damaged_cache_is_ignored_and_replaced(xlsx, tmp_path, aura, junk):
     cache = tmp_path / ".cache"
     good = load_programme(xlsx, cache)
     path = cache / CACHE_FILE
-    if junk is None:  # the right key, a truncated body
-        head, body = path.read_text(encoding="utf-8").split("\n", 1)
-        path.write_text(head + "\n" + body[: len(body) // 2], encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    if junk == "cut":  # the right key, a body cut in the middle of a line
+        path.write_text(text[: len(text) * 2 // 3], encoding="utf-8")
+    elif junk == "line":  # cut at a line break: every line is valid JSON, actions are missing
+        lines = text.splitlines()
+        assert len(lines) > 2
+        path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
     else:
         path.write_text(junk, encoding="utf-8")
     assert load_programme(xlsx, cache) == good
-    assert from_json(json.loads(path.read_text(encoding="utf-8").split("\n", 1)[1])) == good
+    assert path.read_text(encoding="utf-8") == text  # and the cache is written again
 
 
 def test_wrong_types_in_the_cache_are_ignored(xlsx, tmp_path):
