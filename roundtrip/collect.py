@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import shutil
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -41,7 +41,7 @@ from .read import read_return, scan_sources
 from .safety import DEFAULT_LIMITS, TimeLimitError, time_limit
 from .store import store_submission, stored_submission
 from .validate import ValidatedReturn, validate_return
-from .workspace import Workspace, atomic_path
+from .workspace import Workspace
 
 REPORT_FILE = "validation.xlsx"
 FEEDBACK_DIR = "feedback"
@@ -187,17 +187,21 @@ def workspace_lock(ws: Workspace, wait_s: float | None = None) -> Iterator[None]
         fh.close()
 
 
-def _archive(ws: Workspace, path: Path, digest: str) -> Path:
-    """Copy the file into archive/<sha256><suffix> unless it is there; never rewrite one."""
-    target = ws.archive_dir / f"{digest}{path.suffix.lower()}"
+def _archive(ws: Workspace, name: str, digest: str, data: bytes, suffix: str) -> Path:
+    """Write `data` (whose SHA-256 is `digest`) as archive/<sha256><suffix> unless it is there;
+    never rewrite one. The temporary name is the digest's own: collect holds the workspace
+    lock, so no one else writes it (a leftover from a crash is simply overwritten)."""
+    target = ws.archive_dir / f"{digest}{suffix.lower()}"
     if not target.exists():
+        tmp = ws.archive_dir / f".tmp-{digest}{suffix.lower()}"
         try:
-            with atomic_path(target) as tmp:
-                shutil.copyfile(path, tmp)
+            ws.archive_dir.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
         except OSError as exc:
-            raise WorkspaceError(
-                f"cannot archive {printable(path.name)} into {target}: {exc}"
-            ) from exc
+            tmp.unlink(missing_ok=True)
+            raise WorkspaceError(f"cannot archive {printable(name)} into {target}: {exc}") from exc
     return target
 
 
@@ -264,16 +268,22 @@ def _prepare(
 ) -> FileOutcome | _Pending:
     """Hash; an outcome when the file is already stored or unreadable, else archive it."""
     name = path.name
+    data = None
     try:
-        digest = file_hash(path)
-        received_at = iso_utc(dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC))
+        st = path.stat()
+        size = st.st_size
+        received_at = iso_utc(dt.datetime.fromtimestamp(st.st_mtime, dt.UTC))
+        if size > DEFAULT_LIMITS.max_bytes:
+            digest = file_hash(path)  # streamed: never read a huge file into memory
+        else:  # hashed and archived from the same bytes (a file changing meanwhile is moot)
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
     except OSError as exc:
         return FileOutcome(name, path, REJECTED, problems=(Problem(name, f"cannot read: {exc}"),))
     old = stored_submission(conn, digest)
     if old is not None:
         return FileOutcome(name, path, ALREADY, old["department_id"], (), digest, int(old["id"]))
-    size = path.stat().st_size
-    if size > DEFAULT_LIMITS.max_bytes:  # not worth archiving: a return is tens of kB
+    if data is None:  # not worth archiving: a return is tens of kB
         too_big = Problem(
             name,
             f"the file is too large ({size / 1e6:.0f} MB; a return is well under 1 MB): "
@@ -283,7 +293,7 @@ def _prepare(
             digest, name, None, str(period), received_at, collected_at, (too_big,), final=True
         )
         return FileOutcome(name, path, REJECTED, None, (too_big,), digest)
-    return _Pending(name, path, digest, received_at, _archive(ws, path, digest))
+    return _Pending(name, path, digest, received_at, _archive(ws, name, digest, data, path.suffix))
 
 
 def _finish(

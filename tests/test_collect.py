@@ -374,6 +374,22 @@ def test_a_timed_out_file_is_read_again(ws, programme, monkeypatch):
     assert collect_period(ws, PERIOD, now=NOW).files[0].verdict in ("accepted", "warnings")
 
 
+def test_archive_holds_exactly_the_bytes_hashed_even_after_a_crash(ws, programme):
+    """archive/<sha256>.xlsx holds the bytes whose hash names it; a temporary file left by a
+    killed run is overwritten, never taken for the archive."""
+    import hashlib
+
+    f = good_return(ws, programme, "VAP")
+    digest = hashlib.sha256(f.read_bytes()).hexdigest()
+    ws.archive_dir.mkdir(exist_ok=True)
+    (ws.archive_dir / f".tmp-{digest}.xlsx").write_bytes(b"half a file")
+    result = collect_period(ws, PERIOD, now=NOW)
+    assert result.files[0].content_hash == digest
+    archived = ws.archive_dir / f"{digest}.xlsx"
+    assert hashlib.sha256(archived.read_bytes()).hexdigest() == digest
+    assert [p.name for p in ws.archive_dir.iterdir()] == [archived.name]
+
+
 # ----------------------------------------------------------------------------- supersession
 
 
