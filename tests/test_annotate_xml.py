@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import subprocess
-import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+import soffice
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
@@ -286,27 +285,14 @@ def test_row_without_r_declines(tmp_path):
 # ----------------------------------------------------------------------------- LibreOffice
 
 
-def _soffice_convert(src: Path, out_dir: Path) -> Path:
-    profile = f"file:///tmp/lo-{uuid.uuid4().hex}"
-    cmd = ["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile}"]
-    cmd += ["--convert-to", "xlsx", "--outdir", str(out_dir), str(src)]
-    try:
-        subprocess.run(cmd, capture_output=True, timeout=180, check=True)
-    finally:
-        shutil.rmtree(profile.removeprefix("file://"), ignore_errors=True)
-    out = out_dir / src.name
-    assert out.is_file(), "LibreOffice wrote nothing"
-    return out
-
-
 @pytest.mark.libreoffice
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_libreoffice_resaved_return(returns, tmp_path):
-    resaved = _soffice_convert(returns["generated"], tmp_path / "lo")
+    resaved = soffice.convert(returns["generated"], tmp_path / "lo")
     problems = problems_for(resaved.name)
     out = write_fast_copy(resaved, problems, tmp_path / "annotated" / "copy.xlsx", "fi")
     assert out is not None, "the fast path declined a LibreOffice file"
-    again = _soffice_convert(out, tmp_path / "lo2")
+    again = soffice.convert(out, tmp_path / "lo2")
     wb = openpyxl.load_workbook(again)
     assert wb.sheetnames[0] == "Korjattavaa"
     assert fill_colour(wb[ACTIONS]["K4"]) == ERROR_FILL
@@ -409,7 +395,7 @@ def test_libreoffice_opens_the_mixed_copy(tmp_path):
     problems = [Problem("m", "in the table", "Data", "B3", "error")]
     out = write_fast_copy(src, problems, tmp_path / "a" / "mixed.xlsx", "en")
     assert out is not None
-    wb = openpyxl.load_workbook(_soffice_convert(out, tmp_path / "lo"))
+    wb = openpyxl.load_workbook(soffice.convert(out, tmp_path / "lo"))
     assert wb.sheetnames[0] == "To fix"
     assert fill_colour(wb["Data"]["B3"]) == ERROR_FILL
     assert "in the table" in wb["Data"]["B3"].comment.text

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import soffice
 
 from roundtrip.collect import collect_period
 from roundtrip.generate import generate_period
@@ -101,25 +102,7 @@ def test_return_filled_in_libreoffice_is_collected(tmp_path):
 
 
 def convert(src: Path, fmt: str, out_dir: Path) -> Path:
-    profile = out_dir / f"lo-profile-{fmt}"
-    subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            "--norestore",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--convert-to",
-            fmt,
-            "--outdir",
-            str(out_dir),
-            str(src),
-        ],
-        capture_output=True,
-        timeout=180,
-        check=True,
-    )
-    shutil.rmtree(profile, ignore_errors=True)
-    return out_dir / f"{src.stem}.{fmt}"
+    return soffice.convert(src, out_dir, fmt)
 
 
 def test_ods_and_xls_returns_are_collected(tmp_path):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
-import uuid
 from pathlib import Path
 
 import openpyxl
 import pytest
+import soffice
 from python_calamine import CalamineWorkbook
 
 from roundtrip import contract as c
@@ -29,25 +28,7 @@ SHEETS = wording("fi")["sheets"]
 
 
 def resave(src: Path, out_dir: Path) -> Path:
-    profile = f"file:///tmp/lo-{uuid.uuid4().hex}"
-    cmd = [
-        "soffice",
-        "--headless",
-        "--norestore",
-        f"-env:UserInstallation={profile}",
-        "--convert-to",
-        "xlsx",
-        "--outdir",
-        str(out_dir),
-        str(src),
-    ]
-    try:
-        subprocess.run(cmd, capture_output=True, timeout=180, check=True)
-    finally:
-        shutil.rmtree(profile.removeprefix("file://"), ignore_errors=True)
-    out = out_dir / src.name
-    assert out.is_file(), "LibreOffice wrote nothing"
-    return out
+    return soffice.convert(src, out_dir)
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import subprocess
-import uuid
 from pathlib import Path
 
 import openpyxl
 import pytest
+import soffice
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -266,22 +265,7 @@ def test_check_exits_2_with_every_problem(tmp_path: Path):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_programme_survives_a_libreoffice_resave(written: Path, aura, tmp_path: Path):
     out = tmp_path / "lo"
-    profile = f"file:///tmp/lo-programme-{uuid.uuid4().hex}"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(out),
-            str(written),
-        ],
-        check=True,
-        timeout=120,
-        capture_output=True,
-    )
+    soffice.convert(written, out, "xlsx:Calc MS Excel 2007 XML", timeout=120)
     assert load_programme(out / "programme.xlsx") == aura
 
 

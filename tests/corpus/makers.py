@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import secrets
-import shutil
-import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -144,23 +140,9 @@ def _identity_edit(secret: bytes | None, **changes: str) -> Callable:
 
 def soffice_convert(files: list[Path], out_dir: Path, target: str, timeout: int = 180) -> None:
     """Convert with LibreOffice headless, private profile, bounded in time."""
-    profile = Path(out_dir).resolve() / f".lo-profile-{os.getpid()}-{secrets.token_hex(4)}"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        "soffice",
-        f"-env:UserInstallation=file://{profile}",
-        "--headless",
-        "--norestore",
-        "--convert-to",
-        target,
-        "--outdir",
-        str(out_dir),
-        *map(str, files),
-    ]
-    try:
-        subprocess.run(cmd, timeout=timeout, capture_output=True, check=False)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    from soffice import convert
+
+    convert(files, out_dir, target, timeout=timeout, check=False)
 
 
 # --- case makers -----------------------------------------------------------------------------
