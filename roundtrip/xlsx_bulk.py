@@ -27,10 +27,11 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from .xmltext import cell_text
+
 MARKER = "rt-bulk-rows-7f3a"
-MAX_STRING = 32767
+MAX_STRING = 16383  # longer texts may exceed Excel's 32,767 UTF-16 units: cell_text cuts them
 COMPRESS = 1  # deflate level: the row XML is repetitive, level 1 is 3x faster and ~20% bigger
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_x[0-9A-Fa-f]{4}_")
 _COLS = [xl_col_to_name(c) for c in range(64)]
 
 Cell = tuple[int, object, int]  # column, value, style index (from xf)
@@ -42,29 +43,11 @@ def xf(fmt: Format) -> int:
     return fmt._get_xf_index()
 
 
-def _escape_control(m: re.Match[str]) -> str:
-    s = m.group(0)
-    if len(s) == 1:
-        return f"_x{ord(s):04X}_"
-    return "_x005F" + s  # a literal "_xHHHH_" must not be read as an escape
-
-
-def escape(text: str) -> str:
-    if len(text) > MAX_STRING:
-        text = text[:MAX_STRING]
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if _CONTROL.search(text):
-        text = _CONTROL.sub(_escape_control, text)
-    return text
+escape = cell_text  # (the name the summary's sheet writers know)
 
 
 # Anything that needs escaping or xml:space="preserve"; most strings need neither.
-_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]|_x[0-9A-Fa-f]{4}_|^\s|\s$")
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_|^\s|\s$")
 
 
 def _string_cell(ref: str, style: int, value: str) -> str:
@@ -82,7 +65,7 @@ def _string_cell(ref: str, style: int, value: str) -> str:
 # The same test over a row's strings joined by "|", in cheap pieces (one alternation of it all
 # costs ~5 us a row): a "|" beside a space is a false alarm, which only sends the row the
 # careful way. One test per row instead of one per cell.
-_ESCAPED_CHAR = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ESCAPED_CHAR = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACE_AT_SEPARATOR = re.compile(r"\|(?:\s|(?<=\s\|))")
 _ESCAPE_LOOKALIKE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 

@@ -19,11 +19,8 @@ from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
 from .tablesheet import EXCEL_MAX_ROWS, TEXT, Col
+from .xmltext import SPECIAL, cell_text
 
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
-# Excel reads "_xHHHH_" in a string as an escaped character: a literal one is written "_x005F_xHHHH_".
-_LOOKALIKE = re.compile("_x[0-9A-Fa-f]{4}_")
 _BUFFER = 1 << 16  # characters gathered before one compressed write
 # Each sheet is a plain (not zip64) zip member, which Python's zipfile caps at 2 GiB when the
 # size is unknown in advance; Excel is also picky about streamed zip64 headers. A sheet whose
@@ -46,17 +43,7 @@ def col_letter(i: int) -> str:
 
 def _text(value: object) -> str:
     s = str(value)
-    if len(s) > 16383:  # Excel's limit per cell: 32,767 UTF-16 units
-        units = s.encode("utf-16-le")
-        if len(units) > 65534:
-            s = units[:65534].decode("utf-16-le", errors="ignore")
-    if not _SPECIAL.search(s):
-        return s
-    if _ILLEGAL.search(s):
-        s = _ILLEGAL.sub("\ufffd", s)
-    if "_x" in s:
-        s = _LOOKALIKE.sub(lambda m: "_x005F" + m.group(0), s)
-    return _xml_escape(s)
+    return cell_text(s) if len(s) > 16383 or SPECIAL.search(s) else s
 
 
 class StreamBook:
