@@ -392,14 +392,20 @@ def _inspect(
     return out
 
 
+def _has_formula_or_error(data: bytes) -> bool:
+    """A formula or an error cell in the sheet XML (substring tests first: 10x faster)."""
+    return bool(
+        ((b"<f" in data or b":f" in data) and _FORMULA_TAG.search(data))
+        or (b't="e"' in data and _ERROR_CELL_TAG.search(data))
+    )
+
+
 def _with_inspection(
     path: Path, package: Mapping[str, bytes], sheets: dict[str, RawSheet]
 ) -> dict[str, RawSheet]:
     """Fill in percent formats and formulas where they matter (xlsx family only)."""
     parts = _sheet_parts(package)
-    formulas = any(
-        _FORMULA_TAG.search(data) or _ERROR_CELL_TAG.search(data) for data in parts.values()
-    )
+    formulas = any(_has_formula_or_error(data) for data in parts.values())
     wanted = _wanted(sheets, formulas)
     if not wanted:
         return sheets
@@ -436,18 +442,21 @@ def _wanted(sheets: dict[str, RawSheet], formulas: bool) -> dict[str, set[str]]:
     """Sheet -> refs whose format or formula matters: fractions, or every cell (formulas)."""
     wanted: dict[str, set[str]] = {}
     for s in sheets.values():
-        pct = PERCENT_COLUMNS.get(s.key, ())
-        for row in s.rows:
-            for k, cell in row.cells.items():
-                v = cell.value
-                fraction = (
-                    k in pct
-                    and isinstance(v, (int, float))
-                    and not isinstance(v, bool)
-                    and 0 < abs(v) <= 1
-                )
-                if fraction or formulas:
-                    wanted.setdefault(s.name, set()).add(cell.ref)
+        if formulas:
+            refs = {cell.ref for row in s.rows for cell in row.cells.values()}
+        else:
+            pct = PERCENT_COLUMNS.get(s.key, ())
+            refs = set()
+            for row in s.rows:
+                for k in pct:
+                    cell = row.cells.get(k)
+                    if cell is None:
+                        continue
+                    v = cell.value
+                    if v.__class__ in (int, float) and 0 < abs(v) <= 1:  # (not bool)
+                        refs.add(cell.ref)
+        if refs:
+            wanted[s.name] = refs
     return wanted
 
 
