@@ -12,8 +12,7 @@ from itertools import compress
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
+from .contract import column_letter
 from .errors import ConfigError, Problem
 from .programme_sheets import COLUMNS, REQUIRED_COLUMNS, Table, cell_text, text_of
 
@@ -121,5 +120,5 @@ def sheet_rows(wb: Sheets, sheet: str, problems: list[Problem], file: str) -> Ta
         numbers = list(compress(numbers, keep))
         values = {k: list(compress(v, keep)) for k, v in values.items()}
         texts = {k: list(compress(v, keep)) for k, v in texts.items()}
-    letters = {name: get_column_letter(c + 1) for name, c in cols}
+    letters = {name: column_letter(c + 1) for name, c in cols}
     return Table(title, letters, numbers, values, texts)

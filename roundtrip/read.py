@@ -31,12 +31,12 @@ from typing import Any, NamedTuple
 
 import python_calamine as pc
 from defusedxml import ElementTree as SafeET
-from openpyxl.utils import get_column_letter
 
 from .contract import (
     COLUMNS,
     IDENTITY_FIELDS,
     SIGNATURE_FIELD,
+    column_letter,
     norm_label,
 )
 from .contract import header_lookup as _header_lookup
@@ -235,7 +235,7 @@ def _sheet_rows(
     Blank rows are skipped; on ID-keyed sheets rows without an ID are only counted (a sheet
     with 100 000 pasted rows must not cost a million objects).
     """
-    items = [(k, c, get_column_letter(c + 1)) for k, c in cols.items()]
+    items = [(k, c, column_letter(c + 1)) for k, c in cols.items()]
     id_col = cols.get(ID_COLUMN.get(key, ""))
     rows = []
     unidentified = 0
@@ -555,7 +555,7 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
                 key,
                 sheet_name,
                 hrow + 1,
-                {k: get_column_letter(c + 1) for k, c in cols.items()},
+                {k: column_letter(c + 1) for k, c in cols.items()},
                 tuple(rows),
                 unidentified,
                 first,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
+from .contract import column_letter
 from .tablesheet import EXCEL_MAX_ROWS, TEXT, Col
 from .xmltext import SPECIAL, cell_text
 
@@ -29,16 +30,6 @@ SHEET_MAX_BYTES = 1_500_000_000
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-
-
-def col_letter(i: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _text(value: object) -> str:
@@ -170,7 +161,7 @@ class StreamSheet:
         self.book, self.name = book, name[:31]
         self.cols, self.headers = tuple(cols), tuple(headers)
         self.text_cols = tuple(c.kind == TEXT for c in self.cols)
-        self.letters = tuple(col_letter(i) for i in range(len(self.cols)))
+        self.letters = tuple(column_letter(i + 1) for i in range(len(self.cols)))
         self.max_rows = max(1, max_rows)
         self.parts = 0
         self.sheets: list[tuple[str, int]] = []
