@@ -33,7 +33,7 @@ from .summary_sheets import (
     write_trend,
 )
 from .workspace import Workspace, atomic_path
-from .xlsx_bulk import finish
+from .xlsx_bulk import finish, render_ahead
 
 PDF_TIMEOUT = 180  # seconds
 INSTALL_HINT = "apt-get install libreoffice-calc-nogui"
@@ -96,8 +96,10 @@ def _render_summary(data: SummaryData, programme: Programme, output: Path) -> Pa
         write_metrics(ctx, unique_sheet_name(w["metrics"], taken))
         if len(data.periods) >= 2:
             write_trend(ctx, unique_sheet_name(w["trend"], taken))
+        # The big row blocks render in worker processes while xlsxwriter writes the rest.
+        ahead = render_ahead(ctx.blocks, Path(scratch) / "blocks")
         wb.close()
-        finish(tmp, ctx.blocks)
+        finish(tmp, ctx.blocks, ahead)
     return output
 
 

@@ -172,41 +172,65 @@ def _render_to_file(index: int, target: str) -> str:
     return target
 
 
-def _prerender(blocks: Sequence[Block], folder: Path) -> dict[int, Path]:
-    """Block index -> a file holding its rows' XML, made by worker processes; {} when the
-    blocks are small, there is one CPU, or no process can be forked (render inline then).
+class Ahead:
+    """Blocks being rendered by worker processes, each into a file of its rows' XML.
 
-    Workers are forked after the rows' data exists, so nothing is pickled but the file names;
-    the XML is byte for byte what the inline path writes (tested).
+    Start it as soon as the blocks exist (the workers are forked then, so nothing is pickled
+    but file names) and let the main process go on (xlsxwriter writing the rest of the file);
+    `files()` waits. The XML is byte for byte what the inline path writes (tested).
     """
-    global _forked
+
+    def __init__(self, blocks: Sequence[Block], folder: Path, workers: int) -> None:
+        global _forked
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        _forked = blocks
+        self.pool = ProcessPoolExecutor(workers, mp.get_context("fork"))
+        order = sorted(range(len(blocks)), key=lambda i: blocks[i].first_row - blocks[i].last_row)
+        self.futures = {
+            i: self.pool.submit(_render_to_file, i, str(folder / f"block{i}.xml")) for i in order
+        }
+
+    def files(self) -> dict[int, Path]:
+        """Block index -> its rows' XML file; {} if a worker failed (render inline then)."""
+        global _forked
+        try:
+            return {i: Path(f.result()) for i, f in self.futures.items()}
+        except Exception:  # noqa: BLE001 - a broken pool: the inline path does it all
+            return {}
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            _forked = ()
+
+
+def render_ahead(blocks: Sequence[Block], folder: Path) -> Ahead | None:
+    """Start rendering the blocks in worker processes; None when they are small, there is one
+    CPU, or no process can be forked (finish renders them inline then)."""
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
 
     from .generate import pool_workers
 
     rows = sum(b.last_row - b.first_row + 1 for b in blocks)
     workers = pool_workers(len(blocks), 2) if rows >= PARALLEL_MIN_ROWS else 1
     if workers < 2 or "fork" not in mp.get_all_start_methods():
-        return {}
-    _forked = blocks
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
     try:
-        with ProcessPoolExecutor(workers, mp.get_context("fork")) as pool:
-            order = sorted(
-                range(len(blocks)), key=lambda i: blocks[i].first_row - blocks[i].last_row
-            )
-            futures = {
-                i: pool.submit(_render_to_file, i, str(folder / f"block{i}.xml")) for i in order
-            }
-            return {i: Path(f.result()) for i, f in futures.items()}
+        return Ahead(blocks, folder, workers)
     except (OSError, NotImplementedError):
-        return {}
-    finally:
-        _forked = ()
+        return None
 
 
-def finish(path: Path, blocks: Sequence[Block]) -> None:
-    """Rewrite the xlsx at `path`, streaming every block's rows in place of its markers."""
+def _prerender(blocks: Sequence[Block], folder: Path) -> dict[int, Path]:
+    """render_ahead, waited for at once."""
+    ahead = render_ahead(blocks, folder)
+    return ahead.files() if ahead is not None else {}
+
+
+def finish(path: Path, blocks: Sequence[Block], ahead: Ahead | None = None) -> None:
+    """Rewrite the xlsx at `path`, streaming every block's rows in place of its markers
+    (from `ahead`'s files when it was started with render_ahead)."""
     if not blocks:
         return
     by_member = {f"xl/worksheets/sheet{b.sheet_index}.xml": i for i, b in enumerate(blocks)}
@@ -217,7 +241,7 @@ def finish(path: Path, blocks: Sequence[Block]) -> None:
             zipfile.ZipFile(path) as src,
             zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS) as dst,
         ):
-            rendered = _prerender(blocks, Path(folder))
+            rendered = ahead.files() if ahead is not None else _prerender(blocks, Path(folder))
             for info in src.infolist():
                 index = by_member.get(info.filename)
                 if index is None:

@@ -336,11 +336,11 @@ def test_rows_rendered_in_worker_processes_are_the_inline_rows(tmp_path, monkeyp
         monkeypatch.setattr(bulk, "PARALLEL_MIN_ROWS", threshold)
         rendered: list[dict] = []
 
-        def recording(*args, _real=bulk._prerender, _into=rendered):
-            _into.append(_real(*args))
+        def recording(self, _real=bulk.Ahead.files, _into=rendered):
+            _into.append(_real(self))
             return _into[-1]
 
-        monkeypatch.setattr(bulk, "_prerender", recording)
+        monkeypatch.setattr(bulk.Ahead, "files", recording)
         out = build_summary(conn, small_programme(), Q3, tmp_path / f"{mode}.xlsx")
         with zipfile.ZipFile(out) as zf:
             made[mode] = {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
