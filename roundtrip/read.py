@@ -304,10 +304,11 @@ def _number_formats(
         data = parts.get(part_of.get(name, ""))
         if data is None:
             return None
-        if len(_ANY_CELL.findall(data)) != len(_CELL_R.findall(data)):
+        r_first = _r_first(data)
+        if not r_first and len(_ANY_CELL.findall(data)) != len(_CELL_R.findall(data)):
             return None  # a cell without its r="...", or with a namespace prefix: ask openpyxl
         for ref in refs:
-            found = re.findall(rb'<c\s[^>]*?\br="' + ref.encode() + rb'"[^>]*>', data)
+            found = _cell_tags(data, ref, r_first)
             if len(found) != 1:
                 if found:
                     return None
@@ -321,6 +322,28 @@ def _number_formats(
     return out
 
 
+def _r_first(data: bytes) -> bool:
+    """Every cell is written `<c r="..."` (r first, as Excel, LibreOffice, openpyxl and
+    xlsxwriter write it) and none has a prefix: counted with bytes.count, not a regex."""
+    cells = data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/") + data.count(b"<c\t")
+    cells += data.count(b"<c\n") + data.count(b"<c\r")
+    return cells == data.count(b'<c r="') and _PREFIXED_CELL.search(data) is None
+
+
+def _cell_tags(data: bytes, ref: str, r_first: bool) -> list[bytes]:
+    """The start tags of the cells written with reference `ref` (normally one)."""
+    if not r_first:
+        return re.findall(rb'<c\s[^>]*?\br="' + ref.encode() + rb'"[^>]*>', data)
+    key = b'<c r="' + ref.encode() + b'"'
+    out, at = [], data.find(key)
+    while at >= 0:
+        out.append(data[at : data.index(b">", at) + 1])
+        at = data.find(key, at + 1)
+    return out
+
+
+_ROW_OF = re.compile(r"[0-9]+$")
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s>/]")
 _CELL_R = re.compile(rb'<c\s[^>]*?\br="[A-Z]+[0-9]+"')
 _ANY_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
@@ -393,9 +416,11 @@ def _inspect(
 
 
 def _has_formula_or_error(data: bytes) -> bool:
-    """A formula or an error cell in the sheet XML (substring tests first: 10x faster)."""
+    """A formula or an error cell in the sheet XML (substring tests first: 10x faster; the
+    sheet's data validations and conditional formats hold <formula...> elements, not <f>)."""
+    maybe_f = data.count(b"<f") != data.count(b"<formula") or b":f" in data
     return bool(
-        ((b"<f" in data or b":f" in data) and _FORMULA_TAG.search(data))
+        (maybe_f and _FORMULA_TAG.search(data))
         or (b't="e"' in data and _ERROR_CELL_TAG.search(data))
     )
 
@@ -417,6 +442,8 @@ def _with_inspection(
             info = None
     if info is None:
         info = _inspect(path, wanted)
+    # The rows something is known about (a cell's ref ends with its row number).
+    known_rows = {(name, int(_ROW_OF.search(ref).group())) for name, ref in info}
     out = {}
     for key, s in sheets.items():
         if s.name not in wanted:
@@ -424,7 +451,7 @@ def _with_inspection(
             continue
         rows = []
         for row in s.rows:
-            if not any((s.name, cell.ref) in info for cell in row.cells.values()):
+            if (s.name, row.row) not in known_rows:
                 rows.append(row)  # nothing known: unchanged (no % format, no formula)
                 continue
             cells = {}
