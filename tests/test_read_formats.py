@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import openpyxl
@@ -110,3 +111,23 @@ def test_unusual_cell_markup_is_left_to_openpyxl(tmp_path):
         dst = tmp_path / f"{name}.xlsx"
         _rewrite_sheet(src, dst, change)
         assert read._number_formats(read.package_parts(dst), wanted) is None, name
+
+
+def test_cells_with_r_not_first_are_still_read_exactly(tmp_path):
+    """Attributes in another order (s before r) take the regex path and give the same formats."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    for r, fmt in enumerate(FORMATS, start=1):
+        wb.active.cell(r, 1).value = 0.5
+        wb.active.cell(r, 1).number_format = fmt
+    src = tmp_path / "src.xlsx"
+    wb.save(src)
+    dst = tmp_path / "reordered.xlsx"
+    _rewrite_sheet(
+        src, dst, lambda d: re.sub(rb'<c r="([A-Z]+[0-9]+)" s="([0-9]+)"', rb'<c s="\2" r="\1"', d)
+    )
+    with zipfile.ZipFile(dst) as zf:
+        assert b'<c s="' in zf.read("xl/worksheets/sheet1.xml")
+    wanted = {"S": {f"A{r}" for r in range(1, len(FORMATS) + 1)}}
+    assert not read._r_first(read._sheet_parts(read.package_parts(dst))["xl/worksheets/sheet1.xml"])
+    _compare(dst, wanted)
