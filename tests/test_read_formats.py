@@ -8,7 +8,7 @@ import zipfile
 import openpyxl
 import xlsxwriter
 
-from roundtrip import read
+from roundtrip import cell_formats as read
 
 FORMATS = ["0%", "0.00%", '0" %"', "0.0 %", "General", "0.00", "dd.mm.yyyy", '#,##0.0"%"']
 
@@ -18,9 +18,9 @@ def _refs(n: int) -> set[str]:
 
 
 def _compare(path, wanted):
-    fast = read._number_formats(read.package_parts(path), wanted)
+    fast = read.number_formats(read.package_parts(path), wanted)
     assert fast is not None
-    slow = read._inspect(path, wanted)
+    slow = read.inspect_cells(path, wanted)
     assert {k: v[0] for k, v in fast.items()} == {k: v[0] for k, v in slow.items()}
     return fast
 
@@ -63,11 +63,11 @@ def test_xlsx_family_is_told_by_content_not_name(tmp_path):
     wb.active["A1"].number_format = "0%"
     renamed = tmp_path / "a.xls"
     wb.save(renamed)
-    assert read._is_ooxml(read.package_parts(renamed))
-    assert read._inspect(renamed, {"S": {"A1"}})[("S", "A1")][0] == "0%"
+    assert read.is_ooxml(read.package_parts(renamed))
+    assert read.inspect_cells(renamed, {"S": {"A1"}})[("S", "A1")][0] == "0%"
     ole2 = tmp_path / "b.xlsx"
     ole2.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
-    assert not read._is_ooxml(read.package_parts(ole2))
+    assert not read.is_ooxml(read.package_parts(ole2))
 
 
 def test_error_cell_without_formula_is_found(tmp_path):
@@ -77,9 +77,9 @@ def test_error_cell_without_formula_is_found(tmp_path):
     wb.active["A1"] = "#DIV/0!"  # openpyxl stores a known error code as an error cell
     path = tmp_path / "a.xlsx"
     wb.save(path)
-    parts = read._sheet_parts(read.package_parts(path))
+    parts = read.sheet_parts(read.package_parts(path))
     assert any(read._ERROR_CELL_TAG.search(d) for d in parts.values())
-    assert read._inspect(path, {"S": {"A1"}})[("S", "A1")][1:] == ("", "#DIV/0!")
+    assert read.inspect_cells(path, {"S": {"A1"}})[("S", "A1")][1:] == ("", "#DIV/0!")
 
 
 def _rewrite_sheet(src, dst, change):
@@ -101,7 +101,7 @@ def test_unusual_cell_markup_is_left_to_openpyxl(tmp_path):
     src = tmp_path / "src.xlsx"
     wb.save(src)
     wanted = {"S": {"A1"}}
-    assert read._number_formats(read.package_parts(src), wanted) is not None
+    assert read.number_formats(read.package_parts(src), wanted) is not None
     changes = {
         "no-r": lambda d: d.replace(b'<c r="A2"', b"<c"),
         "twice": lambda d: d.replace(b'<c r="A2"', b'<c r="A1"'),
@@ -110,7 +110,7 @@ def test_unusual_cell_markup_is_left_to_openpyxl(tmp_path):
     for name, change in changes.items():
         dst = tmp_path / f"{name}.xlsx"
         _rewrite_sheet(src, dst, change)
-        assert read._number_formats(read.package_parts(dst), wanted) is None, name
+        assert read.number_formats(read.package_parts(dst), wanted) is None, name
 
 
 def test_cells_with_r_not_first_are_still_read_exactly(tmp_path):
@@ -129,5 +129,5 @@ def test_cells_with_r_not_first_are_still_read_exactly(tmp_path):
     with zipfile.ZipFile(dst) as zf:
         assert b'<c s="' in zf.read("xl/worksheets/sheet1.xml")
     wanted = {"S": {f"A{r}" for r in range(1, len(FORMATS) + 1)}}
-    assert not read._r_first(read._sheet_parts(read.package_parts(dst))["xl/worksheets/sheet1.xml"])
+    assert not read._r_first(read.sheet_parts(read.package_parts(dst))["xl/worksheets/sheet1.xml"])
     _compare(dst, wanted)

@@ -253,7 +253,7 @@ def test_ods_runs_of_empty_cells_pass_and_repeated_values_do_not(tmp_path):
 
 def test_kept_parts_are_the_package_parts_and_nothing_of_a_rejected_file(tmp_path):
     """check_file(keep=...) hands over the parts it unpacked: exactly what the zip holds."""
-    from roundtrip.read import package_parts
+    from roundtrip.cell_formats import package_parts
     from roundtrip.safety import KEPT_PARTS, check_file
 
     wb = openpyxl.Workbook()
