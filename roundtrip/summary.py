@@ -114,7 +114,7 @@ def _early_side(conn: sqlite3.Connection, period: str):
     """start_side for `period` as written (its cadence is checked once the programme is
     loaded); None when the text is no period at all (the programme's parser says why)."""
     from .periods import parse_period
-    from .summary_data import start_side
+    from .summary_passes import start_side
 
     try:
         return start_side(conn, str(parse_period(period)))
