@@ -74,6 +74,41 @@ StyleFor = Callable[[int, str], int]  # (cell's style index, severity) -> new st
 # --------------------------------------------------------------------------- sheets
 
 
+def _merge(
+    text: str,
+    elements: re.Pattern[str],
+    what: str,
+    key: Callable[[str], int],
+    pending: list[int],
+    insert: Callable[[int], str],
+    patch: Callable[[re.Match[str], int], tuple[str, int]],
+) -> str:
+    """`text` with its `elements` (rows or cells, keys ascending) merged with the sorted target
+    keys `pending`: a target without an element gets `insert(k)` in order, an element that is
+    a target is replaced by `patch(match, k)` -> (new text, where the element ends)."""
+    out, pos, i, last = [], 0, 0, 0
+    for m in elements.finditer(text):
+        if i >= len(pending):
+            break
+        ref = _R.search(m.group(1))
+        if ref is None:
+            raise Decline(f"{what} without r=")
+        k = key(ref.group(1))
+        if k <= last:
+            raise Decline(f"{what}s out of order")
+        last = k
+        while i < len(pending) and pending[i] < k:
+            out += [text[pos : m.start()], insert(pending[i])]
+            pos, i = m.start(), i + 1
+        if i < len(pending) and pending[i] == k:
+            replacement, end = patch(m, k)
+            out += [text[pos : m.start()], replacement]
+            pos, i = end, i + 1
+    out.append(text[pos:])
+    out += [insert(k) for k in pending[i:]]
+    return "".join(out)
+
+
 def patch_cells(content: str, cols: dict[int, tuple[str, str]], style: StyleFor) -> str:
     """A row's content with the target cells' styles set; missing cells inserted in order."""
     if "extLst" in content:
@@ -83,66 +118,38 @@ def patch_cells(content: str, cols: dict[int, tuple[str, str]], style: StyleFor)
         coord, sev = cols[col]
         return f'<c r="{coord}" s="{style(0, sev)}"/>'
 
-    pending = sorted(cols)
-    out, pos, j, last = [], 0, 0, 0
-    for m in _CELL.finditer(content):
-        if j >= len(pending):
-            break
-        ref = _R.search(m.group(1))
-        if ref is None:
-            raise Decline("cell without r=")
-        col = cell_ref(ref.group(1))[1]
-        if col <= last:
-            raise Decline("cells out of order")
-        last = col
-        while j < len(pending) and pending[j] < col:
-            out += [content[pos : m.start()], new_cell(pending[j])]
-            pos, j = m.start(), j + 1
-        if j < len(pending) and pending[j] == col:
-            old = _S.search(m.group(1))
-            s = style(int(old.group(1) or 0) if old else 0, cols[col][1])
-            out += [content[pos : m.start()], set_attr(m.group(0), "s", str(s))]
-            pos, j = m.end(), j + 1
-    out.append(content[pos:])
-    out += [new_cell(c) for c in pending[j:]]
-    return "".join(out)
+    def styled(m: re.Match[str], col: int) -> tuple[str, int]:
+        old = _S.search(m.group(1))
+        s = style(int(old.group(1) or 0) if old else 0, cols[col][1])
+        return set_attr(m.group(0), "s", str(s)), m.end()
+
+    def column(ref: str) -> int:
+        return cell_ref(ref)[1]
+
+    return _merge(content, _CELL, "cell", column, sorted(cols), new_cell, styled)
 
 
 def patch_rows(body: str, targets: dict[int, dict[int, tuple[str, str]]], style: StyleFor) -> str:
     """The content of <sheetData> with the target cells styled (rows and cells created)."""
-    pending = sorted(targets)
-    out, pos, i, last = [], 0, 0, 0
-    for m in _ROW.finditer(body):
-        if i >= len(pending):
-            break
-        ref = _R.search(m.group(1))
-        if ref is None:
-            raise Decline("row without r=")
-        r = int(ref.group(1))
-        if r <= last:
-            raise Decline("rows out of order")
-        last = r
-        while i < len(pending) and pending[i] < r:
-            new = patch_cells("", targets[pending[i]], style)
-            out += [body[pos : m.start()], f'<row r="{pending[i]}">{new}</row>']
-            pos, i = m.start(), i + 1
-        if i < len(pending) and pending[i] == r:
-            tag, content, end = m.group(0), "", m.end()
-            if tag.endswith("/>"):
-                tag = open_tag(tag)
-            else:
-                end = body.find("</row>", m.end())
-                if end < 0:
-                    raise Decline("row not closed")
-                content, end = body[m.end() : end], end + 6
-            patched = patch_cells(content, targets[r], style)
-            if len(_CELL.findall(patched)) != len(_CELL.findall(content)):  # new cells
-                tag = drop_attr(tag, "spans")  # a stale hint
-            out += [body[pos : m.start()], tag, patched, "</row>"]
-            pos, i = end, i + 1
-    out.append(body[pos:])
-    out += [f'<row r="{r}">{patch_cells("", targets[r], style)}</row>' for r in pending[i:]]
-    return "".join(out)
+
+    def new_row(r: int) -> str:
+        return f'<row r="{r}">{patch_cells("", targets[r], style)}</row>'
+
+    def patched_row(m: re.Match[str], r: int) -> tuple[str, int]:
+        tag, content, end = m.group(0), "", m.end()
+        if tag.endswith("/>"):
+            tag = open_tag(tag)
+        else:
+            end = body.find("</row>", m.end())
+            if end < 0:
+                raise Decline("row not closed")
+            content, end = body[m.end() : end], end + 6
+        patched = patch_cells(content, targets[r], style)
+        if len(_CELL.findall(patched)) != len(_CELL.findall(content)):  # new cells
+            tag = drop_attr(tag, "spans")  # a stale hint
+        return tag + patched + "</row>", end
+
+    return _merge(body, _ROW, "row", int, sorted(targets), new_row, patched_row)
 
 
 def legacy_position(xml: str, start: int) -> int:
