@@ -289,6 +289,8 @@ def to_text(value: object) -> str:
 
     Keeps line breaks inside the text; strips leading/trailing whitespace.
     """
+    if value.__class__ is str:  # most cells: the same as the last line below, sooner
+        return value.replace("\r\n", "\n").replace("\u00a0", " ").strip()  # type: ignore[attr-defined]
     if value is None:
         return ""
     if isinstance(value, bool):
