@@ -196,12 +196,13 @@ def _returns(conn: sqlite3.Connection, period: str) -> dict[str, str]:
 
 def _headline(
     programme: Programme,
+    expected: set[str],
     returns: Mapping[str, str],
     deadline: str,
     counts: Mapping[str, int],
 ) -> Headline:
+    """The headline figures; `expected`: the departments with active actions."""
     done_keys = {s.key for s in programme.statuses if s.done}
-    expected = {a.department_id for a in programme.actions if a.active}
     received = [d for d in expected if d in returns]
     return Headline(
         actions=sum(counts.values()),
@@ -216,14 +217,18 @@ def _headline(
 
 
 def _counts(
-    programme: Programme, statuses: Mapping[str, tuple[str | None, int | None]]
+    programme: Programme,
+    active_ids: list[str],
+    statuses: Mapping[str, tuple[str | None, int | None]],
 ) -> dict[str, int]:
+    """Active actions per status key (NOT_ANSWERED for none or an unknown one)."""
     known = {s.key for s in programme.statuses}
     out = dict.fromkeys([*(s.key for s in programme.statuses), NOT_ANSWERED], 0)
-    for a in programme.actions:
-        if a.active:
-            key = (statuses.get(a.id) or (None, None))[0]
-            out[key if key in known else NOT_ANSWERED] += 1
+    get = statuses.get
+    for aid in active_ids:
+        got = get(aid)
+        key = got[0] if got else None
+        out[key if key in known else NOT_ANSWERED] += 1
     return out
 
 
@@ -263,14 +268,17 @@ def _load_summary(
     keys = tuple(st.key for st in programme.statuses)
     inactive = tuple(a.id for a in programme.actions if not a.active)
     side.add("trend", status_trend, (keys, inactive, p, periods))
+    active = [a for a in programme.actions if a.active]
+    active_ids = [a.id for a in active]
+    expected = {a.department_id for a in active}
     statuses = _statuses(conn, p)
     returns = _returns(conn, p)
-    counts = _counts(programme, statuses)
-    headline = _headline(programme, returns, deadline, counts)
+    counts = _counts(programme, active_ids, statuses)
+    headline = _headline(programme, expected, returns, deadline, counts)
     prev_statuses = _statuses(conn, prev) if has_prev else {}
-    prev_counts = _counts(programme, prev_statuses) if has_prev else None
+    prev_counts = _counts(programme, active_ids, prev_statuses) if has_prev else None
     prev_headline = (
-        _headline(programme, _returns(conn, prev), prev_deadline, prev_counts)
+        _headline(programme, expected, _returns(conn, prev), prev_deadline, prev_counts)
         if prev_counts is not None
         else None
     )
@@ -279,7 +287,6 @@ def _load_summary(
     metric_values = side.result("metrics", conn)
     trend_rows = side.result("trend", conn)
 
-    active = [a for a in programme.actions if a.active]
     dept_names = {d.id: d.name for d in programme.departments}
     current_index = period.ordinal()
     first_ordinal = _ordinal(periods[0], period)
