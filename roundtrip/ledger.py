@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
+from .errors import Problem, WorkspaceError
 from .workspace import atomic_path
 
 REJECTIONS_FILE = "rejections.jsonl"
@@ -55,11 +55,18 @@ def _key(e: dict[str, Any]) -> tuple[str, str]:
 
 
 def read_entries(path: Path) -> list[dict[str, Any]]:
-    """Every readable entry, in order (a torn last line is skipped)."""
+    """Every readable entry, in order. Unreadable lines are skipped: the log is ours, and a
+    torn last line must not stop `status` or `collect`."""
+    if not path.is_file():
+        return []
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return []
+    except OSError as exc:
+        raise WorkspaceError(f"cannot read {path}: {exc}") from exc
+    return _parse(text)
+
+
+def _parse(text: str) -> list[dict[str, Any]]:
     out = []
     for line in text.splitlines():
         try:
@@ -77,7 +84,7 @@ def append(path: Path, entries: list[dict[str, Any]]) -> None:
     if not entries:
         return
     existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-    seen = {_key(e) for e in read_entries(path)} if existing else set()
+    seen = {_key(e) for e in _parse(existing)}
     new = []
     for e in entries:
         if _key(e) not in seen:

@@ -9,19 +9,18 @@ the register (roundtrip.db) and the rejection log; never changes anything.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import WorkspaceError, printable
+from .ledger import REJECTIONS_FILE, read_entries
 from .model import Programme
 from .workspace import Workspace
 
 RETURNED, LATE, REJECTED, MISSING = "returned", "late", "rejected", "missing"
 STATES = (RETURNED, LATE, REJECTED, MISSING)
-REJECTIONS_FILE = "rejections.jsonl"
 
 
 @dataclass(frozen=True)
@@ -167,24 +166,10 @@ def period_status(
 
 
 def read_rejections(path: Path) -> list[dict[str, Any]]:
-    """The rejection log (JSON lines), deduplicated by content_hash (the latest entry wins).
-
-    Unreadable lines are skipped: the log is ours, a torn last line must not stop `status`.
-    """
-    if not path.is_file():
-        return []
+    """The rejection log, one entry per file content (the latest entry wins)."""
     by_hash: dict[str, dict[str, Any]] = {}
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise WorkspaceError(f"cannot read {path}: {exc}") from exc
-    for i, line in enumerate(text.splitlines()):
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(obj, dict):
-            by_hash[str(obj.get("content_hash") or f"line-{i}")] = obj
+    for i, e in enumerate(read_entries(path)):
+        by_hash[str(e.get("content_hash") or f"line-{i}")] = e
     return list(by_hash.values())
 
 
