@@ -27,7 +27,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from .xmltext import cell_text
+from .xmltext import CONTROL, LOOKALIKE, cell_text
 
 MARKER = "rt-bulk-rows-7f3a"
 MAX_STRING = 16383  # longer texts may exceed Excel's 32,767 UTF-16 units: cell_text cuts them
@@ -47,7 +47,7 @@ escape = cell_text  # (the name the summary's sheet writers know)
 
 
 # Anything that needs escaping or xml:space="preserve"; most strings need neither.
-_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_|^\s|\s$")
+_SPECIAL = re.compile(f"[&<>{CONTROL}]|{LOOKALIKE}|^\\s|\\s$")
 
 
 def _string_cell(ref: str, style: int, value: str) -> str:
@@ -65,9 +65,9 @@ def _string_cell(ref: str, style: int, value: str) -> str:
 # The same test over a row's strings joined by "|", in cheap pieces (one alternation of it all
 # costs ~5 us a row): a "|" beside a space is a false alarm, which only sends the row the
 # careful way. One test per row instead of one per cell.
-_ESCAPED_CHAR = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPED_CHAR = re.compile(f"[&<>{CONTROL}]")
 _SPACE_AT_SEPARATOR = re.compile(r"\|(?:\s|(?<=\s\|))")
-_ESCAPE_LOOKALIKE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+_ESCAPE_LOOKALIKE = re.compile(LOOKALIKE)
 
 
 def needs_care(joined: str) -> bool:

@@ -16,9 +16,12 @@ from __future__ import annotations
 import re
 
 MAX_CELL_UNITS = 32767  # Excel's limit per cell, in UTF-16 code units
-_ESCAPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+# The pieces of patterns, for writers that test whole rows at once (xlsx_bulk).
+CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"  # (a character class body)
+LOOKALIKE = "_x[0-9A-Fa-f]{4}_"
+_ESCAPED = re.compile(f"[{CONTROL}]|{LOOKALIKE}")
 # Anything cell_text changes: most texts need nothing (the caller may then write them as is).
-SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+SPECIAL = re.compile(f"[&<>{CONTROL}]|{LOOKALIKE}")
 
 
 def _excel_escape(m: re.Match[str]) -> str:
