@@ -34,11 +34,9 @@ _ACTION = ("metric_text", "schedule", "responsible", "origin", "active")
 
 def content_key(path: Path) -> str:
     """What a cache entry must match: the file's SHA-256, the format and the reader version."""
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return f"{FORMAT}:{__version__}:{h.hexdigest()}"
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return f"{FORMAT}:{__version__}:{digest}"
 
 
 def _action_row(a: Action) -> list[Any]:
