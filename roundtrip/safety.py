@@ -366,7 +366,8 @@ def _scan_members(
         is_xml = lower.endswith((".xml", ".rels", ".vml")) or "." not in lower.rsplit("/", 1)[-1]
         extent: _ExtentScanner | _OdsExtentScanner | None = None
         if lower.startswith("xl/worksheets/"):
-            extent = _ExtentScanner()
+            # A part read in one chunk may be bounded by a probe instead of measured exactly.
+            extent = _ExtentScanner(info.file_size <= _CHUNK and limits.max_cells >= _PROBED)
         elif lower == "content.xml":
             extent = _OdsExtentScanner()
         decls = _XmlDeclScanner() if is_xml else None
@@ -410,16 +411,29 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
+# Any r="..." reference with a row of 4 digits or more, or a column of 3 letters. A return's
+# sheets have neither: their box is then at most 999 rows x 702 columns (ZZ), well within
+# the limit, and one regex search (no match objects) replaces collecting every reference.
+_BIG_REF = re.compile(rb'r="(?:[A-Z]{0,3}[0-9]{4}|[A-Z]{3})')
+_PROBED = 999 * 702
+
+
 class _ExtentScanner:
     """The bounding box (from A1) of the cells and rows a worksheet's XML refers to.
 
     calamine builds a dense grid over that box, so a single value at XFD1048576 costs
     17 billion cells: this is what the limit guards against. Cells without `r` attributes
     are rare (Excel and LibreOffice always write them) and not counted.
+
+    With `probe` (the part is read in one chunk and the limit allows 999 x 702 cells), a
+    part without any big reference (_BIG_REF) is only known to be within that box; one with
+    a big reference, or any false alarm (firstPageNumber="1000"), is measured exactly.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, probe: bool = False) -> None:
         self._tail = b""
+        self._probe = probe
+        self._unmeasured = b""
         self.rows = 0
         self.cols = 0
 
@@ -432,7 +446,14 @@ class _ExtentScanner:
         return f"{self.rows} rows x {self.cols} columns"
 
     def feed(self, chunk: bytes) -> None:
+        if self._unmeasured:  # more than the one chunk expected: measure what was probed
+            chunk, self._unmeasured = self._unmeasured + chunk, b""
         window = self._tail + chunk
+        if self._probe:
+            self._probe = False
+            if _BIG_REF.search(window) is None:
+                self._unmeasured = window  # within 999 x 702: nothing to measure
+                return
         # The distinct column letters and row numbers (sets built in C): a sheet has a few
         # dozen of each however many cells it has.
         refs = _CELL_REF.findall(window)

@@ -274,3 +274,50 @@ def test_kept_parts_are_the_package_parts_and_nothing_of_a_rejected_file(tmp_pat
         dst.writestr("xl/worksheets/sheet3.xml", b'<c r="XFD1048576"/>' * 10)
     kept = {}
     assert check_file(bomb, keep=kept) and kept == {}
+
+
+def _sheet(cells: str, extra: str = "") -> bytes:
+    return (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{cells}</sheetData>{extra}</worksheet>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        '<row r="1"><c r="A1"><v>1</v></c><c r="XFD1"><v>1</v></c></row>'
+        '<row r="1048576"><c r="A1048576"><v>1</v></c></row>',
+        '<row r="9"><c r="AAA9"><v>1</v></c></row><row r="9000"><c r="A9000"><v>1</v></c></row>',
+        '<row r="1"><c r="ZZ1"><v>1</v></c></row><row r="8000"><c r="A8000"><v>1</v></c></row>',
+        # no r on the cells: the row's r places them
+        '<row r="1"><c r="ZZ1"><v>1</v></c></row><row r="8000"><c><v>1</v></c></row>',
+    ],
+)
+def test_a_sheet_spanning_too_many_cells_is_refused_whatever_its_references(xlsx, tmp_path, cells):
+    bomb = _with_member(xlsx, tmp_path / "bomb.xlsx", "xl/worksheets/sheet9.xml", _sheet(cells))
+    assert "far more" in _errors(bomb)[0]
+
+
+@pytest.mark.parametrize(
+    "cells, extra",
+    [
+        # 4-digit rows: measured exactly, and within the limit
+        ("".join(f'<row r="{r}"><c r="D{r}"><v>1</v></c></row>' for r in range(1, 1500)), ""),
+        # 3-letter column, one row
+        ('<row r="1"><c r="XFD1"><v>1</v></c></row>', ""),
+        # a false alarm for the quick probe: an attribute ending in r with 4 digits
+        ('<row r="1"><c r="B1"><v>1</v></c></row>', '<pageSetup firstPageNumber="1000"/>'),
+    ],
+)
+def test_sheets_within_the_cell_limit_pass(xlsx, tmp_path, cells, extra):
+    ok = _with_member(xlsx, tmp_path / "fine.xlsx", "xl/worksheets/sheet9.xml", _sheet(cells, extra))
+    assert _errors(ok) == []
+
+
+def test_a_far_reference_beyond_the_first_megabyte_of_a_sheet_is_found(xlsx, tmp_path):
+    """A part read in several chunks is measured exactly, the first chunk included."""
+    filler = '<row r="2"><c r="B2"><v>1</v></c></row>' * 40_000  # about 1.5 MB
+    cells = f'<row r="1"><c r="ZZ1"><v>1</v></c></row>{filler}<row r="9000"><c r="A9000"/></row>'
+    big = _with_member(xlsx, tmp_path / "big.xlsx", "xl/worksheets/sheet9.xml", _sheet(cells))
+    assert "9000 rows x 702 columns" in _errors(big)[0]
