@@ -86,8 +86,9 @@ class RawCell(NamedTuple):
         return to_text(self.value)
 
 
-@dataclass(frozen=True)
-class RawRow:
+class RawRow(NamedTuple):
+    """One row as read (a named tuple, as RawCell: a return has ~100 of them)."""
+
     row: int  # 1-based
     cells: Mapping[str, RawCell]  # column key -> cell (only the columns the sheet has)
 
@@ -189,28 +190,37 @@ def _sheet_rows(
     with 100 000 pasted rows must not cost a million objects).
     """
     items = [(k, c, column_letter(c + 1)) for k, c in cols.items()]
+    width = max(cols.values(), default=-1) + 1
     id_col = cols.get(ID_COLUMN.get(key, ""))
     rows = []
     unidentified = 0
     first: RawCell | None = None
     for r in range(header_row + 1, min(len(grid), header_row + 1 + MAX_ROWS)):
         line = grid[r]
-        n = len(line)
-        if id_col is not None and (id_col >= n or _blank(line[id_col])):
-            if first is None:
-                for _k, c, letter in items:
-                    if c < n and not _blank(line[c]):
-                        first = RawCell(_value(line[c]), f"{letter}{r + 1}")
-                        break
-            if first is not None and any(c < n and not _blank(line[c]) for _, c, _ in items):
-                unidentified += 1
-            continue
-        values = [(k, line[c] if c < n else None, letter) for k, c, letter in items]
-        if all(_blank(v) for _, v, _ in values):
+        if len(line) < width:  # calamine's grid is rectangular; a short row is padded
+            line = [*line, *[""] * (width - len(line))]
+        if id_col is not None:
+            if _blank(line[id_col]):
+                if first is None:
+                    for _k, c, letter in items:
+                        if not _blank(line[c]):
+                            first = RawCell(_value(line[c]), f"{letter}{r + 1}")
+                            break
+                if first is not None and any(not _blank(line[c]) for _, c, _ in items):
+                    unidentified += 1
+                continue
+        elif all(_blank(line[c]) for _, c, _ in items):
             continue
         num = str(r + 1)
-        cells = {k: RawCell(None if v == "" else v, letter + num) for k, v, letter in values}
-        rows.append(RawRow(r + 1, cells))
+        rows.append(
+            RawRow(
+                r + 1,
+                {
+                    k: RawCell(None if (v := line[c]) == "" else v, letter + num)
+                    for k, c, letter in items
+                },
+            )
+        )
     return rows, unidentified, first
 
 
