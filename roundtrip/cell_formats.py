@@ -130,10 +130,11 @@ def number_formats(
 
 def _r_first(data: bytes) -> bool:
     """Every cell is written `<c r="..."` (r first, as Excel, LibreOffice, openpyxl and
-    xlsxwriter write it) and none has a prefix: counted with bytes.count, not a regex."""
-    cells = data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/") + data.count(b"<c\t")
-    cells += data.count(b"<c\n") + data.count(b"<c\r")
-    return cells == data.count(b'<c r="') and _PREFIXED_CELL.search(data) is None
+    xlsxwriter write it) and none has a prefix. Each test is one pass with a literal start
+    (a regex with alternatives, or one that may start anywhere, is 5x slower)."""
+    if _CELL_NOT_R_FIRST.search(data) is not None:
+        return False
+    return b":c" not in data or _PREFIXED_CELL.search(data) is None
 
 
 def _cell_tags(data: bytes, ref: str, r_first: bool) -> list[bytes]:
@@ -149,6 +150,7 @@ def _cell_tags(data: bytes, ref: str, r_first: bool) -> list[bytes]:
 
 
 _PREFIXED_CELL = re.compile(rb"<\w+:c[\s>/]")
+_CELL_NOT_R_FIRST = re.compile(rb'<c(?:[>/\t\r\n]| (?!r="))')
 _CELL_R = re.compile(rb'<c\s[^>]*?\br="[A-Z]+[0-9]+"')
 _ANY_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 

@@ -6,6 +6,7 @@ import re
 import zipfile
 
 import openpyxl
+import pytest
 import xlsxwriter
 
 from roundtrip import cell_formats as read
@@ -131,3 +132,20 @@ def test_cells_with_r_not_first_are_still_read_exactly(tmp_path):
     wanted = {"S": {f"A{r}" for r in range(1, len(FORMATS) + 1)}}
     assert not read._r_first(read.sheet_parts(read.package_parts(dst))["xl/worksheets/sheet1.xml"])
     _compare(dst, wanted)
+
+
+@pytest.mark.parametrize(
+    "xml, r_first",
+    [
+        (b'<cols><col min="1"/></cols><row r="1"><c r="A1" s="1"><v>1</v></c></row>', True),
+        (b'<cfRule type="x"/><c r="A1"/><c r="B1" t="s"><v>0</v></c>', True),
+        (b'<c r="A1"/><c s="1" r="B1"/>', False),
+        (b'<c r="A1"/><c>', False),
+        (b'<c r="A1"/><c/>', False),
+        (b'<c r="A1"/><c\n r="B1"/>', False),
+        (b'<c r="A1"/><c  r="B1"/>', False),
+        (b'<x:c r="A1"/>', False),
+    ],
+)
+def test_r_first_means_every_cell_starts_with_its_reference(xml, r_first):
+    assert read._r_first(xml) is r_first

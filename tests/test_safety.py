@@ -311,7 +311,9 @@ def test_a_sheet_spanning_too_many_cells_is_refused_whatever_its_references(xlsx
     ],
 )
 def test_sheets_within_the_cell_limit_pass(xlsx, tmp_path, cells, extra):
-    ok = _with_member(xlsx, tmp_path / "fine.xlsx", "xl/worksheets/sheet9.xml", _sheet(cells, extra))
+    ok = _with_member(
+        xlsx, tmp_path / "fine.xlsx", "xl/worksheets/sheet9.xml", _sheet(cells, extra)
+    )
     assert _errors(ok) == []
 
 
