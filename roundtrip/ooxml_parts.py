@@ -230,18 +230,21 @@ class Package:
         return [attrs(m.group(0)) for m in TAG.finditer(xml) if m.group(2) == "Relationship"]
 
     def write(self, target: Path) -> None:
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        """The package with its changes, deflated at level 1: a feedback copy is read once,
+        and level 1 takes a third of the default's time for files a few per cent larger."""
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
             for info in self.zf.infolist():
                 zi = zipfile.ZipInfo(info.filename, info.date_time)
                 zi.external_attr = info.external_attr
                 if info.compress_type != zipfile.ZIP_STORED:
                     zi.compress_type = zipfile.ZIP_DEFLATED
                 text = self.changed.get(info.filename)
-                out.writestr(zi, self.zf.read(info) if text is None else text.encode("utf-8"))
+                data = self.zf.read(info) if text is None else text.encode("utf-8")
+                out.writestr(zi, data, compresslevel=1)
             for name, text in self.added.items():
                 zi = zipfile.ZipInfo(name, FIXED_TIME)
                 zi.compress_type = zipfile.ZIP_DEFLATED
-                out.writestr(zi, text.encode("utf-8"))
+                out.writestr(zi, text.encode("utf-8"), compresslevel=1)
 
 
 def resolve(base_dir: str, target: str) -> str:
