@@ -323,3 +323,58 @@ def test_a_far_reference_beyond_the_first_megabyte_of_a_sheet_is_found(xlsx, tmp
     cells = f'<row r="1"><c r="ZZ1"><v>1</v></c></row>{filler}<row r="9000"><c r="A9000"/></row>'
     big = _with_member(xlsx, tmp_path / "big.xlsx", "xl/worksheets/sheet9.xml", _sheet(cells))
     assert "9000 rows x 702 columns" in _errors(big)[0]
+
+
+def _patched(src: Path, dst: Path, patch) -> Path:
+    """`src` with its bytes changed by patch(bytearray, offset of the sheet's local header)."""
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    patch(data, info)
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def _data_start(data: bytearray, info: zipfile.ZipInfo) -> int:
+    at = info.header_offset
+    return (
+        at
+        + 30
+        + int.from_bytes(data[at + 26 : at + 28], "little")
+        + int.from_bytes(data[at + 28 : at + 30], "little")
+    )
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_small_member_with_bit_rot_is_damaged(xlsx, tmp_path, method):
+    """A stored member's flipped byte is caught by the CRC alone."""
+    src = tmp_path / "src.xlsx"
+    with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(src, "w", method) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+    assert _errors(src) == []
+
+    def rot(data, info):
+        data[_data_start(data, info) + info.compress_size // 2] ^= 0x55
+
+    assert "damaged" in _errors(_patched(src, tmp_path / "rot.xlsx", rot))[0]
+
+
+def test_a_small_member_larger_than_it_declares_is_damaged(xlsx, tmp_path):
+    def lie(data, info):  # the central directory says one byte less than comes out
+        pos = data.rfind(b"PK\x01\x02")
+        while pos != -1:
+            at = int.from_bytes(data[pos + 42 : pos + 46], "little")
+            if at == info.header_offset:
+                data[pos + 24 : pos + 28] = (info.file_size - 1).to_bytes(4, "little")
+            pos = data.rfind(b"PK\x01\x02", 0, pos)
+
+    assert "damaged" in _errors(_patched(xlsx, tmp_path / "lie.xlsx", lie))[0]
+
+
+def test_a_local_name_that_differs_from_the_directory_is_damaged(xlsx, tmp_path):
+    def rename(data, info):
+        at = info.header_offset + 30 + len("xl/worksheets/sheet")
+        data[at] = ord("7")
+
+    assert "damaged" in _errors(_patched(xlsx, tmp_path / "name.xlsx", rename))[0]
