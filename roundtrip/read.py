@@ -212,16 +212,17 @@ def _sheet_rows(
         elif all(_blank(line[c]) for _, c, _ in items):
             continue
         num = str(r + 1)
-        rows.append(
-            RawRow(
-                r + 1,
-                {
-                    k: RawCell(None if (v := line[c]) == "" else v, letter + num)
-                    for k, c, letter in items
-                },
-            )
-        )
+        # tuple.__new__ skips the named tuple's Python-level __new__: 4.4 instead of 6.3 µs
+        # for a row of 13 cells (measured).
+        cells = {
+            k: _new(RawCell, (None if (v := line[c]) == "" else v, letter + num, None, ""))
+            for k, c, letter in items
+        }
+        rows.append(RawRow(r + 1, cells))
     return rows, unidentified, first
+
+
+_new = tuple.__new__
 
 
 def _blank(v: object) -> bool:
