@@ -189,10 +189,11 @@ def test_killed_collect_leaves_a_consistent_register(base, tmp_path):
     seed = int(os.environ.get("ROUNDTRIP_CRASH_SEED", "20251001"))
     rng = random.Random(seed)
     # Kill points spread over the whole run: during start-up (0 stored), and after k returns
-    # are stored plus a random part of the time one return takes (mid-transaction, mid-copy).
+    # are stored plus a random part of the time one or two returns take (mid-transaction,
+    # mid-copy: a return takes ~10 ms alone, a few times that with four runs at once).
     plan = [(0, rng.uniform(0.0, 1.5)) for _ in range(2)]
     plan += [
-        (1 + (i * (N_RETURNS - 2)) // (N_KILLS - 2), rng.uniform(0, 0.15))
+        (1 + (i * (N_RETURNS - 2)) // (N_KILLS - 2), rng.uniform(0, 0.03))
         for i in range(N_KILLS - 2)
     ]
 
