@@ -87,8 +87,9 @@ def excel_error(value: object) -> str | None:
 
 def decimal_text(d: Decimal) -> str:
     """Canonical text: no exponent, no trailing zeros (29000, 1234.5, -0.25)."""
-    if d == d.to_integral_value():
-        return str(d.quantize(Decimal(1)))
+    whole = d.to_integral_value()
+    if d == whole:  # (not quantize: it fails beyond the context's 28 digits, e.g. for 1E+28)
+        return format(whole, "f")
     s = format(d.normalize(), "f")
     return s
 
@@ -171,6 +172,9 @@ def parse_decimal(
         raise NormError("not a number") from exc
 
 
+_EXACT = 2.0**53  # every whole float below this is exactly the integer its text shows
+
+
 def parse_whole(
     value: object,
     *,
@@ -181,6 +185,17 @@ def parse_whole(
     unit: str = "",
 ) -> tuple[int, str]:
     """A whole number (2.0 is fine, 2.5 is not) within [low, high]; returns (value, warning)."""
+    cls = value.__class__
+    whole = cls is int or (
+        cls is float and value.is_integer() and -_EXACT < value < _EXACT  # type: ignore[union-attr,operator]
+    )
+    if whole and not (percent and percent_format):
+        # The usual cell (a whole number, not bool, not to be scaled): no Decimal needed.
+        # Out of range, it takes the general path below for its message. Floats beyond 2**53
+        # take it too: they are read as their shortest text (1e+28 is 10**28, not int(1e28)).
+        n = int(value)  # type: ignore[call-overload]
+        if (low is None or n >= low) and (high is None or n <= high):
+            return n, ""
     num = parse_decimal(value, percent=percent, percent_format=percent_format, unit=unit)
     d = num.value
     if d != d.to_integral_value():

@@ -232,3 +232,35 @@ def test_every_label_and_alias_with_stray_whitespace(status, pad):
 def test_parse_decimal_never_raises_anything_but_normerror(text):
     with contextlib.suppress(NormError):
         parse_decimal(text, percent=True)
+
+
+class _Int(int):
+    """An int that parse_whole cannot recognise as one: it takes the general path."""
+
+
+class _Float(float):
+    """A float that takes parse_whole's general path."""
+
+
+def _outcome(value, **kw):
+    try:
+        return parse_whole(value, **kw)
+    except NormError as exc:
+        return str(exc)
+
+
+@given(
+    st.one_of(
+        st.integers(-1000, 1000),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(-100, 200).map(float),
+    ),
+    st.sampled_from([None, 0]),
+    st.sampled_from([None, 100]),
+    st.booleans(),
+    st.sampled_from([None, False, True]),
+)
+def test_parse_whole_fast_path_answers_as_the_general_path(value, low, high, percent, fmt):
+    kw = {"low": low, "high": high, "percent": percent, "percent_format": fmt}
+    slow = _Int(value) if isinstance(value, int) else _Float(value)
+    assert _outcome(value, **kw) == _outcome(slow, **kw)
