@@ -272,7 +272,10 @@ def _readable(cell: RawCell | None, sheet: str, out: _Problems) -> bool:
     """False (with an error) when the cell holds an Excel error or a formula without result."""
     if cell is None:
         return False
-    err = excel_error(cell.value)
+    v = cell.value
+    if not cell.formula and not (isinstance(v, str) and "#" in v):
+        return True  # the usual cell: no formula, and no Excel error (they all start with #)
+    err = excel_error(v)
     if err:
         out.error(f"the cell shows an Excel error ({err})", sheet, cell.ref, cell.value)
         return False
