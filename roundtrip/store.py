@@ -9,9 +9,11 @@ superseded by the current one at once.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass, fields
+from operator import attrgetter
 
-from .errors import UsageError
-from .validate import ValidatedReturn
+from .errors import Problem, UsageError
+from .validate import Answer, MetricValue, PlanCompletion, Proposal, ValidatedReturn
 
 
 def is_stored(conn: sqlite3.Connection, content_hash: str) -> bool:
@@ -28,9 +30,76 @@ def stored_submission(conn: sqlite3.Connection, content_hash: str) -> sqlite3.Ro
     ).fetchone()
 
 
+@dataclass(frozen=True)
+class StoreRows:
+    """A validated return as the rows store writes: plain tuples, each in its table's column
+    order after (submission_id, period, department_id). Cheap to send between processes: a
+    reader process sends this, not the ValidatedReturn (a third of the pickling time).
+    """
+
+    department_id: str | None
+    period: str
+    programme_version: str
+    generated_at: str
+    signer: str
+    problems: tuple[Problem, ...]
+    answers: tuple[tuple, ...]
+    metric_values: tuple[tuple, ...]
+    plan_completions: tuple[tuple, ...]
+    proposals: tuple[tuple, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity != "error")
+
+    @property
+    def accepted(self) -> bool:
+        return not self.errors
+
+
+# Each record's fields are its table's columns, in the same order.
+_COLUMNS = {
+    "answers": [f.name for f in fields(Answer)],
+    "metric_values": [f.name for f in fields(MetricValue)],
+    "plan_completions": [f.name for f in fields(PlanCompletion)],
+    "proposals": [f.name for f in fields(Proposal)],
+}
+_answer_row, _metric_row, _plan_row, _proposal_row = (
+    attrgetter(*names) for names in _COLUMNS.values()
+)
+
+
+def store_rows(validated: ValidatedReturn) -> StoreRows:
+    """The rows `validated` is stored as. PURE."""
+    return StoreRows(
+        validated.department_id,
+        validated.period,
+        validated.programme_version,
+        validated.generated_at,
+        validated.signer,
+        validated.problems,
+        tuple(map(_answer_row, validated.answers)),
+        tuple(map(_metric_row, validated.metric_values)),
+        tuple(map(_plan_row, validated.plan_completions)),
+        tuple(map(_proposal_row, validated.proposals)),
+    )
+
+
+def _insert(table: str, columns: list[str]) -> str:
+    names = ", ".join(["submission_id", "period", "department_id", *columns])
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * (len(columns) + 3))})"
+
+
+_INSERTS = tuple((table, _insert(table, names)) for table, names in _COLUMNS.items())
+
+
 def store_submission(
     conn: sqlite3.Connection,
-    validated: ValidatedReturn,
+    validated: ValidatedReturn | StoreRows,
     *,
     content_hash: str,
     original_name: str,
@@ -43,10 +112,11 @@ def store_submission(
 
     Refuses a return with errors (those never reach the register).
     """
-    if validated.errors or not validated.department_id:
+    rows = validated if isinstance(validated, StoreRows) else store_rows(validated)
+    if rows.errors or not rows.department_id:
         raise UsageError(f"{original_name}: a return with errors cannot be stored")
-    dept, period = validated.department_id, validated.period
-    warnings = validated.warnings
+    dept, period = rows.department_id, rows.period
+    warnings = rows.warnings
     conn.execute("BEGIN IMMEDIATE")
     try:
         cur = conn.execute(
@@ -64,90 +134,23 @@ def store_submission(
                 collected_at,
                 "warnings" if warnings else "accepted",
                 signer,
-                validated.programme_version,
-                validated.generated_at,
+                rows.programme_version,
+                rows.generated_at,
                 len(warnings),
             ),
         )
         sid = int(cur.lastrowid)
         _supersede(conn, sid, dept, period, received_at)
-        conn.executemany(
-            """INSERT INTO answers (submission_id, period, department_id, action_id,
-                   status_key, progress, comment, sheet, status_cell, progress_cell,
-                   comment_cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (
-                    sid,
-                    period,
-                    dept,
-                    a.action_id,
-                    a.status_key,
-                    a.progress,
-                    a.comment,
-                    a.sheet,
-                    a.status_cell,
-                    a.progress_cell,
-                    a.comment_cell,
-                )
-                for a in validated.answers
-            ],
-        )
-        conn.executemany(
-            """INSERT INTO metric_values (submission_id, period, department_id, action_id,
-                   metric_id, kind, value_num, value_text, comment, sheet, value_cell,
-                   comment_cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (
-                    sid,
-                    period,
-                    dept,
-                    m.action_id,
-                    m.metric_id,
-                    m.kind,
-                    m.value_num,
-                    m.value_text,
-                    m.comment,
-                    m.sheet,
-                    m.value_cell,
-                    m.comment_cell,
-                )
-                for m in validated.metric_values
-            ],
-        )
-        conn.executemany(
-            """INSERT INTO plan_completions (submission_id, period, department_id, action_id,
-                   field, value, sheet, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (sid, period, dept, c.action_id, c.field, c.value, c.sheet, c.cell)
-                for c in validated.plan_completions
-            ],
-        )
-        conn.executemany(
-            """INSERT INTO proposals (submission_id, period, department_id, priority_id,
-                   action, metric, schedule, responsible, comment, sheet, row)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (
-                    sid,
-                    period,
-                    dept,
-                    p.priority_id,
-                    p.action,
-                    p.metric,
-                    p.schedule,
-                    p.responsible,
-                    p.comment,
-                    p.sheet,
-                    p.row,
-                )
-                for p in validated.proposals
-            ],
-        )
-        conn.executemany(
-            """INSERT INTO problems (submission_id, severity, sheet, cell, value, message)
-               VALUES (?, ?, ?, ?, ?, ?)""",
-            [(sid, w.severity, w.sheet, w.cell, w.value, w.message) for w in warnings],
-        )
+        for table, sql in _INSERTS:
+            records = getattr(rows, table)
+            if records:
+                conn.executemany(sql, [(sid, period, dept, *r) for r in records])
+        if warnings:
+            conn.executemany(
+                """INSERT INTO problems (submission_id, severity, sheet, cell, value, message)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [(sid, w.severity, w.sheet, w.cell, w.value, w.message) for w in warnings],
+            )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -510,10 +510,18 @@ def _register_rows(ws: Workspace) -> dict[str, list]:
     return out
 
 
+def _die_in_worker(jobs):
+    """A reader process that crashes (killed, out of memory...) on its first task."""
+    os._exit(3)
+
+
+@pytest.mark.parametrize("group, crash", [(1, False), (3, False), (4, False), (4, True)])
 def test_reading_in_worker_processes_gives_the_serial_result(
-    template, programme, tmp_path, monkeypatch
+    template, programme, tmp_path, monkeypatch, group, crash
 ):
-    """Same outcomes, lines, register and ledger: duplicates, a rejected file, a newer return."""
+    """Same outcomes, lines, register and ledger: duplicates (in one task and across tasks),
+    a rejected file, a newer return; also when the reader processes die (read here instead)."""
+    monkeypatch.setattr(collect_mod, "POOL_GROUP", group)
     made = Workspace(tmp_path / "made")
     shutil.copytree(template, made.root)
     inbox = made.inbox(PERIOD)
@@ -536,6 +544,8 @@ def test_reading_in_worker_processes_gives_the_serial_result(
         shutil.copytree(template, ws.root)
         shutil.copytree(inbox, ws.inbox(PERIOD), dirs_exist_ok=True)
         monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", minimum)
+        if crash and mode == "pool":
+            monkeypatch.setattr(collect_mod, "_read_jobs", _die_in_worker)
         result = collect_period(ws, PERIOD, now=NOW)
         ledger = (ws.reports(PERIOD) / collect_mod.REJECTIONS_FILE).read_text()
         feedback = sorted(p.name for p in (ws.reports(PERIOD) / "feedback").glob("*"))

@@ -105,3 +105,34 @@ def test_supersession_by_received_at_then_collection_order(conn):
     assert sup[other] is None
     current = conn.execute("SELECT id FROM current_submissions WHERE department_id = 'YEP'")
     assert [r["id"] for r in current] == [s3]
+
+
+def test_the_rows_a_reader_process_sends_store_the_same(tmp_path):
+    """store_rows is what crosses from a reader process: plain tuples, stored identically."""
+    import pickle
+
+    from roundtrip.store import store_rows
+
+    v = validated()
+    rows = pickle.loads(pickle.dumps(store_rows(v)))
+    assert all(type(r) is tuple for r in rows.answers + rows.metric_values)
+    stored = []
+    for name, what in (("a", v), ("b", rows)):
+        c = register.connect(tmp_path / f"{name}.db")
+        store(c, what, "h1", "2025-10-01T08:00:00Z")
+        stored.append(
+            [
+                [tuple(r) for r in c.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3")]
+                for t in (
+                    "submissions",
+                    "answers",
+                    "metric_values",
+                    "plan_completions",
+                    "proposals",
+                    "problems",
+                )
+            ]
+        )
+        c.close()
+    assert stored[0] == stored[1]
+    assert stored[0][2][0][3:5] == ("P1-01", "P1-01-M2")  # action, metric: not swapped
