@@ -399,3 +399,19 @@ def test_libreoffice_opens_the_mixed_copy(tmp_path):
     assert wb.sheetnames[0] == "To fix"
     assert fill_colour(wb["Data"]["B3"]) == ERROR_FILL
     assert "in the table" in wb["Data"]["B3"].comment.text
+
+
+def test_untouched_parts_are_copied_compressed_as_they_are(fast_copy):
+    """Only the parts the annotation changes are deflated again (zip_copy)."""
+    src, out = fast_copy
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        assert b.testzip() is None
+        same = [i.filename for i in a.infolist() if a.read(i) == b.read(i.filename)]
+        assert "xl/theme/theme1.xml" in same
+        for name in same:
+            x, y = a.getinfo(name), b.getinfo(name)
+            assert (y.CRC, y.compress_size, y.compress_type) == (
+                x.CRC,
+                x.compress_size,
+                x.compress_type,
+            )
