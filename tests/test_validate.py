@@ -302,3 +302,14 @@ def test_rows_without_id_are_one_warning():
     assert v.accepted
     [w] = [w for w in v.warnings if "without action ID" in w.message]
     assert (w.cell, w.value) == ("C40", "muistiinpano") and "2 more rows" in w.message
+
+
+def test_prepare_builds_the_lookups_before_the_first_file():
+    """collect calls prepare before forking readers, so they share one set of lookups."""
+    from roundtrip import validate
+
+    programme = dataclasses.replace(load_example("aura"))  # a fresh object: nothing built
+    assert not programme._index
+    validate.prepare(programme)
+    assert {"actions", "departments", "priorities"} <= set(programme._index)
+    assert validate._index_cache is not None and validate._index_cache.programme is programme
