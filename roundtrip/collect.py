@@ -33,6 +33,7 @@ from .errors import (
     printable,
 )
 from .generate import pool_workers
+from .heap import frozen_heap
 from .ledger import REJECTIONS_FILE
 from .model import Programme
 from .periods import Period
@@ -40,6 +41,7 @@ from .progress import Progress, no_progress
 from .read import read_return, scan_sources
 from .safety import DEFAULT_LIMITS, TimeLimitError, time_limit
 from .store import StoreRows, store_rows, store_submission, stored_submission
+from .validate import prepare as prepare_validation
 from .validate import validate_return
 from .workspace import Workspace
 
@@ -549,7 +551,8 @@ def collect_period(
     progress = progress or no_progress
     outcomes: list[FileOutcome] = []
     ledger = rejections.Pending(programme_key(ws))
-    with workspace_lock(ws):
+    prepare_validation(programme)  # lookups built once, shared by forked readers (and frozen)
+    with workspace_lock(ws), frozen_heap():  # the programme: not walked by every full gc
         conn = register.connect(ws.db_path)
         try:
             secret = register.secret(conn)

@@ -6,6 +6,7 @@ Every test works on its own copy of one generated Aura workspace (init + generat
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import shutil
@@ -551,6 +552,7 @@ def test_reading_in_worker_processes_gives_the_serial_result(
         feedback = sorted(p.name for p in (ws.reports(PERIOD) / "feedback").glob("*"))
         lines = [x.replace(str(ws.root), "WS") for x in result.lines()]
         runs[mode] = (lines, _register_rows(ws), ledger, feedback)
+        assert gc.get_freeze_count() == 0  # collect froze the heap while it ran, not after
     lines = runs["serial"][0]
     assert any("already collected" in x for x in lines) and any("rejected" in x for x in lines)
     assert any("superseded" in x for x in lines) and any("WS" in x for x in lines)

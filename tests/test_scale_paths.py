@@ -100,7 +100,23 @@ def test_action_rows_fast_xml_is_the_generic_xml(monkeypatch, show_previous):
 
 def test_needs_care_catches_every_string_that_needs_it():
     rng = random.Random(5)
-    alphabet = ["a", "b", " ", "\t", "\n", "\u00a0", "|", "&", "<", ">", "\x01", "\ufffe", "_x", "0041", "_"]
+    alphabet = [
+        "a",
+        "b",
+        " ",
+        "\t",
+        "\n",
+        "\u00a0",
+        "|",
+        "&",
+        "<",
+        ">",
+        "\x01",
+        "\ufffe",
+        "_x",
+        "0041",
+        "_",
+    ]
     for _ in range(20000):
         values = [
             "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))

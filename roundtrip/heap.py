@@ -1,0 +1,29 @@
+"""Keep Python's cyclic garbage collector off a large, long-lived heap during bulk work.
+
+A regional programme loads as about a million objects (180,000 actions). Every full
+collection walks all of them: ~130 ms each, a few times per collect in this process and in
+every reader process forked from it, for objects that live until the command ends anyway.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Move every object alive now to the collector's permanent generation for the body.
+
+    Processes forked inside the body inherit that. Afterwards the objects are ordinary again
+    (collectable as before), so nothing outlives its use. Nested uses leave it to the outer.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
