@@ -544,6 +544,18 @@ def collect_period(
     if again is not None:
         return again
     programme = load_programme(ws.programme_path, ws.cache_dir)
+    with frozen_heap():  # the programme (a million objects): not walked by every full gc
+        return _collect(ws, programme, period, paths, progress, now)
+
+
+def _collect(
+    ws: Workspace,
+    programme: Programme,
+    period: str,
+    paths: list[Path] | None,
+    progress: Progress | None,
+    now: dt.datetime | None,
+) -> CollectResult:
     per = programme.settings.period(period)
     sources = collect_sources(ws, per, paths)
     files, skipped = scan_sources(list(sources))
@@ -551,8 +563,8 @@ def collect_period(
     progress = progress or no_progress
     outcomes: list[FileOutcome] = []
     ledger = rejections.Pending(programme_key(ws))
-    prepare_validation(programme)  # lookups built once, shared by forked readers (and frozen)
-    with workspace_lock(ws), frozen_heap():  # the programme: not walked by every full gc
+    prepare_validation(programme)  # lookups built once, shared by forked readers
+    with workspace_lock(ws):
         conn = register.connect(ws.db_path)
         try:
             secret = register.secret(conn)

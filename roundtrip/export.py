@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError, WorkspaceError
+from .heap import frozen_heap
 from .model import Programme
 from .periods import Period
 from .register import connect
@@ -182,7 +183,7 @@ def write_register(
         )
         large = total > table_limit
         title, author = programme.settings.name, programme.settings.organisation
-        with atomic_path(target) as tmp:
+        with atomic_path(target) as tmp, frozen_heap():
             book = StreamBook(tmp) if large else XlsxBook(tmp, title, author)
             try:
                 _Writer(book, conn, programme, max_rows).write_all()

@@ -11,6 +11,7 @@ from pathlib import Path
 from . import register
 from .contract import return_filename
 from .errors import UsageError
+from .heap import frozen_heap
 from .history import Previous, last_answers
 from .model import Programme
 from .periods import Period
@@ -176,6 +177,18 @@ def generate_period(
     from .programme import load_programme
 
     programme = load_programme(ws.programme_path, ws.cache_dir)
+    with frozen_heap():  # the programme: not walked by every full gc, here or in workers
+        return _generate(ws, programme, period, departments, progress, now)
+
+
+def _generate(
+    ws: Workspace,
+    programme: Programme,
+    period: str,
+    departments: Sequence[str] | None,
+    progress: Progress | None,
+    now: dt.datetime | None,
+) -> GenerateResult:
     per = programme.settings.period(period)
     dept_ids = select_departments(programme, departments)
     conn = register.connect(ws.db_path)

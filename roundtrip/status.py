@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import WorkspaceError, printable
+from .heap import frozen_heap
 from .ledger import REJECTIONS_FILE, read_entries
 from .model import Programme
 from .workspace import Workspace
@@ -101,6 +102,13 @@ def period_status(
         from .programme import load_programme
 
         programme = load_programme(ws.programme_path, ws.cache_dir)
+    with frozen_heap():  # the programme: not walked by the collector again
+        return _period_status(ws, period, today, programme)
+
+
+def _period_status(
+    ws: Workspace, period: str, today: dt.date | None, programme: Programme
+) -> StatusReport:
     p = programme.settings.period(period)
     key = str(p)
     deadline = p.deadline(programme.settings.deadline_days)

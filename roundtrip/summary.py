@@ -16,6 +16,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .errors import RoundtripError, WorkspaceError
+from .heap import frozen_heap
 from .model import Programme
 from .periods import Period
 from .register import connect
@@ -146,7 +147,8 @@ def write_summary(
             side.close()
             side = None
         target = Path(output) if output else ws.reports(per) / "summary.xlsx"
-        render_summary(load_summary(conn, programme, per, side), programme, target)
+        with frozen_heap():  # the programme: not walked by the collector again
+            render_summary(load_summary(conn, programme, per, side), programme, target)
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
     except OSError as exc:

@@ -44,3 +44,29 @@ def test_garbage_made_inside_is_still_collected_inside():
         ref = _cycle()
         gc.collect()
         assert ref() is None
+
+
+def test_commands_that_freeze_the_heap_leave_it_as_they_found_it(aura_ws, monkeypatch):
+    """generate, status, register and summary freeze while they work, never after."""
+    import datetime as dt
+
+    from roundtrip import heap
+    from roundtrip.export import write_register
+    from roundtrip.generate import generate_period
+    from roundtrip.status import period_status
+    from roundtrip.summary import write_summary
+
+    seen = []
+    real = heap.gc.freeze
+
+    def freeze() -> None:
+        seen.append(True)
+        real()
+
+    monkeypatch.setattr(heap.gc, "freeze", freeze)
+    generate_period(aura_ws, "2025Q3", now=dt.datetime(2025, 9, 30, 12))
+    assert gc.get_freeze_count() == 0
+    period_status(aura_ws, "2025Q3")
+    write_register(aura_ws)
+    write_summary(aura_ws, "2025Q3")
+    assert len(seen) == 4 and gc.get_freeze_count() == 0
