@@ -48,7 +48,7 @@ from .periods import Period
 from .progress import Progress, no_progress
 from .read import read_return, scan_sources
 from .safety import DEFAULT_LIMITS, TimeLimitError, time_limit
-from .store import StoreRows, store_rows, store_submission, stored_submission
+from .store import StoreRows, store_rows, store_submission, stored_hashes, stored_submission
 from .validate import prepare as prepare_validation
 from .validate import validate_return
 from .workspace import Workspace
@@ -273,8 +273,12 @@ def _prepare(
     period: Period,
     collected_at: str,
     ledger: rejections.Pending,
+    known: set[str],
 ) -> FileOutcome | _Pending:
-    """Hash; an outcome when the file is already stored or unreadable, else archive it."""
+    """Hash; an outcome when the file is already stored or unreadable, else archive it.
+
+    `known`: the content hashes in the register (read once per run, kept up to date), so a
+    new file costs no query."""
     name = path.name
     data = None
     try:
@@ -288,7 +292,7 @@ def _prepare(
             digest = hashlib.sha256(data).hexdigest()
     except OSError as exc:
         return FileOutcome(name, path, REJECTED, problems=(Problem(name, f"cannot read: {exc}"),))
-    old = stored_submission(conn, digest)
+    old = stored_submission(conn, digest) if digest in known else None
     if old is not None:
         return FileOutcome(name, path, ALREADY, old["department_id"], (), digest, int(old["id"]))
     if data is None:  # not worth archiving: a return is tens of kB
@@ -312,6 +316,7 @@ def _finish(
     period: Period,
     collected_at: str,
     ledger: rejections.Pending,
+    known: set[str],
 ) -> FileOutcome:
     """Store a validated return (one transaction), or log why it was rejected."""
     name, path, digest, received_at = job.name, job.path, job.digest, job.received_at
@@ -335,6 +340,7 @@ def _finish(
                 problems = (*problems, Problem(name, f"could not be stored ({exc})"))
                 final = False
             else:
+                known.add(digest)
                 verdict = WARNINGS if got.warnings else ACCEPTED
                 return FileOutcome(name, path, verdict, dept, problems, digest, sid)
     ledger.add(digest, name, dept, str(period), received_at, collected_at, problems, final=final)
@@ -350,12 +356,13 @@ def _collect_one(
     secret: bytes,
     collected_at: str,
     ledger: rejections.Pending,
+    known: set[str],
 ) -> FileOutcome:
-    job = _prepare(ws, conn, path, period, collected_at, ledger)
+    job = _prepare(ws, conn, path, period, collected_at, ledger, known)
     if isinstance(job, FileOutcome):
         return job
     got = _read_and_validate(job.archived, job.name, programme, period, secret)
-    return _finish(ws, conn, job, got, period, collected_at, ledger)
+    return _finish(ws, conn, job, got, period, collected_at, ledger, known)
 
 
 POOL_MIN_FILES = 50  # files worth reading in worker processes
@@ -385,6 +392,7 @@ def _collect_pooled(
     secret: bytes,
     collected_at: str,
     ledger: rejections.Pending,
+    known: set[str],
     workers: int,
 ) -> Iterator[FileOutcome]:
     """_collect_one for every file, in order, with reading and validating done by workers.
@@ -406,7 +414,9 @@ def _collect_pooled(
         )
     except (OSError, NotImplementedError):  # no processes here: one by one
         for path in files:
-            yield _collect_one(ws, conn, path, programme, period, secret, collected_at, ledger)
+            yield _collect_one(
+                ws, conn, path, programme, period, secret, collected_at, ledger, known
+            )
         return
     queue: deque = deque()  # in file order: FileOutcome, or (job, its task, place in the task)
     group: list[_Pending] = []
@@ -428,7 +438,8 @@ def _collect_pooled(
         job, held, i = item
         if held[0] is None:  # the file's group is still being filled
             submit()
-        old = stored_submission(conn, job.digest)  # the same bytes stored earlier in this run
+        # The same bytes stored earlier in this run:
+        old = stored_submission(conn, job.digest) if job.digest in known else None
         if old is not None:
             return FileOutcome(
                 job.name, job.path, ALREADY, old["department_id"], (), job.digest, int(old["id"])
@@ -439,11 +450,11 @@ def _collect_pooled(
             got = held[0].result()[i]
         except BrokenProcessPool:
             got = _read_and_validate(job.archived, job.name, programme, period, secret)
-        return _finish(ws, conn, job, got, period, collected_at, ledger)
+        return _finish(ws, conn, job, got, period, collected_at, ledger, known)
 
     with pool:
         for path in files:
-            job = _prepare(ws, conn, path, period, collected_at, ledger)
+            job = _prepare(ws, conn, path, period, collected_at, ledger, known)
             if isinstance(job, FileOutcome):
                 queue.append(job)
             else:
@@ -456,6 +467,16 @@ def _collect_pooled(
         submit()
         while queue:
             yield settle()
+
+
+def _superseded_since(conn: sqlite3.Connection, first_id: int | None) -> set[int]:
+    """The ids from `first_id` on (this run's: ids only grow) that are superseded now."""
+    if first_id is None:
+        return set()
+    rows = conn.execute(
+        "SELECT id FROM submissions WHERE id >= ? AND superseded_by IS NOT NULL", (first_id,)
+    )
+    return {row[0] for row in rows}
 
 
 def programme_key(ws: Workspace) -> str:
@@ -507,27 +528,29 @@ def _collect(
         conn = register.connect(ws.db_path)
         try:
             secret = register.secret(conn)
+            known = stored_hashes(conn)
             workers = pool_workers(len(files), POOL_MIN_FILES)
             if workers > 1:
                 each = _collect_pooled(
-                    ws, conn, files, programme, per, secret, collected_at, ledger, workers
+                    ws, conn, files, programme, per, secret, collected_at, ledger, known, workers
                 )
                 outcomes = list(progress(each, f"Collecting {per}", len(files)))
             else:
                 for path in progress(files, f"Collecting {per}", len(files)):
                     outcomes.append(
-                        _collect_one(ws, conn, path, programme, per, secret, collected_at, ledger)
+                        _collect_one(
+                            ws, conn, path, programme, per, secret, collected_at, ledger, known
+                        )
                     )
             # A file stored in this run may have been superseded by a later one of the run.
-            final = []
-            for o in outcomes:
-                if o.submission_id is not None and o.verdict in (ACCEPTED, WARNINGS):
-                    row = conn.execute(
-                        "SELECT superseded_by FROM submissions WHERE id = ?", (o.submission_id,)
-                    ).fetchone()
-                    if row is not None and row["superseded_by"] is not None:
-                        o = dataclasses.replace(o, verdict=SUPERSEDED)
-                final.append(o)
+            stored = [o.submission_id for o in outcomes if o.verdict in (ACCEPTED, WARNINGS)]
+            superseded = _superseded_since(conn, min(filter(None, stored), default=None))
+            final = [
+                dataclasses.replace(o, verdict=SUPERSEDED)
+                if o.verdict in (ACCEPTED, WARNINGS) and o.submission_id in superseded
+                else o
+                for o in outcomes
+            ]
             outcomes = final + [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
         finally:
             conn.close()
