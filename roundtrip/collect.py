@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import os
 import sqlite3
@@ -375,6 +376,9 @@ _reader: tuple | None = None  # (programme, period, secret) in a reader process
 def _init_reader(*args: object) -> None:
     global _reader
     _reader = args
+    # A return makes thousands of short-lived objects, none kept: collect the young ones
+    # every 10,000 allocations rather than every 700 (~2 % of a reader's time).
+    gc.set_threshold(10_000, 10, 10)
 
 
 def _read_jobs(jobs: list[tuple[Path, str]]) -> list[StoreRows | _Unread]:

@@ -321,7 +321,7 @@ def _check_locked(
     row: RawRow, key: str, expected: str, sheet: str, out: _Problems, *, loose: bool = False
 ) -> None:
     cell = row.cells.get(key)
-    if cell is None:
+    if cell is None or cell.value == expected:  # untouched, as it was written
         return
     text = to_text(cell.value)
     if text == expected:  # the usual case: untouched (equal texts normalise alike)
@@ -367,6 +367,7 @@ def _actions(
     needs = {s.key for s in programme.statuses if s.needs_comment}
     answers: list[Answer] = []
     plans: list[PlanCompletion] = []
+    priorities: dict[str, str] = {}  # priority id -> "P1 Title", as the locked cell shows it
     for aid, action in expected.items():
         row = rows.get(aid)
         if row is None:
@@ -402,23 +403,22 @@ def _actions(
         answers.append(Answer(aid, status_key, progress, comment, name, sc.ref, pc.ref, cc.ref))
 
         # Locked context, and plan fields: locked when the plan has them, else completions.
-        try:
-            prio = f"{action.priority_id} {programme.priority(action.priority_id).title}"
-        except KeyError:
-            prio = action.priority_id
+        prio = priorities.get(action.priority_id)
+        if prio is None:
+            try:
+                title = programme.priority(action.priority_id).title
+                prio = priorities[action.priority_id] = f"{action.priority_id} {title}"
+            except KeyError:
+                prio = action.priority_id
         _check_locked(row, "priority", prio, name, out)
         _check_locked(row, "action", action.text, name, out)
-        plan_values = {
-            "metric": plan_metric_text(action),
-            "schedule": action.schedule,
-            "responsible": action.responsible,
-        }
-        for field in PLAN_FIELDS:
+        plan_values = (plan_metric_text(action), action.schedule, action.responsible)
+        for field, planned in zip(PLAN_FIELDS, plan_values, strict=True):
             cell = row.cells.get(field)
             if cell is None:
                 continue
-            if plan_values[field].strip():
-                _check_locked(row, field, plan_values[field], name, out)
+            if planned.strip():
+                _check_locked(row, field, planned, name, out)
             elif not is_blank(cell.value) and _readable(cell, name, out):
                 plans.append(PlanCompletion(aid, field, to_text(cell.value), name, cell.ref))
     return answers, plans
