@@ -38,6 +38,7 @@ from .errors import (
     ReturnError,
     RoundtripError,
     UsageError,
+    WithProblems,
     WorkspaceError,
     printable,
 )
@@ -68,7 +69,7 @@ ACCEPTED, WARNINGS, REJECTED, ALREADY, SUPERSEDED, SKIPPED = (
 
 
 @dataclass(frozen=True)
-class FileOutcome:
+class FileOutcome(WithProblems):
     name: str  # the file name as received
     path: Path  # where it was read from
     verdict: str  # ACCEPTED, WARNINGS, REJECTED, ALREADY or SUPERSEDED
@@ -78,14 +79,6 @@ class FileOutcome:
     submission_id: int | None = None
     feedback: Path | None = None  # the annotated copy, when one was written
     note: str = ""  # why a file was skipped
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity != "error")
 
     def line(self) -> str:
         who = self.department_id or "?"

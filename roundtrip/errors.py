@@ -51,6 +51,25 @@ class Problem:
         return f"{self.location}: {self.message}"
 
 
+class WithProblems:
+    """Errors, warnings and acceptance of anything with a `problems` tuple of Problem."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity != "error")
+
+    @property
+    def accepted(self) -> bool:
+        """No error: a return that may be stored."""
+        return not any(p.severity == "error" for p in self.problems)
+
+
 class RoundtripError(Exception):
     """Base of every error the library raises on purpose."""
 

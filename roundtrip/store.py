@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass, fields
 from operator import attrgetter
 
-from .errors import Problem, UsageError
+from .errors import Problem, UsageError, WithProblems
 from .validate import Answer, MetricValue, PlanCompletion, Proposal, ValidatedReturn
 
 
@@ -36,7 +36,7 @@ def stored_submission(conn: sqlite3.Connection, content_hash: str) -> sqlite3.Ro
 
 
 @dataclass(frozen=True)
-class StoreRows:
+class StoreRows(WithProblems):
     """A validated return as the rows store writes: plain tuples, each in its table's column
     order after (submission_id, period, department_id). Cheap to send between processes: a
     reader process sends this, not the ValidatedReturn (a third of the pickling time).
@@ -52,18 +52,6 @@ class StoreRows:
     metric_values: tuple[tuple, ...]
     plan_completions: tuple[tuple, ...]
     proposals: tuple[tuple, ...]
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity != "error")
-
-    @property
-    def accepted(self) -> bool:
-        return not self.errors
 
 
 # Each record's fields are its table's columns, in the same order.

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import contract
-from .errors import Problem
+from .errors import Problem, WithProblems
 from .model import Action, Metric, Programme
 from .normalize import (
     NormError,
@@ -83,7 +83,7 @@ class Proposal:
 
 
 @dataclass(frozen=True)
-class ValidatedReturn:
+class ValidatedReturn(WithProblems):
     file: str
     department_id: str | None
     period: str
@@ -95,18 +95,6 @@ class ValidatedReturn:
     proposals: tuple[Proposal, ...]
     problems: tuple[Problem, ...]
     signer: str = ""  # who saved the file (lastModifiedBy, else creator)
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity != "error")
-
-    @property
-    def accepted(self) -> bool:
-        return not self.errors
 
 
 class _Problems:
