@@ -155,9 +155,50 @@ _CELL_R = re.compile(rb'<c\s[^>]*?\br="[A-Z]+[0-9]+"')
 _ANY_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
 
-def _builtin_format(fid: int) -> str:
-    from openpyxl.styles.numbers import BUILTIN_FORMATS
+# The built-in number formats (ECMA-376 Part 1, 18.8.30) exactly as openpyxl spells them, so
+# both ways of reading a format agree (a test compares the two); here so that reading a return
+# never imports openpyxl (a fifth of a second, paid again by every reader process).
+BUILTIN_FORMATS: dict[int, str] = {
+    0: "General",
+    1: "0",
+    2: "0.00",
+    3: "#,##0",
+    4: "#,##0.00",
+    5: '"$"#,##0_);("$"#,##0)',
+    6: '"$"#,##0_);[Red]("$"#,##0)',
+    7: '"$"#,##0.00_);("$"#,##0.00)',
+    8: '"$"#,##0.00_);[Red]("$"#,##0.00)',
+    9: "0%",
+    10: "0.00%",
+    11: "0.00E+00",
+    12: "# ?/?",
+    13: "# ??/??",
+    14: "mm-dd-yy",
+    15: "d-mmm-yy",
+    16: "d-mmm",
+    17: "mmm-yy",
+    18: "h:mm AM/PM",
+    19: "h:mm:ss AM/PM",
+    20: "h:mm",
+    21: "h:mm:ss",
+    22: "m/d/yy h:mm",
+    37: "#,##0_);(#,##0)",
+    38: "#,##0_);[Red](#,##0)",
+    39: "#,##0.00_);(#,##0.00)",
+    40: "#,##0.00_);[Red](#,##0.00)",
+    41: '_(* #,##0_);_(* \\(#,##0\\);_(* "-"_);_(@_)',
+    42: '_("$"* #,##0_);_("$"* \\(#,##0\\);_("$"* "-"_);_(@_)',
+    43: '_(* #,##0.00_);_(* \\(#,##0.00\\);_(* "-"??_);_(@_)',
+    44: '_("$"* #,##0.00_)_("$"* \\(#,##0.00\\)_("$"* "-"??_)_(@_)',
+    45: "mm:ss",
+    46: "[h]:mm:ss",
+    47: "mmss.0",
+    48: "##0.0E+0",
+    49: "@",
+}
 
+
+def _builtin_format(fid: int) -> str:
     return BUILTIN_FORMATS.get(fid, "General")
 
 

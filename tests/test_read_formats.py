@@ -149,3 +149,28 @@ def test_cells_with_r_not_first_are_still_read_exactly(tmp_path):
 )
 def test_r_first_means_every_cell_starts_with_its_reference(xml, r_first):
     assert read._r_first(xml) is r_first
+
+
+def test_builtin_formats_are_openpyxls():
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    assert read.BUILTIN_FORMATS == BUILTIN_FORMATS
+
+
+def test_reading_a_return_imports_no_openpyxl(tmp_path):
+    """Every reader process would pay for the import again (a fifth of a second)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "r.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Toimenpiteet")
+    ws.write_number("A1", 0.5, wb.add_format({"num_format": 10}))
+    wb.close()
+    code = (
+        "import sys; from roundtrip import cell_formats as c; "
+        f"print(c.number_formats(c.package_parts({str(path)!r}), {{'Toimenpiteet': {{'A1'}}}})); "
+        "print('openpyxl' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["{('Toimenpiteet', 'A1'): ('0.00%', '', '')}", "False"]
