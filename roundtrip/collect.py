@@ -13,8 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
-import hashlib
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -39,11 +37,11 @@ from .errors import (
     RoundtripError,
     UsageError,
     WithProblems,
-    WorkspaceError,
     printable,
 )
 from .generate import pool_workers
 from .heap import frozen_heap
+from .intake import Early, file_hash, iso_utc, take_in  # noqa: F401 - file_hash, iso_utc: re-exported
 from .ledger import REJECTIONS_FILE
 from .model import Programme
 from .periods import Period
@@ -146,17 +144,6 @@ class CollectResult:
         return out
 
 
-def iso_utc(moment: dt.datetime) -> str:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def file_hash(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 @contextmanager
 def workspace_lock(ws: Workspace, wait_s: float | None = None) -> Iterator[None]:
     """Hold the workspace's collect lock; BusyError when another collect keeps it."""
@@ -187,24 +174,6 @@ def workspace_lock(ws: Workspace, wait_s: float | None = None) -> Iterator[None]
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
     finally:
         fh.close()
-
-
-def _archive(ws: Workspace, name: str, digest: str, data: bytes, suffix: str) -> Path:
-    """Write `data` (whose SHA-256 is `digest`) as archive/<sha256><suffix> unless it is there;
-    never rewrite one. The temporary name is the digest's own: collect holds the workspace
-    lock, so no one else writes it (a leftover from a crash is simply overwritten)."""
-    target = ws.archive_dir / f"{digest}{suffix.lower()}"
-    if not target.exists():
-        tmp = ws.archive_dir / f".tmp-{digest}{suffix.lower()}"
-        try:
-            ws.archive_dir.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, target)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise WorkspaceError(f"cannot archive {printable(name)} into {target}: {exc}") from exc
-    return target
 
 
 @dataclass(frozen=True)
@@ -268,38 +237,34 @@ def _prepare(
     collected_at: str,
     ledger: rejections.Pending,
     known: set[str],
+    early: Early | None = None,
 ) -> FileOutcome | _Pending:
-    """Hash; an outcome when the file is already stored or unreadable, else archive it.
+    """Take the file in (hash, archive: done already when `early` has it); an outcome when it
+    is stored already or unreadable, else the job of reading it.
 
     `known`: the content hashes in the register (read once per run, kept up to date), so a
     new file costs no query."""
     name = path.name
-    data = None
-    try:
-        st = path.stat()
-        size = st.st_size
-        received_at = iso_utc(dt.datetime.fromtimestamp(st.st_mtime, dt.UTC))
-        if size > DEFAULT_LIMITS.max_bytes:
-            digest = file_hash(path)  # streamed: never read a huge file into memory
-        else:  # hashed and archived from the same bytes (a file changing meanwhile is moot)
-            data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-    except OSError as exc:
-        return FileOutcome(name, path, REJECTED, problems=(Problem(name, f"cannot read: {exc}"),))
+    got = (early.get(path) if early else None) or take_in(ws.archive_dir, path)
+    if got.error:
+        return FileOutcome(
+            name, path, REJECTED, problems=(Problem(name, f"cannot read: {got.error}"),)
+        )
+    digest = got.digest
     old = stored_submission(conn, digest) if digest in known else None
     if old is not None:
         return FileOutcome(name, path, ALREADY, old["department_id"], (), digest, int(old["id"]))
-    if data is None:  # not worth archiving: a return is tens of kB
+    if got.archived is None:  # not worth archiving: a return is tens of kB
         too_big = Problem(
             name,
-            f"the file is too large ({size / 1e6:.0f} MB; a return is well under 1 MB): "
+            f"the file is too large ({got.size / 1e6:.0f} MB; a return is well under 1 MB): "
             "send the workbook you received, filled in",
         )
         ledger.add(
-            digest, name, None, str(period), received_at, collected_at, (too_big,), final=True
+            digest, name, None, str(period), got.received_at, collected_at, (too_big,), final=True
         )
         return FileOutcome(name, path, REJECTED, None, (too_big,), digest)
-    return _Pending(name, path, digest, received_at, _archive(ws, name, digest, data, path.suffix))
+    return _Pending(name, path, digest, got.received_at, got.archived)
 
 
 def _finish(
@@ -351,8 +316,9 @@ def _collect_one(
     collected_at: str,
     ledger: rejections.Pending,
     known: set[str],
+    early: Early | None = None,
 ) -> FileOutcome:
-    job = _prepare(ws, conn, path, period, collected_at, ledger, known)
+    job = _prepare(ws, conn, path, period, collected_at, ledger, known, early)
     if isinstance(job, FileOutcome):
         return job
     got = _read_and_validate(job.archived, job.name, programme, period, secret)
@@ -391,6 +357,7 @@ def _collect_pooled(
     ledger: rejections.Pending,
     known: set[str],
     workers: int,
+    early: Early | None = None,
 ) -> Iterator[FileOutcome]:
     """_collect_one for every file, in order, with reading and validating done by workers.
 
@@ -412,7 +379,7 @@ def _collect_pooled(
     except (OSError, NotImplementedError):  # no processes here: one by one
         for path in files:
             yield _collect_one(
-                ws, conn, path, programme, period, secret, collected_at, ledger, known
+                ws, conn, path, programme, period, secret, collected_at, ledger, known, early
             )
         return
     queue: deque = deque()  # in file order: FileOutcome, or (job, its task, place in the task)
@@ -451,7 +418,7 @@ def _collect_pooled(
 
     with pool:
         for path in files:
-            job = _prepare(ws, conn, path, period, collected_at, ledger, known)
+            job = _prepare(ws, conn, path, period, collected_at, ledger, known, early)
             if isinstance(job, FileOutcome):
                 queue.append(job)
             else:
@@ -500,9 +467,33 @@ def collect_period(
     again = all_collected_already(ws, period, paths)
     if again is not None:
         return again
-    programme = load_programme(ws.programme_path, ws.cache_dir)
-    with frozen_heap():  # the programme (a million objects): not walked by every full gc
-        return _collect(ws, programme, period, paths, progress, now)
+    with workspace_lock(ws), _early_intake(ws, period, paths) as early:
+        programme = load_programme(ws.programme_path, ws.cache_dir)
+        with frozen_heap():  # the programme (a million objects): not walked by every full gc
+            return _collect(ws, programme, period, paths, progress, now, early)
+
+
+@contextmanager
+def _early_intake(ws: Workspace, period: str, paths: list[Path] | None) -> Iterator[Early | None]:
+    """Files taken in by another process while this one loads the programme (when there are
+    enough files to read them in a pool anyway); None when not worth it or not possible."""
+    from .periods import parse_period
+
+    try:
+        files, _ = scan_sources(list(collect_sources(ws, parse_period(period), paths)))
+    except UsageError:
+        files = []  # the run itself reports it, with the programme's cadence
+    early = None
+    if pool_workers(len(files), POOL_MIN_FILES) > 1:
+        try:
+            early = Early(ws.archive_dir, files)
+        except (OSError, NotImplementedError):  # no processes here: taken in one by one
+            early = None
+    try:
+        yield early
+    finally:
+        if early is not None:
+            early.close()
 
 
 def _collect(
@@ -512,7 +503,9 @@ def _collect(
     paths: list[Path] | None,
     progress: Progress | None,
     now: dt.datetime | None,
+    early: Early | None = None,
 ) -> CollectResult:
+    """collect_period's work, under the workspace lock."""
     per = programme.settings.period(period)
     sources = collect_sources(ws, per, paths)
     files, skipped = scan_sources(list(sources))
@@ -521,42 +514,60 @@ def _collect(
     outcomes: list[FileOutcome] = []
     ledger = rejections.Pending(programme_key(ws))
     prepare_validation(programme)  # lookups built once, shared by forked readers
-    with workspace_lock(ws):
-        conn = register.connect(ws.db_path)
-        try:
-            secret = register.secret(conn)
-            known = stored_hashes(conn)
-            workers = pool_workers(len(files), POOL_MIN_FILES)
-            if workers > 1:
-                each = _collect_pooled(
-                    ws, conn, files, programme, per, secret, collected_at, ledger, known, workers
-                )
-                outcomes = list(progress(each, f"Collecting {per}", len(files)))
-            else:
-                for path in progress(files, f"Collecting {per}", len(files)):
-                    outcomes.append(
-                        _collect_one(
-                            ws, conn, path, programme, per, secret, collected_at, ledger, known
-                        )
+    conn = register.connect(ws.db_path)
+    try:
+        secret = register.secret(conn)
+        known = stored_hashes(conn)
+        workers = pool_workers(len(files), POOL_MIN_FILES)
+        if workers > 1:
+            each = _collect_pooled(
+                ws,
+                conn,
+                files,
+                programme,
+                per,
+                secret,
+                collected_at,
+                ledger,
+                known,
+                workers,
+                early,
+            )
+            outcomes = list(progress(each, f"Collecting {per}", len(files)))
+        else:
+            for path in progress(files, f"Collecting {per}", len(files)):
+                outcomes.append(
+                    _collect_one(
+                        ws,
+                        conn,
+                        path,
+                        programme,
+                        per,
+                        secret,
+                        collected_at,
+                        ledger,
+                        known,
+                        early,
                     )
-            # A file stored in this run may have been superseded by a later one of the run.
-            stored = [o.submission_id for o in outcomes if o.verdict in (ACCEPTED, WARNINGS)]
-            superseded = _superseded_since(conn, min(filter(None, stored), default=None))
-            final = [
-                dataclasses.replace(o, verdict=SUPERSEDED)
-                if o.verdict in (ACCEPTED, WARNINGS) and o.submission_id in superseded
-                else o
-                for o in outcomes
-            ]
-            outcomes = final + [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
-        finally:
-            conn.close()
-        reports = ws.reports(per)
-        rejections.append(reports / REJECTIONS_FILE, ledger.entries)
-        fresh = [o for o in outcomes if o.verdict not in (ALREADY, SKIPPED)]
-        report = None
-        if fresh:
-            done, report = write_feedback(fresh, ws, per, programme.settings.language)
-            by_id = {id(o): d for o, d in zip(fresh, done, strict=True)}
-            outcomes = [by_id.get(id(o), o) for o in outcomes]
+                )
+        # A file stored in this run may have been superseded by a later one of the run.
+        stored = [o.submission_id for o in outcomes if o.verdict in (ACCEPTED, WARNINGS)]
+        superseded = _superseded_since(conn, min(filter(None, stored), default=None))
+        final = [
+            dataclasses.replace(o, verdict=SUPERSEDED)
+            if o.verdict in (ACCEPTED, WARNINGS) and o.submission_id in superseded
+            else o
+            for o in outcomes
+        ]
+        outcomes = final + [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
+    finally:
+        conn.close()
+    reports = ws.reports(per)
+    rejections.append(reports / REJECTIONS_FILE, ledger.entries)
+    fresh = [o for o in outcomes if o.verdict not in (ALREADY, SKIPPED)]
+    report = None
+    if fresh:
+        done, report = write_feedback(fresh, ws, per, programme.settings.language)
+        by_id = {id(o): d for o, d in zip(fresh, done, strict=True)}
+        outcomes = [by_id.get(id(o), o) for o in outcomes]
     return CollectResult(str(per), tuple(outcomes), report, ws.reports(per) / FEEDBACK_DIR, sources)

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from roundtrip import collect as collect_mod
+from roundtrip import intake as intake_mod
 from roundtrip.cli import main
 from roundtrip.collect import collect_period, workspace_lock
 from roundtrip.errors import BusyError
@@ -511,18 +512,28 @@ def _register_rows(ws: Workspace) -> dict[str, list]:
     return out
 
 
-def _die_in_worker(jobs):
+def _die_in_worker(*args):
     """A reader process that crashes (killed, out of memory...) on its first task."""
     os._exit(3)
 
 
-@pytest.mark.parametrize("group, crash", [(1, False), (3, False), (4, False), (4, True)])
+def _take_in_elsewhere(archive_dir, paths):
+    """intake.take_in_all, noting which process took the files in."""
+    (archive_dir.parent / f"taken-in-by-{os.getpid()}").touch()
+    return [intake_mod.take_in(archive_dir, p) for p in paths]
+
+
+@pytest.mark.parametrize(
+    "group, crash", [(1, None), (3, None), (4, None), (4, "readers"), (4, "intake")]
+)
 def test_reading_in_worker_processes_gives_the_serial_result(
     template, programme, tmp_path, monkeypatch, group, crash
 ):
     """Same outcomes, lines, register and ledger: duplicates (in one task and across tasks),
-    a rejected file, a newer return; also when the reader processes die (read here instead)."""
+    a rejected file, a newer return; also when the reader processes die (read here instead)
+    or the process taking the files in early dies (taken in here instead)."""
     monkeypatch.setattr(collect_mod, "POOL_GROUP", group)
+    monkeypatch.setattr(intake_mod, "take_in_all", _take_in_elsewhere)
     made = Workspace(tmp_path / "made")
     shutil.copytree(template, made.root)
     inbox = made.inbox(PERIOD)
@@ -545,9 +556,14 @@ def test_reading_in_worker_processes_gives_the_serial_result(
         shutil.copytree(template, ws.root)
         shutil.copytree(inbox, ws.inbox(PERIOD), dirs_exist_ok=True)
         monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", minimum)
-        if crash and mode == "pool":
+        if crash == "readers" and mode == "pool":
             monkeypatch.setattr(collect_mod, "_read_jobs", _die_in_worker)
+        if crash == "intake" and mode == "pool":
+            monkeypatch.setattr(intake_mod, "take_in_all", _die_in_worker)
         result = collect_period(ws, PERIOD, now=NOW)
+        taken_in_by = {p.name for p in ws.root.glob("taken-in-by-*")}
+        assert bool(taken_in_by) == (mode == "pool" and crash != "intake")
+        assert f"taken-in-by-{os.getpid()}" not in taken_in_by
         ledger = (ws.reports(PERIOD) / collect_mod.REJECTIONS_FILE).read_text()
         feedback = sorted(p.name for p in (ws.reports(PERIOD) / "feedback").glob("*"))
         lines = [x.replace(str(ws.root), "WS") for x in result.lines()]
