@@ -415,3 +415,28 @@ def test_untouched_parts_are_copied_compressed_as_they_are(fast_copy):
                 x.compress_size,
                 x.compress_type,
             )
+
+
+def test_clean_replaces_what_openpyxl_refuses():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = "".join(map(chr, range(0x30))) + "ok\u00e4\ufffe"
+    assert feedback._clean(text) == ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    assert feedback._clean("a\tb\nc\rd\x07") == "a\tb\nc\rd\ufffd"
+
+
+def test_a_fast_copy_imports_no_openpyxl(returns, tmp_path):
+    """Each process making copies would pay for the import again (half a second)."""
+    import subprocess
+    import sys
+
+    src = returns["filled"]
+    code = (
+        "import sys; from roundtrip.errors import Problem; "
+        "from roundtrip.feedback import write_annotated_copy as w; "
+        f"p = [Problem('f', 'a\\x07b', {ACTIONS!r}, 'K4', 'error')]; "
+        f"print(w(sys.argv[1], p, sys.argv[2], 'fi').name, 'openpyxl' in sys.modules)"
+    )
+    run = [sys.executable, "-c", code, str(src), str(tmp_path / "o.xlsx")]
+    out = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["o.xlsx", "False"]
