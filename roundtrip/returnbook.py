@@ -32,7 +32,7 @@ from .returntext import (  # noqa: F401  (re-exported: the writer's public text 
     plan_metric_text,
     priority_choice,
 )
-from .styles import WORKBOOK_OPTIONS, Styles, make_styles, row_height
+from .styles import WORKBOOK_OPTIONS, Sheet, Styles, make_styles, row_height
 from .workspace import atomic_path
 
 H0 = c.HEADER_ROW - 1  # 0-based header row
@@ -116,7 +116,7 @@ class _Book:
 
     # ------------------------------------------------------------------ common layout
     def data_sheet(self, key: str, n_rows: int, freeze_col: int, title: str, sub: str) -> Worksheet:
-        ws = self.wb.add_worksheet(self.names[key])
+        ws = self.wb.add_worksheet(self.names[key], worksheet_class=Sheet)
         cols = c.COLUMNS[key]
         ws.write_string(0, 0, title, self.st.title)
         ws.write_string(1, 0, sub, self.st.subtitle)
@@ -181,7 +181,7 @@ class _Book:
 
     # ------------------------------------------------------------------ sheets
     def instructions(self) -> None:
-        ws = self.wb.add_worksheet(self.names["instructions"])
+        ws = self.wb.add_worksheet(self.names["instructions"], worksheet_class=Sheet)
         w = self.words["instructions"]
         s = self.p.settings
         values = {
@@ -341,6 +341,7 @@ class _Book:
         st = self.st
         kinds = self.words["kinds"]
         title = c.header(self.lang, key, "value")
+        rows_of_kind: dict[str, list[int]] = {}
         for i, m in enumerate(self.metrics):
             r = D0 + i
             a = self.action_by_id[m.action_id]
@@ -366,9 +367,13 @@ class _Book:
                 "prev_value": pv.value if pv else "",
             }
             ws.set_row(r, row_height([(t, widths[k]) for k, t in texts.items()], min_lines=2))
-            opts = self.metric_validation(m.kind)
-            opts["input_title"] = _cut(f"{title}: {kinds.get(m.kind, m.kind)}", 32)
-            _validate(ws, r, col["value"], r, col["value"], opts)
+            rows_of_kind.setdefault(m.kind, []).append(r)
+        # One validation per kind over all its rows (one per row: 5x the XML and its time).
+        for kind, rows in rows_of_kind.items():
+            opts = self.metric_validation(kind)
+            opts["input_title"] = _cut(f"{title}: {kinds.get(kind, kind)}", 32)
+            opts["multi_range"] = _runs(col["value"], rows)
+            _validate(ws, rows[0], col["value"], rows[0], col["value"], opts)
 
     def metric_validation(self, kind: str) -> dict[str, Any]:
         prompt = self.prompt
@@ -422,7 +427,7 @@ class _Book:
 
     def lists_sheet(self) -> None:
         name = self.names["lists"]
-        ws = self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name, worksheet_class=Sheet)
         ref = quote_sheetname(name)
         columns = (
             (c.STATUS_NAME, [s.label for s in self.p.statuses]),
@@ -440,7 +445,7 @@ class _Book:
         ws.hide()
 
     def identity_sheet(self, fields: Mapping[str, str], signature: str) -> None:
-        ws = self.wb.add_worksheet(self.names["identity"])
+        ws = self.wb.add_worksheet(self.names["identity"], worksheet_class=Sheet)
         ws.set_column(0, 0, 20, self.st.hidden_text)
         ws.set_column(1, 1, 80, self.st.hidden_text)
         rows = [*fields.items(), (c.SIGNATURE_FIELD, signature)]

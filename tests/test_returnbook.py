@@ -134,11 +134,27 @@ def test_progress_validation_whole_0_to_100(book):
     assert dv.showErrorMessage
 
 
+def dv_by_cell(ws):
+    """Each validated cell -> its validation (one validation may cover many ranges)."""
+    from openpyxl.utils import get_column_letter
+
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            for row, col in rng.cells:
+                assert f"{get_column_letter(col)}{row}" not in out, "validated twice"
+                out[f"{get_column_letter(col)}{row}"] = dv
+    return out
+
+
 def test_metric_validation_per_row_by_kind(book):
     ws = book[names()["metrics"]]
     ids = [ws.cell(r, 1).value for r in range(c.FIRST_DATA_ROW, ws.max_row + 1)]
     assert ids == ["P1-08-M1", "P2-07-M1", "P2-07-M2", "P2-07-M3", "P2-07-M4", "P2-07-M5"]
-    v = dvs(ws)
+    v = dv_by_cell(ws)
+    # one validation per kind (count, number, percent, yes/no, text), covering all its rows
+    assert len(ws.data_validations.dataValidation) == 5
+    assert v["K4"] is v["K5"]
     # value column is K
     assert (v["K4"].type, v["K4"].operator, v["K4"].formula1) == (
         "whole",
@@ -395,3 +411,21 @@ def test_each_programme_gets_its_own_actions(tmp_path, programme):
     second = write_return_workbook(tmp_path / "2.xlsx", other, "SIV", period, SECRET, None, NOW)
     assert first.action_ids == tuple(SIV_ACTIONS)
     assert "P1-09" not in second.action_ids and len(second.action_ids) == 5
+
+
+@pytest.mark.parametrize(
+    "formula", ["=StatusList", '"Valmis"', "0", "-1E+15", "={1}", '"a(b"', "=STDEV.S(A1:A3)"]
+)
+def test_sheet_prepares_formulas_as_xlsxwriter_does(tmp_path, formula):
+    """styles.Sheet's short cut gives xlsxwriter's own result, with future functions expanded."""
+    from xlsxwriter import Workbook
+    from xlsxwriter.worksheet import Worksheet
+
+    from roundtrip.styles import Sheet
+
+    wb = Workbook(tmp_path / "x.xlsx")
+    plain, ours = wb.add_worksheet(), wb.add_worksheet(worksheet_class=Sheet)
+    assert isinstance(ours, Sheet) and type(plain) is Worksheet
+    for expand in (False, True):
+        assert ours._prepare_formula(formula, expand) == plain._prepare_formula(formula, expand)
+    wb.close()
