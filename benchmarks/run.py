@@ -19,9 +19,13 @@ os.wait4: the largest process of the step) are recorded:
 
 and, on the same inbox files, the floors: python-calamine alone (open, read every sheet's
 values) and pandas.read_excel(path, sheet_name=None, engine="openpyxl") (on a sample of at
-most --pandas-sample files, extrapolated per file). For the largest size the summary is also
-timed over 8 periods: the collected period's stored rows are copied into 7 earlier periods
-with SQL (collecting 8 x N files would add nothing but time).
+most --pandas-sample files, extrapolated per file), each run just before and after every cold
+collect: the ratios are taken run by run, then their median. For the largest size the summary
+is also timed over 8 periods: the collected period's stored rows are copied into 7 earlier
+periods with SQL (collecting 8 x N files would add nothing but time).
+
+The machine's plain-Python speed (REFERENCE) is printed at the start and the end: it drifts,
+and figures from different days compare only with it.
 
 Results are printed and written as markdown to benchmarks/results/latest.md.
 """
@@ -35,6 +39,7 @@ import os
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -404,6 +409,32 @@ print(time.perf_counter() - t)
 """
 
 
+# A fixed piece of plain Python (strings, dicts, a sort: what roundtrip's own code does), timed
+# at the start and the end of every run: machines here differ by up to 2x in Python speed from
+# one session to the next, and less for native code (calamine), so the figures of two runs
+# compare only together with this.
+REFERENCE = """
+import time
+best = None
+for _ in range(3):
+    t = time.perf_counter()
+    rows = []
+    for i in range(300_000):
+        key = f"D{i % 3000:04d}-{i % 60:02d}"
+        rows.append({"id": key, "n": i, "s": key.lower().strip()})
+    rows.sort(key=lambda r: r["s"])
+    took = time.perf_counter() - t
+    best = took if best is None else min(best, took)
+print(best)
+"""
+
+
+def python_reference() -> float:
+    """Milliseconds for the REFERENCE workload in a fresh interpreter (best of 3)."""
+    _wall, _cpu, _rss, out = child([python(), "-c", REFERENCE], ok=(0,))
+    return float(out.split()[0]) * 1000
+
+
 def floor(code: str, paths: list[Path]) -> tuple[float, float, float]:
     """(seconds inside the child, CPU s, peak MB): reading only, interpreter start excluded."""
     _wall, cpu, rss, out = child([python(), "-c", code, *map(str, paths)], ok=(0,))
@@ -475,12 +506,20 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
         )
         return s
 
+    sample = inbox[: args.pandas_sample]
+    k = n / len(sample)
     with tempfile.TemporaryDirectory(prefix="rt-bench-") as tmp:
         gen, cold, warm, status, register, summary = [], [], [], [], [], []
+        floors, pruns = [], []
         for r in range(repeats):
             ws = copy_workspace(base, Path(tmp) / f"r{r}")
             gen.append(run_child([*rt, "-q", "-w", str(ws), "generate", PERIOD]))
+            # The floors beside each cold collect: this machine's speed drifts by tens of per
+            # cent within minutes, so a ratio is only fair between runs made together.
+            floors.append(floor(FLOOR_CALAMINE, inbox))
             cold.append(run_child([*rt, "-q", "-w", str(ws), "collect", PERIOD]))
+            wall, cpu, rss = floor(FLOOR_PANDAS, sample)
+            pruns.append((wall * k, cpu * k, rss))
             warm.append(run_child([*rt, "-q", "-w", str(ws), "collect", PERIOD]))
             status.append(run_child([*rt, "-q", "-w", str(ws), "status", PERIOD]))
             register.append(run_child([*rt, "-q", "-w", str(ws), "register"]))
@@ -496,14 +535,12 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
         add("status", n, status)
         add("register", n, register)
         add("summary (1 period)", n, summary)
-        floors = [floor(FLOOR_CALAMINE, inbox) for _ in range(repeats)]
         cal = add("floor: python-calamine", n, floors, "read only, in one process")
-        sample = inbox[: args.pandas_sample]
-        pruns = [floor(FLOOR_PANDAS, sample) for _ in range(1 if n > 100 else repeats)]
-        wall, cpu, rss = median_of(pruns)
-        k = n / len(sample)
         note = "read only" if k == 1 else f"measured on {len(sample)} files, x{k:.0f}"
-        pd_step = add("floor: pandas+openpyxl", n, [(wall * k, cpu * k, rss)], note)
+        pd_step = add("floor: pandas+openpyxl", n, pruns, note)
+        # Each ratio from the runs made together, then the median of those.
+        to_floor = statistics.median(col[0] / fl[0] for col, fl in zip(cold, floors, strict=True))
+        to_pandas = statistics.median(pd[0] / col[0] for col, pd in zip(cold, pruns, strict=True))
         # Per file beyond the fixed cost (start-up, programme, hash checks): cold - again.
         marginal = max(c.wall - again.wall, 0.0) / n * 1000
         rows.append(
@@ -511,8 +548,8 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
                 n,
                 "ratio",
                 0,
-                c.per_file_ms / cal.per_file_ms,
-                pd_step.per_file_ms / c.per_file_ms,
+                to_floor,
+                to_pandas,
                 0,
                 f"{marginal:.1f} ms/file beyond the fixed cost: "
                 f"{marginal / cal.per_file_ms:.1f}× calamine, "
@@ -538,10 +575,13 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
             add(f"register ({args.periods} periods)", n, runs)
 
 
-def table(rows: list[Step], load: str) -> str:
+def table(rows: list[Step], load: str, speed: str) -> str:
     out = [
         f"roundtrip benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
         f"{os.cpu_count()} CPU(s), load average before the run: {load}",
+        "",
+        f"Machine speed, the plain-Python reference workload (benchmarks/run.py REFERENCE, "
+        f"lower is faster): {speed}",
         "",
         "| returns | step | total s | ms/file | CPU s | peak MB | note |",
         "|---:|---|---:|---:|---:|---:|---|",
@@ -574,10 +614,14 @@ def main() -> None:
     args.sizes = [1, 100] if args.quick else [int(x) for x in args.sizes.split(",")]
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average: {load} on {os.cpu_count()} CPU(s)")
+    before = python_reference()
+    print(f"python reference workload: {before:.0f} ms")
     rows: list[Step] = []
     for n in args.sizes:
         measure_size(n, args, rows)
-    text = table(rows, load)
+    after = python_reference()
+    speed = f"{before:.0f} ms at the start, {after:.0f} ms at the end"
+    text = table(rows, load, speed)
     text += f"\nload average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
