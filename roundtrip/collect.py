@@ -229,29 +229,41 @@ def collect_sources(ws: Workspace, per: Period, paths: list[Path] | None) -> tup
     return (inbox,)
 
 
-def _prepare(
-    ws: Workspace,
-    conn: sqlite3.Connection,
-    path: Path,
-    period: Period,
-    collected_at: str,
-    ledger: rejections.Pending,
-    known: set[str],
-    early: Early | None = None,
-) -> FileOutcome | _Pending:
-    """Take the file in (hash, archive: done already when `early` has it); an outcome when it
-    is stored already or unreadable, else the job of reading it.
+@dataclass(frozen=True)
+class _Run:
+    """What every file of one collect run is handled with."""
 
-    `known`: the content hashes in the register (read once per run, kept up to date), so a
-    new file costs no query."""
+    ws: Workspace
+    conn: sqlite3.Connection
+    programme: Programme
+    period: Period
+    secret: bytes
+    collected_at: str
+    ledger: rejections.Pending  # the run's rejections, written at the end
+    # The content hashes in the register (read once per run, kept up to date), so a new file
+    # costs no query.
+    known: set[str]
+    early: Early | None = None  # files taken in while the programme loaded
+
+    def stored(self, digest: str) -> sqlite3.Row | None:
+        return stored_submission(self.conn, digest) if digest in self.known else None
+
+    def read(self, job: _Pending) -> StoreRows | _Unread:
+        return _read_and_validate(job.archived, job.name, self.programme, self.period, self.secret)
+
+
+def _prepare(run: _Run, path: Path) -> FileOutcome | _Pending:
+    """Take the file in (hash, archive: done already when run.early has it); an outcome when
+    it is stored already or unreadable, else the job of reading it."""
     name = path.name
-    got = (early.get(path) if early else None) or take_in(ws.archive_dir, path)
+    early = run.early
+    got = (early.get(path) if early else None) or take_in(run.ws.archive_dir, path)
     if got.error:
         return FileOutcome(
             name, path, REJECTED, problems=(Problem(name, f"cannot read: {got.error}"),)
         )
     digest = got.digest
-    old = stored_submission(conn, digest) if digest in known else None
+    old = run.stored(digest)
     if old is not None:
         return FileOutcome(name, path, ALREADY, old["department_id"], (), digest, int(old["id"]))
     if got.archived is None:  # not worth archiving: a return is tens of kB
@@ -260,23 +272,21 @@ def _prepare(
             f"the file is too large ({got.size / 1e6:.0f} MB; a return is well under 1 MB): "
             "send the workbook you received, filled in",
         )
-        ledger.add(
-            digest, name, None, str(period), got.received_at, collected_at, (too_big,), final=True
+        run.ledger.add(
+            digest,
+            name,
+            None,
+            str(run.period),
+            got.received_at,
+            run.collected_at,
+            (too_big,),
+            final=True,
         )
         return FileOutcome(name, path, REJECTED, None, (too_big,), digest)
     return _Pending(name, path, digest, got.received_at, got.archived)
 
 
-def _finish(
-    ws: Workspace,
-    conn: sqlite3.Connection,
-    job: _Pending,
-    got: StoreRows | _Unread,
-    period: Period,
-    collected_at: str,
-    ledger: rejections.Pending,
-    known: set[str],
-) -> FileOutcome:
+def _finish(run: _Run, job: _Pending, got: StoreRows | _Unread) -> FileOutcome:
     """Store a validated return (one transaction), or log why it was rejected."""
     name, path, digest, received_at = job.name, job.path, job.digest, job.received_at
     if isinstance(got, _Unread):
@@ -286,43 +296,33 @@ def _finish(
         if got.accepted:
             try:
                 sid = store_submission(
-                    conn,
+                    run.conn,
                     got,
                     content_hash=digest,
                     original_name=name,
-                    archive_path=job.archived.relative_to(ws.root).as_posix(),
+                    archive_path=job.archived.relative_to(run.ws.root).as_posix(),
                     received_at=received_at,
-                    collected_at=collected_at,
+                    collected_at=run.collected_at,
                     signer=got.signer,
                 )
             except sqlite3.IntegrityError as exc:  # rolled back: the register is unchanged
                 problems = (*problems, Problem(name, f"could not be stored ({exc})"))
                 final = False
             else:
-                known.add(digest)
+                run.known.add(digest)
                 verdict = WARNINGS if got.warnings else ACCEPTED
                 return FileOutcome(name, path, verdict, dept, problems, digest, sid)
-    ledger.add(digest, name, dept, str(period), received_at, collected_at, problems, final=final)
+    run.ledger.add(
+        digest, name, dept, str(run.period), received_at, run.collected_at, problems, final=final
+    )
     return FileOutcome(name, path, REJECTED, dept, problems, digest)
 
 
-def _collect_one(
-    ws: Workspace,
-    conn: sqlite3.Connection,
-    path: Path,
-    programme: Programme,
-    period: Period,
-    secret: bytes,
-    collected_at: str,
-    ledger: rejections.Pending,
-    known: set[str],
-    early: Early | None = None,
-) -> FileOutcome:
-    job = _prepare(ws, conn, path, period, collected_at, ledger, known, early)
+def _collect_one(run: _Run, path: Path) -> FileOutcome:
+    job = _prepare(run, path)
     if isinstance(job, FileOutcome):
         return job
-    got = _read_and_validate(job.archived, job.name, programme, period, secret)
-    return _finish(ws, conn, job, got, period, collected_at, ledger, known)
+    return _finish(run, job, run.read(job))
 
 
 POOL_MIN_FILES = 50  # files worth reading in worker processes
@@ -346,19 +346,7 @@ def _read_jobs(jobs: list[tuple[Path, str]]) -> list[StoreRows | _Unread]:
     return [_read_and_validate(a, name, programme, period, secret) for a, name in jobs]
 
 
-def _collect_pooled(
-    ws: Workspace,
-    conn: sqlite3.Connection,
-    files: list[Path],
-    programme: Programme,
-    period: Period,
-    secret: bytes,
-    collected_at: str,
-    ledger: rejections.Pending,
-    known: set[str],
-    workers: int,
-    early: Early | None = None,
-) -> Iterator[FileOutcome]:
+def _collect_pooled(run: _Run, files: list[Path], workers: int) -> Iterator[FileOutcome]:
     """_collect_one for every file, in order, with reading and validating done by workers.
 
     This process hashes, archives and stores, in file order, exactly as one by one; worker
@@ -374,13 +362,14 @@ def _collect_pooled(
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
     try:
         pool = ProcessPoolExecutor(
-            workers, ctx, initializer=_init_reader, initargs=(programme, period, secret)
+            workers,
+            ctx,
+            initializer=_init_reader,
+            initargs=(run.programme, run.period, run.secret),
         )
     except (OSError, NotImplementedError):  # no processes here: one by one
         for path in files:
-            yield _collect_one(
-                ws, conn, path, programme, period, secret, collected_at, ledger, known, early
-            )
+            yield _collect_one(run, path)
         return
     queue: deque = deque()  # in file order: FileOutcome, or (job, its task, place in the task)
     group: list[_Pending] = []
@@ -403,7 +392,7 @@ def _collect_pooled(
         if held[0] is None:  # the file's group is still being filled
             submit()
         # The same bytes stored earlier in this run:
-        old = stored_submission(conn, job.digest) if job.digest in known else None
+        old = run.stored(job.digest)
         if old is not None:
             return FileOutcome(
                 job.name, job.path, ALREADY, old["department_id"], (), job.digest, int(old["id"])
@@ -413,12 +402,12 @@ def _collect_pooled(
                 raise BrokenProcessPool
             got = held[0].result()[i]
         except BrokenProcessPool:
-            got = _read_and_validate(job.archived, job.name, programme, period, secret)
-        return _finish(ws, conn, job, got, period, collected_at, ledger, known)
+            got = run.read(job)
+        return _finish(run, job, got)
 
     with pool:
         for path in files:
-            job = _prepare(ws, conn, path, period, collected_at, ledger, known, early)
+            job = _prepare(run, path)
             if isinstance(job, FileOutcome):
                 queue.append(job)
             else:
@@ -511,45 +500,19 @@ def _collect(
     files, skipped = scan_sources(list(sources))
     collected_at = iso_utc(now or dt.datetime.now(dt.UTC))
     progress = progress or no_progress
-    outcomes: list[FileOutcome] = []
     ledger = rejections.Pending(programme_key(ws))
     prepare_validation(programme)  # lookups built once, shared by forked readers
     conn = register.connect(ws.db_path)
     try:
         secret = register.secret(conn)
         known = stored_hashes(conn)
+        run = _Run(ws, conn, programme, per, secret, collected_at, ledger, known, early)
         workers = pool_workers(len(files), POOL_MIN_FILES)
         if workers > 1:
-            each = _collect_pooled(
-                ws,
-                conn,
-                files,
-                programme,
-                per,
-                secret,
-                collected_at,
-                ledger,
-                known,
-                workers,
-                early,
-            )
-            outcomes = list(progress(each, f"Collecting {per}", len(files)))
+            each = _collect_pooled(run, files, workers)
         else:
-            for path in progress(files, f"Collecting {per}", len(files)):
-                outcomes.append(
-                    _collect_one(
-                        ws,
-                        conn,
-                        path,
-                        programme,
-                        per,
-                        secret,
-                        collected_at,
-                        ledger,
-                        known,
-                        early,
-                    )
-                )
+            each = (_collect_one(run, path) for path in files)
+        outcomes = list(progress(each, f"Collecting {per}", len(files)))
         # A file stored in this run may have been superseded by a later one of the run.
         stored = [o.submission_id for o in outcomes if o.verdict in (ACCEPTED, WARNINGS)]
         superseded = _superseded_since(conn, min(filter(None, stored), default=None))
