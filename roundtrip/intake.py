@@ -11,12 +11,14 @@ idle, and taking 3,000 files in is about as long.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import WorkspaceError, printable
 from .safety import DEFAULT_LIMITS
@@ -58,7 +60,8 @@ def archive(archive_dir: Path, name: str, digest: str, data: bytes, suffix: str)
                 f.write(data)
             os.replace(tmp, target)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # (no archive folder at all: nothing to remove)
+                tmp.unlink(missing_ok=True)
             raise WorkspaceError(f"cannot archive {printable(name)} into {target}: {exc}") from exc
     return target
 
@@ -83,40 +86,73 @@ def take_in_all(archive_dir: Path, paths: Sequence[Path]) -> list[Intake]:
     return [take_in(archive_dir, p) for p in paths]
 
 
+def _take_in_chunks(archive_dir: Path, files: list[Path], chunk: int, out: Any) -> None:
+    """Early's process: take_in_all over `files`, `chunk` at a time, each result put on `out`
+    (a WorkspaceError in place of the chunk it stopped)."""
+    for i in range(0, len(files), chunk):
+        try:
+            out.put(take_in_all(archive_dir, files[i : i + chunk]))
+        except WorkspaceError as exc:
+            out.put(exc)
+            return
+
+
 class Early:
     """take_in for `files`, in order, in one process started now (forked while this process is
     still small). `get(path)` waits for that file's intake; None when the file was not in the
     list or the process died (the caller then takes the file in itself). A WorkspaceError
-    raised there is raised here, by `get`, as it would have been by take_in."""
+    raised there is raised here, by `get`, as it would have been by take_in.
 
-    CHUNK = 64  # files per task: a task's overhead is a fraction of a millisecond
+    A plain process and a queue, not a pool: a pool keeps a thread in this process, and the
+    readers are forked from this process while the intake may still run (forking beside a
+    running thread is what CPython's own pools avoid).
+    """
+
+    CHUNK = 64  # files per message
+    POLL_S = 0.5  # how often a wait checks that the process is still alive
 
     def __init__(self, archive_dir: Path, files: Sequence[Path]) -> None:
         import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
 
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
-        self._pool = ProcessPoolExecutor(1, ctx)
         self._where = {p: i for i, p in enumerate(files)}
-        step = self.CHUNK
-        self._tasks = [
-            self._pool.submit(take_in_all, archive_dir, list(files[i : i + step]))
-            for i in range(0, len(files), step)
-        ]
+        self._chunks: list[list[Intake] | WorkspaceError] = []
+        self._dead = False
+        self._queue = ctx.Queue()
+        self._process = ctx.Process(
+            target=_take_in_chunks,
+            args=(archive_dir, list(files), self.CHUNK, self._queue),
+            daemon=True,
+        )
+        self._process.start()
 
     def get(self, path: Path) -> Intake | None:
-        from concurrent.futures.process import BrokenProcessPool
+        import queue
 
         i = self._where.get(path)
         if i is None:
             return None
-        try:
-            return self._tasks[i // self.CHUNK].result()[i % self.CHUNK]
-        except BrokenProcessPool:
+        c = i // self.CHUNK
+        while len(self._chunks) <= c:
+            try:
+                self._chunks.append(self._queue.get(timeout=self.POLL_S))
+            except queue.Empty:
+                if self._dead:
+                    break  # gone, and what it wrote before going has been read
+                self._dead = not self._process.is_alive()
+        if len(self._chunks) <= c:
             return None
+        got = self._chunks[c]
+        if isinstance(got, WorkspaceError):
+            raise got
+        return got[i % self.CHUNK]
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the process (done by now, unless the run ended early) and wait for it."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._queue.close()
 
     def __enter__(self) -> Early:
         return self

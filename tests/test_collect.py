@@ -21,7 +21,7 @@ from roundtrip import collect as collect_mod
 from roundtrip import intake as intake_mod
 from roundtrip.cli import main
 from roundtrip.collect import collect_period, workspace_lock
-from roundtrip.errors import BusyError
+from roundtrip.errors import BusyError, WorkspaceError
 from roundtrip.generate import generate_period
 from roundtrip.programme import load_programme
 from roundtrip.setup import init_workspace
@@ -390,6 +390,23 @@ def test_archive_holds_exactly_the_bytes_hashed_even_after_a_crash(ws, programme
     archived = ws.archive_dir / f"{digest}.xlsx"
     assert hashlib.sha256(archived.read_bytes()).hexdigest() == digest
     assert [p.name for p in ws.archive_dir.iterdir()] == [archived.name]
+
+
+@pytest.mark.parametrize("minimum", [10**9, 1], ids=["one by one", "taken in early"])
+def test_an_archive_that_cannot_be_written_stops_the_run_and_stores_nothing(
+    ws, programme, monkeypatch, minimum
+):
+    """Whether this process or the early intake's writes the archive, the run stops with one
+    clear error and the register stays empty."""
+    monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", minimum)
+    good_return(ws, programme, "VAP")
+    good_return(ws, programme, "EVT")
+    if ws.archive_dir.is_dir():
+        ws.archive_dir.rmdir()
+    ws.archive_dir.write_text("not a folder")
+    with pytest.raises(WorkspaceError, match="cannot archive"):
+        collect_period(ws, PERIOD, now=NOW)
+    assert db(ws).execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
 
 
 # ----------------------------------------------------------------------------- supersession
