@@ -43,8 +43,8 @@ from .generate import pool_workers
 from .heap import frozen_heap
 from .intake import Early, file_hash, iso_utc, take_in  # noqa: F401 - file_hash, iso_utc: re-exported
 from .ledger import REJECTIONS_FILE
-from .model import Programme
 from .periods import Period
+from .programme_source import Source, open_source
 from .progress import Progress, no_progress
 from .read import read_return, scan_sources
 from .safety import DEFAULT_LIMITS, TimeLimitError, time_limit
@@ -185,13 +185,13 @@ class _Unread:
 
 
 def _read_and_validate(
-    archived: Path, name: str, programme: Programme, period: Period, secret: bytes
+    archived: Path, name: str, source: Source, period: Period, secret: bytes
 ) -> StoreRows | _Unread:
     """The validated return's rows, or the problems that stopped the file from being read."""
     try:
         with time_limit(DEFAULT_LIMITS.time_limit_s, name):
             raw = read_return(archived, original_name=name)
-            return store_rows(validate_return(raw, programme, period, secret))
+            return store_rows(validate_return(raw, source.for_return(raw), period, secret))
     except ReturnError as exc:
         p = exc.problem
         problem = Problem(name, p.message, p.sheet, p.cell, p.severity, p.value)
@@ -235,7 +235,7 @@ class _Run:
 
     ws: Workspace
     conn: sqlite3.Connection
-    programme: Programme
+    source: Source  # the programme each return is validated against
     period: Period
     secret: bytes
     collected_at: str
@@ -249,7 +249,7 @@ class _Run:
         return stored_submission(self.conn, digest) if digest in self.known else None
 
     def read(self, job: _Pending) -> StoreRows | _Unread:
-        return _read_and_validate(job.archived, job.name, self.programme, self.period, self.secret)
+        return _read_and_validate(job.archived, job.name, self.source, self.period, self.secret)
 
 
 def _prepare(run: _Run, path: Path) -> FileOutcome | _Pending:
@@ -329,7 +329,7 @@ POOL_MIN_FILES = 50  # files worth reading in worker processes
 POOL_GROUP = 8  # files per task: a task costs ~0.2 ms of this process's time (measured)
 POOL_WINDOW = 16  # files read ahead per worker (bounds memory whatever the number of files)
 
-_reader: tuple | None = None  # (programme, period, secret) in a reader process
+_reader: tuple | None = None  # (source, period, secret) in a reader process
 
 
 def _init_reader(*args: object) -> None:
@@ -342,8 +342,8 @@ def _init_reader(*args: object) -> None:
 
 def _read_jobs(jobs: list[tuple[Path, str]]) -> list[StoreRows | _Unread]:
     assert _reader is not None
-    programme, period, secret = _reader
-    return [_read_and_validate(a, name, programme, period, secret) for a, name in jobs]
+    source, period, secret = _reader
+    return [_read_and_validate(a, name, source, period, secret) for a, name in jobs]
 
 
 def _collect_pooled(run: _Run, files: list[Path], workers: int) -> Iterator[FileOutcome]:
@@ -365,7 +365,7 @@ def _collect_pooled(run: _Run, files: list[Path], workers: int) -> Iterator[File
             workers,
             ctx,
             initializer=_init_reader,
-            initargs=(run.programme, run.period, run.secret),
+            initargs=(run.source, run.period, run.secret),
         )
     except (OSError, NotImplementedError):  # no processes here: one by one
         for path in files:
@@ -450,16 +450,18 @@ def collect_period(
     now: dt.datetime | None = None,
 ) -> CollectResult:
     """Collect returned files for `period` (default source: inbox/PERIOD/)."""
-    from .programme import load_programme
     from .recollect import all_collected_already
 
     again = all_collected_already(ws, period, paths)
     if again is not None:
         return again
     with workspace_lock(ws), _early_intake(ws, period, paths) as early:
-        programme = load_programme(ws.programme_path, ws.cache_dir)
-        with frozen_heap():  # the programme (a million objects): not walked by every full gc
-            return _collect(ws, programme, period, paths, progress, now, early)
+        source = open_source(ws.programme_path, ws.cache_dir)
+        try:
+            with frozen_heap():  # the programme (a million objects): not walked by every gc
+                return _collect(ws, source, period, paths, progress, now, early)
+        finally:
+            source.close()
 
 
 @contextmanager
@@ -487,7 +489,7 @@ def _early_intake(ws: Workspace, period: str, paths: list[Path] | None) -> Itera
 
 def _collect(
     ws: Workspace,
-    programme: Programme,
+    source: Source,
     period: str,
     paths: list[Path] | None,
     progress: Progress | None,
@@ -495,6 +497,7 @@ def _collect(
     early: Early | None = None,
 ) -> CollectResult:
     """collect_period's work, under the workspace lock."""
+    programme = source.head
     per = programme.settings.period(period)
     sources = collect_sources(ws, per, paths)
     files, skipped = scan_sources(list(sources))
@@ -506,7 +509,7 @@ def _collect(
     try:
         secret = register.secret(conn)
         known = stored_hashes(conn)
-        run = _Run(ws, conn, programme, per, secret, collected_at, ledger, known, early)
+        run = _Run(ws, conn, source, per, secret, collected_at, ledger, known, early)
         workers = pool_workers(len(files), POOL_MIN_FILES)
         if workers > 1:
             each = _collect_pooled(run, files, workers)

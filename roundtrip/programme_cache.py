@@ -7,6 +7,10 @@ under ``.cache/``, together with the SHA-256 of the programme.xlsx it came from 
 roundtrip version that read it. Any change to the file, or a new roundtrip, misses the cache
 and reads programme.xlsx again; a cache that is damaged or unreadable is ignored. The cache
 is only an accelerator: deleting ``.cache/`` changes nothing but speed.
+
+The actions are kept one line per department, with an index in the head line, so that
+collect can validate a return against its own department's actions (`Slices`) without
+building the whole programme first.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +30,7 @@ from .workspace import atomic_path
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when the layout below changes
-CHUNK = 2000  # actions per line of the cache file
+FORMAT = 3  # bump when the layout below changes
 CACHE_FILE = "programme.json"
 
 _ACTION = ("metric_text", "schedule", "responsible", "origin", "active")
@@ -68,56 +72,192 @@ def to_json(p: Programme) -> dict[str, Any]:
     }
 
 
+def _groups(p: Programme) -> dict[str, list[int]]:
+    """Each department's action positions, departments in the order of their first action."""
+    groups: dict[str, list[int]] = {}
+    for i, a in enumerate(p.actions):
+        groups.setdefault(a.department_id, []).append(i)
+    return groups
+
+
 def json_lines(p: Programme) -> Iterator[str]:
-    """The cache body: to_json's data on one line, then the actions, CHUNK per line."""
-    yield json.dumps(to_json(p), ensure_ascii=False, separators=(",", ":"))
-    for i in range(0, len(p.actions), CHUNK):
-        chunk = [_action_row(a) for a in p.actions[i : i + CHUNK]]
-        yield json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))
+    """The cache body: to_json's data on one line, then one line per department.
+
+    A department's line is [its actions' positions in the programme, their rows]; the head
+    says where each line starts (`index`: department -> [offset, length] in bytes from the
+    start of the first department line), so one department can be read alone (`Slices`).
+    """
+    lines = []
+    for positions in _groups(p).values():
+        rows = [_action_row(p.actions[i]) for i in positions]
+        lines.append(json.dumps([positions, rows], ensure_ascii=False, separators=(",", ":")))
+    index: dict[str, list[int]] = {}
+    offset = 0
+    for dept, line in zip(_groups(p), lines, strict=True):
+        size = len(line.encode("utf-8")) + 1  # and its line break
+        index[dept] = [offset, size]
+        offset += size
+    yield json.dumps({**to_json(p), "index": index}, ensure_ascii=False, separators=(",", ":"))
+    yield from lines
+
+
+def _actions_from(rows: list, same: dict[str, str]) -> Iterator[Action]:
+    """The actions of one department line's rows (texts repeated in every action, such as the
+    priority, department, kind and unit, are one string object each, through `same`)."""
+    one = same.setdefault
+    no_metrics: tuple[Metric, ...] = ()
+    for aid, pid, did, text, ms, *rest in rows:
+        metrics = (
+            tuple(
+                Metric(mid, aid, name, one(kind, kind), one(unit, unit), one(base, base),
+                       one(target, target), hib)
+                for mid, name, kind, unit, base, target, hib in ms
+            )
+            if ms
+            else no_metrics
+        )  # fmt: skip
+        yield Action(aid, one(pid, pid), one(did, did), text, metrics, *rest)
+
+
+def _head(data: dict[str, Any], actions: tuple[Action, ...]) -> Programme:
+    statuses = tuple(
+        Status(key, label, colour, done, needs, attention, tuple(aliases))
+        for key, label, colour, done, needs, attention, aliases in data["statuses"]
+    )
+    version = data["version"]
+    if not isinstance(version, str) or not version:
+        raise ValueError("no programme version in the cache")
+    return Programme(
+        Settings(**data["settings"]),
+        tuple(Priority(*x) for x in data["priorities"]),
+        tuple(Department(*d) for d in data["departments"]),
+        actions,
+        statuses,
+        version,
+    )
 
 
 def from_json_lines(lines: Iterable[str]) -> Programme:
     """The Programme json_lines wrote (raises KeyError/TypeError/ValueError on anything else).
 
-    Line by line, so the JSON of 180,000 actions is never in memory at once, and the texts
-    repeated in every action (priority, department, kind, unit, an action's own id in its
-    metrics) are one string object each.
+    Line by line, so the JSON of 180,000 actions is never in memory at once.
     """
     it = iter(lines)
-    head = json.loads(next(it))
+    return _programme(json.loads(next(it)), it)
+
+
+def _programme(head: dict[str, Any], lines: Iterable[str | bytes]) -> Programme:
+    """The Programme of a parsed head line and the department lines after it."""
+    n = head["actions"]
+    actions: list[Action | None] = [None] * n
     same: dict[str, str] = {}
-    one = same.setdefault
-    no_metrics: tuple[Metric, ...] = ()
-    actions: list[Action] = []
-    for line in it:
-        for aid, pid, did, text, ms, *rest in json.loads(line):
-            metrics = (
-                tuple(
-                    Metric(mid, aid, name, one(kind, kind), one(unit, unit), one(base, base),
-                           one(target, target), hib)
-                    for mid, name, kind, unit, base, target, hib in ms
-                )
-                if ms
-                else no_metrics
-            )  # fmt: skip
-            actions.append(Action(aid, one(pid, pid), one(did, did), text, metrics, *rest))
-    statuses = tuple(
-        Status(key, label, colour, done, needs, attention, tuple(aliases))
-        for key, label, colour, done, needs, attention, aliases in head["statuses"]
-    )
-    version = head["version"]
-    if not isinstance(version, str) or not version:
-        raise ValueError("no programme version in the cache")
-    if len(actions) != head["actions"]:
-        raise ValueError(f"{len(actions)} of {head['actions']} actions in the cache")
-    return Programme(
-        Settings(**head["settings"]),
-        tuple(Priority(*x) for x in head["priorities"]),
-        tuple(Department(*d) for d in head["departments"]),
-        tuple(actions),
-        statuses,
-        version,
-    )
+    for line in lines:
+        positions, rows = json.loads(line)
+        for i, a in zip(positions, _actions_from(rows, same), strict=True):
+            if actions[i] is not None:
+                raise ValueError(f"action {i} twice in the cache")
+            actions[i] = a
+    got = sum(a is not None for a in actions)
+    if got != n:  # a file cut at a line break must not lose actions
+        raise ValueError(f"{got} of {n} actions in the cache")
+    return _head(head, tuple(actions))  # type: ignore[arg-type]
+
+
+class Slices:
+    """The cached programme one department at a time, for validating one department's return
+    without building 180,000 actions: `head` has everything but the actions,
+    `department(id)` the programme with that department's actions only (in programme order),
+    `whole()` all of it.
+
+    Opened by the key of the programme.xlsx bytes, as read_cached. The file stays open and is
+    read by position (os.pread), so forked processes can share it, and a cache replaced
+    meanwhile by another command (always a new file, renamed into place) is never mixed with
+    this one. A damaged line raises ValueError, KeyError or TypeError.
+    """
+
+    def __init__(self, path: Path, key: str, data: dict[str, Any], base: int, fd: int) -> None:
+        index = data["index"]
+        if not isinstance(index, dict):
+            raise TypeError("no department index in the cache")
+        self.path = path
+        self.key = key
+        self.head = _head(data, ())
+        self._data = data
+        self._index = index
+        self._base = base
+        self._fd = fd
+
+    @classmethod
+    def open(cls, cache_dir: Path, key: str) -> Slices | None:
+        """The slices of the cached programme for `key`, or None (missing, stale, damaged)."""
+        path = Path(cache_dir) / CACHE_FILE
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except OSError:
+            return None
+        try:
+            with open(os.dup(fd), "rb") as f:
+                if json.loads(f.readline() or b"null") != key:
+                    raise LookupError  # stale: silently
+                data = json.loads(f.readline())
+                base = f.tell()
+            return cls(path, key, data, base, fd)
+        except LookupError:
+            os.close(fd)
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            os.close(fd)
+            log.info("ignoring the programme cache %s: %s", path, exc)
+            return None
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> Slices:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __reduce__(self) -> tuple:
+        # For processes that are spawned, not forked: open the file again, by its key.
+        return (_reopen, (self.path, self.key, self.head.version))
+
+    def _read(self, offset: int, size: int) -> bytes:
+        if hasattr(os, "pread"):
+            return os.pread(self._fd, size, self._base + offset)
+        with open(os.dup(self._fd), "rb") as f:  # (one process only, where there is no pread)
+            f.seek(self._base + offset)
+            return f.read(size)
+
+    def department(self, dept_id: str) -> Programme:
+        """The programme with only `dept_id`'s actions (none for an unknown department)."""
+        where = self._index.get(dept_id)
+        if where is None:
+            return dataclasses.replace(self.head)
+        offset, size = where
+        data = self._read(offset, size)
+        if len(data) != size or not data.endswith(b"\n"):
+            raise ValueError(f"the cache line of department {dept_id!r} is cut")
+        _positions, rows = json.loads(data)
+        actions = tuple(_actions_from(rows, {}))
+        if any(a.department_id != dept_id for a in actions):
+            raise ValueError(f"the cache line of department {dept_id!r} holds other actions")
+        return dataclasses.replace(self.head, actions=actions)
+
+    def whole(self) -> Programme:
+        """The whole programme of this cache file (raises as from_json_lines)."""
+        size = os.fstat(self._fd).st_size - self._base
+        return _programme(self._data, self._read(0, size).splitlines())
+
+
+def _reopen(path: Path, key: str, version: str) -> Slices:
+    got = Slices.open(path.parent, key)
+    if got is None or got.head.version != version:
+        raise ValueError(f"the programme cache {path} changed")
+    return got
 
 
 def read_cached(cache_dir: Path, key: str) -> Programme | None:
@@ -139,9 +279,9 @@ def write_cached(cache_dir: Path, key: str, p: Programme) -> None:
     """Save `p` under `key`; a workspace that cannot be written to just stays uncached."""
     path = cache_dir / CACHE_FILE
     try:
-        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
-            f.write(json.dumps(key) + "\n")
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:  # bytes: the index counts them
+            f.write(json.dumps(key).encode("utf-8") + b"\n")
             for line in json_lines(p):
-                f.write(line + "\n")
+                f.write(line.encode("utf-8") + b"\n")
     except OSError as exc:
         log.info("cannot write the programme cache %s: %s", path, exc)

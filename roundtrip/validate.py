@@ -135,12 +135,17 @@ def _index(programme: Programme) -> _Index:
     global _index_cache
     cached = _index_cache  # one read: safe if another thread replaces it meanwhile
     if cached is None or cached.programme is not programme:
+        # One department's slice of the programme after another (programme_source): the
+        # departments and statuses are the same objects, and so are their lookups.
+        same = cached is not None and cached.programme.departments is programme.departments
         cached = _Index(
             programme,
-            frozenset(d.id for d in programme.departments),
+            cached.department_ids if same else frozenset(d.id for d in programme.departments),
             {a.id: a for a in programme.actions},
             {m.id: m for a in programme.actions for m in a.metrics},
-            status_lookup(programme.statuses),
+            cached.status_lookup
+            if same and cached.programme.statuses is programme.statuses
+            else status_lookup(programme.statuses),
         )
         _index_cache = cached
     return cached

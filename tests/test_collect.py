@@ -590,3 +590,57 @@ def test_reading_in_worker_processes_gives_the_serial_result(
     assert any("already collected" in x for x in lines) and any("rejected" in x for x in lines)
     assert any("superseded" in x for x in lines) and any("WS" in x for x in lines)
     assert runs["pool"] == runs["serial"]
+
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_validating_against_department_slices_gives_the_whole_programme_result(
+    template, programme, tmp_path, monkeypatch, pool
+):
+    """With a current programme cache, collect validates each return against its department's
+    slice of it; the result is the one the whole programme gives, also for returns of an
+    earlier version whose actions have since moved or gone."""
+    from roundtrip.programme_cache import CACHE_FILE
+    from roundtrip.programme_source import ByDepartment, Whole, open_source
+
+    monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", 1 if pool else 10**9)
+    made = Workspace(tmp_path / "made")
+    shutil.copytree(template, made.root)
+    made.inbox(PERIOD).mkdir(parents=True, exist_ok=True)
+    depts = [d.id for d in programme.departments if programme.actions_of(d.id)]
+    for dept in depts:
+        good_return(made, programme, dept)
+    good_return(
+        made, programme, depts[1], "bad.xlsx", answers=answers_for(programme, depts[1], "?")
+    )
+    # The programme changes after the returns went out: an action moves to another
+    # department, one without metrics is removed.
+    moved = programme.actions_of(depts[0])[0]
+    gone = next(a for a in programme.actions_of(depts[1]) if not a.metrics)
+    wb = openpyxl.load_workbook(made.programme_path)
+    sheet = wb["actions"]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == moved.id:
+            row[2].value = depts[2]
+    [at] = [r[0].row for r in sheet.iter_rows(min_row=2) if r[0].value == gone.id]
+    sheet.delete_rows(at)
+    wb.save(made.programme_path)
+    runs = {}
+    for kind in (Whole, ByDepartment):
+        ws = Workspace(tmp_path / kind.__name__)
+        shutil.copytree(made.root, ws.root)
+        (ws.cache_dir / CACHE_FILE).unlink(missing_ok=True)
+        if kind is ByDepartment:
+            load_programme(ws.programme_path, ws.cache_dir)  # as any command before would
+        source = open_source(ws.programme_path, ws.cache_dir)  # what collect will use
+        assert isinstance(source, kind)
+        source.close()
+        if kind is Whole:
+            (ws.cache_dir / CACHE_FILE).unlink()  # (open_source wrote it)
+        result = collect_period(ws, PERIOD, now=NOW)
+        lines = [x.replace(str(ws.root), "WS") for x in result.lines()]
+        runs[kind] = (lines, _register_rows(ws))
+    lines, stored = runs[Whole]
+    problems = [str(r) for r in stored["problems"]]
+    assert any(f"action {gone.id} is no longer in the programme" in x for x in problems)
+    assert any("rejected" in x for x in lines)
+    assert runs[ByDepartment] == runs[Whole]

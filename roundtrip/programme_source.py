@@ -1,0 +1,118 @@
+"""The programme a return is validated against, in collect.
+
+Validating a return needs the programme's settings, departments, statuses and priorities, and
+the actions and metrics its identity lists, which are its department's. Building all 180,000
+actions of a regional programme takes a core two seconds before the first file can be read,
+so when the programme's cache is current collect validates each return against its own
+department's slice of it (`ByDepartment`), read from the cache as the return arrives.
+
+The result is the same as against the whole programme: a return whose identity lists an
+action or metric its department's slice does not have (an earlier version of the programme,
+an action since moved) is validated against the whole programme, built once in that process.
+Without a current cache (the first command after programme.xlsx changed) the programme is
+read whole (`Whole`), which also writes the cache for the next run.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Protocol
+
+from .errors import WorkspaceError
+from .model import Programme
+from .programme_cache import Slices, content_key
+from .read import RawReturn
+
+SLICES_KEPT = 16  # departments kept per process (a department's files come together)
+
+
+class Source(Protocol):
+    head: Programme  # everything but (perhaps) the actions
+
+    def for_return(self, raw: RawReturn) -> Programme: ...
+
+    def close(self) -> None: ...
+
+
+class Whole:
+    """The whole programme, loaded."""
+
+    def __init__(self, programme: Programme) -> None:
+        self.head = programme
+
+    def for_return(self, raw: RawReturn) -> Programme:
+        return self.head
+
+    def close(self) -> None:
+        pass
+
+
+class ByDepartment:
+    """Each return's department slice of the cached programme (see the module's docstring)."""
+
+    def __init__(self, slices: Slices, path: Path) -> None:
+        self.head = slices.head
+        self._slices = slices
+        self._path = path
+        self._kept: dict[str, Programme] = {}
+        self._whole: Programme | None = None
+
+    def for_return(self, raw: RawReturn) -> Programme:
+        ident = raw.identity
+        dept = ident.get("department_id", "")
+        part = self._kept.get(dept)
+        if part is None:
+            try:
+                part = self._slices.department(dept)
+            except (OSError, ValueError, KeyError, TypeError):
+                return self.whole()
+            if len(self._kept) >= SLICES_KEPT:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[dept] = part
+        actions = {a.id for a in part.actions}
+        if any(i not in actions for i in ident.get("action_ids", "").split()):
+            return self.whole()
+        metrics = {m.id for a in part.actions for m in a.metrics}
+        if any(i not in metrics for i in ident.get("metric_ids", "").split()):
+            return self.whole()
+        return part
+
+    def whole(self) -> Programme:
+        """The whole programme of the slices' cache file (else of programme.xlsx, which must
+        still be the same programme)."""
+        if self._whole is None:
+            from .programme import load_programme
+
+            collecting = gc.isenabled()
+            gc.disable()  # 450,000 new objects, no cycles (as load_programme)
+            try:
+                self._whole = self._slices.whole()
+            except (OSError, ValueError, KeyError, TypeError):  # a damaged cache file
+                got = load_programme(self._path)
+                if got.version != self.head.version:
+                    raise WorkspaceError(
+                        f"{self._path.name} changed during the collect: run it again"
+                    ) from None
+                self._whole = got
+            finally:
+                if collecting:
+                    gc.enable()
+        return self._whole
+
+    def close(self) -> None:
+        self._slices.close()
+
+
+def open_source(path: Path, cache_dir: Path) -> Source:
+    """ByDepartment over the current cache of programme.xlsx at `path`; else the whole
+    programme, read (and cached) by load_programme, which reports a broken programme."""
+    from .programme import load_programme
+
+    try:
+        slices = Slices.open(cache_dir, content_key(path))
+    except OSError:
+        slices = None
+    if slices is None:
+        return Whole(load_programme(path, cache_dir))
+    return ByDepartment(slices, path)

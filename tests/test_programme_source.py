@@ -1,0 +1,136 @@
+"""Collect validates a return against its department's slice of the cached programme: the
+slices are exactly the programme's actions, and anything they cannot answer falls back to the
+whole programme."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from roundtrip.definition import load_example
+from roundtrip.programme import load_programme
+from roundtrip.programme_cache import CACHE_FILE, Slices, content_key, write_cached
+from roundtrip.programme_source import ByDepartment, Whole, open_source
+from roundtrip.read import RawReturn
+
+
+@pytest.fixture(scope="module")
+def aura():
+    return load_example("aura")
+
+
+def _cached(p, cache: Path, key: str = "k") -> Slices:
+    write_cached(cache, key, p)
+    got = Slices.open(cache, key)
+    assert got is not None
+    return got
+
+
+def test_aura_interleaves_departments(aura):
+    """(What the tests below rely on: a department's actions are not one run of rows.)"""
+    runs = [a.department_id for a in aura.actions]
+    changes = sum(1 for x, y in zip(runs, runs[1:], strict=False) if x != y)
+    assert changes > len(aura.departments)
+
+
+def test_a_department_slice_is_its_actions_in_programme_order(aura, tmp_path):
+    with _cached(aura, tmp_path) as slices:
+        assert slices.head == dataclasses.replace(aura, actions=())
+        for d in aura.departments:
+            part = slices.department(d.id)
+            assert part.actions == tuple(a for a in aura.actions if a.department_id == d.id)
+            assert dataclasses.replace(part, actions=()) == slices.head
+        assert slices.department("NO-SUCH").actions == ()
+        assert slices.whole() == aura
+
+
+def test_slices_survive_pickling(aura, tmp_path):
+    """For processes that are spawned rather than forked."""
+    with _cached(aura, tmp_path) as slices:
+        again = pickle.loads(pickle.dumps(slices))
+        dept = aura.actions[0].department_id
+        assert again.department(dept) == slices.department(dept)
+        again.close()
+
+
+def test_slices_keep_reading_the_cache_they_opened(aura, tmp_path):
+    """Another command may replace the cache meanwhile (always a new file renamed into place):
+    the slices still come from the programme they were opened for."""
+    with _cached(aura, tmp_path) as slices:
+        dept = aura.actions[0].department_id
+        before = slices.department(dept)
+        other = dataclasses.replace(aura, actions=aura.actions[::-1], version="other")
+        write_cached(tmp_path, "k", other)
+        assert slices.department(dept) == before
+        assert slices.whole() == aura
+
+
+@pytest.mark.parametrize("case", ["missing", "stale", "no index", "junk head"])
+def test_no_slices_from_a_missing_stale_or_damaged_cache(aura, tmp_path, case):
+    path = tmp_path / CACHE_FILE
+    if case != "missing":
+        write_cached(tmp_path, "k", aura)
+    key = "k2" if case == "stale" else "k"
+    if case in ("no index", "junk head"):
+        first, head, *rest = path.read_text(encoding="utf-8").splitlines()
+        data = json.loads(head)
+        del data["index"]
+        head = json.dumps(data) if case == "no index" else head[: len(head) // 2]
+        path.write_text("\n".join([first, head, *rest]) + "\n", encoding="utf-8")
+    assert Slices.open(tmp_path, key) is None
+
+
+def _raw(dept: str, actions=(), metrics=()) -> RawReturn:
+    ids = {"action_ids": " ".join(actions), "metric_ids": " ".join(metrics)}
+    return RawReturn("x.xlsx", identity={"department_id": dept, **ids})
+
+
+def test_open_source_reads_the_whole_programme_only_without_a_current_cache(aura_ws):
+    p = load_programme(aura_ws.programme_path)
+    aura_ws.cache_dir.mkdir(exist_ok=True)
+    (aura_ws.cache_dir / CACHE_FILE).unlink(missing_ok=True)
+    first = open_source(aura_ws.programme_path, aura_ws.cache_dir)
+    assert isinstance(first, Whole) and first.head == p
+    assert first.for_return(_raw("YEP")) is first.head
+    second = open_source(aura_ws.programme_path, aura_ws.cache_dir)  # the first wrote it
+    assert isinstance(second, ByDepartment)
+    assert dataclasses.replace(second.head, actions=()) == dataclasses.replace(p, actions=())
+    second.close()
+
+
+def test_a_return_listing_what_its_slice_lacks_is_given_the_whole_programme(aura_ws):
+    p = load_programme(aura_ws.programme_path, aura_ws.cache_dir)
+    a, b = p.departments[0].id, p.departments[1].id
+    own = [x.id for x in p.actions if x.department_id == a]
+    other = next(x for x in p.actions if x.department_id == b and x.metrics)
+    source = open_source(aura_ws.programme_path, aura_ws.cache_dir)
+    assert isinstance(source, ByDepartment)
+    try:
+        part = source.for_return(_raw(a, own))
+        assert part.actions == tuple(x for x in p.actions if x.department_id == a)
+        assert source.for_return(_raw(a, [*own, other.id])) == p  # an action moved since
+        assert source.for_return(_raw(a, own, [other.metrics[0].id])) == p
+        assert source.for_return(_raw(a, ["GONE-1"])) == p  # one removed since
+        assert source.for_return(_raw("NO-SUCH")).actions == ()
+    finally:
+        source.close()
+
+
+def test_a_damaged_department_line_gives_the_whole_programme_from_the_workbook(aura_ws):
+    p = load_programme(aura_ws.programme_path, aura_ws.cache_dir)
+    path = aura_ws.cache_dir / CACHE_FILE
+    assert content_key(aura_ws.programme_path) in path.read_text(encoding="utf-8")
+    dept = p.departments[0].id
+    data = path.read_bytes()
+    at = data.index(f'"{p.actions_of(dept)[0].id}"'.encode())
+    path.write_bytes(data[:at] + b"{" + data[at + 1 :])  # same length: the index still fits
+    source = open_source(aura_ws.programme_path, aura_ws.cache_dir)
+    assert isinstance(source, ByDepartment)
+    try:
+        assert source.for_return(_raw(dept)) == p
+    finally:
+        source.close()
