@@ -68,6 +68,16 @@ REQUIRED = {
     "metrics": ("metric_id", "value"),
     "proposals": ("priority", "action"),
 }
+# The columns whose cells validation reads, where not all of them: the IDs, the answers and
+# the locked texts it compares. The others (the previous period's answers, a metric's context)
+# are only looked at to tell a blank row, so no cell is made for them.
+READ_COLUMNS = {
+    "actions": (
+        "action_id", "priority", "action", "metric", "schedule", "responsible",
+        "status", "progress", "comment",
+    ),
+    "metrics": ("metric_id", "metric", "value", "comment"),
+}  # fmt: skip
 # Columns whose numbers may be percentages stored as fractions.
 PERCENT_COLUMNS = {"actions": ("progress",), "metrics": ("value",)}
 
@@ -90,7 +100,7 @@ class RawRow(NamedTuple):
     """One row as read (a named tuple, as RawCell: a return has ~100 of them)."""
 
     row: int  # 1-based
-    cells: Mapping[str, RawCell]  # column key -> cell (only the columns the sheet has)
+    cells: Mapping[str, RawCell]  # column key -> cell (the sheet's READ_COLUMNS)
 
     def value(self, key: str) -> object:
         c = self.cells.get(key)
@@ -190,6 +200,8 @@ def _sheet_rows(
     with 100 000 pasted rows must not cost a million objects).
     """
     items = [(k, c, column_letter(c + 1)) for k, c in cols.items()]
+    read = READ_COLUMNS.get(key)
+    kept = items if read is None else [x for x in items if x[0] in read]
     width = max(cols.values(), default=-1) + 1
     id_col = cols.get(ID_COLUMN.get(key, ""))
     rows = []
@@ -216,7 +228,7 @@ def _sheet_rows(
         # for a row of 13 cells (measured).
         cells = {
             k: _new(RawCell, (None if (v := line[c]) == "" else v, letter + num, None, ""))
-            for k, c, letter in items
+            for k, c, letter in kept
         }
         rows.append(RawRow(r + 1, cells))
     return rows, unidentified, first

@@ -34,6 +34,7 @@ from .resources import wording
 _EXTERNAL = re.compile(r"\[(?:\d+|[^\]]*\.(?:xls[xmb]?|ods|csv))\]", re.IGNORECASE)
 KNOWN_FORMAT_VERSIONS = frozenset({contract.FORMAT_VERSION})
 PLAN_FIELDS = ("metric", "schedule", "responsible")
+# (The reader makes cells only for read.READ_COLUMNS: a column read here must be listed there.)
 
 
 @dataclass(frozen=True)
