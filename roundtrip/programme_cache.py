@@ -154,8 +154,8 @@ def _programme(head: dict[str, Any], lines: Iterable[str | bytes]) -> Programme:
     for line in lines:
         positions, rows = json.loads(line)
         for i, a in zip(positions, _actions_from(rows, same), strict=True):
-            if actions[i] is not None:
-                raise ValueError(f"action {i} twice in the cache")
+            if not 0 <= i < n or actions[i] is not None:
+                raise ValueError(f"action position {i!r} out of place in the cache")
             actions[i] = a
     got = sum(a is not None for a in actions)
     if got != n:  # a file cut at a line break must not lose actions

@@ -63,7 +63,9 @@ def test_changed_programme_misses_the_cache(xlsx, tmp_path):
     assert load_programme(xlsx, cache) == after  # and the new one is cached
 
 
-@pytest.mark.parametrize("junk", ["", "not json\n{}", '"1:0.1.0:abc"\n{}', "cut", "line"])
+@pytest.mark.parametrize(
+    "junk", ["", "not json\n{}", '"1:0.1.0:abc"\n{}', "cut", "line", "beyond", "negative", "twice"]
+)
 def test_damaged_cache_is_ignored_and_replaced(xlsx, tmp_path, aura, junk):
     cache = tmp_path / ".cache"
     good = load_programme(xlsx, cache)
@@ -75,6 +77,12 @@ def test_damaged_cache_is_ignored_and_replaced(xlsx, tmp_path, aura, junk):
         lines = text.splitlines()
         assert len(lines) > 2
         path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    elif junk in ("beyond", "negative", "twice"):  # a department line's action positions
+        key, head, first, *rest = text.splitlines()
+        positions, rows = json.loads(first)
+        positions[-1] = {"beyond": 10**6, "negative": -1, "twice": positions[0]}[junk]
+        first = json.dumps([positions, rows], ensure_ascii=False)
+        path.write_text("\n".join([key, head, first, *rest]) + "\n", encoding="utf-8")
     else:
         path.write_text(junk, encoding="utf-8")
     assert load_programme(xlsx, cache) == good
