@@ -15,6 +15,7 @@ from .heap import frozen_heap
 from .history import Previous, last_answers
 from .model import Programme
 from .periods import Period
+from .programme_source import Source, Whole
 from .progress import Progress, no_progress
 from .returnbook import ReturnInfo, write_return_workbook
 from .workspace import Workspace
@@ -117,10 +118,27 @@ def generate_workbooks(
     workbook is written by the same code from the same inputs, so the files are the same
     byte for byte, and the result keeps the order of `department_ids`.
     """
+    return _generate_workbooks(
+        Whole(programme), period, outbox, department_ids, secret, previous, now, progress, workers
+    )
+
+
+def _generate_workbooks(
+    source: Source,
+    period: Period,
+    outbox: Path,
+    department_ids: Sequence[str],
+    secret: bytes,
+    previous: Previous | None,
+    now: dt.datetime,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> tuple[ReturnInfo, ...]:
+    """generate_workbooks, each department's workbook from `source.for_department`."""
     wrap = progress or no_progress
     ids = list(department_ids)
     workers = pool_workers(len(ids)) if workers is None else workers
-    args = (programme, period, outbox, secret, previous, now)
+    args = (source, period, outbox, secret, previous, now)
     if workers <= 1 or len(ids) <= 1:
         written: Iterator[ReturnInfo] = (_write(args, d) for d in ids)
     else:
@@ -146,7 +164,7 @@ def _pooled(ids: list[str], args: tuple, workers: int) -> Iterator[ReturnInfo]:
             yield from infos
 
 
-_job: tuple | None = None  # (programme, period, outbox, secret, previous, now) of this process
+_job: tuple | None = None  # (source, period, outbox, secret, previous, now) of this process
 
 
 def _init_worker(*args: object) -> None:
@@ -155,7 +173,8 @@ def _init_worker(*args: object) -> None:
 
 
 def _write(job: tuple, dept_id: str) -> ReturnInfo:
-    programme, period, outbox, secret, previous, now = job
+    source, period, outbox, secret, previous, now = job
+    programme = source.for_department(dept_id)  # (only its actions, from a current cache)
     dept = programme.department(dept_id)
     target = outbox / return_filename(str(period), dept.id, dept.name)
     return write_return_workbook(target, programme, dept.id, period, secret, previous, now)
@@ -173,22 +192,30 @@ def generate_period(
     progress: Progress | None = None,
     now: dt.datetime | None = None,
 ) -> GenerateResult:
-    """Write one return workbook per (selected) department into outbox/PERIOD/."""
-    from .programme import load_programme
+    """Write one return workbook per (selected) department into outbox/PERIOD/.
 
-    programme = load_programme(ws.programme_path, ws.cache_dir)
-    with frozen_heap():  # the programme: not walked by every full gc, here or in workers
-        return _generate(ws, programme, period, departments, progress, now)
+    With a current programme cache each workbook is made from its department's slice of it
+    (programme_source.py): the whole programme is never built.
+    """
+    from .programme_source import open_source
+
+    source = open_source(ws.programme_path, ws.cache_dir)
+    try:
+        with frozen_heap():  # the programme: not walked by every full gc, here or in workers
+            return _generate(ws, source, period, departments, progress, now)
+    finally:
+        source.close()
 
 
 def _generate(
     ws: Workspace,
-    programme: Programme,
+    source: Source,
     period: str,
     departments: Sequence[str] | None,
     progress: Progress | None,
     now: dt.datetime | None,
 ) -> GenerateResult:
+    programme = source.head
     per = programme.settings.period(period)
     dept_ids = select_departments(programme, departments)
     conn = register.connect(ws.db_path)
@@ -198,8 +225,8 @@ def _generate(
     finally:
         conn.close()
     outbox = ws.outbox(per)
-    infos = generate_workbooks(
-        programme, per, outbox, dept_ids, secret, previous, now or default_now(), progress
+    infos = _generate_workbooks(
+        source, per, outbox, dept_ids, secret, previous, now or default_now(), progress
     )
     # The folder the returns go into, so the coordinator sees where to drop them.
     ws.inbox(per).mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""The programme a return is validated against, in collect.
+"""The programme a return is validated against in collect, and a workbook made from in generate.
 
 Validating a return needs the programme's settings, departments, statuses and priorities, and
 the actions and metrics its identity lists, which are its department's. Building all 180,000
@@ -9,26 +9,31 @@ department's slice of it (`ByDepartment`), read from the cache as the return arr
 The result is the same as against the whole programme: a return whose identity lists an
 action or metric its department's slice does not have (an earlier version of the programme,
 an action since moved) is validated against the whole programme, built once in that process.
-Without a current cache (the first command after programme.xlsx changed) the programme is
-read whole (`Whole`), which also writes the cache for the next run.
+generate makes each department's workbook from its slice in the same way. Without a current
+cache (the first command after programme.xlsx changed) the programme is read whole
+(`Whole`), which also writes the cache for the next run.
 """
 
 from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import WorkspaceError
 from .model import Programme
 from .programme_cache import Slices, content_key
-from .read import RawReturn
+
+if TYPE_CHECKING:
+    from .read import RawReturn
 
 SLICES_KEPT = 16  # departments kept per process (a department's files come together)
 
 
 class Source(Protocol):
     head: Programme  # everything but (perhaps) the actions
+
+    def for_department(self, dept_id: str) -> Programme: ...
 
     def for_return(self, raw: RawReturn) -> Programme: ...
 
@@ -40,6 +45,9 @@ class Whole:
 
     def __init__(self, programme: Programme) -> None:
         self.head = programme
+
+    def for_department(self, dept_id: str) -> Programme:
+        return self.head
 
     def for_return(self, raw: RawReturn) -> Programme:
         return self.head
@@ -58,18 +66,24 @@ class ByDepartment:
         self._kept: dict[str, Programme] = {}
         self._whole: Programme | None = None
 
-    def for_return(self, raw: RawReturn) -> Programme:
-        ident = raw.identity
-        dept = ident.get("department_id", "")
-        part = self._kept.get(dept)
+    def for_department(self, dept_id: str) -> Programme:
+        """The programme with `dept_id`'s actions only (the whole one if its line is damaged)."""
+        part = self._kept.get(dept_id)
         if part is None:
             try:
-                part = self._slices.department(dept)
+                part = self._slices.department(dept_id)
             except (OSError, ValueError, KeyError, TypeError):
                 return self.whole()
             if len(self._kept) >= SLICES_KEPT:
                 self._kept.pop(next(iter(self._kept)))
-            self._kept[dept] = part
+            self._kept[dept_id] = part
+        return part
+
+    def for_return(self, raw: RawReturn) -> Programme:
+        ident = raw.identity
+        part = self.for_department(ident.get("department_id", ""))
+        if part is self._whole:
+            return part
         actions = {a.id for a in part.actions}
         if any(i not in actions for i in ident.get("action_ids", "").split()):
             return self.whole()

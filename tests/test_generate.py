@@ -222,3 +222,32 @@ def test_a_process_pool_writes_the_same_bytes_in_the_same_order(tmp_path):
             b.metric_ids,
             b.signature,
         )
+
+
+@pytest.mark.parametrize("workers", ["one by one", "pool"])
+def test_workbooks_from_department_slices_are_the_whole_programmes_byte_for_byte(
+    initialised, tmp_path, monkeypatch, workers
+):
+    """With a current programme cache each workbook is made from its department's slice of
+    it; the files are exactly those made from the whole programme."""
+    from roundtrip import generate as generate_mod
+    from roundtrip.programme_cache import CACHE_FILE
+    from roundtrip.programme_source import ByDepartment, Whole, open_source
+
+    monkeypatch.setattr(generate_mod, "POOL_MIN_DEPARTMENTS", 1 if workers == "pool" else 10**6)
+    files = {}
+    for kind in (Whole, ByDepartment):
+        ws = Workspace(tmp_path / kind.__name__)
+        shutil.copytree(initialised, ws.root)
+        (ws.cache_dir / CACHE_FILE).unlink(missing_ok=True)
+        if kind is ByDepartment:
+            load_programme(ws.programme_path, ws.cache_dir)  # as any command before would
+        source = open_source(ws.programme_path, ws.cache_dir)  # what generate will use
+        assert isinstance(source, kind)
+        source.close()
+        if kind is Whole:
+            (ws.cache_dir / CACHE_FILE).unlink()  # (open_source wrote it)
+        generate_period(ws, "2025Q3", now=dt.datetime(2025, 9, 30, 12, 0))
+        files[kind] = {p.name: p.read_bytes() for p in ws.outbox("2025Q3").iterdir()}
+    assert len(files[Whole]) > 5
+    assert files[ByDepartment] == files[Whole]
