@@ -221,7 +221,7 @@ def _generate(
     conn = register.connect(ws.db_path)
     try:
         secret = register.secret(conn)
-        previous = last_answers(conn, programme, per)
+        previous = last_answers(conn, programme, per, dept_ids if departments else None)
     finally:
         conn.close()
     outbox = ws.outbox(per)

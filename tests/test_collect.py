@@ -644,3 +644,21 @@ def test_validating_against_department_slices_gives_the_whole_programme_result(
     assert any(f"action {gone.id} is no longer in the programme" in x for x in problems)
     assert any("rejected" in x for x in lines)
     assert runs[ByDepartment] == runs[Whole]
+
+
+def test_one_departments_workbook_shows_the_same_history_as_in_a_full_run(ws, programme, tmp_path):
+    """generate --department reads only that department's answers: its workbook is the one a
+    full run makes, previous answers included."""
+    dept = next(d.id for d in programme.departments if programme.actions_of(d.id))
+    good_return(ws, programme, dept)
+    collect_period(ws, PERIOD, now=NOW)
+    other = Workspace(tmp_path / "other")
+    shutil.copytree(ws.root, other.root)
+    when = dt.datetime(2025, 12, 31, 12, 0)
+    generate_period(ws, "2025Q4", now=when)
+    generate_period(other, "2025Q4", [dept.lower()], now=when)
+    [one] = list(other.outbox("2025Q4").iterdir())
+    assert one.read_bytes() == (ws.outbox("2025Q4") / one.name).read_bytes()
+    wb = openpyxl.load_workbook(one, read_only=True)
+    texts = {str(c) for row in wb.worksheets[1].iter_rows(values_only=True) for c in row}
+    assert PERIOD in texts  # the previous period's answers are in it

@@ -30,19 +30,19 @@ def add_submission(conn, sid, period, dept="SIV", superseded_by=None):
     )
 
 
-def add_answer(conn, sid, period, action, status=None, progress=None, comment=None):
+def add_answer(conn, sid, period, action, status=None, progress=None, comment=None, dept="SIV"):
     conn.execute(
         "INSERT INTO answers(submission_id, period, department_id, action_id, status_key,"
-        " progress, comment, sheet) VALUES (?, ?, 'SIV', ?, ?, ?, ?, 'Toimenpiteet')",
-        (sid, period, action, status, progress, comment),
+        " progress, comment, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, 'Toimenpiteet')",
+        (sid, period, dept, action, status, progress, comment),
     )
 
 
-def add_value(conn, sid, period, metric, value):
+def add_value(conn, sid, period, metric, value, dept="SIV"):
     conn.execute(
         "INSERT INTO metric_values(submission_id, period, department_id, action_id, metric_id,"
-        " kind, value_text, sheet) VALUES (?, ?, 'SIV', 'P1-08', ?, 'count', ?, 'Mittarit')",
-        (sid, period, metric, value),
+        " kind, value_text, sheet) VALUES (?, ?, ?, 'P1-08', ?, 'count', ?, 'Mittarit')",
+        (sid, period, dept, metric, value),
     )
 
 
@@ -113,3 +113,24 @@ def test_other_cadence_periods_are_skipped(conn, programme):
     add_submission(conn, 1, "2025H1")
     add_answer(conn, 1, "2025H1", "P1-08", "on_track", 40, None)
     assert last_answers(conn, programme, q(programme, "2025Q3")).actions == {}
+
+
+def test_named_departments_get_their_own_answers_as_in_a_full_read(conn, programme):
+    """generate --department reads only the named departments' answers."""
+    add_submission(conn, 1, "2025Q1")
+    add_submission(conn, 2, "2025Q2", dept="YEP")
+    add_submission(conn, 3, "2025Q2")
+    add_answer(conn, 1, "2025Q1", "P1-08", "on_track", 40, "siv")
+    add_answer(conn, 2, "2025Q2", "P1-01", "done", 100, "yep", dept="YEP")
+    add_value(conn, 1, "2025Q1", "P1-08-M1", "3")
+    add_value(conn, 2, "2025Q2", "P1-01-M1", "7", dept="YEP")
+    add_answer(conn, 3, "2025Q2", "P1-08", "minor", 50, "siv later")
+    full = last_answers(conn, programme, q(programme, "2025Q3"))
+    assert set(full.actions) == {"P1-01", "P1-08"}
+    siv = last_answers(conn, programme, q(programme, "2025Q3"), ["SIV"])
+    assert siv.actions == {"P1-08": full.actions["P1-08"]}
+    assert siv.actions["P1-08"].comment == "siv later"
+    assert siv.metrics == {"P1-08-M1": full.metrics["P1-08-M1"]}
+    both = last_answers(conn, programme, q(programme, "2025Q3"), ["YEP", "SIV"])
+    assert both == full
+    assert last_answers(conn, programme, q(programme, "2025Q3"), []) == Previous()
