@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,19 +84,51 @@ def last_answers(
         args,
     )
     return Previous(
-        actions=_latest(
-            answers,
-            cadence,
-            before,
-            lambda r, period: PreviousAnswer(
-                period=period,
-                status=labels.get(r[2], r[2]) if r[2] else "",
-                progress=None if r[3] is None else int(r[3]),
-                comment=r[4] or "",
-            ),
-        ),
-        metrics=_latest(values, cadence, before, lambda r, period: PreviousValue(period, r[2])),
+        actions=Made(_latest(answers, cadence, before), _answer, labels),
+        metrics=Made(_latest(values, cadence, before), _value, labels),
     )
+
+
+def _answer(row: tuple, period: str, labels: Mapping[str, str]) -> PreviousAnswer:
+    key = row[2]
+    return PreviousAnswer(
+        period=period,
+        status=labels.get(key, key) if key else "",
+        progress=None if row[3] is None else int(row[3]),
+        comment=row[4] or "",
+    )
+
+
+def _value(row: tuple, period: str, labels: Mapping[str, str]) -> PreviousValue:
+    return PreviousValue(period, row[2])
+
+
+class Made(Mapping[str, Any]):
+    """Key -> its previous answer, made from the stored row when asked for: a regional
+    register holds 180,000 of them, and a workbook asks for its own sixty."""
+
+    def __init__(
+        self,
+        found: dict[str, tuple[tuple, str]],
+        make: Callable[[tuple, str, Mapping[str, str]], Any],
+        labels: Mapping[str, str],
+    ) -> None:
+        self._found = found
+        self._make = make
+        self._labels = labels
+
+    def __getitem__(self, key: str) -> Any:
+        row, period = self._found[key]
+        return self._make(row, period, self._labels)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._found
 
 
 def _plain(conn: sqlite3.Connection, sql: str, args: tuple) -> sqlite3.Cursor:
@@ -107,15 +139,10 @@ def _plain(conn: sqlite3.Connection, sql: str, args: tuple) -> sqlite3.Cursor:
     return cur.execute(sql, args)
 
 
-def _latest(
-    rows: Iterable[tuple],
-    cadence: str,
-    before: Period,
-    make: Callable[[tuple, str], Any],
-) -> dict[str, Any]:
+def _latest(rows: Iterable[tuple], cadence: str, before: Period) -> dict[str, tuple[tuple, str]]:
     """Per key (a row's first column), the row of the latest period (second column) before
-    `before`, the later submission (last column) on a tie, turned into its answer by
-    `make(row, period text)`; sorted by key. Each period's text is parsed once."""
+    `before`, the later submission (last column) on a tie, with that period's text; sorted by
+    key. Each period's text is parsed once."""
     usable: dict[str, tuple[int, str] | None] = {}  # period text -> (ordinal, canonical text)
     best: dict[str, tuple[tuple[int, int], tuple, str]] = {}
     for r in rows:
@@ -131,4 +158,4 @@ def _latest(
         old = best.get(r[0])
         if old is None or rank > old[0]:
             best[r[0]] = (rank, r, got[1])
-    return {k: make(r, period) for k, (_, r, period) in sorted(best.items())}
+    return {k: (r, period) for k, (_, r, period) in sorted(best.items())}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from roundtrip import register
@@ -133,4 +135,5 @@ def test_named_departments_get_their_own_answers_as_in_a_full_read(conn, program
     assert siv.metrics == {"P1-08-M1": full.metrics["P1-08-M1"]}
     both = last_answers(conn, programme, q(programme, "2025Q3"), ["YEP", "SIV"])
     assert both == full
+    assert pickle.loads(pickle.dumps(full)) == full  # (workers that are spawned, not forked)
     assert last_answers(conn, programme, q(programme, "2025Q3"), []) == Previous()
