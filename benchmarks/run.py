@@ -15,7 +15,8 @@ wall time, CPU time (user + system, children included) and peak memory (ru_maxrs
 os.wait4: the largest process of the step) are recorded:
 
     generate PERIOD, collect PERIOD (cold), collect PERIOD again (every file already stored),
-    status PERIOD, register, summary PERIOD
+    status PERIOD, register, summary PERIOD, generate NEXT (the next quarter's workbooks, each
+    showing the collected answers: what a coordinator runs every quarter but the first)
 
 and, on the same inbox files, the floors: python-calamine alone (open, read every sheet's
 values) and pandas.read_excel(path, sheet_name=None, engine="openpyxl") (on a sample of at
@@ -65,6 +66,7 @@ RESULTS = HERE / "results"
 CACHE = RESULTS / "cache"
 CACHE_VERSION = "3"  # bump when the synthetic workspace changes
 PERIOD = "2025Q3"
+NEXT = "2025Q4"
 SIGNERS = ("Maija Meikäläinen", "Matti Virtanen", "Liisa Korhonen", "Juha Nieminen")
 LABELS = (0, 1, 1, 1, 2, 2, 3, 4)  # status index per action (mostly on track)
 
@@ -512,7 +514,7 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
     sample = inbox[: args.pandas_sample]
     k = n / len(sample)
     with tempfile.TemporaryDirectory(prefix="rt-bench-") as tmp:
-        gen, cold, warm, status, register, summary = [], [], [], [], [], []
+        gen, cold, warm, status, register, summary, gen_next = [], [], [], [], [], [], []
         floors, pruns = [], []
         for r in range(repeats):
             ws = copy_workspace(base, Path(tmp) / f"r{r}")
@@ -527,6 +529,7 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
             status.append(run_child([*rt, "-q", "-w", str(ws), "status", PERIOD]))
             register.append(run_child([*rt, "-q", "-w", str(ws), "register"]))
             summary.append(run_child([*rt, "-q", "-w", str(ws), "summary", PERIOD]))
+            gen_next.append(run_child([*rt, "-q", "-w", str(ws), "generate", NEXT]))
         conn = sqlite3.connect(ws / "roundtrip.db")
         stored = conn.execute("SELECT count(*) FROM submissions").fetchone()[0]
         conn.close()
@@ -538,6 +541,7 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
         add("status", n, status)
         add("register", n, register)
         add("summary (1 period)", n, summary)
+        add("generate next period (with history)", n, gen_next)
         cal = add("floor: python-calamine", n, floors, "read only, in one process")
         note = "read only" if k == 1 else f"measured on {len(sample)} files, x{k:.0f}"
         pd_step = add("floor: pandas+openpyxl", n, pruns, note)
