@@ -102,7 +102,7 @@ def pool_workers(tasks: int, minimum: int = POOL_MIN_DEPARTMENTS) -> int:
 
 
 def generate_workbooks(
-    programme: Programme,
+    programme: Programme | Source,
     period: Period,
     outbox: Path,
     department_ids: Sequence[str],
@@ -116,25 +116,10 @@ def generate_workbooks(
 
     Big runs are spread over a process pool (`workers`, default: pool_workers()); every
     workbook is written by the same code from the same inputs, so the files are the same
-    byte for byte, and the result keeps the order of `department_ids`.
+    byte for byte, and the result keeps the order of `department_ids`. `programme` may be a
+    programme_source.Source: each workbook is then made from `for_department`'s programme.
     """
-    return _generate_workbooks(
-        Whole(programme), period, outbox, department_ids, secret, previous, now, progress, workers
-    )
-
-
-def _generate_workbooks(
-    source: Source,
-    period: Period,
-    outbox: Path,
-    department_ids: Sequence[str],
-    secret: bytes,
-    previous: Previous | None,
-    now: dt.datetime,
-    progress: Progress | None = None,
-    workers: int | None = None,
-) -> tuple[ReturnInfo, ...]:
-    """generate_workbooks, each department's workbook from `source.for_department`."""
+    source = Whole(programme) if isinstance(programme, Programme) else programme
     wrap = progress or no_progress
     ids = list(department_ids)
     workers = pool_workers(len(ids)) if workers is None else workers
@@ -225,7 +210,7 @@ def _generate(
     finally:
         conn.close()
     outbox = ws.outbox(per)
-    infos = _generate_workbooks(
+    infos = generate_workbooks(
         source, per, outbox, dept_ids, secret, previous, now or default_now(), progress
     )
     # The folder the returns go into, so the coordinator sees where to drop them.

@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from programme_copies import whole_and_sliced
 
 from roundtrip import collect as collect_mod
 from roundtrip import intake as intake_mod
@@ -599,8 +600,7 @@ def test_validating_against_department_slices_gives_the_whole_programme_result(
     """With a current programme cache, collect validates each return against its department's
     slice of it; the result is the one the whole programme gives, also for returns of an
     earlier version whose actions have since moved or gone."""
-    from roundtrip.programme_cache import CACHE_FILE
-    from roundtrip.programme_source import ByDepartment, Whole, open_source
+    from roundtrip.programme_source import ByDepartment, Whole
 
     monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", 1 if pool else 10**9)
     made = Workspace(tmp_path / "made")
@@ -625,17 +625,7 @@ def test_validating_against_department_slices_gives_the_whole_programme_result(
     sheet.delete_rows(at)
     wb.save(made.programme_path)
     runs = {}
-    for kind in (Whole, ByDepartment):
-        ws = Workspace(tmp_path / kind.__name__)
-        shutil.copytree(made.root, ws.root)
-        (ws.cache_dir / CACHE_FILE).unlink(missing_ok=True)
-        if kind is ByDepartment:
-            load_programme(ws.programme_path, ws.cache_dir)  # as any command before would
-        source = open_source(ws.programme_path, ws.cache_dir)  # what collect will use
-        assert isinstance(source, kind)
-        source.close()
-        if kind is Whole:
-            (ws.cache_dir / CACHE_FILE).unlink()  # (open_source wrote it)
+    for kind, ws in whole_and_sliced(made.root, tmp_path):
         result = collect_period(ws, PERIOD, now=NOW)
         lines = [x.replace(str(ws.root), "WS") for x in result.lines()]
         runs[kind] = (lines, _register_rows(ws))

@@ -8,6 +8,7 @@ import shutil
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from programme_copies import whole_and_sliced
 
 from roundtrip import contract as c
 from roundtrip import register
@@ -231,22 +232,11 @@ def test_workbooks_from_department_slices_are_the_whole_programmes_byte_for_byte
     """With a current programme cache each workbook is made from its department's slice of
     it; the files are exactly those made from the whole programme."""
     from roundtrip import generate as generate_mod
-    from roundtrip.programme_cache import CACHE_FILE
-    from roundtrip.programme_source import ByDepartment, Whole, open_source
+    from roundtrip.programme_source import ByDepartment, Whole
 
     monkeypatch.setattr(generate_mod, "POOL_MIN_DEPARTMENTS", 1 if workers == "pool" else 10**6)
     files = {}
-    for kind in (Whole, ByDepartment):
-        ws = Workspace(tmp_path / kind.__name__)
-        shutil.copytree(initialised, ws.root)
-        (ws.cache_dir / CACHE_FILE).unlink(missing_ok=True)
-        if kind is ByDepartment:
-            load_programme(ws.programme_path, ws.cache_dir)  # as any command before would
-        source = open_source(ws.programme_path, ws.cache_dir)  # what generate will use
-        assert isinstance(source, kind)
-        source.close()
-        if kind is Whole:
-            (ws.cache_dir / CACHE_FILE).unlink()  # (open_source wrote it)
+    for kind, ws in whole_and_sliced(initialised, tmp_path):
         generate_period(ws, "2025Q3", now=dt.datetime(2025, 9, 30, 12, 0))
         files[kind] = {p.name: p.read_bytes() for p in ws.outbox("2025Q3").iterdir()}
     assert len(files[Whole]) > 5
