@@ -15,7 +15,7 @@ from .heap import frozen_heap
 from .history import Previous, last_answers
 from .model import Programme
 from .periods import Period
-from .programme_source import Source, Whole
+from .programme_source import Source, Whole, open_source
 from .progress import Progress, no_progress
 from .returnbook import ReturnInfo, write_return_workbook
 from .workspace import Workspace
@@ -182,8 +182,6 @@ def generate_period(
     With a current programme cache each workbook is made from its department's slice of it
     (programme_source.py): the whole programme is never built.
     """
-    from .programme_source import open_source
-
     source = open_source(ws.programme_path, ws.cache_dir)
     try:
         with frozen_heap():  # the programme: not walked by every full gc, here or in workers

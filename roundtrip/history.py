@@ -10,6 +10,7 @@ from typing import Any
 from .errors import UsageError
 from .model import Programme
 from .periods import Period, parse_period
+from .register import query
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def last_answers(
     if departments is not None and len(departments) <= MAX_FILTERED:
         only = f" AND {{t}}.department_id IN ({', '.join('?' * len(departments))})"
         args = tuple(departments)
-    answers = _plain(
+    answers = query(
         conn,
         """
         SELECT a.action_id, a.period, a.status_key, a.progress, a.comment, s.id
@@ -74,7 +75,7 @@ def last_answers(
         + only.format(t="a"),
         args,
     )
-    values = _plain(
+    values = query(
         conn,
         """
         SELECT m.metric_id, m.period, m.value_text, s.id
@@ -129,14 +130,6 @@ class Made(Mapping[str, Any]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._found
-
-
-def _plain(conn: sqlite3.Connection, sql: str, args: tuple) -> sqlite3.Cursor:
-    """Rows as plain tuples, whatever the connection's row factory (sqlite3.Row costs ~1 us
-    a row; a register holds hundreds of thousands of answers a period)."""
-    cur = conn.cursor()
-    cur.row_factory = None
-    return cur.execute(sql, args)
 
 
 def _latest(rows: Iterable[tuple], cadence: str, before: Period) -> dict[str, tuple[tuple, str]]:

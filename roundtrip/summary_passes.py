@@ -13,12 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-
-def query(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> sqlite3.Cursor:
-    """Plain tuples, whatever the connection's row factory (sqlite3.Row costs ~1 us a row)."""
-    cur = conn.cursor()
-    cur.row_factory = None
-    return cur.execute(sql, args)
+from .register import query
 
 
 def _temp_inactive(conn: sqlite3.Connection, inactive: tuple[str, ...]) -> None:
