@@ -30,7 +30,7 @@ from .workspace import atomic_path
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # bump when the layout below changes
+FORMAT = 4  # bump when the layout below changes
 CACHE_FILE = "programme.json"
 
 _ACTION = ("metric_text", "schedule", "responsible", "origin", "active")
@@ -84,8 +84,9 @@ def json_lines(p: Programme) -> Iterator[str]:
     """The cache body: to_json's data on one line, then one line per department.
 
     A department's line is [its actions' positions in the programme, their rows]; the head
-    says where each line starts (`index`: department -> [offset, length] in bytes from the
-    start of the first department line), so one department can be read alone (`Slices`).
+    says where each line starts (`index`: department -> [offset, length in bytes from the
+    start of the first department line, number of active actions]), so one department can be
+    read alone (`Slices`).
     """
     lines = []
     for positions in _groups(p).values():
@@ -93,9 +94,10 @@ def json_lines(p: Programme) -> Iterator[str]:
         lines.append(json.dumps([positions, rows], ensure_ascii=False, separators=(",", ":")))
     index: dict[str, list[int]] = {}
     offset = 0
-    for dept, line in zip(_groups(p), lines, strict=True):
+    for (dept, positions), line in zip(_groups(p).items(), lines, strict=True):
         size = len(line.encode("utf-8")) + 1  # and its line break
-        index[dept] = [offset, size]
+        active = sum(1 for i in positions if p.actions[i].active)
+        index[dept] = [offset, size, active]
         offset += size
     yield json.dumps({**to_json(p), "index": index}, ensure_ascii=False, separators=(",", ":"))
     yield from lines
@@ -177,7 +179,10 @@ class Slices:
 
     def __init__(self, path: Path, key: str, data: dict[str, Any], base: int, fd: int) -> None:
         index = data["index"]
-        if not isinstance(index, dict):
+        if not isinstance(index, dict) or not all(
+            isinstance(e, list) and len(e) == 3 and all(type(x) is int for x in e)
+            for e in index.values()
+        ):
             raise TypeError("no department index in the cache")
         self.path = path
         self.key = key
@@ -237,7 +242,7 @@ class Slices:
         where = self._index.get(dept_id)
         if where is None:
             return dataclasses.replace(self.head)
-        offset, size = where
+        offset, size, _active = where
         data = self._read(offset, size)
         if len(data) != size or not data.endswith(b"\n"):
             raise ValueError(f"the cache line of department {dept_id!r} is cut")
@@ -246,6 +251,10 @@ class Slices:
         if any(a.department_id != dept_id for a in actions):
             raise ValueError(f"the cache line of department {dept_id!r} holds other actions")
         return dataclasses.replace(self.head, actions=actions)
+
+    def active_departments(self) -> frozenset[str]:
+        """The departments with at least one active action (from the index alone)."""
+        return frozenset(d for d, (_o, _s, active) in self._index.items() if active > 0)
 
     def whole(self) -> Programme:
         """The whole programme of this cache file (raises as from_json_lines)."""

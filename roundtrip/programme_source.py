@@ -1,5 +1,7 @@
 """The programme a return is validated against in collect, and a workbook made from in generate.
 
+(status needs only the departments with active actions: the cache's index says which.)
+
 Validating a return needs the programme's settings, departments, statuses and priorities, and
 the actions and metrics its identity lists, which are its department's. Building all 180,000
 actions of a regional programme takes a core two seconds before the first file can be read,
@@ -35,6 +37,8 @@ class Source(Protocol):
 
     def for_department(self, dept_id: str) -> Programme: ...
 
+    def active_departments(self) -> frozenset[str]: ...
+
     def for_return(self, raw: RawReturn) -> Programme: ...
 
     def close(self) -> None: ...
@@ -48,6 +52,10 @@ class Whole:
 
     def for_department(self, dept_id: str) -> Programme:
         return self.head
+
+    def active_departments(self) -> frozenset[str]:
+        """The departments with at least one active action."""
+        return frozenset(d.id for d in self.head.departments if self.head.actions_of(d.id))
 
     def for_return(self, raw: RawReturn) -> Programme:
         return self.head
@@ -78,6 +86,9 @@ class ByDepartment:
                 self._kept.pop(next(iter(self._kept)))
             self._kept[dept_id] = part
         return part
+
+    def active_departments(self) -> frozenset[str]:
+        return self._slices.active_departments()
 
     def for_return(self, raw: RawReturn) -> Programme:
         ident = raw.identity

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,18 +97,27 @@ def period_status(
 ) -> StatusReport:
     """The chase list for `period`, departments in programme order.
 
-    `programme` defaults to the workspace's programme.xlsx (passing one avoids reloading).
+    `programme` defaults to the workspace's programme.xlsx (passing one avoids reloading; with
+    a current cache only its head and index are read: programme_source.py).
     """
-    if programme is None:
-        from .programme import load_programme
+    from .programme_source import Whole, open_source
 
-        programme = load_programme(ws.programme_path, ws.cache_dir)
-    with frozen_heap():  # the programme: not walked by the collector again
-        return _period_status(ws, period, today, programme)
+    source = (
+        Whole(programme) if programme is not None else open_source(ws.programme_path, ws.cache_dir)
+    )
+    try:
+        with frozen_heap():  # the programme: not walked by the collector again
+            return _period_status(ws, period, today, source.head, source.active_departments())
+    finally:
+        source.close()
 
 
 def _period_status(
-    ws: Workspace, period: str, today: dt.date | None, programme: Programme
+    ws: Workspace,
+    period: str,
+    today: dt.date | None,
+    programme: Programme,
+    active: Collection[str],
 ) -> StatusReport:
     p = programme.settings.period(period)
     key = str(p)
@@ -128,7 +138,7 @@ def _period_status(
             latest_rejection[dept] = rej
 
     names = {d.id: d.name for d in programme.departments}
-    expected = [d.id for d in programme.departments if programme.actions_of(d.id)]
+    expected = [d.id for d in programme.departments if d.id in active]
     extra = sorted((set(accepted) | set(latest_rejection)) - set(expected))
     overdue = max(0, (today - deadline).days)
 

@@ -69,17 +69,20 @@ def test_slices_keep_reading_the_cache_they_opened(aura, tmp_path):
         assert slices.whole() == aura
 
 
-@pytest.mark.parametrize("case", ["missing", "stale", "no index", "junk head"])
+@pytest.mark.parametrize("case", ["missing", "stale", "no index", "old index", "junk head"])
 def test_no_slices_from_a_missing_stale_or_damaged_cache(aura, tmp_path, case):
     path = tmp_path / CACHE_FILE
     if case != "missing":
         write_cached(tmp_path, "k", aura)
     key = "k2" if case == "stale" else "k"
-    if case in ("no index", "junk head"):
+    if case in ("no index", "old index", "junk head"):
         first, head, *rest = path.read_text(encoding="utf-8").splitlines()
         data = json.loads(head)
-        del data["index"]
-        head = json.dumps(data) if case == "no index" else head[: len(head) // 2]
+        if case == "old index":  # format 3's [offset, size], without the active count
+            data["index"] = {d: e[:2] for d, e in data["index"].items()}
+        else:
+            del data["index"]
+        head = head[: len(head) // 2] if case == "junk head" else json.dumps(data)
         path.write_text("\n".join([first, head, *rest]) + "\n", encoding="utf-8")
     assert Slices.open(tmp_path, key) is None
 
@@ -134,3 +137,42 @@ def test_a_damaged_department_line_gives_the_whole_programme_from_the_workbook(a
         assert source.for_return(_raw(dept)) == p
     finally:
         source.close()
+
+
+def test_the_index_says_which_departments_have_active_actions(aura, tmp_path):
+    quiet = aura.departments[0].id
+    p = dataclasses.replace(
+        aura,
+        actions=tuple(
+            dataclasses.replace(a, active=False) if a.department_id == quiet else a
+            for a in aura.actions
+        ),
+    )
+    with _cached(p, tmp_path) as slices:
+        got = slices.active_departments()
+    assert got == Whole(p).active_departments()
+    assert quiet not in got and len(got) > 3
+
+
+def test_status_reads_the_index_and_says_what_the_whole_programme_says(aura_ws, tmp_path):
+    """A department whose actions are all inactive is not chased, with or without the cache."""
+    import datetime as dt
+
+    import openpyxl
+    from programme_copies import whole_and_sliced
+
+    from roundtrip.status import period_status
+
+    quiet = "YEP"
+    wb = openpyxl.load_workbook(aura_ws.programme_path)
+    for row in wb["actions"].iter_rows(min_row=2):
+        if row[2].value == quiet:
+            row[8].value = "no"
+    wb.save(aura_ws.programme_path)
+    lines = {}
+    for kind, ws in whole_and_sliced(aura_ws.root, tmp_path):
+        report = period_status(ws, "2025Q3", today=dt.date(2025, 10, 20))
+        lines[kind] = report.lines()
+    assert not any(quiet in x for x in lines[Whole])
+    assert len(lines[Whole]) > 5
+    assert lines[ByDepartment] == lines[Whole]
