@@ -176,3 +176,13 @@ def test_status_reads_the_index_and_says_what_the_whole_programme_says(aura_ws, 
     assert not any(quiet in x for x in lines[Whole])
     assert len(lines[Whole]) > 5
     assert lines[ByDepartment] == lines[Whole]
+
+
+def test_slices_read_by_seeking_where_there_is_no_pread(aura, tmp_path, monkeypatch):
+    """(Windows has no os.pread: each read then opens a duplicate of the descriptor.)"""
+    with _cached(aura, tmp_path) as slices:
+        dept = aura.actions[0].department_id
+        with_pread = slices.department(dept)
+        monkeypatch.delattr("os.pread")
+        assert slices.department(dept) == with_pread
+        assert slices.whole() == aura
