@@ -23,7 +23,6 @@ Flags are ``yes``/``no`` (Excel's TRUE/FALSE, 1/0, kyllä/ei, ja/nej also accept
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import xlsxwriter
 
 from .definition import with_version
 from .errors import ConfigError, Problem
+from .heap import collector_paused
 from .model import (
     LANGUAGES,
     METRIC_KINDS,
@@ -263,9 +263,7 @@ def load_programme(path: Path, cache_dir: Path | None = None) -> Programme:
     """
     # Hundreds of thousands of new objects and no cycles among them: the cyclic collector
     # would walk them again and again (a third of the time at 180,000 actions).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         if cache_dir is None:
             return _load_programme(Path(path))
         from .programme_cache import content_key, read_cached, write_cached
@@ -279,9 +277,6 @@ def load_programme(path: Path, cache_dir: Path | None = None) -> Programme:
             got = _load_programme(Path(path))
             write_cached(Path(cache_dir), key, got)
         return got
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _load_programme(path: Path) -> Programme:

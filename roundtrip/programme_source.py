@@ -18,11 +18,11 @@ cache (the first command after programme.xlsx changed) the programme is read who
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import WorkspaceError
+from .heap import collector_paused
 from .model import Programme
 from .programme_cache import Slices, content_key
 
@@ -109,20 +109,16 @@ class ByDepartment:
         if self._whole is None:
             from .programme import load_programme
 
-            collecting = gc.isenabled()
-            gc.disable()  # 450,000 new objects, no cycles (as load_programme)
             try:
-                self._whole = self._slices.whole()
+                with collector_paused():  # 450,000 new objects, no cycles
+                    self._whole = self._slices.whole()
             except (OSError, ValueError, KeyError, TypeError):  # a damaged cache file
                 got = load_programme(self._path)
                 if got.version != self.head.version:
                     raise WorkspaceError(
-                        f"{self._path.name} changed during the collect: run it again"
+                        f"{self._path.name} changed while this command ran: run it again"
                     ) from None
                 self._whole = got
-            finally:
-                if collecting:
-                    gc.enable()
         return self._whole
 
     def close(self) -> None:

@@ -16,12 +16,12 @@ from pathlib import Path
 import xlsxwriter
 
 from .errors import RoundtripError, WorkspaceError
-from .heap import frozen_heap
+from .heap import collector_paused, frozen_heap
 from .model import Programme
 from .periods import Period
 from .register import connect
 from .resources import wording
-from .summary_data import NOT_ANSWERED, SummaryData, collector_paused, load_summary
+from .summary_data import NOT_ANSWERED, SummaryData, load_summary
 from .summary_overview import write_overview
 from .summary_sheets import (
     NOT_ANSWERED_CHART,

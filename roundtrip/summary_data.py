@@ -8,14 +8,13 @@ of the programme's active actions); Python only touches one row per action or me
 
 from __future__ import annotations
 
-import gc
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .heap import collector_paused
 from .model import Programme
 from .periods import Period, parse_period
 from .resources import wording
@@ -157,20 +156,6 @@ def format_number(value: float) -> str:
     if value == int(value):
         return f"{int(value):,}".replace(",", "\u00a0")
     return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u00a0")
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile: hundreds of thousands of rows, tuples and
-    dicts are made and kept, none in cycles, and the collector would walk them over and over
-    (a large share of the time at 180,000 actions)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _statuses(conn: sqlite3.Connection, period: str) -> dict[str, tuple[str | None, int | None]]:
