@@ -36,11 +36,25 @@ CACHE_FILE = "programme.json"
 _ACTION = ("metric_text", "schedule", "responsible", "origin", "active")
 
 
+_last_key: tuple[tuple, str] | None = None  # (the file's identity, its key): one command's
+
+
 def content_key(path: Path) -> str:
-    """What a cache entry must match: the file's SHA-256, the format and the reader version."""
+    """What a cache entry must match: the file's SHA-256, the format and the reader version.
+
+    A command asks more than once (collect: for the cache and for its rejection ledger); the
+    file is hashed again only when its size, modification time or inode differ."""
+    global _last_key
+    st = os.stat(path)
+    ident = (os.fspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    last = _last_key
+    if last is not None and last[0] == ident:
+        return last[1]
     with open(path, "rb") as f:
         digest = hashlib.file_digest(f, "sha256").hexdigest()
-    return f"{FORMAT}:{__version__}:{digest}"
+    key = f"{FORMAT}:{__version__}:{digest}"
+    _last_key = (ident, key)
+    return key
 
 
 def _action_row(a: Action) -> list[Any]:

@@ -125,3 +125,19 @@ def test_workspace_commands_create_the_cache(aura_ws):
     result = CliRunner().invoke(main, ["-w", str(aura_ws.root), "check"])
     assert result.exit_code == 0, result.output
     assert (aura_ws.cache_dir / CACHE_FILE).is_file()
+
+
+def test_the_key_follows_the_file_when_asked_again(xlsx):
+    """(content_key remembers its last answer while the file's size, time and inode stay.)"""
+    import os
+
+    from roundtrip.programme_cache import content_key
+
+    first = content_key(xlsx)
+    assert content_key(xlsx) == first
+    data = bytearray(xlsx.read_bytes())
+    data[-30] ^= 1  # the same size...
+    st = xlsx.stat()
+    xlsx.write_bytes(bytes(data))
+    os.utime(xlsx, ns=(st.st_atime_ns, st.st_mtime_ns + 1))  # ...written a moment later
+    assert content_key(xlsx) != first
