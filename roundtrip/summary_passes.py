@@ -180,14 +180,19 @@ def _histories(
     conn: sqlite3.Connection, p: str
 ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
     """Latest answered period and latest (period, comment) per action, up to `p`, in one scan
-    (periods of one cadence have the same length, so MAX(period || comment) is the latest)."""
+    (periods of one cadence have the same length, so MAX(period || comment) is the latest).
+
+    The table is read in its own order and grouped by sorting (NOT INDEXED): walking the
+    action index instead looks every answer up in the table at random, a third slower at
+    1.4 million answers."""
     last_answered: dict[str, str] = {}
     comments: dict[str, tuple[str, str]] = {}
     for aid, answered, latest in query(
         conn,
         "SELECT action_id, MAX(CASE WHEN status_key IS NOT NULL THEN period END), "
         "MAX(CASE WHEN TRIM(COALESCE(comment, '')) <> '' THEN period || char(31) || comment END) "
-        f"FROM answers WHERE +submission_id IN ({CURRENT_SUBMISSIONS.format(op='<=')}) AND +period <= ? "
+        "FROM answers NOT INDEXED "
+        f"WHERE submission_id IN ({CURRENT_SUBMISSIONS.format(op='<=')}) AND period <= ? "
         "GROUP BY action_id",
         (p, p),
     ):
