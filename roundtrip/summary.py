@@ -22,6 +22,7 @@ from .periods import Period
 from .register import connect
 from .resources import wording
 from .summary_data import NOT_ANSWERED, SummaryData, load_summary
+from .summary_metrics import write_metrics
 from .summary_overview import write_overview
 from .summary_sheets import (
     NOT_ANSWERED_CHART,
@@ -30,7 +31,6 @@ from .summary_sheets import (
     unique_sheet_name,
     write_action_list,
     write_departments,
-    write_metrics,
     write_trend,
 )
 from .workspace import Workspace, atomic_path

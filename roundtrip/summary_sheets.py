@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .model import Programme
-from .resources import wording
 from .summary_data import (
     NOT_ANSWERED,
     RETURN_LATE,
@@ -385,92 +383,6 @@ def write_departments(ctx: Context, name: str) -> None:
     )
     sheet.write_number(row, 7, totals[2], fmt.total_int)
     print_setup(ctx, sheet, name, head)
-
-
-# ----------------------------------------------------------------------------- metrics
-
-
-def write_metrics(ctx: Context, name: str) -> None:
-    d, w, fmt = ctx.data, ctx.words, ctx.fmt
-    sheet = ctx.wb.add_worksheet(name)
-    periods = d.periods
-    fixed = [w["metric_id"], w["action_id"], w["metric_name"], w["unit"], w["target"]]
-    widths = [12, 9, 36, 8, 10]
-    first_value = len(fixed)
-    spark_col = first_value + len(periods)
-    for c, width in enumerate(widths):
-        sheet.set_column(c, c, width)
-    sheet.set_column(first_value, spark_col - 1, 10)
-    sheet.set_column(spark_col, spark_col, 16)
-    sheet.set_column(spark_col + 1, spark_col + 1, 11)
-    sheet.set_row(0, 22)
-    sheet.write_string(0, 0, w["metrics_title"].format(period=d.period), fmt.title)
-    head = 2
-    sheet.set_row(head, HEADER_HEIGHT)
-    write_headers(ctx, sheet, head, [*fixed, *periods, w["sparkline"], w["target_met"]])
-    sheet.freeze_panes(head + 1, 3)
-    yes, no = _yes_no(ctx)
-    locations: list[str] = []
-    ranges: list[str] = []
-    qname = quote_sheetname(name)
-    first_col = xl_col_to_name(first_value)
-    last_col = xl_col_to_name(spark_col - 1)
-    styles = {"id": xf(fmt.id), "text": xf(fmt.text), "yesno": xf(fmt.yesno), "num": xf(fmt.number)}
-    metrics = d.metrics
-    for i, m in enumerate(metrics):
-        if m.kind in NUMERIC_KINDS and any(isinstance(v, float | int) for v in m.values):
-            r = head + 2 + i
-            locations.append(f"{xl_col_to_name(spark_col)}{r}")
-            ranges.append(f"{qname}!{first_col}{r}:{last_col}{r}")
-
-    def generate():
-        for m in metrics:
-            numeric = m.kind in NUMERIC_KINDS
-            vf = styles["yesno"] if m.kind == "yesno" else styles["num"]
-            t = styles["text"]
-            cells = [
-                (0, m.metric_id, styles["id"]),
-                (1, m.action_id, t),
-                (2, m.name, t),
-                (3, m.unit, t),
-                (4, m.target, t),
-            ]
-            for i, v in enumerate(m.values):
-                if v is None:
-                    cells.append((first_value + i, None, t))
-                elif isinstance(v, float | int) and numeric:
-                    cells.append((first_value + i, v, vf))
-                else:
-                    cells.append((first_value + i, str(v), t))
-            cells.append((spark_col, None, t))
-            on = None if m.on_track is None else (yes if m.on_track else no)
-            cells.append((spark_col + 1, on, t))
-            yield cells, max(row_height([(m.name, 36)]) or 0, 2 * LINE_HEIGHT)
-
-    row = head + len(metrics)
-    if metrics:
-        reserve(sheet, head + 1, row)
-        ctx.blocks.append(Block(len(ctx.wb.worksheets()), head + 1, row, generate))
-    if locations:
-        sheet.add_sparkline(
-            locations[0],
-            {
-                "location": locations,
-                "range": ranges,
-                "markers": True,
-                "series_color": HEADER_FILL,
-                "empty_cells": "connect",
-                "weight": 1.75,
-            },
-        )
-    if row > head:
-        sheet.autofilter(head, 0, row, spark_col + 1)
-    print_setup(ctx, sheet, name, head)
-
-
-def _yes_no(ctx: Context) -> tuple[str, str]:
-    words = wording(ctx.programme.settings.language)
-    return words["yes"], words["no"]
 
 
 # ----------------------------------------------------------------------------- trend

@@ -128,6 +128,9 @@ class Block:
     # yields the rows first_row..last_row in order: (cells, height), or a row's finished XML
     # (a sheet writer's own fast path for rows whose text needs no escaping: see needs_care)
     rows: Callable[[], Iterable[Row | str]]
+    # More of the sheet's XML made here rather than by xlsxwriter: (anchor, text) puts text()
+    # right after the first `anchor` that follows the rows (the metric sheet's sparklines).
+    insert: tuple[str, Callable[[], str]] | None = None
 
 
 def reserve(sheet: Worksheet, first_row: int, last_row: int) -> None:
@@ -145,6 +148,15 @@ def _rows_span(xml: str, block: Block) -> tuple[int, int]:
     if MARKER not in xml[start:end]:
         raise ValueError("bulk marker rows not found")
     return start, end
+
+
+def _with_insert(tail: str, block: Block) -> str:
+    """The sheet's XML after the rows, with the block's insert (if any) in place."""
+    if block.insert is None:
+        return tail
+    anchor, text = block.insert
+    at = tail.index(anchor) + len(anchor)  # ValueError: the frame lacks what was promised
+    return tail[:at] + text() + tail[at:]
 
 
 PARALLEL_MIN_ROWS = 20_000  # blocks this big are rendered in worker processes
@@ -258,7 +270,7 @@ def finish(path: Path, blocks: Sequence[Block], ahead: Ahead | None = None) -> N
                             shutil.copyfileobj(fin, fout, 1 << 20)
                     else:
                         _write_rows(block, fout)
-                    fout.write(xml[end:].encode("utf-8"))
+                    fout.write(_with_insert(xml[end:], block).encode("utf-8"))
         os.replace(tmp, path)
     finally:
         if tmp.exists():

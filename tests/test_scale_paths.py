@@ -6,15 +6,18 @@ import dataclasses
 import hashlib
 import json
 import random
+import zipfile
 from types import SimpleNamespace
 
 import pytest
+import xlsxwriter
+from xlsxwriter.utility import quote_sheetname
 
-from roundtrip import summary_sheets
+from roundtrip import summary_metrics, summary_sheets
 from roundtrip.definition import load_example, programme_version
 from roundtrip.model import Metric, Status
-from roundtrip.summary_data import ActionRow
-from roundtrip.xlsx_bulk import _SPECIAL, MAX_STRING, needs_care, row_xml
+from roundtrip.summary_data import ActionRow, MetricRow
+from roundtrip.xlsx_bulk import _SPECIAL, MAX_STRING, Block, finish, needs_care, reserve, row_xml
 
 
 def _reference_version(p) -> str:
@@ -126,3 +129,93 @@ def test_needs_care_catches_every_string_that_needs_it():
             assert needs_care("|".join(values)), values
     assert not needs_care("plain|text|2025Q3")
     assert needs_care("x" * (MAX_STRING + 1))
+
+
+def _ext_list(path) -> str:
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    return xml[xml.index("<extLst>") :]
+
+
+@pytest.mark.parametrize("name", ["Metrics", "R&D 'plan' <x>", "a_x0041_b"])
+def test_sparklines_made_when_finishing_are_the_ones_xlsxwriter_writes(tmp_path, name):
+    spark = summary_metrics.Sparklines(quote_sheetname(name), "B", "D", "E")
+    rows = [4, 5, 7, 10]  # 1-based: sheet rows 3..9 hold values
+    options = {"markers": True, "series_color": "#1F4E78", "weight": 1.75}
+
+    def book(path, ours: bool):
+        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})  # as the summary's
+        sheet = wb.add_worksheet(name)
+        if ours:
+            reserve(sheet, 3, 9)
+            cells = [((1, 1, 0), (2, 2, 0), (3, 3, 0)) for _ in range(7)]
+            insert = ("</x14:sparkline>", spark.xml(rows[1:]))
+            block = Block(1, 3, 9, lambda: ((c, None) for c in cells), insert)
+            kept = rows[:1]
+        else:
+            for r in range(3, 10):
+                sheet.write_row(r, 1, [1, 2, 3])
+            block, kept = None, rows
+        sheet.add_sparkline(
+            spark.location(kept[0]),
+            {
+                "location": [spark.location(r) for r in kept],
+                "range": [spark.range(r) for r in kept],
+                **options,
+            },
+        )
+        wb.close()
+        if block is not None:
+            finish(path, [block])
+        return _ext_list(path)
+
+    theirs = book(tmp_path / "theirs.xlsx", ours=False)
+    ours = book(tmp_path / "ours.xlsx", ours=True)
+    assert theirs.count("<x14:sparkline>") == len(rows)
+    assert ours == theirs
+
+
+def test_an_insert_whose_anchor_is_missing_fails_loudly(tmp_path):
+    path = tmp_path / "book.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    reserve(wb.add_worksheet(), 0, 1)
+    wb.close()
+    block = Block(1, 0, 1, lambda: [(((0, 1, 0),), None)] * 2, ("</x14:sparkline>", str))
+    with pytest.raises(ValueError):
+        finish(path, [block])
+    assert zipfile.ZipFile(path).testzip() is None  # the file is left as it was
+
+
+def test_metric_rows_fast_xml_is_the_generic_xml():
+    styles = {"id": 1, "text": 2, "yesno": 3, "num": 4}
+    rows = [
+        MetricRow("M1", "P1-1", "Visitors", "count", "pcs", "100", True, (1 / 3, None, 3.5), True),
+        MetricRow(
+            "M2", "P1-1", ("Share " * 12).strip(), "percent", "%", "", True, (None,) * 3, None
+        ),
+        MetricRow("M3", "P1-2", "Open?", "yesno", "", "1", True, (1.0, 0.0, 1.0), False),
+        MetricRow("M4", "P1-2", "Notes", "text", "", "", True, ("fine", 2.0, None), None),
+        MetricRow("M5", "P1-3", "a & b", "number", "€", "<5", False, (2.0, 1e21, 7), True),
+        MetricRow("M6", "P1-3", "Mixed", "number", "", "", True, (1.0, "n/a", True), None),
+        MetricRow("M7", "P1-3", "line\nbreak", "count", " pcs", "3", True, (0.1, 2, 3), False),
+        MetricRow("M8", "P1-4", "y" * 43, "count", "", "", True, (1.0, 2.0, 3.0), None),
+        MetricRow("M9", "P1-4", "z" * 42, "count", "", "", True, (1.0, 2.0, 3.0), None),
+    ]
+    first, first_value, spark_col = 3, 5, 8
+    made = summary_metrics._metric_rows(rows, styles, first_value, spark_col, ("Yes", "No"), first)
+    fast = []
+    for i, (item, m) in enumerate(zip(made(), rows, strict=True)):
+        cells = summary_metrics._metric_cells(m, styles, first_value, spark_col, ("Yes", "No"))
+        want = row_xml(first + i, cells, summary_metrics._metric_height(m))
+        if isinstance(item, str):
+            fast.append(m.metric_id)
+        assert (item if isinstance(item, str) else row_xml(first + i, *item)) == want
+    assert fast == [
+        "M1",
+        "M2",
+        "M3",
+        "M4",
+        "M6",
+        "M8",
+        "M9",
+    ]  # escapes, edge spaces: the careful way
