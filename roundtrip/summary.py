@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import xlsxwriter
@@ -21,7 +22,7 @@ from .model import Programme
 from .periods import Period
 from .register import connect
 from .resources import wording
-from .summary_data import NOT_ANSWERED, SummaryData, load_summary
+from .summary_data import NOT_ANSWERED, ActionRow, Rows, SummaryData, load_summary
 from .summary_metrics import write_metrics
 from .summary_overview import write_overview
 from .summary_sheets import (
@@ -88,9 +89,7 @@ def _render_summary(data: SummaryData, programme: Programme, output: Path) -> Pa
         )
         write_departments(ctx, unique_sheet_name(w["departments"], taken))
         titles = {p.id: p.title for p in programme.priorities}
-        by_priority: dict[str, list] = {p.id: [] for p in programme.priorities}
-        for row in data.actions:
-            by_priority.setdefault(row.priority_id, []).append(row)
+        by_priority = _by_priority(data.actions, [p.id for p in programme.priorities])
         for pid, rows in by_priority.items():
             title = f"{pid} {titles.get(pid, '')}".strip()
             write_action_list(ctx, unique_sheet_name(title, taken), title, rows)
@@ -102,6 +101,16 @@ def _render_summary(data: SummaryData, programme: Programme, output: Path) -> Pa
         wb.close()
         finish(tmp, ctx.blocks, ahead)
     return output
+
+
+def _by_priority(actions: Sequence[ActionRow], first: list[str]) -> dict[str, Sequence[ActionRow]]:
+    """The action rows per priority: the programme's priorities first (each, rows or none)."""
+    if isinstance(actions, Rows):  # rows not made yet: split what they are made from
+        return dict(actions.grouped(lambda a: a.priority_id, first))
+    groups: dict[str, list[ActionRow]] = {pid: [] for pid in first}
+    for row in actions:
+        groups.setdefault(row.priority_id, []).append(row)
+    return dict(groups)
 
 
 def build_summary(

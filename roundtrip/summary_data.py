@@ -3,19 +3,20 @@
 Every figure comes from the register's *current* submissions (a superseded return never
 counts). "Not answered" means an active action with no answer in the period, or an answer with
 no status. Aggregation happens in SQL (GROUP BY over the register, joined to a temporary table
-of the programme's active actions); Python only touches one row per action or metric.
+of the programme's active actions); Python only touches one row per action or metric, and the
+action lists' rows are made only when read (`Rows`): where their sheets are rendered.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from .heap import collector_paused
-from .model import Programme
+from .model import Action, Programme
 from .periods import Period, parse_period
 from .resources import wording
 from .summary_passes import (
@@ -28,6 +29,7 @@ from .summary_passes import (
     summary_periods,
 )
 
+T = TypeVar("T")
 NOT_ANSWERED = ""  # the status key used for "not answered" in count tables
 PROBLEM_KEYS = ("minor", "major")
 ON_TRACK_KEY = "on_track"
@@ -119,12 +121,60 @@ class SummaryData:
     counts: Mapping[str, int]  # status key -> actions, this period
     previous_counts: Mapping[str, int] | None
     by_priority: tuple[tuple[str, tuple[int, ...]], ...]  # (priority id, count per status key)
-    actions: tuple[ActionRow, ...]  # programme order
+    actions: Sequence[ActionRow]  # programme order (Rows of the active programme actions)
     changes: tuple[Change, ...]
     departments: tuple[DepartmentRow, ...]
-    attention: tuple[ActionRow, ...]  # attention statuses first, then stale
+    attention: Sequence[ActionRow]  # attention statuses first, then stale (Rows of actions)
     metrics: tuple[MetricRow, ...]
     trend: tuple[tuple[str, tuple[int, ...]], ...]  # (period, count per status key)
+
+
+class Rows(Sequence[T]):
+    """Rows made from `items` by `make` when they are read, and not kept.
+
+    The action lists of a regional summary are ~180,000 rows: the main process only needs a
+    few figures per action (made without rows), and the rows themselves are made where the
+    sheets' XML is rendered (worker processes, forked: nothing is pickled). Reading one gives
+    what a tuple of the made rows would: equal when their rows are equal.
+    """
+
+    __slots__ = ("items", "make")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, items: Sequence[Any], make: Callable[[Any], T]) -> None:
+        self.items = tuple(items)
+        self.make = make
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(map(self.make, self.items[i]))
+        return self.make(self.items[i])
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self.make, self.items)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __repr__(self) -> str:
+        return f"Rows({len(self.items)} rows)"
+
+    def grouped(self, key: Callable[[Any], str], first: Sequence[str] = ()) -> dict[str, Rows[T]]:
+        """The rows split by key(item) (keys in `first` first, even when they have none), each
+        group in this order."""
+        groups: dict[str, list[Any]] = {k: [] for k in first}
+        for item in self.items:
+            groups.setdefault(key(item), []).append(item)
+        return {k: Rows(items, self.make) for k, items in groups.items()}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -278,23 +328,74 @@ def _load_summary(
     ordinals = {q: _ordinal(q, period) for q in set(last_answered.values()) if same_cadence(q, p)}
     words = wording(programme.settings.language)
 
-    metric_rows: list[MetricRow] = []
-    actions: list[ActionRow] = []
-    for a in active:
+    def since(aid: str, key: str) -> int:
+        """Periods since the action's last answer (0: answered now)."""
+        if key != NOT_ANSWERED:
+            return 0
+        last = last_answered.get(aid)
+        if last in ordinals:
+            return current_index - ordinals[last]
+        return current_index - first_ordinal + 1
+
+    def action_row(a: Action) -> ActionRow:
         key, progress = statuses.get(a.id) or (None, None)
         key = key if key in known else NOT_ANSWERED
-        comment, comment_period = "", ""
-        if a.id in comments:
-            comment_period, comment = comments[a.id]
-        if key != NOT_ANSWERED:
-            since = 0
-        elif last_answered.get(a.id) in ordinals:
-            since = current_index - ordinals[last_answered[a.id]]
-        else:
-            since = current_index - first_ordinal + 1
-        parts = []
+        comment_period, comment = comments.get(a.id) or ("", "")
+        parts = [
+            _metric_text(m.kind, (metric_values.get(m.id) or [None])[-1], m.unit, m.target, words)
+            for m in a.metrics
+        ]
+        return ActionRow(
+            a.id,
+            a.priority_id,
+            a.text,
+            dept_names.get(a.department_id, a.department_id),
+            key,
+            progress,
+            "; ".join(parts),
+            comment or "",
+            comment_period or "",
+            since(a.id, key),
+            _known((prev_statuses.get(a.id) or (None, None))[0], known),
+        )
+
+    # The figures need each action's status, not its row: rows are made when read (Rows).
+    tally: dict[str, dict[str, int]] = {
+        pr.id: dict.fromkeys(status_keys, 0) for pr in programme.priorities
+    }
+    attention_keys = {s.key for s in programme.statuses if s.attention}
+    order = {k: i for i, k in enumerate(status_keys)}
+    flagged: list[tuple[int, int, Action]] = []
+    stale: list[tuple[int, int, Action]] = []
+    changes: list[Change] = []
+    for i, a in enumerate(active):
+        key = (statuses.get(a.id) or (None,))[0]
+        key = key if key in known else NOT_ANSWERED
+        row = tally.get(a.priority_id)
+        if row is None:
+            row = tally[a.priority_id] = dict.fromkeys(status_keys, 0)
+        row[key] += 1
+        if key == NOT_ANSWERED:
+            n = since(a.id, key)
+            if n >= STALE_PERIODS:
+                stale.append((-n, i, a))
+            continue
+        if key in attention_keys:
+            flagged.append((order[key], i, a))
+        if has_prev:
+            before = _known((prev_statuses.get(a.id) or (None,))[0], known)
+            if before != key:
+                dept = dept_names.get(a.department_id, a.department_id)
+                changes.append(Change(a.id, a.text, dept, before, key))
+    by_priority = [(pid, tuple(row[k] for k in status_keys)) for pid, row in tally.items()]
+    flagged.sort(key=lambda t: t[:2])
+    stale.sort(key=lambda t: t[:2])
+
+    metric_rows: list[MetricRow] = []
+    empty = [None] * len(periods)
+    for a in active:
         for m in a.metrics:
-            values = tuple(metric_values.get(m.id) or [None] * len(periods))
+            values = tuple(metric_values.get(m.id) or empty)
             latest = values[-1]
             num = latest if isinstance(latest, float | int) else None
             metric_rows.append(
@@ -310,53 +411,8 @@ def _load_summary(
                     on_track(num, m.target, m.higher_is_better),
                 )
             )
-            parts.append(_metric_text(m.kind, latest, m.unit, m.target, words))
-        actions.append(
-            ActionRow(
-                a.id,
-                a.priority_id,
-                a.text,
-                dept_names.get(a.department_id, a.department_id),
-                key,
-                progress,
-                "; ".join(parts) if parts else "",
-                comment or "",
-                comment_period or "",
-                since,
-                _known((prev_statuses.get(a.id) or (None, None))[0], known),
-            )
-        )
-
-    tally: dict[str, dict[str, int]] = {
-        pr.id: dict.fromkeys(status_keys, 0) for pr in programme.priorities
-    }
-    for r in actions:
-        row = tally.get(r.priority_id)
-        if row is None:
-            row = tally[r.priority_id] = dict.fromkeys(status_keys, 0)
-        row[r.status_key] += 1
-    by_priority = [(pid, tuple(row[k] for k in status_keys)) for pid, row in tally.items()]
-
-    changes: list[Change] = []
-    if has_prev:
-        for r in actions:
-            if r.status_key != NOT_ANSWERED and r.previous_key != r.status_key:
-                changes.append(
-                    Change(r.action_id, r.text, r.department, r.previous_key, r.status_key)
-                )
 
     departments = _departments(programme, statuses, returns, deadline, known)
-
-    attention_keys = {s.key for s in programme.statuses if s.attention}
-    order = {k: i for i, k in enumerate(status_keys)}
-    flagged = [r for r in actions if r.status_key in attention_keys]
-    flagged.sort(key=lambda r: order[r.status_key])
-    stale = [
-        r
-        for r in actions
-        if r.status_key == NOT_ANSWERED and r.periods_since_answer >= STALE_PERIODS
-    ]
-    stale.sort(key=lambda r: -r.periods_since_answer)
 
     trend = tuple(
         (q, tuple(_with_not_answered(trend_rows[q], status_keys, len(active)))) for q in periods
@@ -372,10 +428,10 @@ def _load_summary(
         counts=counts,
         previous_counts=prev_counts,
         by_priority=tuple(by_priority),
-        actions=tuple(actions),
+        actions=Rows(active, action_row),
         changes=tuple(changes),
         departments=departments,
-        attention=tuple(flagged + stale),
+        attention=Rows([t[2] for t in flagged + stale], action_row),
         metrics=tuple(metric_rows),
         trend=trend,
     )

@@ -364,3 +364,71 @@ def test_a_period_the_programme_does_not_use_is_one_clear_line(aura_ws, period):
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
     assert not list(aura_ws.root.rglob("summary.xlsx"))
+
+
+def test_stale_actions_are_listed_longest_unanswered_first_then_in_programme_order(tmp_path):
+    conn = known_register(tmp_path / "roundtrip.db")
+    try:
+        data = load_summary(conn, small_programme(), parse_period("2026Q1"))
+    finally:
+        conn.close()
+    listed = [(r.action_id, r.periods_since_answer) for r in data.attention]
+    assert listed == [
+        ("P2-03", 5),
+        ("P2-02", 3),
+        ("P1-01", 2),
+        ("P1-02", 2),
+        ("P1-03", 2),
+        ("P2-01", 2),
+    ]
+
+
+def test_action_rows_are_made_when_read_not_when_the_figures_are(tmp_path, monkeypatch):
+    import roundtrip.summary_data as sd
+
+    made: list[str] = []
+
+    class Counted(sd.ActionRow):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self.action_id)
+
+    monkeypatch.setattr(sd, "ActionRow", Counted)
+    conn = known_register(tmp_path / "roundtrip.db")
+    try:
+        data = load_summary(conn, small_programme(), Q3)
+    finally:
+        conn.close()
+    assert made == []  # the figures (counts, changes, the attention order) need no rows
+    assert isinstance(data.actions, sd.Rows)
+    assert [r.action_id for r in data.actions] == [
+        "P1-01",
+        "P1-02",
+        "P1-03",
+        "P2-01",
+        "P2-02",
+        "P2-03",
+    ]
+    assert len(made) == 6
+
+
+def test_rows_read_as_the_tuple_of_their_rows():
+    from roundtrip.summary_data import Rows
+
+    calls: list[int] = []
+
+    def make(n: int) -> str:
+        calls.append(n)
+        return f"row{n}"
+
+    rows = Rows([3, 1, 2, 5], make)
+    assert calls == []
+    made = ("row3", "row1", "row2", "row5")
+    assert len(rows) == 4 and tuple(rows) == made and list(rows) == list(made)
+    assert rows[0] == "row3" and rows[-1] == "row5" and rows[1:3] == ("row1", "row2")
+    assert rows == made and rows == list(made) and rows != made[:3] and rows != ("x",) * 4
+    assert "row2" in rows and rows.index("row2") == 2
+    groups = rows.grouped(lambda n: "odd" if n % 2 else "even", first=["none", "even"])
+    assert list(groups) == ["none", "even", "odd"]
+    assert tuple(groups["none"]) == () and tuple(groups["even"]) == ("row2",)
+    assert tuple(groups["odd"]) == ("row3", "row1", "row5")  # in the rows' order
