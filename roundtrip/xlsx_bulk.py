@@ -4,7 +4,10 @@ xlsxwriter spends ~10 µs per cell; a council summary of 180,000 actions has mil
 For the big row blocks (action lists, metrics) the sheet writer reserves rows with two marker
 cells (`reserve`), xlsxwriter writes everything else as usual (headers, widths, print setup,
 filters, sparklines, charts), and `finish` rewrites the finished file once, replacing the
-marker rows with the block's rows generated as XML text, streamed into the zip member.
+marker rows with the block's rows generated as XML text. Big blocks are rendered and deflated
+by worker processes (render_ahead); the main process deflates only each sheet's frame around
+them and joins the parts (zip_copy.deflate_part, crc32_combine), copying the other members
+as they are.
 
 Cells are (column, value, format): a str becomes an inline string (escaped, never a formula),
 an int/float a number, None a formatted blank. Formats get their style index before the
@@ -18,7 +21,8 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -28,6 +32,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .xmltext import CONTROL, LOOKALIKE, cell_text
+from .zip_copy import TooLarge, ZipCopy, copyable, crc32_combine, deflate_part
 
 MARKER = "rt-bulk-rows-7f3a"
 MAX_STRING = 16383  # longer texts may exceed Excel's 32,767 UTF-16 units: cell_text cuts them
@@ -164,8 +169,8 @@ PARALLEL_MIN_ROWS = 20_000  # blocks this big are rendered in worker processes
 _forked: Sequence[Block] = ()  # the blocks, as worker processes inherit them (fork)
 
 
-def _write_rows(block: Block, fout: IO[bytes]) -> None:
-    """The block's rows as XML, written to `fout` in chunks."""
+def _row_chunks(block: Block) -> Iterator[bytes]:
+    """The block's rows as XML, in chunks of ~2,000 rows."""
     chunk: list[str] = []
     for i, item in enumerate(block.rows()):
         if item.__class__ is str:
@@ -173,19 +178,40 @@ def _write_rows(block: Block, fout: IO[bytes]) -> None:
         else:
             chunk.append(row_xml(block.first_row + i, *item))  # type: ignore[misc]
         if len(chunk) >= 2000:
-            fout.write("".join(chunk).encode("utf-8"))
+            yield "".join(chunk).encode("utf-8")
             chunk = []
-    fout.write("".join(chunk).encode("utf-8"))
+    yield "".join(chunk).encode("utf-8")
 
 
-def _render_to_file(index: int, target: str) -> str:
-    with open(target, "wb") as f:
-        _write_rows(_forked[index], f)
-    return target
+def _write_rows(block: Block, fout: IO[bytes]) -> None:
+    """The block's rows as XML, written to `fout`."""
+    for chunk in _row_chunks(block):
+        fout.write(chunk)
+
+
+Rendered = tuple[Path, int, int]  # a block's rows as raw deflate (a file), their CRC-32, size
+
+
+def _deflate_rows(block: Block, target: Path) -> Rendered:
+    """The block's rows deflated into `target` as a part that joins others (deflate_part)."""
+    z = zlib.compressobj(COMPRESS, zlib.DEFLATED, -15)
+    crc = size = 0
+    with open(target, "wb") as fout:
+        for chunk in _row_chunks(block):
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+            fout.write(z.compress(chunk))
+        fout.write(z.flush(zlib.Z_SYNC_FLUSH))
+    return target, crc, size
+
+
+def _render_to_file(index: int, target: str) -> Rendered:
+    return _deflate_rows(_forked[index], Path(target))
 
 
 class Ahead:
-    """Blocks being rendered by worker processes, each into a file of its rows' XML.
+    """Blocks being rendered by worker processes, each into a file of its rows' XML, deflated
+    there too (the main process only joins the parts into the zip).
 
     Start it as soon as the blocks exist (the workers are forked then, so nothing is pickled
     but file names) and let the main process go on (xlsxwriter writing the rest of the file);
@@ -201,14 +227,15 @@ class Ahead:
         self.pool = ProcessPoolExecutor(workers, mp.get_context("fork"))
         order = sorted(range(len(blocks)), key=lambda i: blocks[i].first_row - blocks[i].last_row)
         self.futures = {
-            i: self.pool.submit(_render_to_file, i, str(folder / f"block{i}.xml")) for i in order
+            i: self.pool.submit(_render_to_file, i, str(folder / f"block{i}.deflate"))
+            for i in order
         }
 
-    def files(self) -> dict[int, Path]:
-        """Block index -> its rows' XML file; {} if a worker failed (render inline then)."""
+    def files(self) -> dict[int, Rendered]:
+        """Block index -> its rendered rows; {} if a worker failed (render inline then)."""
         global _forked
         try:
-            return {i: Path(f.result()) for i, f in self.futures.items()}
+            return {i: f.result() for i, f in self.futures.items()}
         except Exception:  # noqa: BLE001 - a broken pool: the inline path does it all
             return {}
         finally:
@@ -234,44 +261,82 @@ def render_ahead(blocks: Sequence[Block], folder: Path) -> Ahead | None:
         return None
 
 
-def _prerender(blocks: Sequence[Block], folder: Path) -> dict[int, Path]:
+def _prerender(blocks: Sequence[Block], folder: Path) -> dict[int, Rendered]:
     """render_ahead, waited for at once."""
     ahead = render_ahead(blocks, folder)
     return ahead.files() if ahead is not None else {}
 
 
 def finish(path: Path, blocks: Sequence[Block], ahead: Ahead | None = None) -> None:
-    """Rewrite the xlsx at `path`, streaming every block's rows in place of its markers
-    (from `ahead`'s files when it was started with render_ahead)."""
+    """Rewrite the xlsx at `path`, every block's rows in place of its markers (from `ahead`'s
+    files when it was started with render_ahead). Members without rows are copied as they
+    are; a sheet's frame around its rows is deflated here and joined to the rows' deflate."""
     if not blocks:
         return
     by_member = {f"xl/worksheets/sheet{b.sheet_index}.xml": i for i, b in enumerate(blocks)}
     tmp = path.with_name(path.name + ".bulk")
     try:
-        with (
-            tempfile.TemporaryDirectory(prefix=".bulk-", dir=path.parent) as folder,
-            zipfile.ZipFile(path) as src,
-            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS) as dst,
-        ):
+        with tempfile.TemporaryDirectory(prefix=".bulk-", dir=path.parent) as folder:
             rendered = ahead.files() if ahead is not None else _prerender(blocks, Path(folder))
-            for info in src.infolist():
-                index = by_member.get(info.filename)
-                if index is None:
-                    with src.open(info) as fin, dst.open(info, "w") as fout:
-                        shutil.copyfileobj(fin, fout)
-                    continue
-                block = blocks[index]
-                xml = src.read(info).decode("utf-8")
-                start, end = _rows_span(xml, block)
-                with dst.open(info.filename, "w", force_zip64=True) as fout:
-                    fout.write(xml[:start].encode("utf-8"))
-                    if index in rendered:
-                        with open(rendered[index], "rb") as fin:
-                            shutil.copyfileobj(fin, fout, 1 << 20)
-                    else:
-                        _write_rows(block, fout)
-                    fout.write(_with_insert(xml[end:], block).encode("utf-8"))
+            try:
+                _join(path, tmp, blocks, by_member, rendered, Path(folder))
+            except TooLarge:  # beyond a plain zip's sizes: zipfile writes zip64
+                _rewrite(path, tmp, blocks, by_member)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _join(
+    path: Path, tmp: Path, blocks: Sequence[Block], by_member: dict[str, int],
+    rendered: dict[int, Rendered], folder: Path,
+) -> None:  # fmt: skip
+    with zipfile.ZipFile(path) as src, open(path, "rb") as raw, open(tmp, "wb") as fh:
+        out = ZipCopy(fh)
+        for info in src.infolist():
+            index = by_member.get(info.filename)
+            if index is None:
+                if copyable(info):
+                    out.copy(raw, info)
+                else:
+                    out.add(info.filename, src.read(info), info.date_time, info.external_attr)
+                continue
+            block = blocks[index]
+            xml = src.read(info).decode("utf-8")
+            start, end = _rows_span(xml, block)
+            head = xml[:start].encode("utf-8")
+            tail = _with_insert(xml[end:], block).encode("utf-8")
+            rows, crc, size = rendered.get(index) or _deflate_rows(block, folder / f"{index}")
+            crc = crc32_combine(
+                crc32_combine(zlib.crc32(head), crc, size), zlib.crc32(tail), len(tail)
+            )
+            parts = [
+                deflate_part(head, False, COMPRESS),
+                rows.read_bytes(),
+                deflate_part(tail, True, COMPRESS),
+            ]
+            total = len(head) + size + len(tail)
+            out.add_deflated(info.filename, parts, crc, total, info.date_time, info.external_attr)
+        out.close()
+
+
+def _rewrite(path: Path, tmp: Path, blocks: Sequence[Block], by_member: dict[str, int]) -> None:
+    """finish through zipfile (zip64 when needed), every part deflated again here."""
+    with (
+        zipfile.ZipFile(path) as src,
+        zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS) as dst,
+    ):
+        for info in src.infolist():
+            index = by_member.get(info.filename)
+            if index is None:
+                with src.open(info) as fin, dst.open(info, "w") as fout:
+                    shutil.copyfileobj(fin, fout)
+                continue
+            block = blocks[index]
+            xml = src.read(info).decode("utf-8")
+            start, end = _rows_span(xml, block)
+            with dst.open(info.filename, "w", force_zip64=True) as fout:
+                fout.write(xml[:start].encode("utf-8"))
+                _write_rows(block, fout)
+                fout.write(_with_insert(xml[end:], block).encode("utf-8"))

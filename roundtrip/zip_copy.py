@@ -25,6 +25,10 @@ _SMALL = 0xFFFF_FFFF  # beyond this a zip needs zip64 records: left to zipfile
 _KEEP_FLAGS = 0x0806  # UTF-8 names, deflate options; never encryption or data descriptors
 
 
+class TooLarge(ValueError):
+    """The zip would need zip64 records, which ZipCopy does not write (use zipfile)."""
+
+
 def _dos(date_time: tuple[int, ...]) -> tuple[int, int]:
     y, mo, d, h, mi, s = date_time
     if y < 1980:
@@ -51,22 +55,23 @@ class ZipCopy:
 
     def _entry(
         self, name: str, flags: int, method: int, date_time: tuple[int, ...], crc: int,
-        csize: int, usize: int, external_attr: int, raw: bytes,
+        csize: int, usize: int, external_attr: int, raw: bytes | list[bytes],
     ) -> None:  # fmt: skip
         encoded = name.encode("ascii", "ignore")
         if encoded.decode("ascii") != name:
             encoded, flags = name.encode("utf-8"), flags | 0x800
         t, d = _dos(date_time)
         if max(csize, usize, self.offset) >= _SMALL or len(self.central) >= 0xFFFF:
-            raise ValueError("too large for a plain zip")
+            raise TooLarge("too large for a plain zip")
         common = (flags, method, t, d, crc, csize, usize, len(encoded), 0)
         head = _LOCAL.pack(b"PK\x03\x04", 20, *common)
         made_by = (20, 3, 20)  # zip 2.0 on unix; needs 2.0 to extract
         rest = (0, 0, 0, external_attr, self.offset)  # comment, disk, attributes, offset
         self.central.append(_CENTRAL.pack(b"PK\x01\x02", *made_by, *common, *rest) + encoded)
         self.out.write(head + encoded)
-        self.out.write(raw)
-        self.offset += len(head) + len(encoded) + len(raw)
+        for part in raw if isinstance(raw, list) else [raw]:
+            self.out.write(part)
+        self.offset += len(head) + len(encoded) + csize
 
     def copy(self, source: BinaryIO, info: zipfile.ZipInfo) -> None:
         """Copy a member (copyable(info)) of the zip open as `source`, bytes untouched."""
@@ -98,8 +103,66 @@ class ZipCopy:
         crc = zlib.crc32(data)
         self._entry(name, 0, method, date_time, crc, len(raw), len(data), external_attr, raw)
 
+    def add_deflated(
+        self, name: str, parts: list[bytes], crc: int, size: int, date_time: tuple[int, ...],
+        external_attr: int = 0,
+    ) -> None:  # fmt: skip
+        """A member whose raw deflate stream is `parts` joined (see deflate_part), holding
+        `size` bytes whose CRC-32 is `crc` (crc32_combine the parts' CRCs)."""
+        csize = sum(len(p) for p in parts)
+        self._entry(
+            name, 0, zipfile.ZIP_DEFLATED, date_time, crc, csize, size, external_attr, parts
+        )
+
     def close(self) -> None:
         central = b"".join(self.central)
         n = len(self.central)
         self.out.write(central)
         self.out.write(_END.pack(b"PK\x05\x06", 0, 0, n, n, len(central), self.offset, 0))
+
+
+def deflate_part(data: bytes, last: bool, level: int = 1) -> bytes:
+    """`data` as raw deflate that can be followed by another part (`last` False: the stream is
+    flushed to a byte boundary, not ended) or ends the stream. Each part starts afresh (refers
+    to nothing before it), so parts deflated apart, in other processes too, join into one."""
+    z = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return z.compress(data) + z.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _gf2_times(matrix: list[int], vector: int) -> int:
+    total, i = 0, 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[i]
+        vector >>= 1
+        i += 1
+    return total
+
+
+def _gf2_square(matrix: list[int]) -> list[int]:
+    return [_gf2_times(matrix, row) for row in matrix]
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of a + b from crc32(a), crc32(b) and len(b) (zlib's crc32_combine, which
+    Python's zlib does not offer): crc1 is carried over len2 zero bytes in GF(2), doubling
+    the shift each step, then crc2 is added. A few milliseconds at any length."""
+    if len2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
+    even = _gf2_square(odd)  # two zero bits
+    odd = _gf2_square(even)  # four
+    while True:
+        even = _gf2_square(odd)  # the first pass: one zero byte
+        if len2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = _gf2_square(even)
+        if len2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return crc1 ^ crc2

@@ -432,3 +432,23 @@ def test_rows_read_as_the_tuple_of_their_rows():
     assert list(groups) == ["none", "even", "odd"]
     assert tuple(groups["none"]) == () and tuple(groups["even"]) == ("row2",)
     assert tuple(groups["odd"]) == ("row3", "row1", "row5")  # in the rows' order
+
+
+def test_a_summary_too_big_for_a_plain_zip_is_written_through_zipfile(tmp_path, monkeypatch):
+    """finish() joins deflated parts into a plain zip; past its 4 GB sizes (here made small)
+    it writes the same parts through zipfile, with zip64 where needed."""
+    import roundtrip.zip_copy as zc
+
+    conn = known_register(tmp_path / "roundtrip.db")
+    made = {}
+    for mode in ("plain", "zip64"):
+        if mode == "zip64":
+            monkeypatch.setattr(zc, "_SMALL", 2_000)
+        out = build_summary(conn, small_programme(), Q3, tmp_path / f"{mode}.xlsx")
+        with zipfile.ZipFile(out) as zf:
+            assert zf.testzip() is None
+            made[mode] = {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
+            made[mode + " 64"] = any(i.extract_version >= 45 for i in zf.infolist())
+    conn.close()
+    assert made["plain"] == made["zip64"]
+    assert not made["plain 64"] and made["zip64 64"]

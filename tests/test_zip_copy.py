@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zipfile
+import zlib
 
 import pytest
 
-from roundtrip.zip_copy import ZipCopy, copyable
+from roundtrip.zip_copy import ZipCopy, copyable, crc32_combine, deflate_part
 
 TEXT = ("<row>" + "x" * 200 + "</row>") * 50
 
@@ -95,3 +97,33 @@ def test_encrypted_or_other_methods_are_not_copied_raw():
     info = zipfile.ZipInfo("b.xml")
     info.compress_type, info.header_offset = zipfile.ZIP_LZMA, 0
     assert not copyable(info)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_crc32_combine_is_the_crc_of_the_joined_bytes(seed):
+    rng = random.Random(seed)
+    for len_b in (0, 1, 2, 3, 4, 5, 7, 8, 255, 256, 4096, rng.randint(1, 300_000)):
+        a = rng.randbytes(rng.randint(0, 2000))
+        b = rng.randbytes(len_b)
+        assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+def test_deflated_parts_join_into_one_member_that_checks_out():
+    parts = [b"<head>" * 300, TEXT.encode() * 20, b"", "<tail>ä</tail>".encode()]
+    raw = [deflate_part(p, last=i == len(parts) - 1) for i, p in enumerate(parts)]
+    crc, size = 0, 0
+    for p in parts:
+        crc, size = crc32_combine(crc, zlib.crc32(p), len(p)), size + len(p)
+    out = io.BytesIO()
+    copy = ZipCopy(out)
+    copy.add_deflated("xl/worksheets/sheet1.xml", raw, crc, size, (1980, 1, 1, 0, 0, 0))
+    copy.close()
+    zout = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    assert zout.testzip() is None
+    assert zout.read("xl/worksheets/sheet1.xml") == b"".join(parts)
+    bad = io.BytesIO()
+    copy = ZipCopy(bad)
+    copy.add_deflated("x.xml", raw, crc ^ 1, size, (1980, 1, 1, 0, 0, 0))  # a wrong CRC...
+    copy.close()
+    with pytest.raises(zipfile.BadZipFile):  # ...is caught by any reader
+        zipfile.ZipFile(io.BytesIO(bad.getvalue())).read("x.xml")
