@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 
 import xlsxwriter
@@ -22,7 +21,7 @@ from .model import Programme
 from .periods import Period
 from .register import connect
 from .resources import wording
-from .summary_data import NOT_ANSWERED, ActionRow, Rows, SummaryData, load_summary
+from .summary_data import NOT_ANSWERED, SummaryData, load_summary
 from .summary_metrics import write_metrics
 from .summary_overview import write_overview
 from .summary_sheets import (
@@ -89,8 +88,8 @@ def _render_summary(data: SummaryData, programme: Programme, output: Path) -> Pa
         )
         write_departments(ctx, unique_sheet_name(w["departments"], taken))
         titles = {p.id: p.title for p in programme.priorities}
-        by_priority = _by_priority(data.actions, [p.id for p in programme.priorities])
-        for pid, rows in by_priority.items():
+        first = [p.id for p in programme.priorities]  # each a sheet, even with no actions
+        for pid, rows in data.actions.grouped(lambda a: a.priority_id, first).items():
             title = f"{pid} {titles.get(pid, '')}".strip()
             write_action_list(ctx, unique_sheet_name(title, taken), title, rows)
         write_metrics(ctx, unique_sheet_name(w["metrics"], taken))
@@ -101,16 +100,6 @@ def _render_summary(data: SummaryData, programme: Programme, output: Path) -> Pa
         wb.close()
         finish(tmp, ctx.blocks, ahead)
     return output
-
-
-def _by_priority(actions: Sequence[ActionRow], first: list[str]) -> dict[str, Sequence[ActionRow]]:
-    """The action rows per priority: the programme's priorities first (each, rows or none)."""
-    if isinstance(actions, Rows):  # rows not made yet: split what they are made from
-        return dict(actions.grouped(lambda a: a.priority_id, first))
-    groups: dict[str, list[ActionRow]] = {pid: [] for pid in first}
-    for row in actions:
-        groups.setdefault(row.priority_id, []).append(row)
-    return dict(groups)
 
 
 def build_summary(

@@ -121,10 +121,10 @@ class SummaryData:
     counts: Mapping[str, int]  # status key -> actions, this period
     previous_counts: Mapping[str, int] | None
     by_priority: tuple[tuple[str, tuple[int, ...]], ...]  # (priority id, count per status key)
-    actions: Sequence[ActionRow]  # programme order (Rows of the active programme actions)
+    actions: Rows[ActionRow]  # programme order: made from the active programme actions
     changes: tuple[Change, ...]
     departments: tuple[DepartmentRow, ...]
-    attention: Sequence[ActionRow]  # attention statuses first, then stale (Rows of actions)
+    attention: Rows[ActionRow]  # attention statuses first, then stale
     metrics: tuple[MetricRow, ...]
     trend: tuple[tuple[str, tuple[int, ...]], ...]  # (period, count per status key)
 
@@ -337,9 +337,14 @@ def _load_summary(
             return current_index - ordinals[last]
         return current_index - first_ordinal + 1
 
+    def key_of(aid: str) -> str:
+        return _known((statuses.get(aid) or (None,))[0], known)
+
+    def before_of(aid: str) -> str:
+        return _known((prev_statuses.get(aid) or (None,))[0], known)
+
     def action_row(a: Action) -> ActionRow:
-        key, progress = statuses.get(a.id) or (None, None)
-        key = key if key in known else NOT_ANSWERED
+        key = key_of(a.id)
         comment_period, comment = comments.get(a.id) or ("", "")
         parts = [
             _metric_text(m.kind, (metric_values.get(m.id) or [None])[-1], m.unit, m.target, words)
@@ -351,12 +356,12 @@ def _load_summary(
             a.text,
             dept_names.get(a.department_id, a.department_id),
             key,
-            progress,
+            (statuses.get(a.id) or (None, None))[1],
             "; ".join(parts),
             comment or "",
             comment_period or "",
             since(a.id, key),
-            _known((prev_statuses.get(a.id) or (None, None))[0], known),
+            before_of(a.id),
         )
 
     # The figures need each action's status, not its row: rows are made when read (Rows).
@@ -369,8 +374,7 @@ def _load_summary(
     stale: list[tuple[int, int, Action]] = []
     changes: list[Change] = []
     for i, a in enumerate(active):
-        key = (statuses.get(a.id) or (None,))[0]
-        key = key if key in known else NOT_ANSWERED
+        key = key_of(a.id)
         row = tally.get(a.priority_id)
         if row is None:
             row = tally[a.priority_id] = dict.fromkeys(status_keys, 0)
@@ -383,7 +387,7 @@ def _load_summary(
         if key in attention_keys:
             flagged.append((order[key], i, a))
         if has_prev:
-            before = _known((prev_statuses.get(a.id) or (None,))[0], known)
+            before = before_of(a.id)
             if before != key:
                 dept = dept_names.get(a.department_id, a.department_id)
                 changes.append(Change(a.id, a.text, dept, before, key))
