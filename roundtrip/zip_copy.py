@@ -95,9 +95,7 @@ class ZipCopy:
     ) -> None:  # fmt: skip
         """A member holding `data`, deflated at level 1 (or stored)."""
         if deflate:
-            z = zlib.compressobj(1, zlib.DEFLATED, -15)
-            raw = z.compress(data) + z.flush()
-            method = zipfile.ZIP_DEFLATED
+            raw, method = deflate_part(data, last=True), zipfile.ZIP_DEFLATED
         else:
             raw, method = data, zipfile.ZIP_STORED
         crc = zlib.crc32(data)
@@ -149,20 +147,13 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     the shift each step, then crc2 is added. A few milliseconds at any length."""
     if len2 <= 0:
         return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
-    even = _gf2_square(odd)  # two zero bits
-    odd = _gf2_square(even)  # four
-    while True:
-        even = _gf2_square(odd)  # the first pass: one zero byte
+    shift = [0xEDB88320] + [1 << n for n in range(31)]  # the CRC over one zero bit
+    for _ in range(3):
+        shift = _gf2_square(shift)  # two, four, eight zero bits: one zero byte
+    while len2:
         if len2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(shift, crc1)
         len2 >>= 1
-        if not len2:
-            break
-        odd = _gf2_square(even)
-        if len2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
+        if len2:
+            shift = _gf2_square(shift)  # twice as many zero bytes
     return crc1 ^ crc2
