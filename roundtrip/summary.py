@@ -6,11 +6,13 @@ summary_sheets. The workbook is written atomically, in the programme's language.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sqlite3
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import xlsxwriter
@@ -21,7 +23,7 @@ from .model import Programme
 from .periods import Period
 from .register import connect
 from .resources import wording
-from .summary_data import NOT_ANSWERED, SummaryData, load_summary
+from .summary_data import NOT_ANSWERED, Lists, SummaryData, load_lists, load_summary
 from .summary_metrics import write_metrics
 from .summary_overview import write_overview
 from .summary_sheets import (
@@ -34,7 +36,7 @@ from .summary_sheets import (
     write_trend,
 )
 from .workspace import Workspace, atomic_path
-from .xlsx_bulk import finish, render_ahead
+from .xlsx_bulk import finish, render_ahead, render_here
 
 PDF_TIMEOUT = 180  # seconds
 INSTALL_HINT = "apt-get install libreoffice-calc-nogui"
@@ -55,11 +57,28 @@ class PdfError(RoundtripError):
 
 def render_summary(data: SummaryData, programme: Programme, output: Path) -> Path:
     """Write the summary workbook for `data` to `output` (atomically)."""
+    return render_lists(data, lambda: data, programme, output)
+
+
+def render_lists(
+    lists: Lists | SummaryData,
+    figures: Callable[[], SummaryData],
+    programme: Programme,
+    output: Path,
+) -> Path:
+    """render_summary from load_lists' two steps: the long lists' sheets are drawn first and
+    their rows start rendering in worker processes; then `figures()` is counted and the
+    other sheets drawn meanwhile."""
     with collector_paused():
-        return _render_summary(data, programme, Path(output))
+        return _render_summary(lists, figures, programme, Path(output))
 
 
-def _render_summary(data: SummaryData, programme: Programme, output: Path) -> Path:
+def _render_summary(
+    lists: Lists | SummaryData,
+    figures: Callable[[], SummaryData],
+    programme: Programme,
+    output: Path,
+) -> Path:
     words = wording(programme.settings.language)
     w = words["summary"]
     labels = {s.key: s.label for s in programme.statuses}
@@ -70,15 +89,41 @@ def _render_summary(data: SummaryData, programme: Programme, output: Path) -> Pa
         wb = xlsxwriter.Workbook(str(tmp), {**WORKBOOK_OPTIONS, "tmpdir": scratch})
         wb.set_properties(
             {
-                "title": w["title"].format(programme=programme.settings.name, period=data.period),
+                "title": w["title"].format(programme=programme.settings.name, period=lists.period),
                 "company": programme.settings.organisation,
                 "author": "roundtrip",
             }
         )
-        ctx = Context(wb, make_formats(wb, programme, words), w, labels, colours, programme, data)
+        # Every sheet in its place first; the sheets are drawn in another order.
         taken: set[str] = set()
-        write_overview(ctx, unique_sheet_name(w["overview"], taken))
-        attention = unique_sheet_name(w["attention"], taken)
+        overview, attention, departments = (
+            wb.add_worksheet(unique_sheet_name(w[key], taken))
+            for key in ("overview", "attention", "departments")
+        )
+        titles = {p.id: p.title for p in programme.priorities}
+        first = [p.id for p in programme.priorities]  # each a sheet, even with no actions
+        by_priority = [
+            (f"{pid} {titles.get(pid, '')}".strip(), rows)
+            for pid, rows in lists.actions.grouped(lambda a: a.priority_id, first).items()
+        ]
+        priority_sheets = [wb.add_worksheet(unique_sheet_name(t, taken)) for t, _ in by_priority]
+        metrics = wb.add_worksheet(unique_sheet_name(w["metrics"], taken))
+        trend = None
+        if len(lists.periods) >= 2:
+            trend = wb.add_worksheet(unique_sheet_name(w["trend"], taken))
+
+        # The long lists, their rows rendered by worker processes while the figures are
+        # counted and drawn here.
+        ctx = Context(wb, make_formats(wb, programme, words), w, labels, colours, programme, lists)
+        for (title, rows), sheet in zip(by_priority, priority_sheets, strict=True):
+            write_action_list(ctx, sheet, title, rows)
+        write_metrics(ctx, metrics)
+        ahead = render_ahead(ctx.blocks, Path(scratch) / "blocks")
+        started = len(ctx.blocks)
+
+        data = figures()
+        ctx = dataclasses.replace(ctx, data=data)  # the same list of blocks
+        write_overview(ctx, overview)
         write_action_list(
             ctx,
             attention,
@@ -86,19 +131,12 @@ def _render_summary(data: SummaryData, programme: Programme, output: Path) -> Pa
             data.attention,
             intro=w["attention_intro"].format(stale=2),
         )
-        write_departments(ctx, unique_sheet_name(w["departments"], taken))
-        titles = {p.id: p.title for p in programme.priorities}
-        first = [p.id for p in programme.priorities]  # each a sheet, even with no actions
-        for pid, rows in data.actions.grouped(lambda a: a.priority_id, first).items():
-            title = f"{pid} {titles.get(pid, '')}".strip()
-            write_action_list(ctx, unique_sheet_name(title, taken), title, rows)
-        write_metrics(ctx, unique_sheet_name(w["metrics"], taken))
-        if len(data.periods) >= 2:
-            write_trend(ctx, unique_sheet_name(w["trend"], taken))
-        # The big row blocks render in worker processes while xlsxwriter writes the rest.
-        ahead = render_ahead(ctx.blocks, Path(scratch) / "blocks")
+        write_departments(ctx, departments)
+        if trend is not None:
+            write_trend(ctx, trend)
+        done = render_here(ctx.blocks, Path(scratch) / "blocks", started) if ahead else None
         wb.close()
-        finish(tmp, ctx.blocks, ahead)
+        finish(tmp, ctx.blocks, ahead, done)
     return output
 
 
@@ -146,7 +184,7 @@ def write_summary(
             side = None
         target = Path(output) if output else ws.reports(per) / "summary.xlsx"
         with frozen_heap():  # the programme: not walked by the collector again
-            render_summary(load_summary(conn, programme, per, side), programme, target)
+            render_lists(*load_lists(conn, programme, per, side), programme, target)
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
     except OSError as exc:

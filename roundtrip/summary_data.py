@@ -270,6 +270,19 @@ def _counts(
 # ----------------------------------------------------------------------------- main
 
 
+@dataclass(frozen=True)
+class Lists:
+    """The summary's long lists, ready before its figures: every active action's row (by
+    priority when read through `Rows.grouped`) and every metric's row. The big sheets are
+    drawn from these while the figures are still being counted (`load_lists`)."""
+
+    period: str
+    previous: str  # as SummaryData's
+    periods: tuple[str, ...]
+    actions: Rows[ActionRow]
+    metrics: tuple[MetricRow, ...]
+
+
 def load_summary(
     conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside | None = None
 ) -> SummaryData:
@@ -278,6 +291,16 @@ def load_summary(
     `side`: the passes over every answer, started earlier with `start_side` (they need no
     programme, so they can run while it loads); closed here.
     """
+    with collector_paused():
+        return load_lists(conn, programme, period, side)[1]()
+
+
+def load_lists(
+    conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside | None = None
+) -> tuple[Lists, Callable[[], SummaryData]]:
+    """load_summary in two steps: the long lists, and the function counting the rest of the
+    figures (the SummaryData, its lists the same objects), so the lists' sheets can be under
+    way meanwhile. `side` is closed here."""
     with collector_paused():
         if side is None:
             side = start_side(conn, str(period))
@@ -289,7 +312,7 @@ def load_summary(
 
 def _load_summary(
     conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside
-) -> SummaryData:
+) -> tuple[Lists, Callable[[], SummaryData]]:
     p = str(period)
     prev = str(period.previous())
     deadline = period.deadline(programme.settings.deadline_days).isoformat()
@@ -364,37 +387,6 @@ def _load_summary(
             before_of(a.id),
         )
 
-    # The figures need each action's status, not its row: rows are made when read (Rows).
-    tally: dict[str, dict[str, int]] = {
-        pr.id: dict.fromkeys(status_keys, 0) for pr in programme.priorities
-    }
-    attention_keys = {s.key for s in programme.statuses if s.attention}
-    order = {k: i for i, k in enumerate(status_keys)}
-    flagged: list[tuple[int, int, Action]] = []
-    stale: list[tuple[int, int, Action]] = []
-    changes: list[Change] = []
-    for i, a in enumerate(active):
-        key = key_of(a.id)
-        row = tally.get(a.priority_id)
-        if row is None:
-            row = tally[a.priority_id] = dict.fromkeys(status_keys, 0)
-        row[key] += 1
-        if key == NOT_ANSWERED:
-            n = since(a.id, key)
-            if n >= STALE_PERIODS:
-                stale.append((-n, i, a))
-            continue
-        if key in attention_keys:
-            flagged.append((order[key], i, a))
-        if has_prev:
-            before = before_of(a.id)
-            if before != key:
-                dept = dept_names.get(a.department_id, a.department_id)
-                changes.append(Change(a.id, a.text, dept, before, key))
-    by_priority = [(pid, tuple(row[k] for k in status_keys)) for pid, row in tally.items()]
-    flagged.sort(key=lambda t: t[:2])
-    stale.sort(key=lambda t: t[:2])
-
     metric_rows: list[MetricRow] = []
     empty = [None] * len(periods)
     for a in active:
@@ -416,29 +408,67 @@ def _load_summary(
                 )
             )
 
-    departments = _departments(programme, statuses, returns, deadline, known)
+    lists = Lists(
+        p, prev if has_prev else "", tuple(periods), Rows(active, action_row), tuple(metric_rows)
+    )
 
-    trend = tuple(
-        (q, tuple(_with_not_answered(trend_rows[q], status_keys, len(active)))) for q in periods
-    )
-    return SummaryData(
-        period=p,
-        previous=prev if has_prev else "",
-        periods=tuple(periods),
-        deadline=deadline,
-        status_keys=status_keys,
-        headline=headline,
-        previous_headline=prev_headline,
-        counts=counts,
-        previous_counts=prev_counts,
-        by_priority=tuple(by_priority),
-        actions=Rows(active, action_row),
-        changes=tuple(changes),
-        departments=departments,
-        attention=Rows([t[2] for t in flagged + stale], action_row),
-        metrics=tuple(metric_rows),
-        trend=trend,
-    )
+    def figures() -> SummaryData:
+        # The figures need each action's status, not its row: rows are made when read (Rows).
+        tally: dict[str, dict[str, int]] = {
+            pr.id: dict.fromkeys(status_keys, 0) for pr in programme.priorities
+        }
+        attention_keys = {s.key for s in programme.statuses if s.attention}
+        order = {k: i for i, k in enumerate(status_keys)}
+        flagged: list[tuple[int, int, Action]] = []
+        stale: list[tuple[int, int, Action]] = []
+        changes: list[Change] = []
+        for i, a in enumerate(active):
+            key = key_of(a.id)
+            row = tally.get(a.priority_id)
+            if row is None:
+                row = tally[a.priority_id] = dict.fromkeys(status_keys, 0)
+            row[key] += 1
+            if key == NOT_ANSWERED:
+                n = since(a.id, key)
+                if n >= STALE_PERIODS:
+                    stale.append((-n, i, a))
+                continue
+            if key in attention_keys:
+                flagged.append((order[key], i, a))
+            if has_prev:
+                before = before_of(a.id)
+                if before != key:
+                    dept = dept_names.get(a.department_id, a.department_id)
+                    changes.append(Change(a.id, a.text, dept, before, key))
+        by_priority = [(pid, tuple(row[k] for k in status_keys)) for pid, row in tally.items()]
+        flagged.sort(key=lambda t: t[:2])
+        stale.sort(key=lambda t: t[:2])
+
+        departments = _departments(programme, statuses, returns, deadline, known)
+
+        trend = tuple(
+            (q, tuple(_with_not_answered(trend_rows[q], status_keys, len(active)))) for q in periods
+        )
+        return SummaryData(
+            period=p,
+            previous=prev if has_prev else "",
+            periods=tuple(periods),
+            deadline=deadline,
+            status_keys=status_keys,
+            headline=headline,
+            previous_headline=prev_headline,
+            counts=counts,
+            previous_counts=prev_counts,
+            by_priority=tuple(by_priority),
+            actions=lists.actions,
+            changes=tuple(changes),
+            departments=departments,
+            attention=Rows([t[2] for t in flagged + stale], action_row),
+            metrics=lists.metrics,
+            trend=trend,
+        )
+
+    return lists, figures
 
 
 def _known(key: str | None, known: set[str]) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 from xlsxwriter.xmlwriter import XMLwriter
 
 from .resources import wording
@@ -28,9 +29,9 @@ from .summary_sheets import (
 from .xlsx_bulk import Block, needs_care, reserve, xf
 
 
-def write_metrics(ctx: Context, name: str) -> None:
+def write_metrics(ctx: Context, sheet: Worksheet) -> None:
     d, w, fmt = ctx.data, ctx.words, ctx.fmt
-    sheet = ctx.wb.add_worksheet(name)
+    name = sheet.name
     periods = d.periods
     fixed = [w["metric_id"], w["action_id"], w["metric_name"], w["unit"], w["target"]]
     widths = [12, 9, 36, 8, 10]
@@ -66,7 +67,7 @@ def write_metrics(ctx: Context, name: str) -> None:
     if metrics:
         reserve(sheet, head + 1, row)
         insert = ("</x14:sparkline>", spark.xml(spark_rows[1:])) if spark_rows else None
-        ctx.blocks.append(Block(len(ctx.wb.worksheets()), head + 1, row, generate, insert))
+        ctx.blocks.append(Block(sheet.index + 1, head + 1, row, generate, insert))
     if spark_rows:
         # xlsxwriter writes the group and its first sparkline, finish() the rest (~70,000 at
         # 3,000 departments; xlsxwriter's XML writer takes a second over them).

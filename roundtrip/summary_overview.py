@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+from xlsxwriter.worksheet import Worksheet
+
 from .summary_data import Headline
 from .summary_sheets import (
     CHANGES_LISTED,
@@ -33,9 +35,9 @@ def _figure_rows(ctx: Context, h: Headline) -> list[tuple[str, float | None, str
     ]
 
 
-def write_overview(ctx: Context, name: str) -> None:
+def write_overview(ctx: Context, sheet: Worksheet) -> None:
     d, w, fmt = ctx.data, ctx.words, ctx.fmt
-    sheet = ctx.wb.add_worksheet(name)
+    name = sheet.name
     keys = d.status_keys
     ncols = len(keys) + 2
     sheet.set_column(0, 0, 42)

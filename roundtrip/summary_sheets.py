@@ -25,6 +25,7 @@ from .summary_data import (
     RETURN_ON_TIME,
     STALE_PERIODS,
     ActionRow,
+    Lists,
     SummaryData,
 )
 from .xlsx_bulk import Block, needs_care, reserve, xf
@@ -111,7 +112,11 @@ def make_formats(wb: Workbook, programme: Programme, words: Mapping[str, Any]) -
     cell = {**base, "border": 1, "border_color": "#BFBFBF"}
 
     def f(**kw: Any) -> Format:
-        return wb.add_format(kw)
+        made = wb.add_format(kw)
+        # Its style index now, in this order: the sheets are not written in workbook order
+        # (the lists' sheets first), and styles.xml must not depend on which came first.
+        made._get_xf_index()
+        return made
 
     status = {
         s.key: f(**cell, bg_color=s.colour, font_color=text_on(s.colour))
@@ -151,7 +156,7 @@ class Context:
     labels: Mapping[str, str]  # status key -> label (NOT_ANSWERED included)
     colours: Mapping[str, str]  # status key -> chart colour
     programme: Programme
-    data: SummaryData
+    data: SummaryData | Lists  # Lists while only the long lists' sheets are drawn
     blocks: list[Block] = field(default_factory=list)  # big row blocks, streamed on finish
 
 
@@ -210,11 +215,10 @@ HEADER_HEIGHT = 2 * LINE_HEIGHT + 3
 
 
 def write_action_list(
-    ctx: Context, name: str, title: str, rows: Sequence[ActionRow], intro: str = ""
+    ctx: Context, sheet: Worksheet, title: str, rows: Sequence[ActionRow], intro: str = ""
 ) -> None:
     """One row per action: status (coloured), progress, metrics, latest comment, department."""
     w, fmt = ctx.words, ctx.fmt
-    sheet = ctx.wb.add_worksheet(name)
     for c, width in enumerate(ACTION_WIDTHS):
         sheet.set_column(c, c, width)
     sheet.set_row(0, 22)
@@ -247,9 +251,7 @@ def write_action_list(
         first, last = head + 1, head + len(rows)
         reserve(sheet, first, last)
         ctx.blocks.append(
-            Block(
-                len(ctx.wb.worksheets()), first, last, _action_rows(ctx, rows, show_previous, first)
-            )
+            Block(sheet.index + 1, first, last, _action_rows(ctx, rows, show_previous, first))
         )
     if rows:
         sheet.autofilter(head, 0, head + len(rows), len(ACTION_WIDTHS) - 1)
@@ -327,9 +329,9 @@ def _action_rows(ctx: Context, rows: Sequence[ActionRow], show_previous: bool, f
 # ----------------------------------------------------------------------------- departments
 
 
-def write_departments(ctx: Context, name: str) -> None:
+def write_departments(ctx: Context, sheet: Worksheet) -> None:
     d, w, fmt = ctx.data, ctx.words, ctx.fmt
-    sheet = ctx.wb.add_worksheet(name)
+    name = sheet.name
     widths = (34, 26, 11, 13, 12, 11, 12, 12)
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
@@ -388,9 +390,9 @@ def write_departments(ctx: Context, name: str) -> None:
 # ----------------------------------------------------------------------------- trend
 
 
-def write_trend(ctx: Context, name: str) -> None:
+def write_trend(ctx: Context, sheet: Worksheet) -> None:
     d, w, fmt = ctx.data, ctx.words, ctx.fmt
-    sheet = ctx.wb.add_worksheet(name)
+    name = sheet.name
     keys = d.status_keys
     sheet.set_column(0, 0, 12)
     sheet.set_column(1, len(keys) + 1, 14)

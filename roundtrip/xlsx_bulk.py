@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -261,23 +261,42 @@ def render_ahead(blocks: Sequence[Block], folder: Path) -> Ahead | None:
         return None
 
 
+def render_here(blocks: Sequence[Block], folder: Path, start: int) -> dict[int, Rendered]:
+    """Render blocks[start:] in this process now (while an Ahead's workers render the ones
+    before), for `finish`'s `done`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return {
+        i: _deflate_rows(blocks[i], folder / f"here{i}.deflate") for i in range(start, len(blocks))
+    }
+
+
 def _prerender(blocks: Sequence[Block], folder: Path) -> dict[int, Rendered]:
     """render_ahead, waited for at once."""
     ahead = render_ahead(blocks, folder)
     return ahead.files() if ahead is not None else {}
 
 
-def finish(path: Path, blocks: Sequence[Block], ahead: Ahead | None = None) -> None:
+def finish(
+    path: Path,
+    blocks: Sequence[Block],
+    ahead: Ahead | None = None,
+    done: Mapping[int, Rendered] | None = None,
+) -> None:
     """Rewrite the xlsx at `path`, every block's rows in place of its markers (from `ahead`'s
-    files when it was started with render_ahead). Members without rows are copied as they
-    are; a sheet's frame around its rows is deflated here and joined to the rows' deflate."""
+    files when it was started with render_ahead, and `done`'s, from render_here). Members
+    without rows are copied as they are; a sheet's frame around its rows is deflated here and
+    joined to the rows' deflate."""
     if not blocks:
         return
     by_member = {f"xl/worksheets/sheet{b.sheet_index}.xml": i for i, b in enumerate(blocks)}
     tmp = path.with_name(path.name + ".bulk")
     try:
         with tempfile.TemporaryDirectory(prefix=".bulk-", dir=path.parent) as folder:
-            rendered = ahead.files() if ahead is not None else _prerender(blocks, Path(folder))
+            rendered = dict(done or {})
+            if ahead is not None:
+                rendered.update(ahead.files())
+            elif not rendered:
+                rendered = _prerender(blocks, Path(folder))
             try:
                 _join(path, tmp, blocks, by_member, rendered, Path(folder))
             except TooLarge:  # beyond a plain zip's sizes: zipfile writes zip64

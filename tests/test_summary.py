@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from register_builder import known_register, small_programme
 
+import roundtrip.summary as summary_module
 from roundtrip.periods import parse_period
 from roundtrip.summary import build_summary, to_pdf
 from roundtrip.summary_data import NOT_ANSWERED, load_summary
@@ -341,15 +342,55 @@ def test_rows_rendered_in_worker_processes_are_the_inline_rows(tmp_path, monkeyp
             return _into[-1]
 
         monkeypatch.setattr(bulk.Ahead, "files", recording)
+        here: list[dict] = []
+
+        def recording_here(*args, _real=summary_module.render_here, _into=here):
+            _into.append(_real(*args))
+            return _into[-1]
+
+        monkeypatch.setattr(summary_module, "render_here", recording_here)
         out = build_summary(conn, small_programme(), Q3, tmp_path / f"{mode}.xlsx")
         with zipfile.ZipFile(out) as zf:
             made[mode] = {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
         made[mode + " blocks"] = sum(len(r) for r in rendered)
+        made[mode + " here"] = sum(len(r) for r in here)
         monkeypatch.undo()
     conn.close()
-    assert made["inline blocks"] == 0
+    assert made["inline blocks"] == made["inline here"] == 0
     assert made["workers blocks"] >= 2  # the priority sheets' rows came from the workers
+    assert made["workers here"] == 1  # the attention list's, drawn after the figures
     assert made["inline"] == made["workers"]
+
+
+def test_the_lists_rows_are_under_way_before_the_figures_are_counted(tmp_path, monkeypatch):
+    """The long lists' rows start rendering (worker processes) before the figures are counted,
+    and the figures are counted once."""
+    import roundtrip.summary_data as sd
+
+    events: list[str] = []
+    real_lists = sd.load_lists
+
+    def lists(*args):
+        got, figures = real_lists(*args)
+
+        def counted():
+            events.append("figures")
+            return figures()
+
+        return got, counted
+
+    def ahead(blocks, folder):
+        events.append(f"ahead {len(blocks)}")
+
+    monkeypatch.setattr(summary_module, "render_ahead", ahead)
+    conn = known_register(tmp_path / "roundtrip.db")
+    try:
+        got, figures = lists(conn, small_programme(), Q3)
+        summary_module.render_lists(got, figures, small_programme(), tmp_path / "s.xlsx")
+    finally:
+        conn.close()
+    # two priority sheets and the metric sheet, each a block, before the figures
+    assert events == ["ahead 3", "figures"]
 
 
 @pytest.mark.parametrize("period", ["2025H1", "2025", "next quarter"])
