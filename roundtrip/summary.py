@@ -120,23 +120,27 @@ def _render_summary(
         write_metrics(ctx, metrics)
         ahead = render_ahead(ctx.blocks, Path(scratch) / "blocks")
         started = len(ctx.blocks)
-
-        data = figures()
-        ctx = dataclasses.replace(ctx, data=data)  # the same list of blocks
-        write_overview(ctx, overview)
-        write_action_list(
-            ctx,
-            attention,
-            w["attention_title"].format(period=data.period),
-            data.attention,
-            intro=w["attention_intro"].format(stale=2),
-        )
-        write_departments(ctx, departments)
-        if trend is not None:
-            write_trend(ctx, trend)
-        done = render_here(ctx.blocks, Path(scratch) / "blocks", started) if ahead else None
-        wb.close()
-        finish(tmp, ctx.blocks, ahead, done)
+        try:
+            data = figures()
+            ctx = dataclasses.replace(ctx, data=data)  # the same list of blocks
+            write_overview(ctx, overview)
+            write_action_list(
+                ctx,
+                attention,
+                w["attention_title"].format(period=data.period),
+                data.attention,
+                intro=w["attention_intro"].format(stale=2),
+            )
+            write_departments(ctx, departments)
+            if trend is not None:
+                write_trend(ctx, trend)
+            done = render_here(ctx.blocks, Path(scratch) / "blocks", started) if ahead else None
+            wb.close()
+            finish(tmp, ctx.blocks, ahead, done)
+        except BaseException:
+            if ahead is not None:
+                ahead.close()  # no worker left writing into the scratch folder
+            raise
     return output
 
 

@@ -233,14 +233,18 @@ class Ahead:
 
     def files(self) -> dict[int, Rendered]:
         """Block index -> its rendered rows; {} if a worker failed (render inline then)."""
-        global _forked
         try:
             return {i: f.result() for i, f in self.futures.items()}
         except Exception:  # noqa: BLE001 - a broken pool: the inline path does it all
             return {}
         finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            _forked = ()
+            self.close()
+
+    def close(self) -> None:
+        """Stop: blocks not started are dropped, the ones under way finish first."""
+        global _forked
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        _forked = ()
 
 
 def render_ahead(blocks: Sequence[Block], folder: Path) -> Ahead | None:

@@ -393,6 +393,40 @@ def test_the_lists_rows_are_under_way_before_the_figures_are_counted(tmp_path, m
     assert events == ["ahead 3", "figures"]
 
 
+def test_a_failure_after_the_rows_started_stops_their_workers(tmp_path, monkeypatch):
+    """Counting the figures fails while workers render the lists' rows: the workers are
+    stopped, the error goes on, and no workbook is left."""
+    import roundtrip.xlsx_bulk as bulk
+    from roundtrip.generate import pool_workers
+
+    if pool_workers(2, 2) < 2:
+        pytest.skip("one CPU: rows are always rendered inline")
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_ROWS", 0)
+    closed: list[bool] = []
+    real_close = bulk.Ahead.close
+
+    def close(self):
+        closed.append(True)
+        real_close(self)
+
+    monkeypatch.setattr(bulk.Ahead, "close", close)
+
+    def figures():
+        raise RuntimeError("counting failed")
+
+    conn = known_register(tmp_path / "roundtrip.db")
+    try:
+        lists, _ = summary_module.load_lists(conn, small_programme(), Q3)
+    finally:
+        conn.close()
+    out = tmp_path / "s.xlsx"
+    with pytest.raises(RuntimeError, match="counting failed"):
+        summary_module.render_lists(lists, figures, small_programme(), out)
+    assert closed == [True]
+    assert not out.exists()
+    assert bulk._forked == ()
+
+
 @pytest.mark.parametrize("period", ["2025H1", "2025", "next quarter"])
 def test_a_period_the_programme_does_not_use_is_one_clear_line(aura_ws, period):
     """The passes over the register start before the programme is loaded; a period of the
