@@ -137,3 +137,47 @@ def test_named_departments_get_their_own_answers_as_in_a_full_read(conn, program
     assert both == full
     assert pickle.loads(pickle.dumps(full)) == full  # (workers that are spawned, not forked)
     assert last_answers(conn, programme, q(programme, "2025Q3"), []) == Previous()
+
+
+def test_a_later_period_beats_a_later_submission_and_a_tie_goes_to_the_later_one(conn, programme):
+    """The rank is the period first, the submission second: an older period's answer stored
+    later does not win; two current submissions of one period (an action that moved between
+    departments) give the later one's."""
+    add_submission(conn, 5, "2025Q1")
+    add_submission(conn, 9, "2024Q4", dept="YEP")  # stored later, for an earlier period
+    add_answer(conn, 5, "2025Q1", "P1-08", "on_track", 40, "q1")
+    add_answer(conn, 9, "2024Q4", "P1-08", "done", 100, "q4", dept="YEP")
+    add_submission(conn, 7, "2025Q2", dept="YEP")
+    add_submission(conn, 6, "2025Q2")
+    add_answer(conn, 6, "2025Q2", "P1-09", "minor", 10, "from SIV")
+    add_answer(conn, 7, "2025Q2", "P1-09", "major", 20, "from YEP", dept="YEP")
+    prev = last_answers(conn, programme, q(programme, "2025Q3"))
+    assert prev.actions["P1-08"].comment == "q1"
+    assert prev.actions["P1-09"].comment == "from YEP"
+    assert list(prev.actions) == ["P1-08", "P1-09"]  # in key order
+
+
+def test_many_periods_give_each_action_its_own_latest_answer(conn, programme):
+    """Eight quarters, each action last answered in a different one and stored empty after
+    (the register a regional programme has after two years): each gets its own latest."""
+    quarters = [f"{y}Q{i}" for y in (2023, 2024) for i in (1, 2, 3, 4)]
+    actions = [a.id for a in programme.actions][: len(quarters)]
+    for sid, quarter in enumerate(quarters, start=1):
+        add_submission(conn, sid, quarter)
+        for k, aid in enumerate(actions):
+            if sid <= k + 1:  # action k is answered up to quarter k, then left empty
+                add_answer(conn, sid, quarter, aid, "on_track", sid, f"{aid} {quarter}")
+            else:
+                add_answer(conn, sid, quarter, aid)
+    prev = last_answers(conn, programme, q(programme, "2025Q1"))
+    label = programme.status_by_key("on_track").label
+    assert prev.actions == {
+        aid: PreviousAnswer(quarters[k], label, k + 1, f"{aid} {quarters[k]}")
+        for k, aid in enumerate(actions)
+    }
+    assert last_answers(conn, programme, q(programme, "2023Q3")).actions == {
+        aid: PreviousAnswer(
+            quarters[min(k, 1)], label, min(k, 1) + 1, f"{aid} {quarters[min(k, 1)]}"
+        )
+        for k, aid in enumerate(actions)
+    }
