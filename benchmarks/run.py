@@ -21,9 +21,10 @@ os.wait4: the largest process of the step) are recorded:
 and, on the same inbox files, the floors: python-calamine alone (open, read every sheet's
 values) and pandas.read_excel(path, sheet_name=None, engine="openpyxl") (on a sample of at
 most --pandas-sample files, extrapolated per file), each run just before and after every cold
-collect: the ratios are taken run by run, then their median. For the largest size the summary
-is also timed over 8 periods: the collected period's stored rows are copied into 7 earlier
-periods with SQL (collecting 8 x N files would add nothing but time).
+collect: the ratios are taken run by run, then their median. For the largest size the summary,
+the register and the next quarter's workbooks are also timed over 8 periods: the collected
+period's stored rows are copied into 7 earlier periods with SQL (collecting 8 x N files would
+add nothing but time).
 
 The machine's plain-Python speed (REFERENCE) is printed at the start and the end: it drifts,
 and figures from different days compare only with it.
@@ -580,6 +581,9 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
             add(f"summary ({args.periods} periods)", n, runs, note)
             runs = [run_child([*rt, "-q", "-w", str(ws), "register"])]
             add(f"register ({args.periods} periods)", n, runs)
+            # The next quarter's workbooks show each action's latest answer of all periods.
+            runs = [run_child([*rt, "-q", "-w", str(ws), "generate", NEXT])]
+            add(f"generate next period ({args.periods} periods)", n, runs)
 
 
 def table(rows: list[Step], load: str, speed: str) -> str:
