@@ -115,7 +115,7 @@ def make_formats(wb: Workbook, programme: Programme, words: Mapping[str, Any]) -
         made = wb.add_format(kw)
         # Its style index now, in this order: the sheets are not written in workbook order
         # (the lists' sheets first), and styles.xml must not depend on which came first.
-        made._get_xf_index()
+        xf(made)
         return made
 
     status = {
