@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -429,3 +431,55 @@ def test_sheet_prepares_formulas_as_xlsxwriter_does(tmp_path, formula):
     for expand in (False, True):
         assert ours._prepare_formula(formula, expand) == plain._prepare_formula(formula, expand)
     wb.close()
+
+
+def _cells_workbook(path, worksheet_class):
+    """Every kind of cell, written the same way, into a workbook of one sheet."""
+    from xlsxwriter import Workbook
+
+    from roundtrip.styles import WORKBOOK_OPTIONS
+
+    wb = Workbook(path, WORKBOOK_OPTIONS)
+    ws = wb.add_worksheet("Data", worksheet_class=worksheet_class)
+    boxed = wb.add_format({"border": 1, "text_wrap": True})
+    twin = wb.add_format({"border": 1, "text_wrap": True})  # equal: shares boxed's index
+    bold = wb.add_format({"bold": True})
+    ws.set_row(6, 30, bold)  # a row format for the unformatted cells of row 7
+    ws.set_column(3, 3, 12, bold)  # and a column format for column D's
+    texts = ["plain", "a & b < c", " lead", "tab\there", "ctrl\x01", "_x0041_", "Ääkköset €"]
+    for r, text in enumerate(texts):
+        ws.write_string(r, 0, text, boxed)
+        ws.write_string(r, 1, text, twin)
+        ws.write_string(r, 2, text)  # no format: xlsxwriter's own way
+        ws.write_string(r, 3, text)  # column D's format
+    for r, number in enumerate([0, -1, 3.25, 1e-20, 12345678901234567890, 0.1 + 0.2]):
+        ws.write_number(r, 4, number, boxed)
+        ws.write_number(r, 5, number)
+    ws.write_blank(0, 6, None, boxed)
+    ws.write_blank(1, 6, None, twin)
+    ws.write_formula(2, 6, "=E1+1", boxed, 1)
+    ws.write_boolean(3, 6, True, boxed)
+    ws.write_datetime(4, 6, dt.datetime(2025, 9, 30), wb.add_format({"num_format": "d.m.yy"}))
+    ws.write_string(5, 100, "far right", boxed)  # column CW: beyond the short-cut's names
+    ws.write_string(6, 7, "row 7", None)
+    wb.close()
+
+
+def test_sheet_writes_cells_as_xlsxwriter_does(tmp_path):
+    """styles.Sheet's cell short cut writes the same bytes as xlsxwriter, part by part."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from roundtrip.styles import Sheet
+
+    _cells_workbook(tmp_path / "plain.xlsx", Worksheet)
+    _cells_workbook(tmp_path / "ours.xlsx", Sheet)
+    with (
+        zipfile.ZipFile(tmp_path / "plain.xlsx") as a,
+        zipfile.ZipFile(tmp_path / "ours.xlsx") as b,
+    ):
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name
+        sheet = b.read("xl/worksheets/sheet1.xml").decode()
+    a1, b1 = (re.search(f'<c r="{ref}" s="(\\d+)"', sheet).group(1) for ref in ("A1", "B1"))
+    assert a1 == b1  # the twin format took boxed's index
