@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .periods import Period, parse_period
 
@@ -114,6 +114,14 @@ class Programme:
                 got = {k: tuple(v) for k, v in groups.items()}
             self._index[name] = got  # a race only builds the same dict twice
         return got
+
+    def with_actions(self, actions: tuple[Action, ...]) -> Programme:
+        """This programme with other actions (a department's slice of it), sharing the lookups
+        that do not depend on them: 3,000 departments are indexed once, not once a slice."""
+        part = replace(self, actions=actions)
+        for name in ("departments", "priorities"):
+            part._index[name] = self._lookup(name)
+        return part
 
     def department(self, dept_id: str) -> Department:
         return self._lookup("departments")[dept_id]

@@ -255,7 +255,7 @@ class Slices:
         """The programme with only `dept_id`'s actions (none for an unknown department)."""
         where = self._index.get(dept_id)
         if where is None:
-            return dataclasses.replace(self.head)
+            return self.head.with_actions(self.head.actions)
         offset, size, _active = where
         data = self._read(offset, size)
         if len(data) != size or not data.endswith(b"\n"):
@@ -264,7 +264,7 @@ class Slices:
         actions = tuple(_actions_from(rows, {}))
         if any(a.department_id != dept_id for a in actions):
             raise ValueError(f"the cache line of department {dept_id!r} holds other actions")
-        return dataclasses.replace(self.head, actions=actions)
+        return self.head.with_actions(actions)
 
     def active_departments(self) -> frozenset[str]:
         """The departments with at least one active action (from the index alone)."""

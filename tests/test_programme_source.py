@@ -48,6 +48,19 @@ def test_a_department_slice_is_its_actions_in_programme_order(aura, tmp_path):
         assert slices.whole() == aura
 
 
+def test_slices_share_the_heads_department_and_priority_lookups(aura, tmp_path):
+    """3,000 departments are indexed once for a whole generate run, not once a workbook: each
+    slice comes with the head's lookups (and answers as the whole programme does)."""
+    with _cached(aura, tmp_path) as slices:
+        parts = [slices.department(d.id) for d in aura.departments]
+        parts.append(slices.department("NO-SUCH"))
+        for part in parts:
+            for name in ("departments", "priorities"):
+                assert part._index[name] is slices.head._lookup(name)
+            assert [part.department(d.id) for d in aura.departments] == list(aura.departments)
+            assert [part.priority(x.id) for x in aura.priorities] == list(aura.priorities)
+
+
 def test_slices_survive_pickling(aura, tmp_path):
     """For processes that are spawned rather than forked."""
     with _cached(aura, tmp_path) as slices:
