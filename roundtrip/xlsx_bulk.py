@@ -31,7 +31,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from .xmltext import CONTROL, LOOKALIKE, cell_text
+from .xmltext import CONTROL, LOOKALIKE, cell_text, is_special
 from .zip_copy import TooLarge, ZipCopy, copyable, crc32_combine, deflate_part
 
 MARKER = "rt-bulk-rows-7f3a"
@@ -70,20 +70,17 @@ def _string_cell(ref: str, style: int, value: str) -> str:
 # The same test over a row's strings joined by "|", in cheap pieces (one alternation of it all
 # costs ~5 us a row): a "|" beside a space is a false alarm, which only sends the row the
 # careful way. One test per row instead of one per cell.
-_ESCAPED_CHAR = re.compile(f"[&<>{CONTROL}]")
 _SPACE_AT_SEPARATOR = re.compile(r"\|(?:\s|(?<=\s\|))")
-_ESCAPE_LOOKALIKE = re.compile(LOOKALIKE)
 
 
 def needs_care(joined: str) -> bool:
     """Whether some of the strings joined by "|" need escaping or xml:space (or a false alarm)."""
     return (
         len(joined) > MAX_STRING
-        or _ESCAPED_CHAR.search(joined) is not None
+        or is_special(joined)
         or joined[:1].isspace()
         or joined[-1:].isspace()
         or _SPACE_AT_SEPARATOR.search(joined) is not None
-        or ("_x" in joined and _ESCAPE_LOOKALIKE.search(joined) is not None)
     )
 
 

@@ -22,6 +22,16 @@ LOOKALIKE = "_x[0-9A-Fa-f]{4}_"
 _ESCAPED = re.compile(f"[{CONTROL}]|{LOOKALIKE}")
 # Anything cell_text changes: most texts need nothing (the caller may then write them as is).
 SPECIAL = re.compile(f"[&<>{CONTROL}]|{LOOKALIKE}")
+_SPECIAL_CHAR = re.compile(f"[&<>{CONTROL}]")
+_LOOKALIKE = re.compile(LOOKALIKE)
+
+
+def is_special(text: str) -> bool:
+    """SPECIAL.search(text), in two cheap pieces: the alternation scans ~3x slower. Texts
+    joined by "|" may be tested at once (no match can span a "|")."""
+    return _SPECIAL_CHAR.search(text) is not None or (
+        "_x" in text and _LOOKALIKE.search(text) is not None
+    )
 
 
 def _excel_escape(m: re.Match[str]) -> str:
