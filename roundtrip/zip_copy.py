@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 from typing import BinaryIO
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")
@@ -55,7 +56,7 @@ class ZipCopy:
 
     def _entry(
         self, name: str, flags: int, method: int, date_time: tuple[int, ...], crc: int,
-        csize: int, usize: int, external_attr: int, raw: bytes | list[bytes],
+        csize: int, usize: int, external_attr: int, raw: bytes | Iterable[bytes],
     ) -> None:  # fmt: skip
         encoded = name.encode("ascii", "ignore")
         if encoded.decode("ascii") != name:
@@ -69,7 +70,7 @@ class ZipCopy:
         rest = (0, 0, 0, external_attr, self.offset)  # comment, disk, attributes, offset
         self.central.append(_CENTRAL.pack(b"PK\x01\x02", *made_by, *common, *rest) + encoded)
         self.out.write(head + encoded)
-        for part in raw if isinstance(raw, list) else [raw]:
+        for part in [raw] if isinstance(raw, bytes) else raw:
             self.out.write(part)
         self.offset += len(head) + len(encoded) + csize
 
@@ -102,12 +103,16 @@ class ZipCopy:
         self._entry(name, 0, method, date_time, crc, len(raw), len(data), external_attr, raw)
 
     def add_deflated(
-        self, name: str, parts: list[bytes], crc: int, size: int, date_time: tuple[int, ...],
-        external_attr: int = 0,
+        self, name: str, parts: Iterable[bytes], crc: int, size: int, date_time: tuple[int, ...],
+        external_attr: int = 0, compressed: int | None = None,
     ) -> None:  # fmt: skip
         """A member whose raw deflate stream is `parts` joined (see deflate_part), holding
-        `size` bytes whose CRC-32 is `crc` (crc32_combine the parts' CRCs)."""
-        csize = sum(len(p) for p in parts)
+        `size` bytes whose CRC-32 is `crc` (crc32_combine the parts' CRCs). Parts may stream
+        from a file when their total length is given (`compressed`)."""
+        if compressed is None:
+            parts = list(parts)
+            compressed = sum(len(p) for p in parts)
+        csize = compressed
         self._entry(
             name, 0, zipfile.ZIP_DEFLATED, date_time, crc, csize, size, external_attr, parts
         )

@@ -321,3 +321,64 @@ def test_stream_book_keeps_escape_lookalikes_literal(tmp_path):
     with zipfile.ZipFile(path) as zf:
         xml = zf.read("xl/worksheets/sheet1.xml").decode()
     assert "see _x005F_x0041_ here" in xml
+
+
+def _members(path):
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def test_streamed_register_made_in_two_processes_equals_one_made_in_one(filled, monkeypatch):
+    """The history sheet is made by a forked worker meanwhile: the same bytes, in the same
+    order, as when this process makes every sheet; only the first sheet is the selected tab;
+    the scratch folder is gone."""
+    import roundtrip.xlsxstream as xs
+
+    ws, *_ = filled
+    two = write_register(ws, ws.root / "two.xlsx", table_limit=0, max_rows=4)
+    monkeypatch.setattr(xs, "_fork_pool", lambda workers: None)
+    one = write_register(ws, ws.root / "one.xlsx", table_limit=0, max_rows=4)
+    got, want = _members(two), _members(one)
+    assert list(got) == list(want)
+    assert got == want
+    selected = [n for n, data in got.items() if b'tabSelected="1"' in data]
+    assert selected == ["xl/worksheets/sheet1.xml"]
+    assert not list(ws.root.glob(".stream-*"))
+
+
+def test_a_failing_worker_leaves_no_register_and_no_scratch(filled, monkeypatch):
+    import sqlite3
+
+    from roundtrip import export
+    from roundtrip.errors import WorkspaceError
+
+    def broken(self):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    ws, *_ = filled
+    monkeypatch.setattr(export._Writer, "history", broken)
+    target = ws.root / "reports" / "register.xlsx"
+    with pytest.raises(WorkspaceError, match="disk I/O error"):
+        write_register(ws, target, table_limit=0)
+    assert not target.exists()
+    assert not list(target.parent.glob(".stream-*"))
+
+
+def test_stream_book_beyond_a_plain_zip_is_written_by_zipfile(filled, monkeypatch):
+    """Sizes a plain zip cannot hold: the sheets are inflated and written again by zipfile
+    (zip64), the same members."""
+    import roundtrip.xlsxstream as xs
+    from roundtrip.zip_copy import TooLarge, ZipCopy
+
+    class Small(ZipCopy):
+        def add_deflated(self, *args, **kwargs):
+            if self.central:
+                raise TooLarge("too large for a plain zip")
+            super().add_deflated(*args, **kwargs)
+
+    ws, *_ = filled
+    plain = write_register(ws, ws.root / "plain.xlsx", table_limit=0, max_rows=4)
+    monkeypatch.setattr(xs, "ZipCopy", Small)
+    big = write_register(ws, ws.root / "big.xlsx", table_limit=0, max_rows=4)
+    assert _members(big) == _members(plain)
+    openpyxl.load_workbook(big)
