@@ -187,8 +187,13 @@ def write_register(
             book = StreamBook(tmp) if large else XlsxBook(tmp, title, author)
             try:
                 _Writer(book, conn, programme, max_rows, ws.db_path).write_all()
-            finally:
-                book.close()
+            except BaseException:
+                if isinstance(book, StreamBook):
+                    book.abandon()  # nothing to join: the file is discarded
+                else:
+                    book.close()
+                raise
+            book.close()
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
     except OSError as exc:

@@ -135,6 +135,10 @@ class StreamBook:
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
+    def abandon(self) -> None:
+        """Drop the sheets made so far (after a failure): no workbook is written."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     def _join(self, out: ZipCopy) -> None:
         now = time.localtime()[:6]
         for i, part in enumerate(self.finished, start=1):
