@@ -1,11 +1,13 @@
 """A minimal streaming .xlsx writer for very large registers (millions of rows).
 
 xlsxwriter spends ~15 µs per cell; a register of 1.44M answers has ~50M cells. This writer
-streams each sheet's XML straight into a zip64 member (flat memory) with one f-string per cell,
-several times faster. It writes only what the master register needs: text (inline strings,
-always text: never a formula), numbers, a few fill styles, column widths, a frozen header and
-an autofilter per sheet. Used by export.py above TABLE_ROW_LIMIT; the normal register is
-written with xlsxwriter as Excel tables.
+makes each sheet's XML with one f-string per cell and deflates it as it goes into a scratch
+file (flat memory), several times faster; the biggest sheet can be made by a forked process
+meanwhile (`StreamBook.run_sections`), and `close()` joins the deflated sheets into the zip as
+they are. It writes only what the master register needs: text (inline strings, always text:
+never a formula), numbers, a few fill styles, column widths, a frozen header and an autofilter
+per sheet. Used by export.py above TABLE_ROW_LIMIT; the normal register is written with
+xlsxwriter as Excel tables.
 """
 
 from __future__ import annotations
@@ -85,7 +87,8 @@ class StreamBook:
         (never the first) in a forked worker process meanwhile, after `child()` (to open the
         worker's own connections). Their sheets keep the order of `sections`."""
         pool = _fork_pool(len(aside)) if aside else None
-        futures = {}
+        futures: dict[int, Any] = {}
+        ok = False
         try:
             if pool is not None:
                 _forked[:] = [(self, sections, child)]
@@ -95,13 +98,20 @@ class StreamBook:
                     futures = {}
             done: dict[int, list[SheetPart]] = {}
             for i, fn in enumerate(sections):
+                for future in futures.values():
+                    if future.done():
+                        future.result()  # a worker that failed: stop now, with its error
                 if i not in futures:
                     done[i] = self._section(fn)
             for i, future in futures.items():
                 done[i] = future.result()  # (the worker's exception, if it raised)
+            ok = True
         finally:
             _forked[:] = []
             if pool is not None:
+                if not ok:  # a failure: the others' sheets are not wanted, stop them now
+                    for process in list(getattr(pool, "_processes", {}).values()):
+                        process.terminate()
                 pool.shutdown(wait=True, cancel_futures=True)
         self.finished = [part for i in range(len(sections)) for part in done[i]]
 
@@ -276,7 +286,7 @@ def _fork_pool(workers: int) -> Any:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    if "fork" not in mp.get_all_start_methods():
+    if "fork" not in mp.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         return None
     try:
         return ProcessPoolExecutor(workers, mp.get_context("fork"))

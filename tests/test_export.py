@@ -382,3 +382,36 @@ def test_stream_book_beyond_a_plain_zip_is_written_by_zipfile(filled, monkeypatc
     big = write_register(ws, ws.root / "big.xlsx", table_limit=0, max_rows=4)
     assert _members(big) == _members(plain)
     openpyxl.load_workbook(big)
+
+
+def test_a_failure_here_stops_the_worker(filled, monkeypatch):
+    """When this process fails, the worker's sheet is not waited for: it is stopped (a guard
+    alarm turns a wait for the worker's hour-long sleep into a failure, not a hung run)."""
+    import signal
+    import sqlite3
+    import time
+
+    from roundtrip import export
+    from roundtrip.errors import WorkspaceError
+
+    def slow(self):
+        time.sleep(3600)
+
+    def broken(self):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def waited(signum, frame):
+        raise AssertionError("the failure waited for the worker")
+
+    ws, *_ = filled
+    monkeypatch.setattr(export._Writer, "history", slow)
+    monkeypatch.setattr(export._Writer, "current", broken)
+    previous = signal.signal(signal.SIGALRM, waited)
+    signal.alarm(60)
+    try:
+        with pytest.raises(WorkspaceError, match="disk I/O error"):
+            write_register(ws, ws.root / "r.xlsx", table_limit=0)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not (ws.root / "r.xlsx").exists()
