@@ -39,12 +39,14 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
 
 
 class Sheet(Worksheet):
-    """xlsxwriter's worksheet, with a short cut for formulas without a function call.
+    """xlsxwriter's worksheet, with two short cuts that write the same bytes.
 
     Every validation and conditional-format formula (a number, a quoted status label, a
     defined name) goes through xlsxwriter's future-function expansion: some 450 regex
     substitutions, each needing `NAME(`. Without a "(" none can match, so only the plain
-    expansion runs (a tenth of a return's writing time). Add sheets with
+    expansion runs (a tenth of a return's writing time). And the usual cells are written in
+    one go (`_write_cell`). Both are tested against xlsxwriter's own output, so a new
+    xlsxwriter that changes either shows at once. Add sheets with
     ``wb.add_worksheet(name, worksheet_class=Sheet)``.
     """
 
