@@ -49,6 +49,10 @@ def _text(value: object) -> str:
 _LONG = 16383  # longer texts may exceed Excel's 32,767 UTF-16 units: cell_text cuts them
 
 
+def _as_str(value: object) -> str:
+    return value if value.__class__ is str else str(value)  # type: ignore[return-value]
+
+
 def _long(texts: list[str]) -> bool:
     return any(len(t) > _LONG for t in texts)
 
@@ -376,6 +380,24 @@ class StreamSheet:
             self._start()
         self._rows += 1
         r = self._rows + 1
+        out, texts = self._cells(r, values, formats, _as_str)
+        # One test over the row's texts ("|" cannot be part of anything SPECIAL matches); the
+        # rare row with something to escape, or a very long text, is written again, escaped.
+        if texts:
+            joined = "|".join(texts)
+            if is_special(joined) or (len(joined) > _LONG and _long(texts)):
+                out, _ = self._cells(r, values, formats, _text)
+        out.append("</row>")
+        self._write("".join(out))
+
+    def _cells(
+        self,
+        r: int,
+        values: Sequence[Any],
+        formats: dict[int, Any] | None,
+        text: Callable[[object], str],
+    ) -> tuple[list[str], list[str]]:
+        """Row r's XML up to its end tag, each text made by `text`; and those texts."""
         out = [f'<row r="{r}">']
         texts = []
         for i, (letter, text_col, v) in enumerate(
@@ -385,7 +407,7 @@ class StreamSheet:
                 continue
             style = f' s="{formats[i]}"' if formats and i in formats else ""
             if text_col or isinstance(v, str) or (isinstance(v, float) and not math.isfinite(v)):
-                t = v if v.__class__ is str else str(v)
+                t = text(v)
                 texts.append(t)
                 out.append(
                     f'<c r="{letter}{r}"{style} t="inlineStr"><is><t xml:space="preserve">'
@@ -393,32 +415,7 @@ class StreamSheet:
                 )
             else:
                 out.append(f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>')
-        # One test over the row's texts ("|" cannot be part of anything SPECIAL matches); the
-        # rare row with something to escape, or a very long text, is written cell by cell.
-        if texts:
-            joined = "|".join(texts)
-            if is_special(joined) or (len(joined) > _LONG and _long(texts)):
-                out = self._careful(r, values, formats)
-        out.append("</row>")
-        self._write("".join(out))
-
-    def _careful(self, r: int, values: Sequence[Any], formats: dict[int, Any] | None) -> list[str]:
-        """A row's cells with every text escaped (and cut) as cell_text does."""
-        out = [f'<row r="{r}">']
-        for i, (letter, text_col, v) in enumerate(
-            zip(self.letters, self.text_cols, values, strict=True)
-        ):
-            if v is None or v == "":
-                continue
-            style = f' s="{formats[i]}"' if formats and i in formats else ""
-            if text_col or isinstance(v, str) or (isinstance(v, float) and not math.isfinite(v)):
-                out.append(
-                    f'<c r="{letter}{r}"{style} t="inlineStr"><is><t xml:space="preserve">'
-                    f"{_text(v)}</t></is></c>"
-                )
-            else:
-                out.append(f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>')
-        return out
+        return out, texts
 
     def _finish(self) -> None:
         last = self.letters[-1]

@@ -415,3 +415,24 @@ def test_a_failure_here_stops_the_worker(filled, monkeypatch):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert not (ws.root / "r.xlsx").exists()
+
+
+def test_stream_book_cuts_a_text_longer_than_a_cell_holds(tmp_path):
+    """A row whose only special thing is a text past Excel's 32,767 units is written the
+    careful way: cut as xmltext.cell_text cuts it, the row's other texts as they are."""
+    from roundtrip.tablesheet import Col
+    from roundtrip.xlsxstream import StreamBook
+    from roundtrip.xmltext import cell_text
+
+    path = tmp_path / "s.xlsx"
+    book = StreamBook(path)
+    t = book.table("Data", "rt_data", [Col("a", 10), Col("b", 10)], ["A", "B"])
+    long = "ä€" * 20_000  # 40,000 characters, 40,000 UTF-16 units
+    t.add(["short", long])
+    t.close()
+    book.close()
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert f'<t xml:space="preserve">{cell_text(long)}</t>' in xml
+    assert len(cell_text(long)) == 32_767 and long not in xml
+    assert '<t xml:space="preserve">short</t>' in xml
