@@ -118,6 +118,7 @@ class Early:
         self._where = {p: i for i, p in enumerate(files)}
         self._chunks: list[list[Intake] | WorkspaceError] = []
         self._dead = False
+        self._drained = False  # dead, and its queue read to the end
         self._queue = ctx.Queue()
         self._process = ctx.Process(
             target=_take_in_chunks,
@@ -133,12 +134,15 @@ class Early:
         if i is None:
             return None
         c = i // self.CHUNK
-        while len(self._chunks) <= c:
+        while len(self._chunks) <= c and not self._drained:
             try:
                 self._chunks.append(self._queue.get(timeout=self.POLL_S))
             except queue.Empty:
                 if self._dead:
-                    break  # gone, and what it wrote before going has been read
+                    # Gone, and what it wrote before going has been read: every later file
+                    # is taken in by the caller at once (not after a wait of its own).
+                    self._drained = True
+                    break
                 self._dead = not self._process.is_alive()
         if len(self._chunks) <= c:
             return None
