@@ -181,7 +181,7 @@ def register(ctx: Context, output: Path | None):
     """Write the master register workbook."""
     from .export import write_register
 
-    path = write_register(ctx.workspace(), output)
+    path = write_register(ctx.workspace(), output, progress=ctx.progress)
     ctx.echo(f"Wrote {path}")
 
 

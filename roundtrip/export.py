@@ -27,6 +27,7 @@ from .errors import UsageError, WorkspaceError
 from .heap import frozen_heap
 from .model import Programme
 from .periods import Period
+from .progress import Progress, no_progress
 from .register import connect
 from .resources import wording
 from .tablesheet import EXCEL_MAX_ROWS, INT, NUM, Col, XlsxBook
@@ -35,6 +36,10 @@ from .xlsxstream import StreamBook
 
 # Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
 TABLE_ROW_LIMIT = 20_000
+SECTIONS = (
+    7  # sheets: current, history, metric values, submissions, proposals, completions, warnings
+)
+PROGRESS_LABEL = "Writing the register"
 CHUNK = 5_000
 BATCH = 500  # actions per current-state query
 
@@ -163,12 +168,15 @@ def write_register(
     *,
     table_limit: int = TABLE_ROW_LIMIT,
     max_rows: int = EXCEL_MAX_ROWS - 1,
+    progress: Progress | None = None,
 ) -> Path:
     """Write the master register workbook (default reports/register.xlsx); return its path.
 
     `programme` defaults to the workspace's programme.xlsx. `table_limit` (rows in all) decides
     between Excel tables and the constant-memory mode; `max_rows` is the data rows per sheet
     before a sheet continues in "Name (2)" (Excel's limit; smaller values are for tests).
+    `progress` is called once, with the sheets' steps (SECTIONS of them, one as each sheet is
+    finished: a region's register takes a minute).
     """
     if programme is None:
         from .programme import load_programme
@@ -186,7 +194,9 @@ def write_register(
         with atomic_path(target) as tmp, frozen_heap():
             book = StreamBook(tmp) if large else XlsxBook(tmp, title, author)
             try:
-                _Writer(book, conn, programme, max_rows, ws.db_path).write_all()
+                writer = _Writer(book, conn, programme, max_rows, ws.db_path)
+                for _ in (progress or no_progress)(writer.steps(), PROGRESS_LABEL, SECTIONS):
+                    pass
             except BaseException:
                 if isinstance(book, StreamBook):
                     book.abandon()  # nothing to join: the file is discarded
@@ -249,6 +259,11 @@ class _Writer:
         )
 
     def write_all(self) -> None:
+        for _ in self.steps():
+            pass
+
+    def steps(self) -> Iterator[int]:
+        """Write the sheets, yielding as each is finished (SECTIONS steps in all)."""
         sections = [
             self.current,
             self.history,
@@ -258,13 +273,15 @@ class _Writer:
             self.completions,
             self.warnings,
         ]
+        assert len(sections) == SECTIONS
         if isinstance(self.book, StreamBook):
             # The history (every answer: the biggest sheet) is made by a second process
             # while this one makes the others: both cores, a little over half the time.
-            self.book.run_sections(sections, aside=(1,), child=self._own_connection)
+            yield from self.book.sections_done(sections, aside=(1,), child=self._own_connection)
         else:
-            for section in sections:
+            for i, section in enumerate(sections):
                 section()
+                yield i
 
     def _own_connection(self) -> None:
         """(In a forked worker) a connection of its own: one must not cross a fork."""

@@ -90,6 +90,18 @@ class StreamBook:
         """Run the functions that write the sheets, in order; those at the indices `aside`
         (never the first) in a forked worker process meanwhile, after `child()` (to open the
         worker's own connections). Their sheets keep the order of `sections`."""
+        for _ in self.sections_done(sections, aside, child):
+            pass
+
+    def sections_done(
+        self,
+        sections: Sequence[Callable[[], None]],
+        aside: Sequence[int] = (),
+        child: Callable[[], None] | None = None,
+    ) -> Iterator[int]:
+        """run_sections, one step at a time: the index of each section as it is finished
+        (those made here first, then those made aside), for a progress bar. The sheets are
+        the book's once it is exhausted; a consumer that stops early stops the workers."""
         pool = _fork_pool(len(aside)) if aside else None
         futures: dict[int, Any] = {}
         ok = False
@@ -107,8 +119,10 @@ class StreamBook:
                         future.result()  # a worker that failed: stop now, with its error
                 if i not in futures:
                     done[i] = self._section(fn)
+                    yield i
             for i, future in futures.items():
                 done[i] = future.result()  # (the worker's exception, if it raised)
+                yield i
             ok = True
         finally:
             _forked[:] = []

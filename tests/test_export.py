@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
+import os
 import shutil
 import zipfile
 
@@ -436,3 +438,39 @@ def test_stream_book_cuts_a_text_longer_than_a_cell_holds(tmp_path):
     assert f'<t xml:space="preserve">{cell_text(long)}</t>' in xml
     assert len(cell_text(long)) == 32_767 and long not in xml
     assert '<t xml:space="preserve">short</t>' in xml
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["tables", "streamed, two processes"])
+def test_progress_has_a_step_per_sheet_as_it_is_finished(filled, streamed):
+    """A region's register takes a minute: `progress` gets one step per sheet, each after that
+    sheet is written (the history, made aside when streamed, last), and the register is the
+    one written without it."""
+    ws, *_ = filled
+    seen = []
+
+    def progress(items, label, total):
+        seen.append((label, total))
+        for i in items:
+            sheets = _sheets_written(ws) if streamed else None
+            seen.append((i, sheets))
+            yield i
+
+    limit = {"table_limit": 0, "max_rows": 4} if streamed else {}
+    with_bar = write_register(ws, ws.root / "bar.xlsx", progress=progress, **limit)
+    plain = write_register(ws, ws.root / "plain.xlsx", **limit)
+    assert seen[0] == ("Writing the register", 7)
+    steps = [i for i, _ in seen[1:]]
+    assert sorted(steps) == list(range(7))
+    if streamed:
+        forked = (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods()
+        if forked:
+            assert steps == [0, 2, 3, 4, 5, 6, 1]  # the history, made by the worker, last
+        made = [n for _, n in seen[1:]]
+        assert made == sorted(made) and made[0] > 0  # each step after its sheet's parts
+        assert _members(with_bar) == _members(plain)
+    assert openpyxl.load_workbook(with_bar).sheetnames == openpyxl.load_workbook(plain).sheetnames
+
+
+def _sheets_written(ws):
+    """The deflated sheet parts in the streamed register's scratch folder so far."""
+    return sum(len(list(folder.glob("*.deflate"))) for folder in ws.root.glob("**/.stream-*"))
