@@ -197,7 +197,7 @@ def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
     """Write the council summary workbook for PERIOD."""
     from .summary import write_summary
 
-    for path in write_summary(ctx.workspace(), period, output, pdf=pdf):
+    for path in write_summary(ctx.workspace(), period, output, pdf=pdf, progress=ctx.progress):
         ctx.echo(f"Wrote {path}")
 
 

@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import xlsxwriter
@@ -21,6 +21,7 @@ from .errors import RoundtripError, WorkspaceError
 from .heap import collector_paused, frozen_heap
 from .model import Programme
 from .periods import Period
+from .progress import Progress, no_progress
 from .register import connect
 from .resources import wording
 from .summary_data import NOT_ANSWERED, Lists, SummaryData, load_lists, load_summary
@@ -69,8 +70,25 @@ def render_lists(
     """render_summary from load_lists' two steps: the long lists' sheets are drawn first and
     their rows start rendering in worker processes; then `figures()` is counted and the
     other sheets drawn meanwhile."""
+    for _ in _render_steps(lists, figures, programme, Path(output)):
+        pass
+    return Path(output)
+
+
+RENDER_STEPS = 4  # _render_steps' steps
+
+
+def _render_steps(
+    lists: Lists | SummaryData,
+    figures: Callable[[], SummaryData],
+    programme: Programme,
+    output: Path,
+) -> Iterator[str]:
+    """render_lists one step at a time (RENDER_STEPS), for a progress bar: the long lists
+    drawn (their rows started in workers), the figures counted and drawn, the rows rendered
+    here, the file finished. The collector is paused throughout."""
     with collector_paused():
-        return _render_summary(lists, figures, programme, Path(output))
+        yield from _render_summary(lists, figures, programme, output)
 
 
 def _render_summary(
@@ -78,7 +96,7 @@ def _render_summary(
     figures: Callable[[], SummaryData],
     programme: Programme,
     output: Path,
-) -> Path:
+) -> Iterator[str]:
     words = wording(programme.settings.language)
     w = words["summary"]
     labels = {s.key: s.label for s in programme.statuses}
@@ -121,6 +139,7 @@ def _render_summary(
         ahead = render_ahead(ctx.blocks, Path(scratch) / "blocks")
         started = len(ctx.blocks)
         try:
+            yield "lists"
             data = figures()
             ctx = dataclasses.replace(ctx, data=data)  # the same list of blocks
             write_overview(ctx, overview)
@@ -134,14 +153,16 @@ def _render_summary(
             write_departments(ctx, departments)
             if trend is not None:
                 write_trend(ctx, trend)
+            yield "figures"
             done = render_here(ctx.blocks, Path(scratch) / "blocks", started) if ahead else None
+            yield "rows"
             wb.close()
             finish(tmp, ctx.blocks, ahead, done)
         except BaseException:
             if ahead is not None:
                 ahead.close()  # no worker left writing into the scratch folder
             raise
-    return output
+    yield "written"
 
 
 def build_summary(
@@ -163,42 +184,69 @@ def _early_side(conn: sqlite3.Connection, period: str):
         return None
 
 
-def write_summary(
-    ws: Workspace, period: str, output: Path | None = None, pdf: bool = False
-) -> list[Path]:
-    """Write reports/PERIOD/summary.xlsx (or `output`), and its PDF with `pdf`; the paths."""
-    from .programme import load_programme
+SUMMARY_STEPS = 2 + RENDER_STEPS  # write_summary's progress steps
+PROGRESS_LABEL = "Writing the summary"
 
+
+def write_summary(
+    ws: Workspace,
+    period: str,
+    output: Path | None = None,
+    pdf: bool = False,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Write reports/PERIOD/summary.xlsx (or `output`), and its PDF with `pdf`; the paths.
+
+    `progress` is called once, with the steps of the work (SUMMARY_STEPS of them: a region's
+    summary takes a quarter of a minute)."""
     try:
         conn = connect(ws.db_path)
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot open the register {ws.db_path}: {exc}") from exc
+    where: list[Path] = []  # the target, once the programme says the period
     try:
-        # The passes over every answer need no programme: they start while it loads.
-        side = _early_side(conn, period)
-        try:
-            programme = load_programme(ws.programme_path, ws.cache_dir)
-            per = programme.settings.period(period)
-        except BaseException:
-            if side is not None:
-                side.close()
-            raise
-        if side is not None and str(per) != side.period:
-            side.close()
-            side = None
-        target = Path(output) if output else ws.reports(per) / "summary.xlsx"
-        with frozen_heap():  # the programme: not walked by the collector again
-            render_lists(*load_lists(conn, programme, per, side), programme, target)
+        steps = _summary_steps(conn, ws, period, output, where)
+        for _ in (progress or no_progress)(steps, PROGRESS_LABEL, SUMMARY_STEPS):
+            pass
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
     except OSError as exc:
-        raise WorkspaceError(f"cannot write {target}: {exc}") from exc
+        what = where[0] if where else "the summary"
+        raise WorkspaceError(f"cannot write {what}: {exc}") from exc
     finally:
         conn.close()
+    target = where[0]
     paths = [target]
     if pdf:
         paths.append(to_pdf(target))
     return paths
+
+
+def _summary_steps(
+    conn: sqlite3.Connection, ws: Workspace, period: str, output: Path | None, where: list[Path]
+) -> Iterator[str]:
+    """write_summary's work, one step at a time (SUMMARY_STEPS); the target goes in `where`."""
+    from .programme import load_programme
+
+    # The passes over every answer need no programme: they start while it loads.
+    side = _early_side(conn, period)
+    try:
+        programme = load_programme(ws.programme_path, ws.cache_dir)
+        per = programme.settings.period(period)
+    except BaseException:
+        if side is not None:
+            side.close()
+        raise
+    if side is not None and str(per) != side.period:
+        side.close()
+        side = None
+    target = Path(output) if output else ws.reports(per) / "summary.xlsx"
+    where.append(target)
+    yield "programme"
+    with frozen_heap():  # the programme: not walked by the collector again
+        lists, figures = load_lists(conn, programme, per, side)
+        yield "loaded"
+        yield from _render_steps(lists, figures, programme, target)
 
 
 def to_pdf(xlsx: Path, output: Path | None = None) -> Path:

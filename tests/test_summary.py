@@ -527,3 +527,36 @@ def test_a_summary_too_big_for_a_plain_zip_is_written_through_zipfile(tmp_path, 
     conn.close()
     assert made["plain"] == made["zip64"]
     assert not made["plain 64"] and made["zip64 64"]
+
+
+def test_progress_steps_through_the_work_and_the_summary_is_the_same(aura_ws):
+    """A region's summary takes a quarter of a minute: `progress` gets each step as it is done
+    (the file exists only at the last), and the workbook is the one written without it."""
+    from roundtrip.summary import SUMMARY_STEPS, write_summary
+
+    target = aura_ws.root / "with-progress.xlsx"
+    seen = []
+
+    def progress(items, label, total):
+        seen.append((label, total))
+        for step in items:
+            seen.append((step, target.exists()))
+            yield step
+
+    assert write_summary(aura_ws, "2025Q3", target, progress=progress) == [target]
+    plain = write_summary(aura_ws, "2025Q3", aura_ws.root / "plain.xlsx")[0]
+    assert seen[0] == ("Writing the summary", SUMMARY_STEPS)
+    assert seen[1:] == [
+        ("programme", False),
+        ("loaded", False),
+        ("lists", False),
+        ("figures", False),
+        ("rows", False),
+        ("written", True),
+    ]
+
+    def members(path):
+        with zipfile.ZipFile(path) as zf:
+            return {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
+
+    assert members(target) == members(plain)
