@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import register
 from .contract import return_filename
@@ -18,7 +19,7 @@ from .periods import Period
 from .programme_source import Source, Whole, open_source
 from .progress import Progress, no_progress
 from .returnbook import ReturnInfo, write_return_workbook
-from .workspace import Workspace
+from .workspace import TEMP_PREFIX, Workspace
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,10 @@ POOL_MIN_DEPARTMENTS = 50  # below this a process pool costs more than it saves
 POOL_CHUNK = 10  # departments per task: small enough to spread, big enough to be cheap
 
 
-def pool_workers(tasks: int, minimum: int = POOL_MIN_DEPARTMENTS) -> int:
-    """Processes to do `tasks` independent pieces of work with (1: in this process)."""
-    if tasks < minimum:
+def pool_workers(tasks: int, minimum: int | None = None) -> int:
+    """Processes to do `tasks` independent pieces of work with (1: in this process); fewer
+    tasks than `minimum` (default POOL_MIN_DEPARTMENTS, read when called) are done here."""
+    if tasks < (POOL_MIN_DEPARTMENTS if minimum is None else minimum):
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -134,27 +136,44 @@ def generate_workbooks(
 def _pooled(ids: list[str], args: tuple, workers: int) -> Iterator[ReturnInfo]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # fork (where available) hands the programme to the workers without pickling it.
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods and os.name == "posix" else None)
     chunks = [ids[i : i + POOL_CHUNK] for i in range(0, len(ids), POOL_CHUNK)]
     try:
-        pool = ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=args)
+        pids = ctx.SimpleQueue()  # each worker's process id, for the clean-up below
+        pool = ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(pids, *args))
     except (OSError, NotImplementedError):  # no processes here: write them one by one
         yield from (_write(args, d) for d in ids)
         return
-    with pool:
-        for infos in pool.map(_write_chunk, chunks):
-            yield from infos
+    written = 0  # chunks yielded
+    try:
+        with pool:
+            for infos in pool.map(_write_chunk, chunks):
+                yield from infos
+                written += 1
+    except BrokenProcessPool:
+        # A worker was killed (out of memory, say), and the others with it: their unfinished
+        # files are removed, and the rest are written here, by the same code.
+        outbox = args[2]
+        while not pids.empty():
+            for tmp in outbox.glob(f"{TEMP_PREFIX}{pids.get()}-*"):
+                tmp.unlink(missing_ok=True)
+        for chunk in chunks[written:]:
+            yield from (_write(args, d) for d in chunk)
+    finally:
+        pids.close()
 
 
 _job: tuple | None = None  # (source, period, outbox, secret, previous, now) of this process
 
 
-def _init_worker(*args: object) -> None:
+def _init_worker(pids: Any, *args: object) -> None:
     global _job
     _job = args
+    pids.put(os.getpid())
 
 
 def _write(job: tuple, dept_id: str) -> ReturnInfo:

@@ -57,11 +57,18 @@ class Workspace:
         return ws
 
 
+TEMP_PREFIX = ".tmp-"  # then the writing process's id and "-": see atomic_path
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; on success rename it over `target`."""
+    """Yield a temporary path beside `target`; on success rename it over `target`.
+
+    The temporary file is named for the process writing it (TEMP_PREFIX, its id, "-"), so
+    what a killed worker process left behind can be found and removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
+    prefix = f"{TEMP_PREFIX}{os.getpid()}-"
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:

@@ -241,3 +241,41 @@ def test_workbooks_from_department_slices_are_the_whole_programmes_byte_for_byte
         files[kind] = {p.name: p.read_bytes() for p in ws.outbox("2025Q3").iterdir()}
     assert len(files[Whole]) > 5
     assert files[ByDepartment] == files[Whole]
+
+
+def _die_on_the_second_chunk(dept_ids):
+    """generate's worker task, killed (out of memory, say) on the second chunk of the Aura
+    example's departments."""
+    import os
+
+    from roundtrip import generate as generate_mod
+
+    if "KUL" in dept_ids:
+        os._exit(3)
+    return generate_mod._write(generate_mod._job, dept_ids[0]), *(
+        generate_mod._write(generate_mod._job, d) for d in dept_ids[1:]
+    )
+
+
+def test_a_killed_worker_leaves_the_rest_to_this_process(tmp_path, monkeypatch):
+    """A pool whose worker dies mid-run still gives every workbook, the same bytes and
+    order as one process, and leaves no half-written file in the outbox."""
+    from roundtrip import generate as generate_mod
+    from roundtrip.definition import load_example
+    from roundtrip.generate import generate_workbooks
+    from roundtrip.history import Previous
+
+    p = load_example("aura")
+    per = p.settings.period("2025Q3")
+    ids = [d.id for d in p.departments]
+    assert ids.index("KUL") >= 2  # (in the second chunk of two)
+    serial = generate_workbooks(p, per, tmp_path / "serial", ids, b"s", Previous(), NOW, workers=1)
+    monkeypatch.setattr(generate_mod, "POOL_CHUNK", 2)
+    monkeypatch.setattr(generate_mod, "_write_chunk", _die_on_the_second_chunk)
+    pooled = generate_workbooks(p, per, tmp_path / "pool", ids, b"s", Previous(), NOW, workers=2)
+    assert [i.department_id for i in pooled] == ids
+    for a, b in zip(serial, pooled, strict=True):
+        assert a.path.read_bytes() == b.path.read_bytes()
+    assert sorted(f.name for f in (tmp_path / "pool").iterdir()) == sorted(
+        f.name for f in (tmp_path / "serial").iterdir()
+    )
