@@ -115,13 +115,16 @@ class StreamBook:
             done: dict[int, list[SheetPart]] = {}
             for i, fn in enumerate(sections):
                 for future in futures.values():
-                    if future.done():
+                    if future.done() and not _killed(future):
                         future.result()  # a worker that failed: stop now, with its error
                 if i not in futures:
                     done[i] = self._section(fn)
                     yield i
             for i, future in futures.items():
-                done[i] = future.result()  # (the worker's exception, if it raised)
+                if _killed(future):  # (out of memory, say): its sheet is made here instead
+                    done[i] = self._section(sections[i])
+                else:
+                    done[i] = future.result()  # (the worker's exception, if it raised)
                 yield i
             ok = True
         finally:
@@ -310,6 +313,13 @@ def _fork_pool(workers: int) -> Any:
         return ProcessPoolExecutor(workers, mp.get_context("fork"))
     except (OSError, NotImplementedError):
         return None
+
+
+def _killed(future: Any) -> bool:
+    """The worker running `future` (done, or waited for here) died: the pool is broken."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    return isinstance(future.exception(), BrokenProcessPool)
 
 
 def _run_section(index: int) -> list[SheetPart]:

@@ -474,3 +474,26 @@ def test_progress_has_a_step_per_sheet_as_it_is_finished(filled, streamed):
 def _sheets_written(ws):
     """The deflated sheet parts in the streamed register's scratch folder so far."""
     return sum(len(list(folder.glob("*.deflate"))) for folder in ws.root.glob("**/.stream-*"))
+
+
+def test_a_killed_worker_s_sheet_is_made_here(filled, monkeypatch):
+    """The worker making the history dies (out of memory, say): this process makes the sheet
+    instead, and the register is byte for byte the one made in one process."""
+    import roundtrip.xlsxstream as xs
+    from roundtrip import export
+
+    ws, *_ = filled
+    here = os.getpid()
+    real = export._Writer.history
+
+    def history(self):
+        if os.getpid() != here:
+            os._exit(3)
+        return real(self)
+
+    monkeypatch.setattr(export._Writer, "history", history)
+    survived = write_register(ws, ws.root / "survived.xlsx", table_limit=0, max_rows=4)
+    monkeypatch.setattr(xs, "_fork_pool", lambda workers: None)
+    one = write_register(ws, ws.root / "one.xlsx", table_limit=0, max_rows=4)
+    assert _members(survived) == _members(one)
+    assert not list(ws.root.glob("**/.stream-*"))
