@@ -78,14 +78,23 @@ def _annotated_copies(write: Callable[..., Path], jobs: list[tuple]) -> list[Pat
         import functools
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        from .worker_ids import WorkerIds
 
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
         try:
-            pool = ProcessPoolExecutor(workers, ctx)
+            started = WorkerIds(ctx)
+            pool = ProcessPoolExecutor(workers, ctx, initializer=started.started)
         except (OSError, NotImplementedError):  # no processes here: one by one
             pass
         else:
-            with pool:
-                work = functools.partial(_annotated_copy, write)
-                return list(pool.map(work, jobs, chunksize=4))
+            try:
+                with pool:
+                    work = functools.partial(_annotated_copy, write)
+                    return list(pool.map(work, jobs, chunksize=4))
+            except BrokenProcessPool:  # a worker was killed: every copy is made here
+                started.remove_temporaries(Path(job[3]).parent for job in jobs)
+            finally:
+                started.close()
     return [_annotated_copy(write, job) for job in jobs]

@@ -7,7 +7,6 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import register
 from .contract import return_filename
@@ -19,7 +18,8 @@ from .periods import Period
 from .programme_source import Source, Whole, open_source
 from .progress import Progress, no_progress
 from .returnbook import ReturnInfo, write_return_workbook
-from .workspace import TEMP_PREFIX, Workspace
+from .worker_ids import WorkerIds
+from .workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -143,8 +143,10 @@ def _pooled(ids: list[str], args: tuple, workers: int) -> Iterator[ReturnInfo]:
     ctx = mp.get_context("fork" if "fork" in methods and os.name == "posix" else None)
     chunks = [ids[i : i + POOL_CHUNK] for i in range(0, len(ids), POOL_CHUNK)]
     try:
-        pids = ctx.SimpleQueue()  # each worker's process id, for the clean-up below
-        pool = ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(pids, *args))
+        started = WorkerIds(ctx)  # for the clean-up below
+        pool = ProcessPoolExecutor(
+            workers, ctx, initializer=_init_worker, initargs=(started, *args)
+        )
     except (OSError, NotImplementedError):  # no processes here: write them one by one
         yield from (_write(args, d) for d in ids)
         return
@@ -157,23 +159,20 @@ def _pooled(ids: list[str], args: tuple, workers: int) -> Iterator[ReturnInfo]:
     except BrokenProcessPool:
         # A worker was killed (out of memory, say), and the others with it: their unfinished
         # files are removed, and the rest are written here, by the same code.
-        outbox = args[2]
-        while not pids.empty():
-            for tmp in outbox.glob(f"{TEMP_PREFIX}{pids.get()}-*"):
-                tmp.unlink(missing_ok=True)
+        started.remove_temporaries([args[2]])
         for chunk in chunks[written:]:
             yield from (_write(args, d) for d in chunk)
     finally:
-        pids.close()
+        started.close()
 
 
 _job: tuple | None = None  # (source, period, outbox, secret, previous, now) of this process
 
 
-def _init_worker(pids: Any, *args: object) -> None:
+def _init_worker(started: WorkerIds, *args: object) -> None:
     global _job
     _job = args
-    pids.put(os.getpid())
+    started.started()
 
 
 def _write(job: tuple, dept_id: str) -> ReturnInfo:

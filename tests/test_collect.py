@@ -520,6 +520,39 @@ def test_many_annotated_copies_are_spread_over_processes_in_order(tmp_path):
     assert (tmp_path / "out" / "f6_feedback.xlsx").read_text() == "f6.xlsx 6 fi False"
 
 
+_HERE = os.getpid()
+
+
+def _copy_writer_killed_once(src, problems, target, language, *, checked=False):
+    """_copy_writer, atomically; a worker process dies on f7, leaving f8 half written."""
+    from roundtrip.workspace import atomic_path
+
+    if os.getpid() != _HERE and src.name == "f7.xlsx":
+        with atomic_path(target.with_name("f8_feedback.xlsx")) as tmp:
+            tmp.write_text("half")
+            os._exit(3)
+    with atomic_path(target) as tmp:
+        tmp.write_text(f"{src.name} {len(problems)} {language} {checked}")
+    return target
+
+
+def test_a_killed_copy_worker_leaves_the_copies_to_this_process(tmp_path):
+    """A worker making annotated copies dies (out of memory, say): every copy is made here,
+    in order, and nothing half written is left in the feedback folder."""
+    from roundtrip.errors import Problem
+
+    out = tmp_path / "out"
+    jobs = [
+        (f"f{i}.xlsx", tmp_path / f"f{i}.xlsx", (Problem(f"f{i}.xlsx", "x"),), out / f"f{i}_feedback.xlsx", "fi", {})
+        for i in range(40)
+    ]  # fmt: skip
+    assert len(jobs) >= collect_mod.POOL_MIN_COPIES
+    got = collect_mod._annotated_copies(_copy_writer_killed_once, jobs)
+    assert got == [out / f"f{i}_feedback.xlsx" for i in range(40)]
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"f{i}_feedback.xlsx" for i in range(40))
+    assert (out / "f8_feedback.xlsx").read_text() == "f8.xlsx 1 fi False"
+
+
 def _register_rows(ws: Workspace) -> dict[str, list]:
     conn = db(ws)
     out = {
