@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,18 +65,33 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success rename it over `target`.
 
     The temporary file is named for the process writing it (TEMP_PREFIX, its id, "-"), so
-    what a killed worker process left behind can be found and removed."""
+    what a killed worker process left behind can be found and removed. It is created with
+    the permissions any new file gets (the user's umask), not a private temporary file's
+    (tempfile.mkstemp's 0600): the renamed file is the workbook colleagues open from a
+    shared folder."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f"{TEMP_PREFIX}{os.getpid()}-"
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = _new_temporary(target.parent, target.suffix)
     try:
         yield tmp_path
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _new_temporary(folder: Path, suffix: str) -> Path:
+    """A new empty file in `folder` with a name no other file has (as tempfile.mkstemp makes
+    it, exclusively, but with mode 0666 less the umask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        path = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{suffix}"
+        try:
+            fd = os.open(path, flags, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+    raise FileExistsError(f"no free temporary name in {folder}")
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:

@@ -1,0 +1,58 @@
+"""Files written atomically (temporary file, then rename) get the permissions of any new file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+
+import pytest
+
+from roundtrip.workspace import TEMP_PREFIX, atomic_path, atomic_write_bytes
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test (restored after)."""
+    saved = os.umask(0o022)
+    yield lambda mask: os.umask(mask)
+    os.umask(saved)
+
+
+def mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("mask, want", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_written_file_has_the_mode_the_umask_gives(tmp_path, umask, mask, want):
+    umask(mask)
+    target = tmp_path / "out.xlsx"
+    atomic_write_bytes(target, b"data")
+    assert target.read_bytes() == b"data"
+    assert mode(target) == want
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left
+
+
+def test_the_department_workbooks_are_readable_by_colleagues(tmp_path, umask):
+    """Before, the temporary file's 0600 (tempfile.mkstemp) stayed with the workbook: a
+    colleague opening the outbox on a shared drive could not read it."""
+    from roundtrip.definition import load_example
+    from roundtrip.generate import generate_workbooks
+    from roundtrip.history import Previous
+
+    umask(0o022)
+    p = load_example("aura")
+    per = p.settings.period("2025Q3")
+    now = dt.datetime(2025, 10, 1, 6, 0)
+    (info,) = generate_workbooks(p, per, tmp_path, ["SIV"], b"s", Previous(), now, workers=1)
+    assert mode(info.path) == 0o644
+
+
+def test_the_temporary_name_says_which_process_writes_it(tmp_path):
+    with atomic_path(tmp_path / "x.xlsx") as tmp:
+        assert tmp.name.startswith(f"{TEMP_PREFIX}{os.getpid()}-") and tmp.suffix == ".xlsx"
+        assert tmp.exists()
+        tmp.write_bytes(b"x")
+    assert (tmp_path / "x.xlsx").read_bytes() == b"x" and not tmp.exists()
