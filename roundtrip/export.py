@@ -31,7 +31,7 @@ from .progress import Progress, no_progress
 from .register import connect
 from .resources import wording
 from .tablesheet import EXCEL_MAX_ROWS, INT, NUM, Col, XlsxBook
-from .workspace import Workspace, atomic_path
+from .workspace import Workspace, atomic_path, cannot_write
 from .xlsxstream import StreamBook
 
 # Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
@@ -207,7 +207,7 @@ def write_register(
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
     except OSError as exc:
-        raise WorkspaceError(f"cannot write {target}: {exc}") from exc
+        raise cannot_write(target, exc) from exc
     finally:
         conn.close()
     return target

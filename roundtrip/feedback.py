@@ -23,9 +23,9 @@ from typing import Any
 
 import xlsxwriter
 
-from .errors import Problem, WorkspaceError
+from .errors import Problem
 from .resources import wording
-from .workspace import atomic_path
+from .workspace import atomic_path, cannot_write
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def write_validation_report(
             ws.repeat_rows(0)
             wb.close()
     except OSError as exc:
-        raise WorkspaceError(f"cannot write {target}: {exc}") from exc
+        raise cannot_write(Path(target), exc) from exc
     return Path(target)
 
 
@@ -226,7 +226,7 @@ def write_annotated_copy(
                 log.info("cannot save annotated %s: %s", source, exc)
                 return None
     except OSError as exc:
-        raise WorkspaceError(f"cannot write {target}: {exc}") from exc
+        raise cannot_write(Path(target), exc) from exc
     return target
 
 

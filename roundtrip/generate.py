@@ -19,7 +19,7 @@ from .programme_source import Source, Whole, open_source
 from .progress import Progress, no_progress
 from .returnbook import ReturnInfo, write_return_workbook
 from .worker_ids import WorkerIds
-from .workspace import Workspace
+from .workspace import Workspace, cannot_write
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,10 @@ def _write(job: tuple, dept_id: str) -> ReturnInfo:
     programme = source.for_department(dept_id)  # (only its actions, from a current cache)
     dept = programme.department(dept_id)
     target = outbox / return_filename(str(period), dept.id, dept.name)
-    return write_return_workbook(target, programme, dept.id, period, secret, previous, now)
+    try:
+        return write_return_workbook(target, programme, dept.id, period, secret, previous, now)
+    except OSError as exc:  # (raised in a worker, it reaches the caller as it is)
+        raise cannot_write(target, exc) from exc
 
 
 def _write_chunk(dept_ids: list[str]) -> list[ReturnInfo]:

@@ -36,7 +36,7 @@ from .summary_sheets import (
     write_departments,
     write_trend,
 )
-from .workspace import Workspace, atomic_path
+from .workspace import Workspace, atomic_path, cannot_write
 from .xlsx_bulk import finish, render_ahead, render_here
 
 PDF_TIMEOUT = 180  # seconds
@@ -211,8 +211,9 @@ def write_summary(
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
     except OSError as exc:
-        what = where[0] if where else "the summary"
-        raise WorkspaceError(f"cannot write {what}: {exc}") from exc
+        if where:
+            raise cannot_write(where[0], exc) from exc
+        raise WorkspaceError(f"cannot write the summary: {exc}") from exc
     finally:
         conn.close()
     target = where[0]

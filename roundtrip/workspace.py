@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from collections.abc import Iterator
@@ -92,6 +93,21 @@ def _new_temporary(folder: Path, suffix: str) -> Path:
         os.close(fd)
         return path
     raise FileExistsError(f"no free temporary name in {folder}")
+
+
+def cannot_write(target: Path, exc: OSError) -> WorkspaceError:
+    """The one-line error for a file that could not be written, with the usual cause named
+    (on Windows a workbook open in Excel cannot be replaced: PermissionError)."""
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, PermissionError):
+        hint = "; if it is open in Excel or another program, close it and run the command again"
+    elif isinstance(exc, IsADirectoryError):
+        hint = "; a folder has that name: move or rename the folder"
+    elif exc.errno == errno.ENOSPC:
+        hint = "; free some space on the disk and run the command again"
+    else:
+        hint = ""
+    return WorkspaceError(f"cannot write {target} ({reason}){hint}")
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:

@@ -1,4 +1,4 @@
-"""Files written atomically (temporary file, then rename) get the permissions of any new file."""
+"""Files written atomically (a temporary file, then a rename): their permissions, their errors."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import stat
 import pytest
 
 from roundtrip.workspace import TEMP_PREFIX, atomic_path, atomic_write_bytes
-
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 
 
 @pytest.fixture
@@ -25,6 +23,10 @@ def mode(path):
     return stat.S_IMODE(path.stat().st_mode)
 
 
+posix = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+
+
+@posix
 @pytest.mark.parametrize("mask, want", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_a_written_file_has_the_mode_the_umask_gives(tmp_path, umask, mask, want):
     umask(mask)
@@ -35,6 +37,7 @@ def test_a_written_file_has_the_mode_the_umask_gives(tmp_path, umask, mask, want
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left
 
 
+@posix
 def test_the_department_workbooks_are_readable_by_colleagues(tmp_path, umask):
     """Before, the temporary file's 0600 (tempfile.mkstemp) stayed with the workbook: a
     colleague opening the outbox on a shared drive could not read it."""
@@ -56,3 +59,23 @@ def test_the_temporary_name_says_which_process_writes_it(tmp_path):
         assert tmp.exists()
         tmp.write_bytes(b"x")
     assert (tmp_path / "x.xlsx").read_bytes() == b"x" and not tmp.exists()
+
+
+@pytest.mark.parametrize(
+    "exc, hint",
+    [
+        (PermissionError(13, "Permission denied"), "; if it is open in Excel or another program"),
+        (IsADirectoryError(21, "Is a directory"), "; a folder has that name"),
+        (OSError(28, "No space left on device"), "; free some space on the disk"),
+        (OSError(5, "Input/output error"), ""),
+    ],
+)
+def test_a_file_that_cannot_be_written_is_named_with_its_usual_cause(tmp_path, exc, hint):
+    from roundtrip.errors import WorkspaceError
+    from roundtrip.workspace import cannot_write
+
+    err = cannot_write(tmp_path / "register.xlsx", exc)
+    assert isinstance(err, WorkspaceError)
+    assert str(err).startswith(f"cannot write {tmp_path / 'register.xlsx'} ({exc.strerror}){hint}")
+    if not hint:
+        assert str(err).endswith(f"({exc.strerror})")

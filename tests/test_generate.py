@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 
 import openpyxl
@@ -279,3 +280,36 @@ def test_a_killed_worker_leaves_the_rest_to_this_process(tmp_path, monkeypatch):
     assert sorted(f.name for f in (tmp_path / "pool").iterdir()) == sorted(
         f.name for f in (tmp_path / "serial").iterdir()
     )
+
+
+def _one_line_error(result):
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot write ")
+    return lines[0]
+
+
+def test_a_workbook_that_cannot_be_replaced_is_one_clear_line(ws, monkeypatch):
+    """On Windows a workbook open in Excel cannot be replaced (PermissionError): the error
+    names the file and says to close it; a folder with the workbook's name says so too."""
+    import roundtrip.workspace as workspace_mod
+
+    programme = load_programme(ws.programme_path)
+    siv = c.return_filename("2025Q3", "SIV", programme.department("SIV").name)
+    (ws.outbox("2025Q3") / siv).mkdir(parents=True)
+    line = _one_line_error(CliRunner().invoke(main, ["-w", str(ws.root), "generate", "2025Q3"]))
+    assert siv in line and "a folder has that name" in line
+    (ws.outbox("2025Q3") / siv).rmdir()
+
+    real = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith(siv):
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(workspace_mod.os, "replace", replace)
+    line = _one_line_error(CliRunner().invoke(main, ["-w", str(ws.root), "generate", "2025Q3"]))
+    assert siv in line and "Permission denied" in line and "close it" in line
+    assert not [p for p in ws.outbox("2025Q3").iterdir() if p.name.startswith(".tmp-")]

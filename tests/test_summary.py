@@ -560,3 +560,28 @@ def test_progress_steps_through_the_work_and_the_summary_is_the_same(aura_ws):
             return {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
 
     assert members(target) == members(plain)
+
+
+def test_a_summary_open_in_excel_is_one_clear_line(aura_ws, monkeypatch):
+    """On Windows the summary cannot be replaced while it is open in Excel: one line naming
+    it, saying to close it."""
+    import os
+
+    from click.testing import CliRunner
+
+    import roundtrip.workspace as workspace_mod
+    from roundtrip.cli import main
+
+    real = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith("summary.xlsx"):
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(workspace_mod.os, "replace", replace)
+    result = CliRunner().invoke(main, ["-w", str(aura_ws.root), "summary", "2025Q3"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert "cannot write" in line and "summary.xlsx (Permission denied)" in line
+    assert "close it" in line
