@@ -59,6 +59,13 @@ def command(fn):
                 traceback.print_exc()
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # the system's (a file in use, a full disk), not one of ours
+            from .workspace import os_error_line
+
+            if ctx and ctx.verbose:
+                traceback.print_exc()
+            click.echo(f"Error: {os_error_line(exc)}", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)

@@ -141,8 +141,13 @@ def init_workspace(
     if raw is None:
         raw = _validated(prog, source)
 
-    for folder in FOLDERS:
-        (ws.root / folder).mkdir(parents=True, exist_ok=True)
+    try:
+        for folder in FOLDERS:
+            (ws.root / folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(
+            f"cannot create the workspace {target} ({exc.strerror or exc})"
+        ) from exc
     atomic_write_bytes(ws.programme_path, raw)
     report_path = None
     if table:

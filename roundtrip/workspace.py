@@ -98,16 +98,25 @@ def _new_temporary(folder: Path, suffix: str) -> Path:
 def cannot_write(target: Path, exc: OSError) -> WorkspaceError:
     """The one-line error for a file that could not be written, with the usual cause named
     (on Windows a workbook open in Excel cannot be replaced: PermissionError)."""
-    reason = exc.strerror or str(exc)
+    return WorkspaceError(f"cannot write {target} ({exc.strerror or exc}){_hint(exc)}")
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an error of the system that no command turned into its own (the file it
+    is about: a rename's target rather than its temporary source)."""
+    where = exc.filename2 or exc.filename
+    what = f"{where}: " if where else ""
+    return f"{what}{exc.strerror or exc}{_hint(exc)}"
+
+
+def _hint(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
-        hint = "; if it is open in Excel or another program, close it and run the command again"
-    elif isinstance(exc, IsADirectoryError):
-        hint = "; a folder has that name: move or rename the folder"
-    elif exc.errno == errno.ENOSPC:
-        hint = "; free some space on the disk and run the command again"
-    else:
-        hint = ""
-    return WorkspaceError(f"cannot write {target} ({reason}){hint}")
+        return "; if it is open in Excel or another program, close it and run the command again"
+    if isinstance(exc, IsADirectoryError):
+        return "; a folder has that name: move or rename the folder"
+    if exc.errno == errno.ENOSPC:
+        return "; free some space on the disk and run the command again"
+    return ""
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:

@@ -685,3 +685,20 @@ def test_one_departments_workbook_shows_the_same_history_as_in_a_full_run(ws, pr
     wb = openpyxl.load_workbook(one, read_only=True)
     texts = {str(c) for row in wb.worksheets[1].iter_rows(values_only=True) for c in row}
     assert PERIOD in texts  # the previous period's answers are in it
+
+
+def test_an_error_of_the_system_is_one_clear_line_naming_the_file(ws):
+    """An error no command turned into its own (here: the rejection log cannot be replaced,
+    a folder has its name) is still one line naming the file, exit 2, never a traceback."""
+    inbox = ws.inbox(PERIOD)
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "junk.xlsx").write_bytes(b"not a workbook")
+    (ws.reports(PERIOD) / collect_mod.REJECTIONS_FILE).mkdir(parents=True)
+    result = CliRunner().invoke(main, ["-w", str(ws.root), "collect", PERIOD])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    last = result.output.strip().splitlines()[-1]
+    log = ws.reports(PERIOD) / collect_mod.REJECTIONS_FILE
+    assert (
+        last == f"Error: {log}: Is a directory; a folder has that name: move or rename the folder"
+    )

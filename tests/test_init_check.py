@@ -124,3 +124,11 @@ def test_init_from_a_bad_toml_reports_every_problem(tmp_path: Path):
     src.write_text('[settings]\nname = "X"\n', encoding="utf-8")
     result = run("init", str(tmp_path / "ws"), "--programme", str(src))
     assert result.exit_code == 2 and "not a programme definition" in result.output
+
+
+def test_init_where_no_folder_can_be_made_is_one_clear_line(tmp_path: Path):
+    (tmp_path / "a file").write_text("x")
+    target = tmp_path / "a file" / "workspace"
+    result = CliRunner().invoke(main, ["init", str(target), "--example", "aura"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == f"Error: cannot create the workspace {target} (Not a directory)"
