@@ -22,3 +22,21 @@ def aura_ws(aura_base, tmp_path) -> Workspace:
     root = tmp_path / "aura"
     shutil.copytree(aura_base, root)
     return Workspace(root)
+
+
+@pytest.fixture
+def open_in_excel(monkeypatch):
+    """open_in_excel(name): from now on, replacing a file called `name` fails as it does on
+    Windows while Excel has the file open (PermissionError)."""
+    import os
+
+    real = os.replace
+    names: set[str] = set()
+
+    def replace(src, dst):
+        if os.path.basename(dst) in names:
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return names.add

@@ -499,20 +499,11 @@ def test_a_killed_worker_s_sheet_is_made_here(filled, monkeypatch):
     assert not list(ws.root.glob("**/.stream-*"))
 
 
-def test_a_register_open_in_excel_is_one_clear_line(filled, monkeypatch):
+def test_a_register_open_in_excel_is_one_clear_line(filled, open_in_excel):
     """On Windows the register cannot be replaced while it is open in Excel: one line naming
     it, saying to close it; no temporary file left."""
-    import roundtrip.workspace as workspace_mod
-
     ws, *_ = filled
-    real = os.replace
-
-    def replace(src, dst):
-        if str(dst).endswith("register.xlsx"):
-            raise PermissionError(13, "Permission denied", str(dst))
-        return real(src, dst)
-
-    monkeypatch.setattr(workspace_mod.os, "replace", replace)
+    open_in_excel("register.xlsx")
     result = CliRunner().invoke(main, ["-w", str(ws.root), "register"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     (line,) = result.output.strip().splitlines()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 
 import openpyxl
@@ -290,11 +289,9 @@ def _one_line_error(result):
     return lines[0]
 
 
-def test_a_workbook_that_cannot_be_replaced_is_one_clear_line(ws, monkeypatch):
+def test_a_workbook_that_cannot_be_replaced_is_one_clear_line(ws, open_in_excel):
     """On Windows a workbook open in Excel cannot be replaced (PermissionError): the error
     names the file and says to close it; a folder with the workbook's name says so too."""
-    import roundtrip.workspace as workspace_mod
-
     programme = load_programme(ws.programme_path)
     siv = c.return_filename("2025Q3", "SIV", programme.department("SIV").name)
     (ws.outbox("2025Q3") / siv).mkdir(parents=True)
@@ -302,14 +299,7 @@ def test_a_workbook_that_cannot_be_replaced_is_one_clear_line(ws, monkeypatch):
     assert siv in line and "a folder has that name" in line
     (ws.outbox("2025Q3") / siv).rmdir()
 
-    real = os.replace
-
-    def replace(src, dst):
-        if str(dst).endswith(siv):
-            raise PermissionError(13, "Permission denied", str(dst))
-        return real(src, dst)
-
-    monkeypatch.setattr(workspace_mod.os, "replace", replace)
+    open_in_excel(siv)
     line = _one_line_error(CliRunner().invoke(main, ["-w", str(ws.root), "generate", "2025Q3"]))
     assert siv in line and "Permission denied" in line and "close it" in line
     assert not [p for p in ws.outbox("2025Q3").iterdir() if p.name.startswith(".tmp-")]

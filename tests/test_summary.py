@@ -562,24 +562,14 @@ def test_progress_steps_through_the_work_and_the_summary_is_the_same(aura_ws):
     assert members(target) == members(plain)
 
 
-def test_a_summary_open_in_excel_is_one_clear_line(aura_ws, monkeypatch):
+def test_a_summary_open_in_excel_is_one_clear_line(aura_ws, open_in_excel):
     """On Windows the summary cannot be replaced while it is open in Excel: one line naming
     it, saying to close it."""
-    import os
-
     from click.testing import CliRunner
 
-    import roundtrip.workspace as workspace_mod
     from roundtrip.cli import main
 
-    real = os.replace
-
-    def replace(src, dst):
-        if str(dst).endswith("summary.xlsx"):
-            raise PermissionError(13, "Permission denied", str(dst))
-        return real(src, dst)
-
-    monkeypatch.setattr(workspace_mod.os, "replace", replace)
+    open_in_excel("summary.xlsx")
     result = CliRunner().invoke(main, ["-w", str(aura_ws.root), "summary", "2025Q3"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     (line,) = result.output.strip().splitlines()
