@@ -36,9 +36,6 @@ from .xlsxstream import StreamBook
 
 # Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
 TABLE_ROW_LIMIT = 20_000
-SECTIONS = (
-    7  # sheets: current, history, metric values, submissions, proposals, completions, warnings
-)
 PROGRESS_LABEL = "Writing the register"
 CHUNK = 5_000
 BATCH = 500  # actions per current-state query
@@ -231,6 +228,19 @@ def _rows(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> Iterator[sqli
         yield from chunk
 
 
+# The register's sheets, in order, each written by the _Writer method of its name.
+SHEETS = (
+    "current",
+    "history",
+    "metric_values",
+    "submissions",
+    "proposals",
+    "completions",
+    "warnings",
+)
+SECTIONS = len(SHEETS)  # progress steps: one a sheet
+
+
 class _Writer:
     def __init__(
         self, book: Any, conn: sqlite3.Connection, p: Programme, max_rows: int, db_path: Path
@@ -264,20 +274,12 @@ class _Writer:
 
     def steps(self) -> Iterator[int]:
         """Write the sheets, yielding as each is finished (SECTIONS steps in all)."""
-        sections = [
-            self.current,
-            self.history,
-            self.metric_values,
-            self.submissions,
-            self.proposals,
-            self.completions,
-            self.warnings,
-        ]
-        assert len(sections) == SECTIONS
+        sections = [getattr(self, name) for name in SHEETS]
         if isinstance(self.book, StreamBook):
             # The history (every answer: the biggest sheet) is made by a second process
             # while this one makes the others: both cores, a little over half the time.
-            yield from self.book.sections_done(sections, aside=(1,), child=self._own_connection)
+            aside = (SHEETS.index("history"),)
+            yield from self.book.sections_done(sections, aside, child=self._own_connection)
         else:
             for i, section in enumerate(sections):
                 section()
