@@ -110,8 +110,8 @@ def store_submission(
         raise UsageError(f"{original_name}: a return with errors cannot be stored")
     dept, period = rows.department_id, rows.period
     warnings = rows.warnings
-    conn.execute("BEGIN IMMEDIATE")
     try:
+        conn.execute("BEGIN IMMEDIATE")
         cur = conn.execute(
             """INSERT INTO submissions (content_hash, original_name, archive_path,
                    department_id, period, received_at, collected_at, verdict, signer,
@@ -146,7 +146,10 @@ def store_submission(
             )
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # Not after a COMMIT that went through (Ctrl-C can land just after it: the return is
+        # stored and the interrupt goes on), nor when BEGIN itself failed (the register busy).
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     return sid
 

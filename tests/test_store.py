@@ -136,3 +136,72 @@ def test_the_rows_a_reader_process_sends_store_the_same(tmp_path):
         c.close()
     assert stored[0] == stored[1]
     assert stored[0][2][0][3:5] == ("P1-01", "P1-01-M2")  # action, metric: not swapped
+
+
+class _InterruptedAt(sqlite3.Connection):
+    """A register connection on which Ctrl-C lands just after (or instead of) one statement:
+    the interrupt Python raises when the statement's C call returns."""
+
+    after: str = ""  # the statement after which KeyboardInterrupt is raised
+    before: str = ""  # the statement instead of which it is raised
+
+    def execute(self, sql, *args):
+        if self.before and sql.lstrip().startswith(self.before):
+            raise KeyboardInterrupt
+        got = super().execute(sql, *args)
+        if self.after and sql.lstrip().startswith(self.after):
+            raise KeyboardInterrupt
+        return got
+
+
+def _interrupted(path, **at) -> sqlite3.Connection:
+    register.connect(path).close()  # the schema
+    c = sqlite3.connect(str(path), isolation_level=None, factory=_InterruptedAt)
+    c.row_factory = sqlite3.Row
+    for k, v in at.items():
+        setattr(c, k, v)
+    return c
+
+
+def test_ctrl_c_just_after_the_commit_keeps_the_return_and_goes_on(tmp_path):
+    """The interrupt reaches the caller as an interrupt (not "cannot rollback - no transaction
+    is active", which the CLI showed as a traceback), and the return stays stored."""
+    c = _interrupted(tmp_path / "roundtrip.db", after="COMMIT")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            store(c, validated(), "h1", "2025-10-01T08:00:00Z")
+        assert not c.in_transaction
+        assert is_stored(c, "h1")
+        assert c.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 2
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("at", [{"after": "INSERT INTO submissions"}, {"before": "COMMIT"}])
+def test_ctrl_c_inside_the_transaction_stores_nothing(tmp_path, at):
+    c = _interrupted(tmp_path / "roundtrip.db", **at)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            store(c, validated(), "h1", "2025-10-01T08:00:00Z")
+        assert not c.in_transaction
+        for table in ("submissions", "answers", "metric_values", "problems"):
+            assert c.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0  # noqa: S608
+    finally:
+        c.close()
+
+
+def test_a_busy_register_at_begin_is_the_error_itself(tmp_path):
+    """BEGIN IMMEDIATE failing (another collect holds the register) raises its own error,
+    not a failed ROLLBACK of a transaction that never started."""
+    path = tmp_path / "roundtrip.db"
+    holder = register.connect(path)
+    holder.execute("BEGIN IMMEDIATE")
+    c = sqlite3.connect(str(path), isolation_level=None, timeout=0)
+    c.row_factory = sqlite3.Row
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            store(c, validated(), "h1", "2025-10-01T08:00:00Z")
+    finally:
+        c.close()
+        holder.execute("ROLLBACK")
+        holder.close()
