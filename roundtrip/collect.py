@@ -42,6 +42,7 @@ from .errors import (
 from .generate import pool_workers
 from .heap import frozen_heap
 from .intake import Early, file_hash, iso_utc, take_in  # noqa: F401 - file_hash, iso_utc: re-exported
+from .interrupts import ignore_interrupts, pool_in_use
 from .ledger import REJECTIONS_FILE
 from .periods import Period
 from .programme_source import Source, open_source
@@ -335,6 +336,7 @@ _reader: tuple | None = None  # (source, period, secret) in a reader process
 def _init_reader(*args: object) -> None:
     global _reader
     _reader = args
+    ignore_interrupts()
     # A return makes thousands of short-lived objects, none kept: collect the young ones
     # every 10,000 allocations rather than every 700 (~2 % of a reader's time).
     gc.set_threshold(10_000, 10, 10)
@@ -405,7 +407,7 @@ def _collect_pooled(run: _Run, files: list[Path], workers: int) -> Iterator[File
             got = run.read(job)
         return _finish(run, job, got)
 
-    with pool:
+    with pool_in_use(pool):
         for path in files:
             job = _prepare(run, path)
             if isinstance(job, FileOutcome):

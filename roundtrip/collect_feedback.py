@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 from .errors import RoundtripError
 from .generate import pool_workers
+from .interrupts import ignore_interrupts, pool_in_use
 from .periods import Period
 from .safety import DEFAULT_LIMITS, time_limit
+from .worker_ids import WorkerIds
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -67,6 +69,11 @@ def _annotated_copy(write: Callable[..., Path], job: tuple) -> Path | None:
         return None
 
 
+def _init_copier(started: WorkerIds) -> None:
+    ignore_interrupts()
+    started.started()
+
+
 def _annotated_copies(write: Callable[..., Path], jobs: list[tuple]) -> list[Path | None]:
     """The annotated copy of each job (None where none could be made), in order.
 
@@ -80,17 +87,15 @@ def _annotated_copies(write: Callable[..., Path], jobs: list[tuple]) -> list[Pat
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        from .worker_ids import WorkerIds
-
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
         try:
             started = WorkerIds(ctx)
-            pool = ProcessPoolExecutor(workers, ctx, initializer=started.started)
+            pool = ProcessPoolExecutor(workers, ctx, initializer=_init_copier, initargs=(started,))
         except (OSError, NotImplementedError):  # no processes here: one by one
             pass
         else:
             try:
-                with pool:
+                with pool_in_use(pool):
                     work = functools.partial(_annotated_copy, write)
                     return list(pool.map(work, jobs, chunksize=4))
             except BrokenProcessPool:  # a worker was killed: every copy is made here

@@ -13,6 +13,7 @@ from .contract import return_filename
 from .errors import UsageError
 from .heap import frozen_heap
 from .history import Previous, last_answers
+from .interrupts import ignore_interrupts, pool_in_use
 from .model import Programme
 from .periods import Period
 from .programme_source import Source, Whole, open_source
@@ -152,7 +153,7 @@ def _pooled(ids: list[str], args: tuple, workers: int) -> Iterator[ReturnInfo]:
         return
     written = 0  # chunks yielded
     try:
-        with pool:
+        with pool_in_use(pool):
             for infos in pool.map(_write_chunk, chunks):
                 yield from infos
                 written += 1
@@ -172,6 +173,7 @@ _job: tuple | None = None  # (source, period, outbox, secret, previous, now) of 
 def _init_worker(started: WorkerIds, *args: object) -> None:
     global _job
     _job = args
+    ignore_interrupts()
     started.started()
 
 

@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import WorkspaceError, printable
+from .interrupts import ignore_interrupts
 from .safety import DEFAULT_LIMITS
+
+ARCHIVE_TEMP = ".tmp-"  # then the digest: an archive copy being written
 
 
 @dataclass(frozen=True)
@@ -53,17 +56,29 @@ def archive(archive_dir: Path, name: str, digest: str, data: bytes, suffix: str)
     workspace lock, so no one else writes it (a leftover from a crash is simply overwritten)."""
     target = archive_dir / f"{digest}{suffix.lower()}"
     if not target.exists():
-        tmp = archive_dir / f".tmp-{digest}{suffix.lower()}"
+        tmp = archive_dir / f"{ARCHIVE_TEMP}{digest}{suffix.lower()}"
         try:
             archive_dir.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as f:
                 f.write(data)
             os.replace(tmp, target)
-        except OSError as exc:
+        except BaseException as exc:  # Ctrl-C too: no half copy is left
             with contextlib.suppress(OSError):  # (no archive folder at all: nothing to remove)
                 tmp.unlink(missing_ok=True)
-            raise WorkspaceError(f"cannot archive {printable(name)} into {target}: {exc}") from exc
+            if isinstance(exc, OSError):
+                raise WorkspaceError(
+                    f"cannot archive {printable(name)} into {target}: {exc}"
+                ) from exc
+            raise
     return target
+
+
+def remove_archive_temporaries(archive_dir: Path) -> None:
+    """Remove half-written archive copies (an intake process ended in the middle of one).
+    Only while holding the workspace lock: then no one else is writing any."""
+    for tmp in archive_dir.glob(f"{ARCHIVE_TEMP}*"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def take_in(archive_dir: Path, path: Path) -> Intake:
@@ -88,7 +103,9 @@ def take_in_all(archive_dir: Path, paths: Sequence[Path]) -> list[Intake]:
 
 def _take_in_chunks(archive_dir: Path, files: list[Path], chunk: int, out: Any) -> None:
     """Early's process: take_in_all over `files`, `chunk` at a time, each result put on `out`
-    (a WorkspaceError in place of the chunk it stopped)."""
+    (a WorkspaceError in place of the chunk it stopped). Ctrl-C is for the command's process,
+    which ends this one (`Early.close`)."""
+    ignore_interrupts()
     for i in range(0, len(files), chunk):
         try:
             out.put(take_in_all(archive_dir, files[i : i + chunk]))
@@ -115,6 +132,7 @@ class Early:
         import multiprocessing as mp
 
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+        self._archive_dir = archive_dir
         self._where = {p: i for i, p in enumerate(files)}
         self._chunks: list[list[Intake] | WorkspaceError] = []
         self._dead = False
@@ -152,11 +170,15 @@ class Early:
         return got[i % self.CHUNK]
 
     def close(self) -> None:
-        """Stop the process (done by now, unless the run ended early) and wait for it."""
-        if self._process.is_alive():
+        """Stop the process (done by now, unless the run ended early) and wait for it; a copy
+        it was writing when stopped is removed."""
+        stopped = self._process.is_alive()
+        if stopped:
             self._process.terminate()
         self._process.join()
         self._queue.close()
+        if stopped:
+            remove_archive_temporaries(self._archive_dir)
 
     def __enter__(self) -> Early:
         return self

@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from .interrupts import ignore_interrupts, stop_workers
 from .register import query
 
 
@@ -120,7 +121,9 @@ class Beside:
             return
         _side_jobs = lanes
         try:
-            self.pool = ProcessPoolExecutor(len(lanes), mp.get_context("fork"))
+            self.pool = ProcessPoolExecutor(
+                len(lanes), mp.get_context("fork"), initializer=ignore_interrupts
+            )
             for i, lane in enumerate(lanes):
                 future = self.pool.submit(_run_side, path, i)
                 for name, _fn, _args in lane:
@@ -149,9 +152,13 @@ class Beside:
         return fn(conn, *args)
 
     def close(self) -> None:
+        """Stop the workers: queries still running are not wanted (an error, Ctrl-C)."""
         global _side_jobs
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            if all(f.done() for f in self.lanes.values()):
+                self.pool.shutdown(wait=True)
+            else:
+                stop_workers(self.pool)
             self.pool = None
         _side_jobs = []
 

@@ -31,6 +31,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from .interrupts import ignore_interrupts, stop_workers
 from .xmltext import CONTROL, LOOKALIKE, cell_text, is_special
 from .zip_copy import TooLarge, ZipCopy, copyable, crc32_combine, deflate_part
 
@@ -221,7 +222,9 @@ class Ahead:
         from concurrent.futures import ProcessPoolExecutor
 
         _forked = blocks
-        self.pool = ProcessPoolExecutor(workers, mp.get_context("fork"))
+        self.pool = ProcessPoolExecutor(
+            workers, mp.get_context("fork"), initializer=ignore_interrupts
+        )
         order = sorted(range(len(blocks)), key=lambda i: blocks[i].first_row - blocks[i].last_row)
         self.futures = {
             i: self.pool.submit(_render_to_file, i, str(folder / f"block{i}.deflate"))
@@ -238,9 +241,12 @@ class Ahead:
             self.close()
 
     def close(self) -> None:
-        """Stop: blocks not started are dropped, the ones under way finish first."""
+        """Stop: blocks not finished are dropped (a failure, Ctrl-C), their workers ended."""
         global _forked
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if all(f.done() for f in self.futures.values()):
+            self.pool.shutdown(wait=True)
+        else:
+            stop_workers(self.pool)
         _forked = ()
 
 

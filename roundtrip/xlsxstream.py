@@ -27,6 +27,7 @@ from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
 from .contract import column_letter
+from .interrupts import ignore_interrupts, stop_workers
 from .tablesheet import EXCEL_MAX_ROWS, TEXT, Col
 from .xmltext import SPECIAL, cell_text, is_special
 from .zip_copy import TooLarge, ZipCopy
@@ -131,9 +132,9 @@ class StreamBook:
             _forked[:] = []
             if pool is not None:
                 if not ok:  # a failure: the others' sheets are not wanted, stop them now
-                    for process in list(getattr(pool, "_processes", {}).values()):
-                        process.terminate()
-                pool.shutdown(wait=True, cancel_futures=True)
+                    stop_workers(pool)
+                else:
+                    pool.shutdown(wait=True)
         self.finished = [part for i in range(len(sections)) for part in done[i]]
 
     def _section(self, fn: Callable[[], None]) -> list[SheetPart]:
@@ -310,7 +311,7 @@ def _fork_pool(workers: int) -> Any:
     if "fork" not in mp.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         return None
     try:
-        return ProcessPoolExecutor(workers, mp.get_context("fork"))
+        return ProcessPoolExecutor(workers, mp.get_context("fork"), initializer=ignore_interrupts)
     except (OSError, NotImplementedError):
         return None
 
