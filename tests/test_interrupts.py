@@ -48,7 +48,12 @@ def test_the_early_intake_leaves_ctrl_c_to_the_command(tmp_path, capfd):
     """SIGINT to the intake process (as a terminal sends it to the whole group) neither stops
     it nor makes it print a traceback: every file is still taken in."""
     files = _files(tmp_path, 300)  # ~60 MB to hash and copy: still at work when interrupted
-    early = Early(tmp_path / "archive", files)
+    # The process inherits this one's handling of SIGINT: make it a terminal's (see _RUN).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        early = Early(tmp_path / "archive", files)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         pid = early._process.pid
         for _ in range(20):  # the child sets its signals first thing: wait for that
@@ -97,7 +102,10 @@ def test_ctrl_c_while_archiving_leaves_no_temporary_file(tmp_path, monkeypatch):
 # --- the whole command, interrupted as a terminal does it ------------------------------------
 
 _RUN = """
-import sys
+import signal, sys
+# As from a terminal: Ctrl-C raises KeyboardInterrupt (a job started in the background of a
+# script, as CI may start this suite, inherits SIGINT ignored).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import roundtrip.collect, roundtrip.generate
 roundtrip.generate.POOL_MIN_DEPARTMENTS = 2  # worker processes even for a small programme
 roundtrip.collect.POOL_MIN_FILES = 2
