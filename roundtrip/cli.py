@@ -6,6 +6,7 @@ errors (RoundtripError) become one line on stderr and the exit code they carry.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import traceback
 from collections.abc import Iterable
@@ -65,6 +66,13 @@ def command(fn):
             if ctx and ctx.verbose:
                 traceback.print_exc()
             click.echo(f"Error: {os_error_line(exc)}", err=True)
+            sys.exit(2)
+        except sqlite3.Error as exc:  # the register failing mid-run (a full disk, say)
+            from .register import register_error
+
+            if ctx and ctx.verbose:
+                traceback.print_exc()
+            click.echo(f"Error: {register_error('roundtrip.db', exc)}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)

@@ -23,12 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError, WorkspaceError
+from .errors import UsageError
 from .heap import frozen_heap
 from .model import Programme
 from .periods import Period
 from .progress import Progress, no_progress
-from .register import connect
+from .register import connect, register_error
 from .resources import wording
 from .tablesheet import EXCEL_MAX_ROWS, INT, NUM, Col, XlsxBook
 from .workspace import Workspace, atomic_path, cannot_write
@@ -202,7 +202,7 @@ def write_register(
                 raise
             book.close()
     except sqlite3.Error as exc:
-        raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
+        raise register_error(ws.db_path, exc) from exc
     except OSError as exc:
         raise cannot_write(target, exc) from exc
     finally:

@@ -12,6 +12,8 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+from .errors import WorkspaceError
+
 SCHEMA_VERSION = "1"
 
 SCHEMA = """
@@ -117,17 +119,45 @@ CREATE VIEW IF NOT EXISTS current_submissions AS
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
-    """Open (and create when new) the register with its schema."""
-    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.executescript(SCHEMA)
-    conn.execute(
-        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-    )
+    """Open (and create when new) the register with its schema. A file that is no register
+    (damaged, or another file of that name) or cannot be opened is a WorkspaceError."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    except sqlite3.Error as exc:  # (a folder of that name, say)
+        raise register_error(path, exc) from exc
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.executescript(SCHEMA)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+            (SCHEMA_VERSION,),
+        )
+    except sqlite3.Error as exc:
+        conn.close()
+        raise register_error(path, exc) from exc
     return conn
+
+
+def register_error(path: Path | str, exc: sqlite3.Error) -> WorkspaceError:
+    """One line for a register SQLite cannot use, with what to do about it."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        hint = (
+            "It is damaged, or not a roundtrip register: restore it from a backup (every "
+            "returned file is also kept in the archive/ folder)."
+        )
+    elif "locked" in text or "busy" in text:
+        hint = "Another program keeps it busy: close that program (or wait) and run again."
+    elif "readonly" in text or "read-only" in text or "unable to open" in text:
+        hint = "Check that it is a file, and the permissions of the file and its folder."
+    elif "full" in text:
+        hint = "The disk is full: free some space and run again."
+    else:
+        hint = ""
+    return WorkspaceError(f"cannot use the register {path}: {text}. {hint}".rstrip())
 
 
 def query(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> sqlite3.Cursor:

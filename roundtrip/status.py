@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import WorkspaceError, printable
+from .errors import printable
 from .heap import frozen_heap
 from .ledger import REJECTIONS_FILE, read_entries
 from .model import Programme
+from .register import register_error
 from .workspace import Workspace
 
 RETURNED, LATE, REJECTED, MISSING = "returned", "late", "rejected", "missing"
@@ -208,7 +209,7 @@ def _current_submissions(db_path: Path, period: str) -> dict[str, sqlite3.Row]:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise WorkspaceError(f"cannot read the register {db_path}: {exc}") from exc
+        raise register_error(db_path, exc) from exc
     return {r["department_id"]: r for r in rows}  # the latest wins
 
 

@@ -22,7 +22,7 @@ from .heap import collector_paused, frozen_heap
 from .model import Programme
 from .periods import Period
 from .progress import Progress, no_progress
-from .register import connect
+from .register import connect, register_error
 from .resources import wording
 from .summary_data import NOT_ANSWERED, Lists, SummaryData, load_lists, load_summary
 from .summary_metrics import write_metrics
@@ -199,17 +199,14 @@ def write_summary(
 
     `progress` is called once, with the steps of the work (SUMMARY_STEPS of them: a region's
     summary takes a quarter of a minute)."""
-    try:
-        conn = connect(ws.db_path)
-    except sqlite3.Error as exc:
-        raise WorkspaceError(f"cannot open the register {ws.db_path}: {exc}") from exc
+    conn = connect(ws.db_path)
     where: list[Path] = []  # the target, once the programme says the period
     try:
         steps = _summary_steps(conn, ws, period, output, where)
         for _ in (progress or no_progress)(steps, PROGRESS_LABEL, SUMMARY_STEPS):
             pass
     except sqlite3.Error as exc:
-        raise WorkspaceError(f"cannot read the register {ws.db_path}: {exc}") from exc
+        raise register_error(ws.db_path, exc) from exc
     except OSError as exc:
         if where:
             raise cannot_write(where[0], exc) from exc
