@@ -6,6 +6,7 @@ errors (RoundtripError) become one line on stderr and the exit code they carry.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import sys
 import traceback
@@ -55,31 +56,52 @@ def command(fn):
         ctx = click.get_current_context().find_object(Context)
         try:
             code = fn(*args, **kwargs)
-        except RoundtripError as exc:
-            if ctx and ctx.verbose:
-                traceback.print_exc()
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except OSError as exc:  # the system's (a file in use, a full disk), not one of ours
-            from .workspace import os_error_line
-
-            if ctx and ctx.verbose:
-                traceback.print_exc()
-            click.echo(f"Error: {os_error_line(exc)}", err=True)
-            sys.exit(2)
-        except sqlite3.Error as exc:  # the register failing mid-run (a full disk, say)
-            from .register import register_error
-
-            if ctx and ctx.verbose:
-                traceback.print_exc()
-            click.echo(f"Error: {register_error('roundtrip.db', exc)}", err=True)
-            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - ours, or one we can say in a line; else raised
+            line, exit_code = _error_line(exc)
+            if line is None:
+                raise
+            if ctx and ctx.verbose:
+                traceback.print_exc()
+            _let_go(exc)
+            click.echo(f"Error: {line}", err=True)
+            sys.exit(exit_code)
         sys.exit(code or 0)
 
     return wrapper
+
+
+def _error_line(exc: Exception) -> tuple[str | None, int]:
+    """The one line for `exc` and the exit code; (None, 1) for a bug (shown as a traceback)."""
+    from .register import register_error
+    from .workspace import os_error_line, os_error_of
+
+    if isinstance(exc, RoundtripError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, sqlite3.Error):  # the register failing mid-run (a full disk, say)
+        return str(register_error("roundtrip.db", exc)), 2
+    system = os_error_of(exc)  # the system's (a file in use, a full disk), not one of ours
+    if system is not None:
+        return os_error_line(system), 2
+    return None, 1
+
+
+def _let_go(exc: BaseException) -> None:
+    """Close now, and quietly, what the failed work left open: on a full disk, xlsxwriter's
+    zip file, whose own closing fails the same way and which Python would report at exit."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda u: None if isinstance(u.exc_value, OSError) else hook(u)
+    try:
+        seen: set[int] = set()
+        while exc is not None and id(exc) not in seen:
+            seen.add(id(exc))
+            traceback.clear_frames(exc.__traceback__)
+            exc = exc.__cause__ or exc.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.exceptions import FileCreateError
+
 from .errors import UsageError
 from .heap import frozen_heap
 from .model import Programme
@@ -203,7 +205,7 @@ def write_register(
             book.close()
     except sqlite3.Error as exc:
         raise register_error(ws.db_path, exc) from exc
-    except OSError as exc:
+    except (OSError, FileCreateError) as exc:
         raise cannot_write(target, exc) from exc
     finally:
         conn.close()

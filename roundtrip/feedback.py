@@ -120,7 +120,7 @@ def write_validation_report(
             ws.fit_to_pages(1, 0)
             ws.repeat_rows(0)
             wb.close()
-    except OSError as exc:
+    except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
         raise cannot_write(Path(target), exc) from exc
     return Path(target)
 

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlsxwriter.exceptions import FileCreateError
+
 from . import register
 from .contract import return_filename
 from .errors import UsageError
@@ -184,7 +186,7 @@ def _write(job: tuple, dept_id: str) -> ReturnInfo:
     target = outbox / return_filename(str(period), dept.id, dept.name)
     try:
         return write_return_workbook(target, programme, dept.id, period, secret, previous, now)
-    except OSError as exc:  # (raised in a worker, it reaches the caller as it is)
+    except (OSError, FileCreateError) as exc:  # (raised in a worker: reaches the caller as is)
         raise cannot_write(target, exc) from exc
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from .errors import WorkspaceError, printable
 from .interrupts import ignore_interrupts
 from .safety import DEFAULT_LIMITS
+from .workspace import remedy
 
 ARCHIVE_TEMP = ".tmp-"  # then the digest: an archive copy being written
 
@@ -67,7 +68,8 @@ def archive(archive_dir: Path, name: str, digest: str, data: bytes, suffix: str)
                 tmp.unlink(missing_ok=True)
             if isinstance(exc, OSError):
                 raise WorkspaceError(
-                    f"cannot archive {printable(name)} into {target}: {exc}"
+                    f"cannot archive {printable(name)} into {target} "
+                    f"({exc.strerror or exc}){remedy(exc)}"
                 ) from exc
             raise
     return target

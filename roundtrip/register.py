@@ -153,8 +153,8 @@ def register_error(path: Path | str, exc: sqlite3.Error) -> WorkspaceError:
         hint = "Another program keeps it busy: close that program (or wait) and run again."
     elif "readonly" in text or "read-only" in text or "unable to open" in text:
         hint = "Check that it is a file, and the permissions of the file and its folder."
-    elif "full" in text:
-        hint = "The disk is full: free some space and run again."
+    elif "full" in text or "disk I/O" in text:
+        hint = "The disk is full or failing: free some space (or check the disk) and run again."
     else:
         hint = ""
     return WorkspaceError(f"cannot use the register {path}: {text}. {hint}".rstrip())

@@ -207,7 +207,7 @@ def write_summary(
             pass
     except sqlite3.Error as exc:
         raise register_error(ws.db_path, exc) from exc
-    except OSError as exc:
+    except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
         if where:
             raise cannot_write(where[0], exc) from exc
         raise WorkspaceError(f"cannot write the summary: {exc}") from exc

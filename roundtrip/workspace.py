@@ -95,10 +95,22 @@ def _new_temporary(folder: Path, suffix: str) -> Path:
     raise FileExistsError(f"no free temporary name in {folder}")
 
 
-def cannot_write(target: Path, exc: OSError) -> WorkspaceError:
+def cannot_write(target: Path, exc: Exception) -> WorkspaceError:
     """The one-line error for a file that could not be written, with the usual cause named
     (on Windows a workbook open in Excel cannot be replaced: PermissionError)."""
-    return WorkspaceError(f"cannot write {target} ({exc.strerror or exc}){_hint(exc)}")
+    system = os_error_of(exc) or OSError(str(exc))
+    return WorkspaceError(f"cannot write {target} ({system.strerror or system}){remedy(system)}")
+
+
+def os_error_of(exc: BaseException) -> OSError | None:
+    """`exc` itself when it is the system's error, or the one xlsxwriter's FileCreateError
+    wraps (its workbook could not be written: a full disk, say); else None."""
+    if isinstance(exc, OSError):
+        return exc
+    inner = exc.args[0] if exc.args else None
+    if type(exc).__name__ == "FileCreateError" and isinstance(inner, OSError):
+        return inner
+    return None
 
 
 def os_error_line(exc: OSError) -> str:
@@ -106,10 +118,11 @@ def os_error_line(exc: OSError) -> str:
     is about: a rename's target rather than its temporary source)."""
     where = exc.filename2 or exc.filename
     what = f"{where}: " if where else ""
-    return f"{what}{exc.strerror or exc}{_hint(exc)}"
+    return f"{what}{exc.strerror or exc}{remedy(exc)}"
 
 
-def _hint(exc: OSError) -> str:
+def remedy(exc: OSError) -> str:
+    """'; what to do about it' for the usual errors of the system (else '')."""
     if isinstance(exc, PermissionError):
         return "; if it is open in Excel or another program, close it and run the command again"
     if isinstance(exc, IsADirectoryError):
