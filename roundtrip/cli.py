@@ -95,10 +95,11 @@ def _let_go(exc: BaseException) -> None:
     sys.unraisablehook = lambda u: None if isinstance(u.exc_value, OSError) else hook(u)
     try:
         seen: set[int] = set()
-        while exc is not None and id(exc) not in seen:
-            seen.add(id(exc))
-            traceback.clear_frames(exc.__traceback__)
-            exc = exc.__cause__ or exc.__context__
+        link: BaseException | None = exc
+        while link is not None and id(link) not in seen:
+            seen.add(id(link))
+            traceback.clear_frames(link.__traceback__)
+            link = link.__cause__ or link.__context__
         gc.collect()
     finally:
         sys.unraisablehook = hook
