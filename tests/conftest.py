@@ -24,6 +24,27 @@ def aura_ws(aura_base, tmp_path) -> Workspace:
     return Workspace(root)
 
 
+@pytest.fixture(scope="session")
+def demo_base(tmp_path_factory):
+    """A workspace after `roundtrip demo` (three quarters collected); copy it, never change it."""
+    from click.testing import CliRunner
+
+    from roundtrip.cli import main
+
+    target = tmp_path_factory.mktemp("demo-base") / "demo"
+    result = CliRunner().invoke(main, ["-q", "demo", str(target)])
+    assert result.exit_code == 0, result.output
+    return target
+
+
+@pytest.fixture
+def demo_ws(demo_base, tmp_path):
+    """A fresh copy of the demo's workspace for one test (its folder)."""
+    root = tmp_path / "demo"
+    shutil.copytree(demo_base, root)
+    return root
+
+
 @pytest.fixture
 def open_in_excel(monkeypatch):
     """open_in_excel(name): from now on, replacing a file called `name` fails as it does on

@@ -25,20 +25,15 @@ COMMANDS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("damaged") / "demo"
-    result = CliRunner().invoke(main, ["-q", "demo", str(target)])
-    assert result.exit_code == 0, result.output
-    return target
+def _copy(demo_ws: Path) -> Path:
+    """The demo's workspace with everything in roundtrip.db itself (no write-ahead log)."""
+    import sqlite3
 
-
-def _copy(demo: Path, tmp_path: Path) -> Path:
-    ws = tmp_path / "ws"
-    shutil.copytree(demo, ws)
-    for extra in ("roundtrip.db-wal", "roundtrip.db-shm"):
-        (ws / extra).unlink(missing_ok=True)
-    return ws
+    conn = sqlite3.connect(demo_ws / "roundtrip.db")
+    conn.execute("PRAGMA journal_mode = DELETE")  # (checkpoints the log and removes it)
+    conn.close()
+    assert not (demo_ws / "roundtrip.db-wal").exists()
+    return demo_ws
 
 
 def _digest(path: Path) -> str:
@@ -46,8 +41,8 @@ def _digest(path: Path) -> str:
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
-def test_a_file_that_is_no_register_is_one_line_and_stays_as_it_was(demo, tmp_path, args):
-    ws = _copy(demo, tmp_path)
+def test_a_file_that_is_no_register_is_one_line_and_stays_as_it_was(demo_ws, args):
+    ws = _copy(demo_ws)
     db = ws / "roundtrip.db"
     db.write_bytes(b"This is not a database, but someone's notes. " * 200)
     before = _digest(db)
@@ -62,8 +57,8 @@ def test_a_file_that_is_no_register_is_one_line_and_stays_as_it_was(demo, tmp_pa
 
 
 @pytest.mark.parametrize("args", COMMANDS[:2] + COMMANDS[4:], ids=lambda a: a[0])
-def test_a_folder_in_the_registers_place_is_one_line(demo, tmp_path, args):
-    ws = _copy(demo, tmp_path)
+def test_a_folder_in_the_registers_place_is_one_line(demo_ws, args):
+    ws = _copy(demo_ws)
     (ws / "roundtrip.db").unlink()
     (ws / "roundtrip.db").mkdir()
     result = CliRunner().invoke(main, ["-w", str(ws), *args])
@@ -76,10 +71,10 @@ def test_a_folder_in_the_registers_place_is_one_line(demo, tmp_path, args):
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
-def test_a_register_damaged_inside_never_ends_in_a_traceback(demo, tmp_path, args):
+def test_a_register_damaged_inside_never_ends_in_a_traceback(demo_ws, args):
     """Pages in the middle overwritten (a disk error, a copy cut short): whatever a command
     gets to before it meets them, it ends with its result or one line, never a traceback."""
-    ws = _copy(demo, tmp_path)
+    ws = _copy(demo_ws)
     db = ws / "roundtrip.db"
     data = bytearray(db.read_bytes())
     page = 4096
@@ -107,10 +102,10 @@ def _pages_of(db: Path, table: str) -> list[int]:
 
 
 @pytest.mark.parametrize("args", COMMANDS[:2], ids=lambda a: a[0])
-def test_a_table_damaged_mid_run_is_one_line(demo, tmp_path, args):
+def test_a_table_damaged_mid_run_is_one_line(demo_ws, args):
     """The register opens (its schema is whole) and fails only when the command reaches the
     answers: SQLite's error, met in the middle of the work, is one line too."""
-    ws = _copy(demo, tmp_path)
+    ws = _copy(demo_ws)
     if args[0] == "collect":  # a return not stored yet (as sent, nothing filled in)
         sent = sorted((ws / "outbox" / "2025Q3").glob("*.xlsx"))[0]
         shutil.copy(sent, ws / "inbox" / "2025Q3" / "sent back as it was.xlsx")

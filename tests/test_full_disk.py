@@ -31,21 +31,6 @@ class _FullDiskZip(zipfile.ZipFile):
     write = writestr  # (the parts from temporary files, without in_memory)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("full") / "demo"
-    result = CliRunner().invoke(main, ["-q", "demo", str(target)])
-    assert result.exit_code == 0, result.output
-    return target
-
-
-@pytest.fixture
-def ws(demo, tmp_path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(demo, root)
-    return root
-
-
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -55,26 +40,28 @@ def _digest(path: Path) -> str:
     [(["generate", "2025Q3"], "outbox/2025Q3"), (["summary", "2025Q3"], "reports/2025Q3")],
     ids=["generate", "summary"],
 )
-def test_a_workbook_on_a_full_disk_is_one_line(ws, monkeypatch, args, folder):
+def test_a_workbook_on_a_full_disk_is_one_line(demo_ws, monkeypatch, args, folder):
     import xlsxwriter.workbook
 
-    before = {p: _digest(p) for p in (ws / folder).glob("*.xlsx")}  # the demo's: kept as they are
+    before = {
+        p: _digest(p) for p in (demo_ws / folder).glob("*.xlsx")
+    }  # the demo's: kept as they are
     monkeypatch.setattr(xlsxwriter.workbook, "ZipFile", _FullDiskZip)
-    result = CliRunner().invoke(main, ["-w", str(ws), "-q", *args])
+    result = CliRunner().invoke(main, ["-w", str(demo_ws), "-q", *args])
     assert isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 2
     named = result.output.removeprefix("Error: cannot write ").removesuffix(f" {FULL}")
     assert result.output == f"Error: cannot write {named} {FULL}"
     assert Path(named) in before
     assert {p: _digest(p) for p in before} == before
-    assert list(ws.rglob(".tmp-*")) == []
+    assert list(demo_ws.rglob(".tmp-*")) == []
 
 
-def test_the_archive_on_a_full_disk_is_one_line(ws, monkeypatch):
+def test_the_archive_on_a_full_disk_is_one_line(demo_ws, monkeypatch):
     import roundtrip.intake as intake
 
-    sent = sorted((ws / "outbox" / "2025Q3").glob("*.xlsx"))[0]
-    shutil.copy(sent, ws / "inbox" / "2025Q3" / "sent back.xlsx")
+    sent = sorted((demo_ws / "outbox" / "2025Q3").glob("*.xlsx"))[0]
+    shutil.copy(sent, demo_ws / "inbox" / "2025Q3" / "sent back.xlsx")
     real_open = open
 
     def full(path, mode="r", *args, **kwargs):
@@ -83,13 +70,13 @@ def test_the_archive_on_a_full_disk_is_one_line(ws, monkeypatch):
         return real_open(path, mode, *args, **kwargs)
 
     monkeypatch.setattr(intake, "open", full, raising=False)  # the archive's copies only
-    stored = _digest(ws / "roundtrip.db")
-    result = CliRunner().invoke(main, ["-w", str(ws), "-q", "collect", "2025Q3"])
+    stored = _digest(demo_ws / "roundtrip.db")
+    result = CliRunner().invoke(main, ["-w", str(demo_ws), "-q", "collect", "2025Q3"])
     assert result.exit_code == 2, result.output
     line = result.output.splitlines()[-1]
     assert line.startswith("Error: cannot archive sent back.xlsx into ")
     assert line.endswith(FULL.rstrip("\n"))
-    assert _digest(ws / "roundtrip.db") == stored
+    assert _digest(demo_ws / "roundtrip.db") == stored
 
 
 _WHOLE_RUN = """
@@ -110,17 +97,17 @@ main()
 """
 
 
-def test_what_the_full_disk_left_open_is_closed_quietly(ws):
+def test_what_the_full_disk_left_open_is_closed_quietly(demo_ws):
     """xlsxwriter leaves its zip file open when writing fails; closing it fails too, and
     Python printed that ('Exception ignored in ZipFile.__del__ ...') under the one line."""
     import subprocess
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-c", _WHOLE_RUN, "-w", str(ws), "-q", "summary", "2025Q3"],
+        [sys.executable, "-c", _WHOLE_RUN, "-w", str(demo_ws), "-q", "summary", "2025Q3"],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 2
-    assert done.stderr == f"Error: cannot write {ws / 'reports/2025Q3/summary.xlsx'} {FULL}"
+    assert done.stderr == f"Error: cannot write {demo_ws / 'reports/2025Q3/summary.xlsx'} {FULL}"
