@@ -13,7 +13,7 @@ of a second) finish, so each file they write is whole; long ones whose output is
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +28,15 @@ def stop_workers(pool: Any) -> None:
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.terminate()
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+def close_pool(pool: Any, futures: Iterable[Any]) -> None:
+    """Shut `pool` down once its `futures` are done; ones not done are not wanted any more (a
+    failure, Ctrl-C): their workers are ended (stop_workers)."""
+    if all(f.done() for f in futures):
+        pool.shutdown(wait=True)
+    else:
+        stop_workers(pool)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .interrupts import ignore_interrupts, stop_workers
+from .interrupts import close_pool, ignore_interrupts
 from .register import query
 
 
@@ -155,10 +155,7 @@ class Beside:
         """Stop the workers: queries still running are not wanted (an error, Ctrl-C)."""
         global _side_jobs
         if self.pool is not None:
-            if all(f.done() for f in self.lanes.values()):
-                self.pool.shutdown(wait=True)
-            else:
-                stop_workers(self.pool)
+            close_pool(self.pool, self.lanes.values())
             self.pool = None
         _side_jobs = []
 

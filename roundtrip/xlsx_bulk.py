@@ -31,7 +31,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from .interrupts import ignore_interrupts, stop_workers
+from .interrupts import close_pool, ignore_interrupts
 from .xmltext import CONTROL, LOOKALIKE, cell_text, is_special
 from .zip_copy import TooLarge, ZipCopy, copyable, crc32_combine, deflate_part
 
@@ -243,10 +243,7 @@ class Ahead:
     def close(self) -> None:
         """Stop: blocks not finished are dropped (a failure, Ctrl-C), their workers ended."""
         global _forked
-        if all(f.done() for f in self.futures.values()):
-            self.pool.shutdown(wait=True)
-        else:
-            stop_workers(self.pool)
+        close_pool(self.pool, self.futures.values())
         _forked = ()
 
 

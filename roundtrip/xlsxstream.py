@@ -27,7 +27,7 @@ from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
 from .contract import column_letter
-from .interrupts import ignore_interrupts, stop_workers
+from .interrupts import close_pool, ignore_interrupts
 from .tablesheet import EXCEL_MAX_ROWS, TEXT, Col
 from .xmltext import SPECIAL, cell_text, is_special
 from .zip_copy import TooLarge, ZipCopy
@@ -105,7 +105,6 @@ class StreamBook:
         the book's once it is exhausted; a consumer that stops early stops the workers."""
         pool = _fork_pool(len(aside)) if aside else None
         futures: dict[int, Any] = {}
-        ok = False
         try:
             if pool is not None:
                 _forked[:] = [(self, sections, child)]
@@ -127,14 +126,10 @@ class StreamBook:
                 else:
                     done[i] = future.result()  # (the worker's exception, if it raised)
                 yield i
-            ok = True
         finally:
             _forked[:] = []
-            if pool is not None:
-                if not ok:  # a failure: the others' sheets are not wanted, stop them now
-                    stop_workers(pool)
-                else:
-                    pool.shutdown(wait=True)
+            if pool is not None:  # after a failure the others' sheets are not wanted
+                close_pool(pool, futures.values())
         self.finished = [part for i in range(len(sections)) for part in done[i]]
 
     def _section(self, fn: Callable[[], None]) -> list[SheetPart]:
