@@ -18,14 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from roundtrip import register
-from roundtrip.collect import collect_period
-from roundtrip.generate import generate_period
-from roundtrip.programme import load_programme
-from roundtrip.read import read_return
-from roundtrip.setup import init_workspace
-from roundtrip.simulate import ActionAnswer, fill_return
-from roundtrip.validate import validate_return
+from roundtrip.collect.run import collect_period
+from roundtrip.demo.fill import ActionAnswer, fill_return
+from roundtrip.init import init_workspace
+from roundtrip.programme.workbook import load_programme
+from roundtrip.register import db as register
+from roundtrip.returns.generate import generate_period
+from roundtrip.returns.read import read_return
+from roundtrip.returns.validate import validate_return
 from roundtrip.workspace import Workspace
 
 LABELS = ["Ei aloitettu", "Etenee suunnitellusti", "Pieniä haasteita", "Valmis"]

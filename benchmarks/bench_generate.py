@@ -20,10 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from roundtrip.definition import load_example, with_version  # noqa: E402
-from roundtrip.generate import generate_workbooks  # noqa: E402
-from roundtrip.history import Previous, PreviousAnswer  # noqa: E402
-from roundtrip.model import (  # noqa: E402
+from roundtrip.programme.bundled import load_example, with_version  # noqa: E402
+from roundtrip.programme.model import (  # noqa: E402
     METRIC_KINDS,
     Action,
     Department,
@@ -31,6 +29,8 @@ from roundtrip.model import (  # noqa: E402
     Priority,
     Programme,
 )
+from roundtrip.register.history import Previous, PreviousAnswer  # noqa: E402
+from roundtrip.returns.generate import generate_workbooks  # noqa: E402
 
 NOW = dt.datetime(2025, 10, 1, 6, 0, 0)
 SECRET = b"benchmark-secret"

@@ -28,8 +28,8 @@ import sys
 import time
 from pathlib import Path
 
-from roundtrip.definition import default_status_scale, with_version
-from roundtrip.model import Action, Department, Metric, Priority, Programme, Settings
+from roundtrip.programme.bundled import default_status_scale, with_version
+from roundtrip.programme.model import Action, Department, Metric, Priority, Programme, Settings
 
 PRIORITIES = 6
 CACHE = Path(__file__).parent / "results" / "cache"
@@ -73,7 +73,7 @@ def programme(departments: int, actions: int) -> Programme:
 
 def run(path: Path) -> None:
     """Child process: time one load_programme and the per-department lookups."""
-    from roundtrip.programme import load_programme
+    from roundtrip.programme.workbook import load_programme
 
     t0, c0 = time.perf_counter(), time.process_time()
     prog = load_programme(path)
@@ -101,7 +101,7 @@ def main() -> None:
     if args.run:
         run(args.run)
         return
-    from roundtrip.programme import write_programme
+    from roundtrip.programme.workbook import write_programme
 
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"programme-{args.departments}x{args.actions}.xlsx"

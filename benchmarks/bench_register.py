@@ -34,9 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from roundtrip.definition import default_status_scale  # noqa: E402
-from roundtrip.export import write_register  # noqa: E402
-from roundtrip.model import (  # noqa: E402
+from roundtrip.programme.bundled import default_status_scale  # noqa: E402
+from roundtrip.programme.model import (  # noqa: E402
     Action,
     Department,
     Metric,
@@ -44,8 +43,9 @@ from roundtrip.model import (  # noqa: E402
     Programme,
     Settings,
 )
-from roundtrip.periods import Period  # noqa: E402
-from roundtrip.register import connect  # noqa: E402
+from roundtrip.programme.periods import Period  # noqa: E402
+from roundtrip.register.db import connect  # noqa: E402
+from roundtrip.register.workbook import write_register  # noqa: E402
 from roundtrip.workspace import Workspace  # noqa: E402
 
 STATUSES = ("not_started", "on_track", "minor", "major", "done", "cancelled")

@@ -35,10 +35,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from roundtrip.definition import default_status_scale, with_version
-from roundtrip.model import Action, Department, Metric, Priority, Programme, Settings
-from roundtrip.periods import parse_period, period_range
-from roundtrip.register import connect
+from roundtrip.programme.bundled import default_status_scale, with_version
+from roundtrip.programme.model import Action, Department, Metric, Priority, Programme, Settings
+from roundtrip.programme.periods import parse_period, period_range
+from roundtrip.register.db import connect
 
 PRIORITIES = 6
 STATUS_KEYS = ["not_started", "on_track", "on_track", "on_track", "minor", "major", "done", None]
@@ -113,8 +113,8 @@ def build(db: Path, departments: int, actions: int, periods: list[str]) -> None:
 
 def run(db: Path, departments: int, actions: int, period: str, out: Path) -> None:
     """Child process: load the programme, time the summary, print time and peak memory."""
-    from roundtrip.summary import render_summary
-    from roundtrip.summary_data import load_summary
+    from roundtrip.summary.data import load_summary
+    from roundtrip.summary.workbook import render_summary
 
     t0 = time.perf_counter()
     prog = programme(departments, actions)

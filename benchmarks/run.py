@@ -53,7 +53,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from roundtrip.model import (  # noqa: E402
+from roundtrip.programme.model import (  # noqa: E402
     METRIC_KINDS,
     Action,
     Department,
@@ -88,7 +88,7 @@ def roundtrip_cmd() -> list[str]:
 
 def synthetic(departments: int, actions: int) -> Programme:
     """`departments` x `actions`, a metric (of every kind in turn) on every other action."""
-    from roundtrip.definition import default_status_scale, with_version
+    from roundtrip.programme.bundled import default_status_scale, with_version
 
     settings = Settings(
         "bench-region",
@@ -177,7 +177,7 @@ def _fill_xml(xml: str, values: dict[str, object]) -> str:
 
 def _fill_fast(src: Path, dst: Path, programme: Programme, dept_id: str, seed: int) -> None:
     """Write the answers into the generated file's XML (no openpyxl: ~10 ms a file)."""
-    from roundtrip.read import read_return
+    from roundtrip.returns.read import read_return
 
     raw = read_return(src)
     answers, metrics = _answers(programme, dept_id, seed)
@@ -248,7 +248,7 @@ def _sheet_files(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _fill_slow(src: Path, dst: Path, programme: Programme, dept_id: str, seed: int) -> None:
-    from roundtrip.simulate import ActionAnswer, fill_return
+    from roundtrip.demo.fill import ActionAnswer, fill_return
 
     answers, metrics = _answers(programme, dept_id, seed)
     fill_return(
@@ -277,10 +277,10 @@ def _fill_chunk(jobs: list[tuple[str, str, str, int, bool]]) -> int:
 
 def build_base(n: int, actions: int, workers: int) -> Path:
     """The cached workspace of `n` departments with its filled inbox (built once)."""
-    from roundtrip.contract import return_filename
-    from roundtrip.generate import generate_period
-    from roundtrip.programme import write_programme
-    from roundtrip.setup import init_workspace
+    from roundtrip.init import init_workspace
+    from roundtrip.programme.workbook import write_programme
+    from roundtrip.returns.contract import return_filename
+    from roundtrip.returns.generate import generate_period
     from roundtrip.workspace import Workspace
 
     base = CACHE / f"ws-n{n}-a{actions}-v{CACHE_VERSION}"
@@ -565,7 +565,7 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
             )
         )
         if n == max(args.sizes) and args.periods > 1:
-            from roundtrip.periods import parse_period
+            from roundtrip.programme.periods import parse_period
 
             q = parse_period(PERIOD)
             earlier = []

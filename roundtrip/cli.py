@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import RoundtripError
+from roundtrip import __version__
+from roundtrip.errors import RoundtripError
 
 
 class Context:
@@ -27,7 +27,7 @@ class Context:
         self.verbose = verbose
 
     def workspace(self):
-        from .workspace import Workspace
+        from roundtrip.workspace import Workspace
 
         return Workspace.find(self.workspace_arg)
 
@@ -75,8 +75,8 @@ def command(fn):
 
 def _error_line(exc: Exception) -> tuple[str | None, int]:
     """The one line for `exc` and the exit code; (None, 1) for a bug (shown as a traceback)."""
-    from .register import register_error
-    from .workspace import os_error_line, os_error_of
+    from roundtrip.register.db import register_error
+    from roundtrip.workspace import os_error_line, os_error_of
 
     if isinstance(exc, RoundtripError):
         return str(exc), exc.exit_code
@@ -141,7 +141,7 @@ def init(
     ctx: Context, workspace: Path, example: str | None, table: Path | None, programme: Path | None
 ):
     """Create a workspace from a programme definition or a raw action table."""
-    from .setup import init_workspace
+    from roundtrip.init import init_workspace
 
     result = init_workspace(workspace, example=example, table=table, programme=programme)
     for line in result.lines():
@@ -153,7 +153,7 @@ def init(
 @command
 def check(ctx: Context):
     """Validate programme.xlsx and report every problem with its cell."""
-    from .programme import load_programme
+    from roundtrip.programme.workbook import load_programme
 
     ws = ctx.workspace()
     p = load_programme(ws.programme_path, ws.cache_dir)
@@ -173,7 +173,7 @@ def check(ctx: Context):
 @command
 def generate(ctx: Context, period: str, departments: tuple[str, ...]):
     """Write one return workbook per department into outbox/PERIOD/."""
-    from .generate import generate_period
+    from roundtrip.returns.generate import generate_period
 
     result = generate_period(ctx.workspace(), period, departments or None, progress=ctx.progress)
     for line in result.lines():
@@ -187,7 +187,7 @@ def generate(ctx: Context, period: str, departments: tuple[str, ...]):
 @command
 def collect(ctx: Context, period: str, paths: tuple[Path, ...]):
     """Read returned files (default inbox/PERIOD/) into the register."""
-    from .collect import collect_period
+    from roundtrip.collect.run import collect_period
 
     result = collect_period(ctx.workspace(), period, list(paths) or None, progress=ctx.progress)
     for line in result.lines():
@@ -201,7 +201,7 @@ def collect(ctx: Context, period: str, paths: tuple[Path, ...]):
 @command
 def status(ctx: Context, period: str):
     """Who has returned, who is late, who was rejected: the chase list."""
-    from .status import period_status
+    from roundtrip.register.status import period_status
 
     result = period_status(ctx.workspace(), period)
     for line in result.lines():
@@ -217,7 +217,7 @@ def status(ctx: Context, period: str):
 @command
 def register(ctx: Context, output: Path | None):
     """Write the master register workbook."""
-    from .export import write_register
+    from roundtrip.register.workbook import write_register
 
     path = write_register(ctx.workspace(), output, progress=ctx.progress)
     ctx.echo(f"Wrote {path}")
@@ -233,7 +233,7 @@ def register(ctx: Context, output: Path | None):
 @command
 def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
     """Write the council summary workbook for PERIOD."""
-    from .summary import write_summary
+    from roundtrip.summary.workbook import write_summary
 
     for path in write_summary(ctx.workspace(), period, output, pdf=pdf, progress=ctx.progress):
         ctx.echo(f"Wrote {path}")
@@ -245,7 +245,7 @@ def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
 @command
 def demo(ctx: Context, directory: Path | None):
     """Run the whole cycle on the bundled Aura example."""
-    from .demo import run_demo
+    from roundtrip.demo.run import run_demo
 
     for line in run_demo(directory or Path("roundtrip-demo"), echo=ctx.echo, progress=ctx.progress):
         ctx.echo(line)

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Problem, UsageError
+from roundtrip.errors import ConfigError, Problem, UsageError
 
 _PKG = Path(__file__).resolve().parent
 

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import WorkspaceError
-from .periods import Period
+from roundtrip.errors import WorkspaceError
+from roundtrip.programme.periods import Period
 
 
 @dataclass(frozen=True)

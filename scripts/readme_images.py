@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from render import RenderError, to_pdf  # noqa: E402
 
-from roundtrip.demo import run_demo  # noqa: E402
+from roundtrip.demo.run import run_demo  # noqa: E402
 
 PERIOD = "2025Q3"
 DEPARTMENT = "SIV"

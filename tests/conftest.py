@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from roundtrip.setup import init_workspace
+from roundtrip.init import init_workspace
 from roundtrip.workspace import Workspace
 
 

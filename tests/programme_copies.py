@@ -6,9 +6,9 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from roundtrip.programme import load_programme
-from roundtrip.programme_cache import CACHE_FILE
-from roundtrip.programme_source import ByDepartment, Whole, open_source
+from roundtrip.programme.cache import CACHE_FILE
+from roundtrip.programme.source import ByDepartment, Whole, open_source
+from roundtrip.programme.workbook import load_programme
 from roundtrip.workspace import Workspace
 
 

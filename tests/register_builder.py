@@ -11,9 +11,9 @@ from pathlib import Path
 
 from registry_builder import insert_submission
 
-from roundtrip.definition import default_status_scale, with_version
-from roundtrip.model import Action, Department, Metric, Priority, Programme, Settings
-from roundtrip.register import connect
+from roundtrip.programme.bundled import default_status_scale, with_version
+from roundtrip.programme.model import Action, Department, Metric, Priority, Programme, Settings
+from roundtrip.register.db import connect
 
 
 def small_programme(language: str = "en") -> Programme:

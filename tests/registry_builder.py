@@ -1,6 +1,6 @@
 """Build a real roundtrip.db with plain SQL, for tests of status, export and summary.
 
-The schema is roundtrip.register's; this helper only inserts rows the way collect would, so
+The schema is roundtrip.register.db's; this helper only inserts rows the way collect would, so
 tests of the readers do not depend on the whole collect pipeline.
 """
 
@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from roundtrip.register import connect
+from roundtrip.register.db import connect
 
 _counter = itertools.count(1)
 

@@ -1,4 +1,4 @@
-"""The annotated copy written by patching the package (roundtrip.annotate_xml), on real returns."""
+"""The annotated copy written by patching the package (roundtrip.collect.annotate), on real returns."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ import soffice
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from roundtrip import feedback
-from roundtrip.annotate_xml import write_fast_copy
+from roundtrip.collect import feedback
+from roundtrip.collect.annotate import write_fast_copy
+from roundtrip.collect.feedback import ERROR_FILL, WARNING_FILL, write_annotated_copy
+from roundtrip.demo.fill import ActionAnswer, fill_return
 from roundtrip.errors import Problem
-from roundtrip.feedback import ERROR_FILL, WARNING_FILL, write_annotated_copy
-from roundtrip.generate import generate_period
-from roundtrip.simulate import ActionAnswer, fill_return
+from roundtrip.returns.generate import generate_period
 from roundtrip.workspace import Workspace
 
 ACTIONS, METRICS = "Toimenpiteet", "Mittarit"
@@ -433,7 +433,7 @@ def test_a_fast_copy_imports_no_openpyxl(returns, tmp_path):
     src = returns["filled"]
     code = (
         "import sys; from roundtrip.errors import Problem; "
-        "from roundtrip.feedback import write_annotated_copy as w; "
+        "from roundtrip.collect.feedback import write_annotated_copy as w; "
         f"p = [Problem('f', 'a\\x07b', {ACTIONS!r}, 'K4', 'error')]; "
         f"print(w(sys.argv[1], p, sys.argv[2], 'fi').name, 'openpyxl' in sys.modules)"
     )

@@ -41,9 +41,9 @@ def test_a_written_file_has_the_mode_the_umask_gives(tmp_path, umask, mask, want
 def test_the_department_workbooks_are_readable_by_colleagues(tmp_path, umask):
     """Before, the temporary file's 0600 (tempfile.mkstemp) stayed with the workbook: a
     colleague opening the outbox on a shared drive could not read it."""
-    from roundtrip.definition import load_example
-    from roundtrip.generate import generate_workbooks
-    from roundtrip.history import Previous
+    from roundtrip.programme.bundled import load_example
+    from roundtrip.register.history import Previous
+    from roundtrip.returns.generate import generate_workbooks
 
     umask(0o022)
     p = load_example("aura")

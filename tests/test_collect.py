@@ -18,15 +18,15 @@ import pytest
 from click.testing import CliRunner
 from programme_copies import whole_and_sliced
 
-from roundtrip import collect as collect_mod
-from roundtrip import intake as intake_mod
 from roundtrip.cli import main
-from roundtrip.collect import collect_period, workspace_lock
+from roundtrip.collect import intake as intake_mod
+from roundtrip.collect import run as collect_mod
+from roundtrip.collect.run import collect_period, workspace_lock
+from roundtrip.demo.fill import ActionAnswer, _find_sheet, _header_map, _rows_by_id, fill_return
 from roundtrip.errors import BusyError, WorkspaceError
-from roundtrip.generate import generate_period
-from roundtrip.programme import load_programme
-from roundtrip.setup import init_workspace
-from roundtrip.simulate import ActionAnswer, _find_sheet, _header_map, _rows_by_id, fill_return
+from roundtrip.init import init_workspace
+from roundtrip.programme.workbook import load_programme
+from roundtrip.returns.generate import generate_period
 from roundtrip.workspace import Workspace
 
 PERIOD = "2025Q3"
@@ -366,7 +366,7 @@ def test_a_rerun_reuses_final_rejections_until_the_programme_changes(ws, program
 def test_a_timed_out_file_is_read_again(ws, programme, monkeypatch):
     """Running out of time is no verdict on the file: the next run reads it again."""
     good_return(ws, programme, "VAP")
-    from roundtrip.safety import TimeLimitError
+    from roundtrip.returns.safety import TimeLimitError
 
     def slow(path, original_name=None):
         raise TimeLimitError(collect_mod.Problem(original_name or path.name, "took too long"))
@@ -633,7 +633,7 @@ def test_validating_against_department_slices_gives_the_whole_programme_result(
     """With a current programme cache, collect validates each return against its department's
     slice of it; the result is the one the whole programme gives, also for returns of an
     earlier version whose actions have since moved or gone."""
-    from roundtrip.programme_source import ByDepartment, Whole
+    from roundtrip.programme.source import ByDepartment, Whole
 
     monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", 1 if pool else 10**9)
     made = Workspace(tmp_path / "made")

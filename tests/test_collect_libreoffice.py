@@ -13,11 +13,11 @@ import openpyxl
 import pytest
 import soffice
 
-from roundtrip.collect import collect_period
-from roundtrip.generate import generate_period
-from roundtrip.programme import load_programme
-from roundtrip.setup import init_workspace
-from roundtrip.simulate import _find_sheet, _header_map, _rows_by_id
+from roundtrip.collect.run import collect_period
+from roundtrip.demo.fill import _find_sheet, _header_map, _rows_by_id
+from roundtrip.init import init_workspace
+from roundtrip.programme.workbook import load_programme
+from roundtrip.returns.generate import generate_period
 from roundtrip.workspace import Workspace
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -106,7 +106,7 @@ def convert(src: Path, fmt: str, out_dir: Path) -> Path:
 
 
 def test_ods_and_xls_returns_are_collected(tmp_path):
-    from roundtrip.simulate import ActionAnswer, fill_return
+    from roundtrip.demo.fill import ActionAnswer, fill_return
 
     root = tmp_path / "aura"
     init_workspace(root, example="aura")

@@ -39,10 +39,10 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SI
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> tuple[Path, dict[str, tuple[int, int]]]:
     """A workspace whose inbox holds 20 valid, distinct returns (2-3 per department)."""
-    from roundtrip.generate import generate_period
-    from roundtrip.programme import load_programme
-    from roundtrip.setup import init_workspace
-    from roundtrip.simulate import ActionAnswer, fill_return
+    from roundtrip.demo.fill import ActionAnswer, fill_return
+    from roundtrip.init import init_workspace
+    from roundtrip.programme.workbook import load_programme
+    from roundtrip.returns.generate import generate_period
     from roundtrip.workspace import Workspace
 
     root = tmp_path_factory.mktemp("crash") / "ws"

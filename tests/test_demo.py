@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from roundtrip.cli import main
-from roundtrip.demo import MARKER, _prepare
+from roundtrip.demo.run import MARKER, _prepare
 from roundtrip.errors import UsageError
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension")

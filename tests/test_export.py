@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from registry_builder import RegistryBuilder
 
 from roundtrip.cli import main
-from roundtrip.export import write_register
-from roundtrip.programme import load_programme
+from roundtrip.programme.workbook import load_programme
+from roundtrip.register.workbook import write_register
 
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1:A2)"]
 SHEETS = [
@@ -233,9 +233,9 @@ def test_cli_register(filled):
 
 def test_end_to_end_through_collect(ws):
     """Generate, fill as a department would, collect for real, then export."""
-    from roundtrip.collect import collect_period
-    from roundtrip.generate import generate_period
-    from roundtrip.simulate import ActionAnswer, fill_return
+    from roundtrip.collect.run import collect_period
+    from roundtrip.demo.fill import ActionAnswer, fill_return
+    from roundtrip.returns.generate import generate_period
 
     p = load_programme(ws.programme_path)
     now = dt.datetime(2025, 10, 1, 12, 0, tzinfo=dt.UTC)
@@ -282,8 +282,8 @@ def test_stream_book_splits_big_sheets_and_stays_plain_zip(tmp_path):
     is picky about streamed zip64), text with XML specials and control characters survives."""
     import zipfile
 
-    from roundtrip.tablesheet import INT, Col
-    from roundtrip.xlsxstream import StreamBook
+    from roundtrip.xlsx.stream import StreamBook
+    from roundtrip.xlsx.tables import INT, Col
 
     path = tmp_path / "s.xlsx"
     book = StreamBook(path, max_bytes=70_000)
@@ -311,8 +311,8 @@ def test_stream_book_splits_big_sheets_and_stays_plain_zip(tmp_path):
 
 def test_stream_book_keeps_escape_lookalikes_literal(tmp_path):
     """A comment that reads like Excel's "_xHHHH_" escape must arrive as typed, not as "A"."""
-    from roundtrip.tablesheet import Col
-    from roundtrip.xlsxstream import StreamBook
+    from roundtrip.xlsx.stream import StreamBook
+    from roundtrip.xlsx.tables import Col
 
     path = tmp_path / "s.xlsx"
     book = StreamBook(path)
@@ -334,7 +334,7 @@ def test_streamed_register_made_in_two_processes_equals_one_made_in_one(filled, 
     """The history sheet is made by a forked worker meanwhile: the same bytes, in the same
     order, as when this process makes every sheet; only the first sheet is the selected tab;
     the scratch folder is gone."""
-    import roundtrip.xlsxstream as xs
+    import roundtrip.xlsx.stream as xs
 
     ws, *_ = filled
     two = write_register(ws, ws.root / "two.xlsx", table_limit=0, max_rows=4)
@@ -351,8 +351,8 @@ def test_streamed_register_made_in_two_processes_equals_one_made_in_one(filled, 
 def test_a_failing_worker_leaves_no_register_and_no_scratch(filled, monkeypatch):
     import sqlite3
 
-    from roundtrip import export
     from roundtrip.errors import WorkspaceError
+    from roundtrip.register import workbook as export
 
     def broken(self):
         raise sqlite3.OperationalError("disk I/O error")
@@ -369,8 +369,8 @@ def test_a_failing_worker_leaves_no_register_and_no_scratch(filled, monkeypatch)
 def test_stream_book_beyond_a_plain_zip_is_written_by_zipfile(filled, monkeypatch):
     """Sizes a plain zip cannot hold: the sheets are inflated and written again by zipfile
     (zip64), the same members."""
-    import roundtrip.xlsxstream as xs
-    from roundtrip.zip_copy import TooLarge, ZipCopy
+    import roundtrip.xlsx.stream as xs
+    from roundtrip.xlsx.zip_copy import TooLarge, ZipCopy
 
     class Small(ZipCopy):
         def add_deflated(self, *args, **kwargs):
@@ -393,8 +393,8 @@ def test_a_failure_here_stops_the_worker(filled, monkeypatch):
     import sqlite3
     import time
 
-    from roundtrip import export
     from roundtrip.errors import WorkspaceError
+    from roundtrip.register import workbook as export
 
     def slow(self):
         time.sleep(3600)
@@ -422,9 +422,9 @@ def test_a_failure_here_stops_the_worker(filled, monkeypatch):
 def test_stream_book_cuts_a_text_longer_than_a_cell_holds(tmp_path):
     """A row whose only special thing is a text past Excel's 32,767 units is written the
     careful way: cut as xmltext.cell_text cuts it, the row's other texts as they are."""
-    from roundtrip.tablesheet import Col
-    from roundtrip.xlsxstream import StreamBook
-    from roundtrip.xmltext import cell_text
+    from roundtrip.xlsx.stream import StreamBook
+    from roundtrip.xlsx.tables import Col
+    from roundtrip.xlsx.text import cell_text
 
     path = tmp_path / "s.xlsx"
     book = StreamBook(path)
@@ -479,8 +479,8 @@ def _sheets_written(ws):
 def test_a_killed_worker_s_sheet_is_made_here(filled, monkeypatch):
     """The worker making the history dies (out of memory, say): this process makes the sheet
     instead, and the register is byte for byte the one made in one process."""
-    import roundtrip.xlsxstream as xs
-    from roundtrip import export
+    import roundtrip.xlsx.stream as xs
+    from roundtrip.register import workbook as export
 
     ws, *_ = filled
     here = os.getpid()

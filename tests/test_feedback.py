@@ -1,4 +1,4 @@
-"""Validation report and annotated copies (roundtrip.feedback) on real workbooks."""
+"""Validation report and annotated copies (roundtrip.collect.feedback) on real workbooks."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from roundtrip.errors import Problem
-from roundtrip.feedback import (
+from roundtrip.collect.feedback import (
     ERROR_FILL,
     WARNING_FILL,
     annotatable,
     write_annotated_copy,
     write_validation_report,
 )
-from roundtrip.generate import generate_period
-from roundtrip.setup import init_workspace
-from roundtrip.simulate import fill_return
+from roundtrip.demo.fill import fill_return
+from roundtrip.errors import Problem
+from roundtrip.init import init_workspace
+from roundtrip.returns.generate import generate_period
 from roundtrip.workspace import Workspace
 
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1:A2)"]
@@ -230,7 +230,7 @@ def check_file_calls(monkeypatch):
         calls.append(path)
         raise AssertionError("safety.check_file called")
 
-    monkeypatch.setattr("roundtrip.safety.check_file", refuse)
+    monkeypatch.setattr("roundtrip.returns.safety.check_file", refuse)
     return calls
 
 

@@ -58,7 +58,7 @@ def test_a_workbook_on_a_full_disk_is_one_line(demo_ws, monkeypatch, args, folde
 
 
 def test_the_archive_on_a_full_disk_is_one_line(demo_ws, monkeypatch):
-    import roundtrip.intake as intake
+    import roundtrip.collect.intake as intake
 
     sent = sorted((demo_ws / "outbox" / "2025Q3").glob("*.xlsx"))[0]
     shutil.copy(sent, demo_ws / "inbox" / "2025Q3" / "sent back.xlsx")

@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 from programme_copies import whole_and_sliced
 
-from roundtrip import contract as c
-from roundtrip import register
 from roundtrip.cli import main
 from roundtrip.errors import UsageError
-from roundtrip.generate import default_now, generate_period
-from roundtrip.programme import load_programme
+from roundtrip.programme.workbook import load_programme
+from roundtrip.register import db as register
 from roundtrip.resources import wording
+from roundtrip.returns import contract as c
+from roundtrip.returns.generate import default_now, generate_period
 from roundtrip.workspace import Workspace
 
 NOW = dt.datetime(2025, 10, 1, 6, 0, 0)
@@ -184,8 +184,8 @@ def test_period_outside_the_programme_is_noted_not_refused(ws):
 def test_inactive_actions_are_left_out(tmp_path):
     import dataclasses
 
-    from roundtrip.definition import load_example, with_version
-    from roundtrip.generate import generate_workbooks
+    from roundtrip.programme.bundled import load_example, with_version
+    from roundtrip.returns.generate import generate_workbooks
 
     p = load_example("aura")
     acts = tuple(dataclasses.replace(a, active=a.id != "P2-08") for a in p.actions)
@@ -196,9 +196,9 @@ def test_inactive_actions_are_left_out(tmp_path):
 
 
 def test_a_process_pool_writes_the_same_bytes_in_the_same_order(tmp_path):
-    from roundtrip.definition import load_example
-    from roundtrip.generate import generate_workbooks
-    from roundtrip.history import Previous, PreviousAnswer
+    from roundtrip.programme.bundled import load_example
+    from roundtrip.register.history import Previous, PreviousAnswer
+    from roundtrip.returns.generate import generate_workbooks
 
     p = load_example("aura")
     per = p.settings.period("2025Q3")
@@ -231,8 +231,8 @@ def test_workbooks_from_department_slices_are_the_whole_programmes_byte_for_byte
 ):
     """With a current programme cache each workbook is made from its department's slice of
     it; the files are exactly those made from the whole programme."""
-    from roundtrip import generate as generate_mod
-    from roundtrip.programme_source import ByDepartment, Whole
+    from roundtrip.programme.source import ByDepartment, Whole
+    from roundtrip.returns import generate as generate_mod
 
     monkeypatch.setattr(generate_mod, "POOL_MIN_DEPARTMENTS", 1 if workers == "pool" else 10**6)
     files = {}
@@ -248,7 +248,7 @@ def _die_on_the_second_chunk(dept_ids):
     example's departments."""
     import os
 
-    from roundtrip import generate as generate_mod
+    from roundtrip.returns import generate as generate_mod
 
     if "KUL" in dept_ids:
         os._exit(3)
@@ -260,10 +260,10 @@ def _die_on_the_second_chunk(dept_ids):
 def test_a_killed_worker_leaves_the_rest_to_this_process(tmp_path, monkeypatch):
     """A pool whose worker dies mid-run still gives every workbook, the same bytes and
     order as one process, and leaves no half-written file in the outbox."""
-    from roundtrip import generate as generate_mod
-    from roundtrip.definition import load_example
-    from roundtrip.generate import generate_workbooks
-    from roundtrip.history import Previous
+    from roundtrip.programme.bundled import load_example
+    from roundtrip.register.history import Previous
+    from roundtrip.returns import generate as generate_mod
+    from roundtrip.returns.generate import generate_workbooks
 
     p = load_example("aura")
     per = p.settings.period("2025Q3")

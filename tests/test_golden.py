@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from roundtrip.definition import load_example
-from roundtrip.history import Previous, PreviousAnswer, PreviousValue
-from roundtrip.returnbook import write_return_workbook
+from roundtrip.programme.bundled import load_example
+from roundtrip.register.history import Previous, PreviousAnswer, PreviousValue
+from roundtrip.returns.workbook import write_return_workbook
 
 GOLDEN = Path(__file__).parent / "golden"
 SECRET = bytes.fromhex("00112233445566778899aabbccddeeff" * 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from roundtrip.heap import frozen_heap
+from roundtrip.parallel.heap import frozen_heap
 
 
 class Node:
@@ -50,11 +50,11 @@ def test_commands_that_freeze_the_heap_leave_it_as_they_found_it(aura_ws, monkey
     """generate, status, register and summary freeze while they work, never after."""
     import datetime as dt
 
-    from roundtrip import heap
-    from roundtrip.export import write_register
-    from roundtrip.generate import generate_period
-    from roundtrip.status import period_status
-    from roundtrip.summary import write_summary
+    from roundtrip.parallel import heap
+    from roundtrip.register.status import period_status
+    from roundtrip.register.workbook import write_register
+    from roundtrip.returns.generate import generate_period
+    from roundtrip.summary.workbook import write_summary
 
     seen = []
     real = heap.gc.freeze

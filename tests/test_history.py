@@ -6,9 +6,9 @@ import pickle
 
 import pytest
 
-from roundtrip import register
-from roundtrip.definition import load_example
-from roundtrip.history import Previous, PreviousAnswer, PreviousValue, last_answers
+from roundtrip.programme.bundled import load_example
+from roundtrip.register import db as register
+from roundtrip.register.history import Previous, PreviousAnswer, PreviousValue, last_answers
 
 
 @pytest.fixture()

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from roundtrip.cli import main
-from roundtrip.definition import load_example
 from roundtrip.errors import UsageError, WorkspaceError
-from roundtrip.programme import load_programme, write_programme
+from roundtrip.init import init_workspace
+from roundtrip.programme.bundled import load_example
+from roundtrip.programme.workbook import load_programme, write_programme
 from roundtrip.resources import example_dir
-from roundtrip.setup import init_workspace
 
 SEED = Path(__file__).parent / "fixtures" / "elinvoimaohjelma-2023-2026.txt"
 

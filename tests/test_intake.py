@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from roundtrip import intake as intake_mod
-from roundtrip.intake import Early
+from roundtrip.collect import intake as intake_mod
+from roundtrip.collect.intake import Early
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "fork"), reason="the early intake runs in a forked process"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from roundtrip import intake as intake_mod
-from roundtrip.intake import Early
+from roundtrip.collect import intake as intake_mod
+from roundtrip.collect.intake import Early
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "fork") or not hasattr(os, "killpg"), reason="POSIX processes and signals"
@@ -106,9 +106,9 @@ import signal, sys
 # As from a terminal: Ctrl-C raises KeyboardInterrupt (a job started in the background of a
 # script, as CI may start this suite, inherits SIGINT ignored).
 signal.signal(signal.SIGINT, signal.default_int_handler)
-import roundtrip.collect, roundtrip.generate
-roundtrip.generate.POOL_MIN_DEPARTMENTS = 2  # worker processes even for a small programme
-roundtrip.collect.POOL_MIN_FILES = 2
+import roundtrip.collect.run, roundtrip.returns.generate
+roundtrip.returns.generate.POOL_MIN_DEPARTMENTS = 2  # worker processes even for a small programme
+roundtrip.collect.run.POOL_MIN_FILES = 2
 from roundtrip.cli import main
 sys.argv[0] = "roundtrip"
 main()
@@ -150,10 +150,10 @@ def regional(tmp_path_factory):
     import shutil
 
     from benchmarks.run import synthetic
-    from roundtrip.collect import collect_period
-    from roundtrip.generate import generate_period
-    from roundtrip.programme import write_programme
-    from roundtrip.setup import init_workspace
+    from roundtrip.collect.run import collect_period
+    from roundtrip.init import init_workspace
+    from roundtrip.programme.workbook import write_programme
+    from roundtrip.returns.generate import generate_period
     from roundtrip.workspace import Workspace
     from tests.corpus.build import NOW, PERIOD
 

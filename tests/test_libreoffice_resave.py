@@ -11,11 +11,11 @@ import pytest
 import soffice
 from python_calamine import CalamineWorkbook
 
-from roundtrip import contract as c
-from roundtrip.definition import load_example
-from roundtrip.history import Previous, PreviousAnswer
+from roundtrip.programme.bundled import load_example
+from roundtrip.register.history import Previous, PreviousAnswer
 from roundtrip.resources import wording
-from roundtrip.returnbook import write_return_workbook
+from roundtrip.returns import contract as c
+from roundtrip.returns.workbook import write_return_workbook
 
 pytestmark = [
     pytest.mark.libreoffice,

@@ -1,4 +1,4 @@
-"""Exact normalisation of cell values (roundtrip.normalize): examples and properties."""
+"""Exact normalisation of cell values (roundtrip.returns.normalize): examples and properties."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from roundtrip.definition import default_status_scale
-from roundtrip.normalize import (
+from roundtrip.programme.bundled import default_status_scale
+from roundtrip.returns.normalize import (
     NormError,
     decimal_text,
     is_blank,

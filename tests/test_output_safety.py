@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roundtrip.contract import safe_filename
+from roundtrip.returns.contract import safe_filename
 from tests.corpus.build import DEPT, OTHER_DEPT, PERIOD, make_base_workspace
 from tests.corpus.makers import (
     ACTIONS,
@@ -47,11 +47,11 @@ def _text_cell(wb: openpyxl.Workbook, sheet: str, item_id: str, col: str, text: 
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory) -> dict[str, list[Path]]:
-    from roundtrip.collect import collect_period
-    from roundtrip.export import write_register
-    from roundtrip.programme import load_programme
-    from roundtrip.returnbook import priority_choice
-    from roundtrip.summary import write_summary
+    from roundtrip.collect.run import collect_period
+    from roundtrip.programme.workbook import load_programme
+    from roundtrip.register.workbook import write_register
+    from roundtrip.returns.workbook import priority_choice
+    from roundtrip.summary.workbook import write_summary
     from roundtrip.workspace import Workspace
 
     root = make_base_workspace(tmp_path_factory.mktemp("outsafety") / "ws")

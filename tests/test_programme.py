@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roundtrip.cli import main
-from roundtrip.definition import load_example, with_version
 from roundtrip.errors import ConfigError
-from roundtrip.model import METRIC_KINDS, Action, Department, Metric, Priority, Programme
-from roundtrip.programme import load_programme, write_programme
+from roundtrip.programme.bundled import load_example, with_version
+from roundtrip.programme.model import METRIC_KINDS, Action, Department, Metric, Priority, Programme
+from roundtrip.programme.workbook import load_programme, write_programme
 
 
 @pytest.fixture(scope="module")

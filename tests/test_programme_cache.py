@@ -9,10 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from roundtrip.definition import load_example
 from roundtrip.errors import ConfigError
-from roundtrip.programme import load_programme, write_programme
-from roundtrip.programme_cache import CACHE_FILE, from_json_lines, json_lines
+from roundtrip.programme.bundled import load_example
+from roundtrip.programme.cache import CACHE_FILE, from_json_lines, json_lines
+from roundtrip.programme.workbook import load_programme, write_programme
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_the_key_follows_the_file_when_asked_again(xlsx):
     """(content_key remembers its last answer while the file's size, time and inode stay.)"""
     import os
 
-    from roundtrip.programme_cache import content_key
+    from roundtrip.programme.cache import content_key
 
     first = content_key(xlsx)
     assert content_key(xlsx) == first

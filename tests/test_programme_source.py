@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from roundtrip.definition import load_example
-from roundtrip.programme import load_programme
-from roundtrip.programme_cache import CACHE_FILE, Slices, content_key, write_cached
-from roundtrip.programme_source import ByDepartment, Whole, open_source
-from roundtrip.read import RawReturn
+from roundtrip.programme.bundled import load_example
+from roundtrip.programme.cache import CACHE_FILE, Slices, content_key, write_cached
+from roundtrip.programme.source import ByDepartment, Whole, open_source
+from roundtrip.programme.workbook import load_programme
+from roundtrip.returns.read import RawReturn
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +174,7 @@ def test_status_reads_the_index_and_says_what_the_whole_programme_says(aura_ws, 
     import openpyxl
     from programme_copies import whole_and_sliced
 
-    from roundtrip.status import period_status
+    from roundtrip.register.status import period_status
 
     quiet = "YEP"
     wb = openpyxl.load_workbook(aura_ws.programme_path)

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from roundtrip import cell_formats as read
+from roundtrip.returns import cell_formats as read
 
 FORMATS = ["0%", "0.00%", '0" %"', "0.0 %", "General", "0.00", "dd.mm.yyyy", '#,##0.0"%"']
 
@@ -168,7 +168,7 @@ def test_reading_a_return_imports_no_openpyxl(tmp_path):
     ws.write_number("A1", 0.5, wb.add_format({"num_format": 10}))
     wb.close()
     code = (
-        "import sys; from roundtrip import cell_formats as c; "
+        "import sys; from roundtrip.returns import cell_formats as c; "
         f"print(c.number_formats(c.package_parts({str(path)!r}), {{'Toimenpiteet': {{'A1'}}}})); "
         "print('openpyxl' in sys.modules)"
     )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from roundtrip.definition import load_example
-from roundtrip.returnbook import write_return_workbook
+from roundtrip.programme.bundled import load_example
+from roundtrip.returns.workbook import write_return_workbook
 
 pytestmark = [
     pytest.mark.libreoffice,

@@ -12,13 +12,13 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from roundtrip import contract as c
-from roundtrip.definition import load_example, with_version
 from roundtrip.errors import UsageError
-from roundtrip.history import Previous, PreviousAnswer, PreviousValue
-from roundtrip.model import Department, Metric
+from roundtrip.programme.bundled import load_example, with_version
+from roundtrip.programme.model import Department, Metric
+from roundtrip.register.history import Previous, PreviousAnswer, PreviousValue
 from roundtrip.resources import wording
-from roundtrip.returnbook import write_return_workbook
+from roundtrip.returns import contract as c
+from roundtrip.returns.workbook import write_return_workbook
 
 SECRET = b"test-secret-0123456789abcdef"
 NOW = dt.datetime(2025, 10, 1, 8, 30, 0)
@@ -423,7 +423,7 @@ def test_sheet_prepares_formulas_as_xlsxwriter_does(tmp_path, formula):
     from xlsxwriter import Workbook
     from xlsxwriter.worksheet import Worksheet
 
-    from roundtrip.styles import Sheet
+    from roundtrip.returns.styles import Sheet
 
     wb = Workbook(tmp_path / "x.xlsx")
     plain, ours = wb.add_worksheet(), wb.add_worksheet(worksheet_class=Sheet)
@@ -437,7 +437,7 @@ def _cells_workbook(path, worksheet_class):
     """Every kind of cell, written the same way, into a workbook of one sheet."""
     from xlsxwriter import Workbook
 
-    from roundtrip.styles import WORKBOOK_OPTIONS
+    from roundtrip.returns.styles import WORKBOOK_OPTIONS
 
     wb = Workbook(path, WORKBOOK_OPTIONS)
     ws = wb.add_worksheet("Data", worksheet_class=worksheet_class)
@@ -469,7 +469,7 @@ def test_sheet_writes_cells_as_xlsxwriter_does(tmp_path):
     """styles.Sheet's cell short cut writes the same bytes as xlsxwriter, part by part."""
     from xlsxwriter.worksheet import Worksheet
 
-    from roundtrip.styles import Sheet
+    from roundtrip.returns.styles import Sheet
 
     _cells_workbook(tmp_path / "plain.xlsx", Worksheet)
     _cells_workbook(tmp_path / "ours.xlsx", Sheet)

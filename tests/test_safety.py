@@ -1,4 +1,4 @@
-"""roundtrip.safety: the pre-parse checks and the per-file time limit, on real bytes.
+"""roundtrip.returns.safety: the pre-parse checks and the per-file time limit, on real bytes.
 
 The corpus (test_corpus.py) runs these checks through collect on realistic files; here each
 rule is pinned on a minimal file, including the ones the corpus cannot reach cheaply
@@ -19,7 +19,7 @@ import pytest
 import xlsxwriter
 
 from roundtrip.errors import ReturnError
-from roundtrip.safety import (
+from roundtrip.returns.safety import (
     DEFAULT_LIMITS,
     OLE2_MAGIC,
     Limits,
@@ -253,8 +253,8 @@ def test_ods_runs_of_empty_cells_pass_and_repeated_values_do_not(tmp_path):
 
 def test_kept_parts_are_the_package_parts_and_nothing_of_a_rejected_file(tmp_path):
     """check_file(keep=...) hands over the parts it unpacked: exactly what the zip holds."""
-    from roundtrip.cell_formats import package_parts
-    from roundtrip.safety import KEPT_PARTS, check_file
+    from roundtrip.returns.cell_formats import package_parts
+    from roundtrip.returns.safety import KEPT_PARTS, check_file
 
     wb = openpyxl.Workbook()
     wb.active["A1"] = "x"

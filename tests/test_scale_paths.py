@@ -13,11 +13,12 @@ import pytest
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname
 
-from roundtrip import summary_metrics, summary_sheets
-from roundtrip.definition import load_example, programme_version
-from roundtrip.model import Metric, Status
-from roundtrip.summary_data import ActionRow, MetricRow
-from roundtrip.xlsx_bulk import _SPECIAL, MAX_STRING, Block, finish, needs_care, reserve, row_xml
+from roundtrip.programme.bundled import load_example, programme_version
+from roundtrip.programme.model import Metric, Status
+from roundtrip.summary import metrics as summary_metrics
+from roundtrip.summary import sheets as summary_sheets
+from roundtrip.summary.data import ActionRow, MetricRow
+from roundtrip.xlsx.bulk import _SPECIAL, MAX_STRING, Block, finish, needs_care, reserve, row_xml
 
 
 def _reference_version(p) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from roundtrip.read import scan_sources
+from roundtrip.returns.read import scan_sources
 
 NAMES = [
     "a-b.xlsx",

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from registry_builder import RegistryBuilder
 
 from roundtrip.cli import main
-from roundtrip.programme import load_programme
-from roundtrip.status import period_status, read_rejections
+from roundtrip.programme.workbook import load_programme
+from roundtrip.register.status import period_status, read_rejections
 
 PERIOD = "2025Q3"  # ends 30.9.2025, deadline 14.10.2025 (deadline_days = 14)
 
@@ -151,9 +151,9 @@ def test_later_rejected_file_is_noted(ws):
 
 def test_end_to_end_through_collect(ws):
     """Real generate, fill and collect: one return accepted, one rejected, the rest missing."""
-    from roundtrip.collect import collect_period
-    from roundtrip.generate import generate_period
-    from roundtrip.simulate import ActionAnswer, fill_return
+    from roundtrip.collect.run import collect_period
+    from roundtrip.demo.fill import ActionAnswer, fill_return
+    from roundtrip.returns.generate import generate_period
 
     depts = expected_departments(ws)
     good, bad = depts[0], depts[1]
@@ -186,7 +186,7 @@ def test_end_to_end_through_collect(ws):
 def test_control_characters_in_names_are_escaped():
     """A sender's file name (or signer) with BEL/ESC is shown escaped, never sent raw."""
     from roundtrip.errors import Problem, printable
-    from roundtrip.status import _one_line
+    from roundtrip.register.status import _one_line
 
     assert printable("ctrl\x07\x1b[31mred\x85 é") == "ctrl\\x07\\x1b[31mred\\x85 é"
     assert _one_line("ctrl\x07\x1b[31mred.xlsx") == "ctrl\\x07\\x1b[31mred.xlsx"

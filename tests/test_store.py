@@ -7,10 +7,16 @@ import sqlite3
 
 import pytest
 
-from roundtrip import register
+from roundtrip.collect.store import is_stored, store_submission
 from roundtrip.errors import Problem, UsageError
-from roundtrip.store import is_stored, store_submission
-from roundtrip.validate import Answer, MetricValue, PlanCompletion, Proposal, ValidatedReturn
+from roundtrip.register import db as register
+from roundtrip.returns.validate import (
+    Answer,
+    MetricValue,
+    PlanCompletion,
+    Proposal,
+    ValidatedReturn,
+)
 
 
 def validated(dept: str = "YEP", progress: int = 50, **over) -> ValidatedReturn:
@@ -111,7 +117,7 @@ def test_the_rows_a_reader_process_sends_store_the_same(tmp_path):
     """store_rows is what crosses from a reader process: plain tuples, stored identically."""
     import pickle
 
-    from roundtrip.store import store_rows
+    from roundtrip.collect.store import store_rows
 
     v = validated()
     rows = pickle.loads(pickle.dumps(store_rows(v)))

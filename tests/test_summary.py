@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 from register_builder import known_register, small_programme
 
-import roundtrip.summary as summary_module
-from roundtrip.periods import parse_period
-from roundtrip.summary import build_summary, to_pdf
-from roundtrip.summary_data import NOT_ANSWERED, load_summary
+import roundtrip.summary.workbook as summary_module
+from roundtrip.programme.periods import parse_period
+from roundtrip.summary.data import NOT_ANSWERED, load_summary
+from roundtrip.summary.workbook import build_summary, to_pdf
 
 Q3 = parse_period("2025Q3")
 pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension")
@@ -273,7 +273,7 @@ def test_pdf(summary, tmp_path):
 
 
 def test_pdf_without_libreoffice_says_how_to_install(summary, monkeypatch, tmp_path):
-    from roundtrip.summary import PdfError
+    from roundtrip.summary.workbook import PdfError
 
     monkeypatch.setenv("PATH", str(tmp_path))  # no soffice anywhere
     with pytest.raises(PdfError, match="apt-get install libreoffice-calc-nogui") as exc:
@@ -283,7 +283,7 @@ def test_pdf_without_libreoffice_says_how_to_install(summary, monkeypatch, tmp_p
 
 
 def test_long_change_list_points_to_the_priority_sheets(tmp_path, monkeypatch):
-    import roundtrip.summary_overview as overview
+    import roundtrip.summary.overview as overview
 
     monkeypatch.setattr(overview, "CHANGES_LISTED", 3)
     conn = known_register(tmp_path / "roundtrip.db")
@@ -306,7 +306,7 @@ def test_awkward_text_survives_the_fast_rows(tmp_path):
     got = {r[0]: r[7] for r in sheet.iter_rows(values_only=True)}
     assert got["P1-01"] == awkward
     # A literal "_x0041_" is escaped as Excel (and xlsxwriter) do, so Excel shows it as typed.
-    from roundtrip.xlsx_bulk import row_xml
+    from roundtrip.xlsx.bulk import row_xml
 
     assert "<t>_x005F_x0041_ x_x0001_</t>" in row_xml(0, [(0, "_x0041_ x\x01", 1)])
 
@@ -326,8 +326,8 @@ def test_in_memory_register_gives_the_same_figures(tmp_path):
 
 def test_rows_rendered_in_worker_processes_are_the_inline_rows(tmp_path, monkeypatch):
     """Big row blocks are rendered by forked workers: the file is the same, part by part."""
-    import roundtrip.xlsx_bulk as bulk
-    from roundtrip.generate import pool_workers
+    import roundtrip.xlsx.bulk as bulk
+    from roundtrip.returns.generate import pool_workers
 
     if pool_workers(2, 2) < 2:
         pytest.skip("one CPU: rows are always rendered inline")
@@ -365,7 +365,7 @@ def test_rows_rendered_in_worker_processes_are_the_inline_rows(tmp_path, monkeyp
 def test_the_lists_rows_are_under_way_before_the_figures_are_counted(tmp_path, monkeypatch):
     """The long lists' rows start rendering (worker processes) before the figures are counted,
     and the figures are counted once."""
-    import roundtrip.summary_data as sd
+    import roundtrip.summary.data as sd
 
     events: list[str] = []
     real_lists = sd.load_lists
@@ -396,8 +396,8 @@ def test_the_lists_rows_are_under_way_before_the_figures_are_counted(tmp_path, m
 def test_a_failure_after_the_rows_started_stops_their_workers(tmp_path, monkeypatch):
     """Counting the figures fails while workers render the lists' rows: the workers are
     stopped, the error goes on, and no workbook is left."""
-    import roundtrip.xlsx_bulk as bulk
-    from roundtrip.generate import pool_workers
+    import roundtrip.xlsx.bulk as bulk
+    from roundtrip.returns.generate import pool_workers
 
     if pool_workers(2, 2) < 2:
         pytest.skip("one CPU: rows are always rendered inline")
@@ -459,7 +459,7 @@ def test_stale_actions_are_listed_longest_unanswered_first_then_in_programme_ord
 
 
 def test_action_rows_are_made_when_read_not_when_the_figures_are(tmp_path, monkeypatch):
-    import roundtrip.summary_data as sd
+    import roundtrip.summary.data as sd
 
     made: list[str] = []
 
@@ -488,7 +488,7 @@ def test_action_rows_are_made_when_read_not_when_the_figures_are(tmp_path, monke
 
 
 def test_rows_read_as_the_tuple_of_their_rows():
-    from roundtrip.summary_data import Rows
+    from roundtrip.summary.data import Rows
 
     calls: list[int] = []
 
@@ -512,7 +512,7 @@ def test_rows_read_as_the_tuple_of_their_rows():
 def test_a_summary_too_big_for_a_plain_zip_is_written_through_zipfile(tmp_path, monkeypatch):
     """finish() joins deflated parts into a plain zip; past its 4 GB sizes (here made small)
     it writes the same parts through zipfile, with zip64 where needed."""
-    import roundtrip.zip_copy as zc
+    import roundtrip.xlsx.zip_copy as zc
 
     conn = known_register(tmp_path / "roundtrip.db")
     made = {}
@@ -532,7 +532,7 @@ def test_a_summary_too_big_for_a_plain_zip_is_written_through_zipfile(tmp_path, 
 def test_progress_steps_through_the_work_and_the_summary_is_the_same(aura_ws):
     """A region's summary takes a quarter of a minute: `progress` gets each step as it is done
     (the file exists only at the last), and the workbook is the one written without it."""
-    from roundtrip.summary import SUMMARY_STEPS, write_summary
+    from roundtrip.summary.workbook import SUMMARY_STEPS, write_summary
 
     target = aura_ws.root / "with-progress.xlsx"
     seen = []

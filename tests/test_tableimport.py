@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from roundtrip.definition import load_example
 from roundtrip.errors import ConfigError
-from roundtrip.programme import load_programme, write_programme
-from roundtrip.tableimport import (
+from roundtrip.programme.bundled import load_example
+from roundtrip.programme.table_import import (
     department_id,
     guess_kind,
     import_table,
     looks_like_schedule,
     split_metrics,
 )
+from roundtrip.programme.workbook import load_programme, write_programme
 
 SEED = Path(__file__).parent / "fixtures" / "elinvoimaohjelma-2023-2026.txt"
 

@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 from openpyxl.utils import get_column_letter
 
-from roundtrip import contract
-from roundtrip.definition import load_example
-from roundtrip.read import RawCell, RawReturn, RawRow, RawSheet
-from roundtrip.returnbook import identity_fields, plan_metric_text
-from roundtrip.validate import validate_return
+from roundtrip.programme.bundled import load_example
+from roundtrip.returns import contract
+from roundtrip.returns.read import RawCell, RawReturn, RawRow, RawSheet
+from roundtrip.returns.validate import validate_return
+from roundtrip.returns.workbook import identity_fields, plan_metric_text
 
 SECRET = b"k" * 32
 P = load_example("aura")
@@ -306,7 +306,7 @@ def test_rows_without_id_are_one_warning():
 
 def test_prepare_builds_the_lookups_before_the_first_file():
     """collect calls prepare before forking readers, so they share one set of lookups."""
-    from roundtrip import validate
+    from roundtrip.returns import validate
 
     programme = dataclasses.replace(load_example("aura"))  # a fresh object: nothing built
     assert not programme._index
@@ -319,7 +319,7 @@ def test_prepare_builds_the_lookups_before_the_first_file():
 def test_validation_reads_no_cell_outside_the_readers_columns(fill):
     """The reader makes cells only for read.READ_COLUMNS: validating with every column's cells
     gives the same result as with those only."""
-    from roundtrip.read import READ_COLUMNS
+    from roundtrip.returns.read import READ_COLUMNS
 
     raw = make(full_answers(), full_metrics())
     if fill != "as generated":

@@ -10,7 +10,7 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roundtrip.xmltext import MAX_CELL_UNITS, cell_text
+from roundtrip.xlsx.text import MAX_CELL_UNITS, cell_text
 
 
 def _xlsxwriter_text(text: str, tmp_path) -> str:

@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from roundtrip.zip_copy import ZipCopy, copyable, crc32_combine, deflate_part
+from roundtrip.xlsx.zip_copy import ZipCopy, copyable, crc32_combine, deflate_part
 
 TEXT = ("<row>" + "x" * 200 + "</row>") * 50
 

@@ -102,8 +102,8 @@ class _Base:
 
 def make_base_workspace(root: Path) -> Path:
     """The Aura workspace with YEP and HAL returns for PERIOD and YEP's for OTHER_PERIOD."""
-    from roundtrip.generate import generate_period
-    from roundtrip.setup import init_workspace
+    from roundtrip.init import init_workspace
+    from roundtrip.returns.generate import generate_period
     from roundtrip.workspace import Workspace
 
     init_workspace(root, example="aura")
@@ -138,7 +138,7 @@ def _secret(ws: Path) -> bytes:
 
 def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None) -> list[Case]:
     """Write every case into `out_dir`; `workspace` is made by make_base_workspace."""
-    from roundtrip.programme import load_programme
+    from roundtrip.programme.workbook import load_programme
 
     out_dir.mkdir(parents=True, exist_ok=True)
     if libreoffice is None:
@@ -172,7 +172,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
 
         add(name, expect, make, suffix, **kw)
 
-    from roundtrip.simulate import ActionAnswer as A
+    from roundtrip.demo.fill import ActionAnswer as A
 
     cases.append(
         Case("ok_baseline", b.filled, "accepted", checks=(("answers", FIRST, "progress", 50),))

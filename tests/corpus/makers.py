@@ -10,8 +10,8 @@ from pathlib import Path
 
 import openpyxl
 
-from roundtrip import contract as c
 from roundtrip.resources import wording
+from roundtrip.returns import contract as c
 
 PERIOD = "2025Q3"
 OTHER_PERIOD = "2025Q2"
@@ -58,7 +58,7 @@ VALUE_COL = _col("metrics", "value")
 
 
 def _fill(src: Path, dst: Path, programme, dept: str = DEPT, **over) -> Path:
-    from roundtrip.simulate import ActionAnswer, fill_return
+    from roundtrip.demo.fill import ActionAnswer, fill_return
 
     answers = {a.id: ActionAnswer(ON_TRACK, 50, "Edistyy.") for a in programme.actions_of(dept)}
     metrics: dict[str, object] = {}

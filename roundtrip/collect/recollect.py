@@ -1,0 +1,88 @@
+"""Re-running collect over files that are all dealt with already: decided by hashes alone.
+
+At the scale of a regional roll-up (3,000 departments, 180,000 actions) loading the programme
+is most of a re-run's cost; when every file is either in the register for this period or was
+finally rejected under the very same programme.xlsx (see ledger.py), there is nothing to read
+or validate, so the result is built from the register and the ledger without it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from roundtrip.collect.run import (
+    ALREADY,
+    FEEDBACK_DIR,
+    REJECTED,
+    REPORT_FILE,
+    SKIPPED,
+    CollectResult,
+    FileOutcome,
+    collect_sources,
+    feedback_target,
+    file_hash,
+    programme_key,
+)
+from roundtrip.collect.store import stored_submission
+from roundtrip.errors import UsageError
+from roundtrip.programme.periods import parse_period
+from roundtrip.register import db as register
+from roundtrip.register import rejections as ledger
+from roundtrip.returns.read import scan_sources
+from roundtrip.workspace import Workspace
+
+
+def all_collected_already(
+    ws: Workspace, period: str, paths: list[Path] | None
+) -> CollectResult | None:
+    """The result of a re-run where every file is stored already for this period, found by
+    hashes alone (no programme to load, nothing to read); None when anything needs work."""
+    try:
+        per = parse_period(period)
+        sources = collect_sources(ws, per, paths)
+    except UsageError:
+        return None  # the full run reports it, with the programme's cadence
+    files, skipped = scan_sources(list(sources))
+    if not files or not ws.db_path.is_file():
+        return None
+    final = ledger.final_rejections(ws.reports(per) / ledger.REJECTIONS_FILE, programme_key(ws))
+    conn = register.connect(ws.db_path)
+    try:
+        outcomes = []
+        for path in files:
+            try:
+                digest = file_hash(path)
+            except OSError:
+                return None
+            old = stored_submission(conn, digest)
+            if old is not None and old["period"] == str(per):
+                dept, sid = old["department_id"], int(old["id"])
+                outcomes.append(FileOutcome(path.name, path, ALREADY, dept, (), digest, sid))
+                continue
+            rejected = final.get(digest) if old is None else None
+            problems = ledger.problems_of(rejected, path.name) if rejected else None
+            if problems is None:
+                return None
+            copy = feedback_target(ws, per, path.name, path.suffix)
+            outcomes.append(
+                FileOutcome(
+                    path.name,
+                    path,
+                    REJECTED,
+                    rejected.get("department_id"),
+                    problems,
+                    digest,
+                    feedback=copy if copy.is_file() else None,
+                )
+            )
+    finally:
+        conn.close()
+    outcomes += [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
+    report = ws.reports(per) / REPORT_FILE
+    return CollectResult(
+        str(per),
+        tuple(outcomes),
+        report if report.is_file() and any(o.verdict == REJECTED for o in outcomes) else None,
+        ws.reports(per) / FEEDBACK_DIR,
+        sources,
+    )

@@ -1,0 +1,547 @@
+"""`roundtrip collect PERIOD [PATH ...]`: read returned files into the register.
+
+Per file: hash its bytes; skip it when already stored; copy it into archive/<sha256><suffix>
+first; read, validate and (when there is no error) store it in one transaction. A rejected file
+never touches the register; it is logged in reports/PERIOD/rejections.jsonl (read by status).
+Nothing a file contains can abort the run: every failure becomes a problem of that file. At the
+end: reports/PERIOD/validation.xlsx (every problem of the run) and an annotated copy of each
+file with problems in reports/PERIOD/feedback/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gc
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from roundtrip.collect.intake import Early, file_hash, iso_utc, take_in  # noqa: F401 - file_hash, iso_utc: re-exported
+from roundtrip.collect.reporting import (  # noqa: F401 - re-exported: recollect and tests use them
+    FEEDBACK_DIR,
+    POOL_MIN_COPIES,
+    REPORT_FILE,
+    _annotated_copies,
+    feedback_target,
+    write_feedback,
+)
+from roundtrip.collect.store import (
+    StoreRows,
+    store_rows,
+    store_submission,
+    stored_hashes,
+    stored_submission,
+)
+from roundtrip.errors import (
+    BusyError,
+    Problem,
+    ReturnError,
+    RoundtripError,
+    UsageError,
+    WithProblems,
+    printable,
+)
+from roundtrip.parallel.heap import frozen_heap
+from roundtrip.parallel.interrupts import ignore_interrupts, pool_in_use
+from roundtrip.programme.periods import Period
+from roundtrip.programme.source import Source, open_source
+from roundtrip.progress import Progress, no_progress
+from roundtrip.register import db as register
+from roundtrip.register import rejections
+from roundtrip.register.rejections import REJECTIONS_FILE
+from roundtrip.returns.generate import pool_workers
+from roundtrip.returns.read import read_return, scan_sources
+from roundtrip.returns.safety import DEFAULT_LIMITS, TimeLimitError, time_limit
+from roundtrip.returns.validate import prepare as prepare_validation
+from roundtrip.returns.validate import validate_return
+from roundtrip.workspace import Workspace
+
+LOCK_FILE = "roundtrip.db.lock"
+LOCK_WAIT_S = 5.0
+
+ACCEPTED, WARNINGS, REJECTED, ALREADY, SUPERSEDED, SKIPPED = (
+    "accepted",
+    "warnings",
+    "rejected",
+    "already collected",
+    "superseded",
+    "skipped",
+)
+
+
+@dataclass(frozen=True)
+class FileOutcome(WithProblems):
+    name: str  # the file name as received
+    path: Path  # where it was read from
+    verdict: str  # ACCEPTED, WARNINGS, REJECTED, ALREADY or SUPERSEDED
+    department_id: str | None = None
+    problems: tuple[Problem, ...] = ()
+    content_hash: str = ""
+    submission_id: int | None = None
+    feedback: Path | None = None  # the annotated copy, when one was written
+    note: str = ""  # why a file was skipped
+
+    def line(self) -> str:
+        who = self.department_id or "?"
+        if self.verdict == REJECTED:
+            what = f"rejected ({len(self.errors)} error{'s' if len(self.errors) != 1 else ''})"
+        elif self.verdict == WARNINGS:
+            n = len(self.warnings)
+            what = f"accepted with {n} warning{'s' if n != 1 else ''}"
+        elif self.verdict == SUPERSEDED:
+            what = "superseded (a newer return of the department counts)"
+        elif self.verdict == SKIPPED:
+            return f"{printable(self.name)}: skipped ({self.note})"
+        else:
+            what = self.verdict
+        return f"{printable(self.name)} → {who}: {what}"
+
+
+@dataclass(frozen=True)
+class CollectResult:
+    period: str
+    files: tuple[FileOutcome, ...]
+    report: Path | None = None
+    feedback_dir: Path | None = None
+    source: tuple[Path, ...] = field(default_factory=tuple)
+
+    def count(self, *verdicts: str) -> int:
+        return sum(1 for f in self.files if f.verdict in verdicts)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any file was rejected, else 0."""
+        return 1 if self.count(REJECTED) else 0
+
+    def lines(self) -> list[str]:
+        out = [f.line() for f in self.files]
+        if not self.count(ACCEPTED, WARNINGS, REJECTED, ALREADY, SUPERSEDED):
+            where = (
+                ", ".join(
+                    ("folder " if p.is_dir() else "") + printable(str(p)) for p in self.source
+                )
+                or "the inbox"
+            )
+            return [*out, f"No returned files found in {where}."]
+        errors = [p for f in self.files for p in f.errors]
+        if errors:
+            out.append("")
+            out.extend(str(p) for p in errors)
+        out.append("")
+        parts = [
+            f"{self.count(ACCEPTED, WARNINGS)} accepted",
+            f"{self.count(REJECTED)} rejected",
+        ]
+        if self.count(SUPERSEDED):
+            parts.append(f"{self.count(SUPERSEDED)} superseded")
+        if self.count(ALREADY):
+            parts.append(f"{self.count(ALREADY)} already collected")
+        if self.count(SKIPPED):
+            parts.append(f"{self.count(SKIPPED)} skipped")
+        n = len(self.files)
+        out.append(f"{self.period}: {n} file{'s' if n != 1 else ''}: " + ", ".join(parts))
+        if self.report:
+            out.append(f"Validation report: {self.report}")
+        if any(f.feedback for f in self.files) and self.feedback_dir:
+            out.append(f"Annotated copies for the departments: {self.feedback_dir}")
+        return out
+
+
+@contextmanager
+def workspace_lock(ws: Workspace, wait_s: float | None = None) -> Iterator[None]:
+    """Hold the workspace's collect lock; BusyError when another collect keeps it."""
+    wait_s = LOCK_WAIT_S if wait_s is None else wait_s
+    path = ws.root / LOCK_FILE
+    fh = open(path, "a+b")  # noqa: SIM115 - closed in finally
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory lock
+            yield
+            return
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if time.monotonic() >= deadline:
+                    raise BusyError(
+                        f"another roundtrip collect is running in {ws.root}; try again when "
+                        "it has finished"
+                    ) from exc
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    finally:
+        fh.close()
+
+
+@dataclass(frozen=True)
+class _Unread:
+    """Why a file could not be read; `final` when its bytes alone decide (not a timeout)."""
+
+    problems: tuple[Problem, ...]
+    final: bool = False
+
+
+def _read_and_validate(
+    archived: Path, name: str, source: Source, period: Period, secret: bytes
+) -> StoreRows | _Unread:
+    """The validated return's rows, or the problems that stopped the file from being read."""
+    try:
+        with time_limit(DEFAULT_LIMITS.time_limit_s, name):
+            raw = read_return(archived, original_name=name)
+            return store_rows(validate_return(raw, source.for_return(raw), period, secret))
+    except ReturnError as exc:
+        p = exc.problem
+        problem = Problem(name, p.message, p.sheet, p.cell, p.severity, p.value)
+        return _Unread((problem,), final=not isinstance(exc, TimeLimitError))
+    except RoundtripError as exc:
+        return _Unread((Problem(name, f"could not be read: {exc}"),))
+    except Exception as exc:  # noqa: BLE001 - nothing in a file may abort the run
+        return _Unread((Problem(name, f"could not be read ({type(exc).__name__}: {exc})"),))
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A file hashed and archived, waiting to be read, validated and stored."""
+
+    name: str
+    path: Path
+    digest: str
+    received_at: str
+    archived: Path
+
+
+def collect_sources(ws: Workspace, per: Period, paths: list[Path] | None) -> tuple[Path, ...]:
+    if paths:
+        sources = tuple(Path(p) for p in paths)
+        missing = [str(p) for p in sources if not p.exists()]
+        if missing:
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+        return sources
+    inbox = ws.inbox(per)
+    if not inbox.is_dir():
+        raise UsageError(
+            f"nothing to collect: {inbox} does not exist; put the returned files there "
+            f"or name them: roundtrip collect {per} FILE ..."
+        )
+    return (inbox,)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every file of one collect run is handled with."""
+
+    ws: Workspace
+    conn: sqlite3.Connection
+    source: Source  # the programme each return is validated against
+    period: Period
+    secret: bytes
+    collected_at: str
+    ledger: rejections.Pending  # the run's rejections, written at the end
+    # The content hashes in the register (read once per run, kept up to date), so a new file
+    # costs no query.
+    known: set[str]
+    early: Early | None = None  # files taken in while the programme loaded
+
+    def stored(self, digest: str) -> sqlite3.Row | None:
+        return stored_submission(self.conn, digest) if digest in self.known else None
+
+    def read(self, job: _Pending) -> StoreRows | _Unread:
+        return _read_and_validate(job.archived, job.name, self.source, self.period, self.secret)
+
+
+def _prepare(run: _Run, path: Path) -> FileOutcome | _Pending:
+    """Take the file in (hash, archive: done already when run.early has it); an outcome when
+    it is stored already or unreadable, else the job of reading it."""
+    name = path.name
+    early = run.early
+    got = (early.get(path) if early else None) or take_in(run.ws.archive_dir, path)
+    if got.error:
+        return FileOutcome(
+            name, path, REJECTED, problems=(Problem(name, f"cannot read: {got.error}"),)
+        )
+    digest = got.digest
+    old = run.stored(digest)
+    if old is not None:
+        return FileOutcome(name, path, ALREADY, old["department_id"], (), digest, int(old["id"]))
+    if got.archived is None:  # not worth archiving: a return is tens of kB
+        too_big = Problem(
+            name,
+            f"the file is too large ({got.size / 1e6:.0f} MB; a return is well under 1 MB): "
+            "send the workbook you received, filled in",
+        )
+        run.ledger.add(
+            digest,
+            name,
+            None,
+            str(run.period),
+            got.received_at,
+            run.collected_at,
+            (too_big,),
+            final=True,
+        )
+        return FileOutcome(name, path, REJECTED, None, (too_big,), digest)
+    return _Pending(name, path, digest, got.received_at, got.archived)
+
+
+def _finish(run: _Run, job: _Pending, got: StoreRows | _Unread) -> FileOutcome:
+    """Store a validated return (one transaction), or log why it was rejected."""
+    name, path, digest, received_at = job.name, job.path, job.digest, job.received_at
+    if isinstance(got, _Unread):
+        problems, dept, final = got.problems, None, got.final
+    else:
+        problems, dept, final = got.problems, got.department_id, True
+        if got.accepted:
+            try:
+                sid = store_submission(
+                    run.conn,
+                    got,
+                    content_hash=digest,
+                    original_name=name,
+                    archive_path=job.archived.relative_to(run.ws.root).as_posix(),
+                    received_at=received_at,
+                    collected_at=run.collected_at,
+                    signer=got.signer,
+                )
+            except sqlite3.IntegrityError as exc:  # rolled back: the register is unchanged
+                problems = (*problems, Problem(name, f"could not be stored ({exc})"))
+                final = False
+            else:
+                run.known.add(digest)
+                verdict = WARNINGS if got.warnings else ACCEPTED
+                return FileOutcome(name, path, verdict, dept, problems, digest, sid)
+    run.ledger.add(
+        digest, name, dept, str(run.period), received_at, run.collected_at, problems, final=final
+    )
+    return FileOutcome(name, path, REJECTED, dept, problems, digest)
+
+
+def _collect_one(run: _Run, path: Path) -> FileOutcome:
+    job = _prepare(run, path)
+    if isinstance(job, FileOutcome):
+        return job
+    return _finish(run, job, run.read(job))
+
+
+POOL_MIN_FILES = 50  # files worth reading in worker processes
+POOL_GROUP = 8  # files per task: a task costs ~0.2 ms of this process's time (measured)
+POOL_WINDOW = 16  # files read ahead per worker (bounds memory whatever the number of files)
+
+_reader: tuple | None = None  # (source, period, secret) in a reader process
+
+
+def _init_reader(*args: object) -> None:
+    global _reader
+    _reader = args
+    ignore_interrupts()
+    # A return makes thousands of short-lived objects, none kept: collect the young ones
+    # every 10,000 allocations rather than every 700 (~2 % of a reader's time).
+    gc.set_threshold(10_000, 10, 10)
+
+
+def _read_jobs(jobs: list[tuple[Path, str]]) -> list[StoreRows | _Unread]:
+    assert _reader is not None
+    source, period, secret = _reader
+    return [_read_and_validate(a, name, source, period, secret) for a, name in jobs]
+
+
+def _collect_pooled(run: _Run, files: list[Path], workers: int) -> Iterator[FileOutcome]:
+    """_collect_one for every file, in order, with reading and validating done by workers.
+
+    This process hashes, archives and stores, in file order, exactly as one by one; worker
+    processes read and validate the files a few ahead, POOL_GROUP files per task. A file seen
+    twice in the run is found stored when its turn to be stored comes. A broken pool falls
+    back to reading here.
+    """
+    import multiprocessing as mp
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+    try:
+        pool = ProcessPoolExecutor(
+            workers,
+            ctx,
+            initializer=_init_reader,
+            initargs=(run.source, run.period, run.secret),
+        )
+    except (OSError, NotImplementedError):  # no processes here: one by one
+        for path in files:
+            yield _collect_one(run, path)
+        return
+    queue: deque = deque()  # in file order: FileOutcome, or (job, its task, place in the task)
+    group: list[_Pending] = []
+    task: list = [None]  # the group's future, once submitted
+
+    def submit() -> None:
+        nonlocal group, task
+        if group:
+            try:
+                task[0] = pool.submit(_read_jobs, [(j.archived, j.name) for j in group])
+            except BrokenProcessPool:
+                task[0] = False
+            group, task = [], [None]
+
+    def settle() -> FileOutcome:
+        item = queue.popleft()
+        if isinstance(item, FileOutcome):
+            return item
+        job, held, i = item
+        if held[0] is None:  # the file's group is still being filled
+            submit()
+        # The same bytes stored earlier in this run:
+        old = run.stored(job.digest)
+        if old is not None:
+            return FileOutcome(
+                job.name, job.path, ALREADY, old["department_id"], (), job.digest, int(old["id"])
+            )
+        try:
+            if held[0] is False:
+                raise BrokenProcessPool
+            got = held[0].result()[i]
+        except BrokenProcessPool:
+            got = run.read(job)
+        return _finish(run, job, got)
+
+    with pool_in_use(pool):
+        for path in files:
+            job = _prepare(run, path)
+            if isinstance(job, FileOutcome):
+                queue.append(job)
+            else:
+                queue.append((job, task, len(group)))
+                group.append(job)
+                if len(group) == POOL_GROUP:
+                    submit()
+            while len(queue) > workers * POOL_WINDOW:
+                yield settle()
+        submit()
+        while queue:
+            yield settle()
+
+
+def _superseded_since(conn: sqlite3.Connection, first_id: int | None) -> set[int]:
+    """The ids from `first_id` on (this run's: ids only grow) that are superseded now."""
+    if first_id is None:
+        return set()
+    rows = conn.execute(
+        "SELECT id FROM submissions WHERE id >= ? AND superseded_by IS NOT NULL", (first_id,)
+    )
+    return {row[0] for row in rows}
+
+
+def programme_key(ws: Workspace) -> str:
+    """What a final rejection was decided under: programme.xlsx's bytes, roundtrip's version."""
+    from roundtrip.programme.cache import content_key
+
+    try:
+        return content_key(ws.programme_path)
+    except OSError:
+        return ""
+
+
+def collect_period(
+    ws: Workspace,
+    period: str,
+    paths: list[Path] | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> CollectResult:
+    """Collect returned files for `period` (default source: inbox/PERIOD/)."""
+    from roundtrip.collect.recollect import all_collected_already
+
+    again = all_collected_already(ws, period, paths)
+    if again is not None:
+        return again
+    with workspace_lock(ws), _early_intake(ws, period, paths) as early:
+        source = open_source(ws.programme_path, ws.cache_dir)
+        try:
+            with frozen_heap():  # the programme (a million objects): not walked by every gc
+                return _collect(ws, source, period, paths, progress, now, early)
+        finally:
+            source.close()
+
+
+@contextmanager
+def _early_intake(ws: Workspace, period: str, paths: list[Path] | None) -> Iterator[Early | None]:
+    """Files taken in by another process while this one loads the programme (when there are
+    enough files to read them in a pool anyway); None when not worth it or not possible."""
+    from roundtrip.programme.periods import parse_period
+
+    try:
+        files, _ = scan_sources(list(collect_sources(ws, parse_period(period), paths)))
+    except UsageError:
+        files = []  # the run itself reports it, with the programme's cadence
+    early = None
+    if pool_workers(len(files), POOL_MIN_FILES) > 1:
+        try:
+            early = Early(ws.archive_dir, files)
+        except (OSError, NotImplementedError):  # no processes here: taken in one by one
+            early = None
+    try:
+        yield early
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _collect(
+    ws: Workspace,
+    source: Source,
+    period: str,
+    paths: list[Path] | None,
+    progress: Progress | None,
+    now: dt.datetime | None,
+    early: Early | None = None,
+) -> CollectResult:
+    """collect_period's work, under the workspace lock."""
+    programme = source.head
+    per = programme.settings.period(period)
+    sources = collect_sources(ws, per, paths)
+    files, skipped = scan_sources(list(sources))
+    collected_at = iso_utc(now or dt.datetime.now(dt.UTC))
+    progress = progress or no_progress
+    ledger = rejections.Pending(programme_key(ws))
+    prepare_validation(programme)  # lookups built once, shared by forked readers
+    conn = register.connect(ws.db_path)
+    try:
+        secret = register.secret(conn)
+        known = stored_hashes(conn)
+        run = _Run(ws, conn, source, per, secret, collected_at, ledger, known, early)
+        workers = pool_workers(len(files), POOL_MIN_FILES)
+        if workers > 1:
+            each = _collect_pooled(run, files, workers)
+        else:
+            each = (_collect_one(run, path) for path in files)
+        outcomes = list(progress(each, f"Collecting {per}", len(files)))
+        # A file stored in this run may have been superseded by a later one of the run.
+        stored = [o.submission_id for o in outcomes if o.verdict in (ACCEPTED, WARNINGS)]
+        superseded = _superseded_since(conn, min(filter(None, stored), default=None))
+        final = [
+            dataclasses.replace(o, verdict=SUPERSEDED)
+            if o.verdict in (ACCEPTED, WARNINGS) and o.submission_id in superseded
+            else o
+            for o in outcomes
+        ]
+        outcomes = final + [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
+    finally:
+        conn.close()
+    reports = ws.reports(per)
+    rejections.append(reports / REJECTIONS_FILE, ledger.entries)
+    fresh = [o for o in outcomes if o.verdict not in (ALREADY, SKIPPED)]
+    report = None
+    if fresh:
+        done, report = write_feedback(fresh, ws, per, programme.settings.language)
+        by_id = {id(o): d for o, d in zip(fresh, done, strict=True)}
+        outcomes = [by_id.get(id(o), o) for o in outcomes]
+    return CollectResult(str(per), tuple(outcomes), report, ws.reports(per) / FEEDBACK_DIR, sources)

@@ -1,0 +1,247 @@
+"""`roundtrip demo`: the whole quarterly cycle on the bundled Aura example, with no other input.
+
+Three quarters are generated, answered by simulated department heads (deterministic: a fixed
+seed), dropped into the inbox under human-like names with realistic return dates, collected,
+and reported on. The last quarter has what real returns have: a late department, a missing one,
+and mistakes (text in a count cell, a status pasted past the dropdown, a major problem without
+a comment, `Valmis ` with a trailing space), so the validation report and the annotated copies
+have something to show; one department then sends a corrected file and it is collected again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from roundtrip.demo.fill import ActionAnswer, fill_return
+from roundtrip.errors import UsageError
+from roundtrip.programme.model import Programme
+from roundtrip.programme.periods import Period
+from roundtrip.progress import Progress
+from roundtrip.resources import wording
+from roundtrip.workspace import Workspace
+
+MARKER = ".roundtrip-demo"
+PERIODS = ("2025Q1", "2025Q2", "2025Q3")
+SEED = 2025
+LATE = "TEK"  # returns a few days after the deadline (Q2 and Q3)
+MISSING = "EVT"  # does not return the last quarter
+STALE_ACTION = "P4-01"  # left unanswered in the last two quarters: listed for the council
+MISTAKES = "HAL"  # last quarter: `50 %` in a count cell and a status pasted past the dropdown
+NO_COMMENT = "KUL"  # last quarter: a major problem without a comment (then corrected)
+TRAILING = "SIV"  # last quarter: `Valmis ` with a trailing space (accepted)
+
+# (status key, weight) per quarter: work gets going and gets done over the year.
+WEIGHTS = (
+    {"not_started": 30, "on_track": 45, "minor": 15, "major": 5, "done": 5},
+    {"not_started": 12, "on_track": 50, "minor": 16, "major": 8, "done": 12, "cancelled": 2},
+    {"not_started": 5, "on_track": 44, "minor": 16, "major": 8, "done": 25, "cancelled": 2},
+)
+COMMENTS = {
+    "on_track": ["Edennyt suunnitellusti.", "Työ jatkuu, seuraava vaihe keväällä."],
+    "minor": ["Aikataulu venynyt hieman.", "Resurssipulaa, kiinni kirjattu."],
+    "major": [
+        "Rahoitus ei toteutunut, haetaan uudelleen.",
+        "Hankinta keskeytyi valitukseen.",
+        "Vastuuhenkilö vaihtunut, työ seisoo.",
+    ],
+    "done": ["Valmistui.", "Toteutettu, jatko osana perustoimintaa."],
+    "cancelled": ["Keskeytetty valtuuston päätöksellä.", "Yhdistetty toiseen toimenpiteeseen."],
+    "not_started": ["Käynnistyy ensi vuonna."],
+}
+NAMES = (
+    "{period}_{dept}_palautus.xlsx",
+    "Kopio - {stem}.xlsx",
+    "elinvoimaohjelma {dept} {period} valmis.xlsx",
+    "{stem} (2).xlsx",
+    "{dept} raportti {period}.xlsx",
+)
+
+
+def _human_name(rng: random.Random, period: str, dept: str, stem: str) -> str:
+    return rng.choice(NAMES).format(period=period, dept=dept, stem=stem)
+
+
+def _when(period: Period, days_after_end: int, hour: int) -> float:
+    moment = dt.datetime.combine(period.end, dt.time(hour, 17), tzinfo=dt.UTC)
+    return (moment + dt.timedelta(days=days_after_end)).timestamp()
+
+
+def _prepare(directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} exists and is not a folder")
+    if directory.is_dir() and any(directory.iterdir()):
+        if not (directory / MARKER).is_file():
+            raise UsageError(
+                f"{directory} is not empty and is not a previous demo: choose a new or empty "
+                "folder, e.g. 'roundtrip demo roundtrip-demo'"
+            )
+        shutil.rmtree(directory)
+
+
+class _People:
+    """Department heads answering, quarter after quarter, consistently (fixed seed)."""
+
+    def __init__(self, programme: Programme):
+        self.programme = programme
+        self.labels = {s.key: s.label for s in programme.statuses}
+        self.state: dict[str, tuple[str, int]] = {}  # action -> (status key, progress)
+        self.values: dict[str, int] = {}
+        self.rng = random.Random(SEED)
+        words = wording(programme.settings.language)
+        self.yes, self.no = words["yes"], words["no"]
+
+    def answers(self, q: int, dept: str) -> tuple[dict[str, ActionAnswer], dict[str, object]]:
+        rng, out, metrics = self.rng, {}, {}
+        weights = WEIGHTS[min(q, len(WEIGHTS) - 1)]
+        for a in self.programme.actions_of(dept):
+            if a.id == STALE_ACTION and q >= 1:
+                out[a.id] = ActionAnswer(None, None, None)
+                continue
+            key, progress = self.state.get(a.id, ("not_started", 0))
+            if key not in ("done", "cancelled"):
+                key = rng.choices(list(weights), weights=list(weights.values()))[0]
+                if key == "done":
+                    progress = 100
+                elif key == "not_started":
+                    progress = 0
+                elif key != "cancelled":
+                    progress = min(95, progress + rng.randint(5, 30))
+            self.state[a.id] = (key, progress)
+            status = self.programme.status_by_key(key)
+            comment = None
+            if status.needs_comment or rng.random() < 0.35:
+                comment = rng.choice(COMMENTS[key])
+            out[a.id] = ActionAnswer(self.labels[key], progress, comment)
+            for m in a.metrics:
+                if m.kind == "yesno":
+                    metrics[m.id] = self.yes if key in ("on_track", "done") else self.no
+                else:
+                    value = self.values.get(m.id, rng.randint(0, 10)) + rng.randint(0, 8)
+                    self.values[m.id] = value
+                    metrics[m.id] = value
+        return out, metrics
+
+
+def _mistakes(
+    dept: str, answers: dict[str, ActionAnswer], metrics: dict[str, object], programme: Programme
+) -> None:
+    """The last quarter's typical mistakes, in place."""
+    ids = [a.id for a in programme.actions_of(dept)]
+    if dept == MISTAKES:
+        counts = [m.id for a in programme.actions_of(dept) for m in a.metrics if m.kind == "count"]
+        if counts:
+            metrics[counts[0]] = "50 %"
+        a = answers[ids[-1]]
+        answers[ids[-1]] = ActionAnswer("Valmis osittain", a.progress, a.comment)
+    elif dept == NO_COMMENT:
+        label = programme.status_by_key("major").label
+        answers[ids[0]] = ActionAnswer(label, answers[ids[0]].progress or 10, "")
+    elif dept == TRAILING:
+        answers[ids[0]] = ActionAnswer(programme.status_by_key("done").label + " ", 100, None)
+
+
+def run_demo(
+    directory: Path, echo: Callable[[str], None] = print, progress: Progress | None = None
+) -> list[str]:
+    """Run the whole cycle into `directory`; the lines say what was made and where to look."""
+    from roundtrip.collect.run import collect_period
+    from roundtrip.init import init_workspace
+    from roundtrip.programme.workbook import load_programme
+    from roundtrip.register.status import period_status
+    from roundtrip.register.workbook import write_register
+    from roundtrip.returns.generate import generate_period
+    from roundtrip.summary.workbook import write_summary
+
+    directory = Path(directory)
+    _prepare(directory)
+    init_workspace(directory, example="aura")
+    (directory / MARKER).write_text("made by 'roundtrip demo'; safe to delete\n", encoding="utf-8")
+    ws = Workspace(directory.resolve())
+    programme = load_programme(ws.programme_path, ws.cache_dir)
+    people = _People(programme)
+    names = random.Random(SEED + 1)
+    days = programme.settings.deadline_days
+    status = first_run = collected = None
+    for q, text in enumerate(PERIODS):
+        period = programme.settings.period(text)
+        last = q == len(PERIODS) - 1
+        echo(f"{text}: generating the department workbooks")
+        made = generate_period(
+            ws,
+            text,
+            progress=progress,
+            now=dt.datetime.combine(period.end, dt.time(8), tzinfo=dt.UTC) + dt.timedelta(1),
+        )
+        inbox = ws.inbox(period)
+        inbox.mkdir(parents=True, exist_ok=True)
+        fixes: list[tuple[Path, Path, dict, dict, str]] = []
+        for info in made.files:
+            dept = info.department_id
+            if last and dept == MISSING:
+                continue
+            answers, metrics = people.answers(q, dept)
+            if last:
+                good = (dict(answers), dict(metrics))
+                _mistakes(dept, answers, metrics, programme)
+            signer = programme.department(dept).contact or dept
+            name = _human_name(names, text, dept, info.path.stem)
+            target = fill_return(info.path, inbox / name, answers, metrics, signer=signer)
+            late = dept == LATE and q >= 1
+            when = _when(period, days + 4 if late else names.randint(2, days - 1), 9 + q)
+            os.utime(target, (when, when))
+            if last and dept == NO_COMMENT:
+                fixes.append((info.path, target, *good, signer))
+        echo(f"{text}: collecting the returns from {inbox}")
+        result = collect_period(ws, text, progress=progress, now=_now(period, days + 6))
+        collected = result
+        for src, bad, answers, metrics, signer in fixes:
+            echo(f"{text}: {bad.name} was rejected; the department sends a corrected file")
+            bad.unlink()
+            fixed = fill_return(
+                src, inbox / f"{bad.stem}_korjattu.xlsx", answers, metrics, signer=signer
+            )
+            when = _when(period, days + 2, 14)
+            os.utime(fixed, (when, when))
+        if fixes:
+            collected = collect_period(ws, text, progress=progress, now=_now(period, days + 7))
+        if last:
+            status = period_status(ws, text, today=period.end + dt.timedelta(days=days + 7))
+            first_run = result
+    last_period = programme.settings.period(PERIODS[-1])
+    register_path = write_register(ws)
+    summary_paths = write_summary(ws, PERIODS[-1])
+    reports = ws.reports(last_period)
+    lines = [
+        "",
+        f"Demo workspace: {ws.root}",
+        *(f"  {line}" for line in (first_run.lines() if first_run else []) if line),
+        "",
+        f"After the corrected file ({PERIODS[-1]}):",
+        *(f"  {line}" for line in (collected.lines()[-3:] if collected else []) if line),
+        "",
+        f"Chase list ({PERIODS[-1]}, as on {status.today.isoformat()}):" if status else "",
+        *(f"  {line}" for line in (status.lines() if status else [])),
+        "",
+        "Look at:",
+        f"  department workbooks      {ws.outbox(last_period)}",
+        f"  returned files            {ws.inbox(last_period)}",
+        f"  validation report         {reports / 'validation.xlsx'}",
+        f"  annotated copies          {reports / 'feedback'}",
+        f"  master register workbook  {register_path}",
+        f"  council summary           {summary_paths[0]}",
+        f"  the register (SQLite)     {ws.db_path}",
+        f"Try: roundtrip -w {ws.root} status {PERIODS[-1]}   |   "
+        f"roundtrip -w {ws.root} summary {PERIODS[-1]} --pdf",
+    ]
+    return lines
+
+
+def _now(period: Period, days_after_end: int) -> dt.datetime:
+    return dt.datetime.combine(period.end, dt.time(12), tzinfo=dt.UTC) + dt.timedelta(
+        days=days_after_end
+    )

@@ -1,0 +1,139 @@
+"""The programme model: frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from roundtrip.programme.periods import Period, parse_period
+
+METRIC_KINDS = ("count", "number", "percent", "yesno", "text")
+LANGUAGES = ("fi", "sv", "en")
+
+
+@dataclass(frozen=True)
+class Status:
+    key: str  # stable key, e.g. "on_track"
+    label: str  # label in the programme's language, shown in dropdowns
+    colour: str  # "#RRGGBB"
+    done: bool = False  # counts as done
+    needs_comment: bool = False  # a comment is required with this status
+    attention: bool = False  # listed for the council (major problems, cancelled)
+    aliases: tuple[str, ...] = ()  # labels in other languages, accepted on collect
+
+
+# Metric and Action use __slots__: a regional programme holds 270,000 of them, and a
+# per-instance __dict__ was about a fifth of collect's peak memory.
+@dataclass(frozen=True, slots=True)
+class Metric:
+    id: str  # e.g. "P1-01-M1"
+    action_id: str
+    name: str
+    kind: str = "text"  # one of METRIC_KINDS
+    unit: str = ""
+    baseline: str = ""
+    target: str = ""
+    higher_is_better: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    id: str  # e.g. "P1-03"; stable, never reused
+    priority_id: str
+    department_id: str
+    text: str
+    metrics: tuple[Metric, ...] = ()
+    metric_text: str = ""  # the metric wording as written in the plan ("" when blank)
+    schedule: str = ""
+    responsible: str = ""
+    origin: str = ""  # e.g. "Elinvoimatyöryhmän huomio 12.4.2023"
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Priority:
+    id: str  # e.g. "P1"
+    title: str
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str  # e.g. "SIV"
+    name: str
+    contact: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    programme_id: str
+    name: str
+    organisation: str
+    language: str = "fi"
+    cadence: str = "quarter"
+    first_period: str = ""
+    last_period: str = ""
+    deadline_days: int = 14  # days after the end of the period
+    coordinator: str = ""
+    coordinator_email: str = ""
+
+    def period(self, text: str) -> Period:
+        return parse_period(text, self.cadence)
+
+
+@dataclass(frozen=True)
+class Programme:
+    settings: Settings
+    priorities: tuple[Priority, ...]
+    departments: tuple[Department, ...]
+    actions: tuple[Action, ...]
+    statuses: tuple[Status, ...]
+    version: str = field(default="")  # content hash, filled by the loader
+    # Lookups built on first use (3,000 departments x 60 actions: a scan per department was
+    # quadratic). Not a constructor argument, so dataclasses.replace starts a fresh one.
+    _index: dict[str, dict] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def _lookup(self, name: str) -> dict:
+        got = self._index.get(name)
+        if got is None:
+            if name == "departments":
+                got = {}
+                for d in self.departments:
+                    got.setdefault(d.id, d)  # the first of a repeated id, as a scan finds
+            elif name == "priorities":
+                got = {}
+                for p in self.priorities:
+                    got.setdefault(p.id, p)
+            else:
+                groups: dict[tuple[str, bool], list[Action]] = {}
+                for a in self.actions:
+                    groups.setdefault((a.department_id, False), []).append(a)
+                    if a.active:
+                        groups.setdefault((a.department_id, True), []).append(a)
+                got = {k: tuple(v) for k, v in groups.items()}
+            self._index[name] = got  # a race only builds the same dict twice
+        return got
+
+    def with_actions(self, actions: tuple[Action, ...]) -> Programme:
+        """This programme with other actions (a department's slice of it), sharing the lookups
+        that do not depend on them: 3,000 departments are indexed once, not once a slice."""
+        part = replace(self, actions=actions)
+        for name in ("departments", "priorities"):
+            part._index[name] = self._lookup(name)
+        return part
+
+    def department(self, dept_id: str) -> Department:
+        return self._lookup("departments")[dept_id]
+
+    def priority(self, priority_id: str) -> Priority:
+        return self._lookup("priorities")[priority_id]
+
+    def actions_of(self, dept_id: str, active_only: bool = True) -> tuple[Action, ...]:
+        return self._lookup("actions").get((dept_id, active_only), ())
+
+    def status_by_key(self, key: str) -> Status:
+        for s in self.statuses:
+            if s.key == key:
+                return s
+        raise KeyError(key)

@@ -1,0 +1,324 @@
+"""programme.xlsx: the programme definition the coordinator edits in Excel.
+
+The format (a stable machine contract; sheet and column names are English and found by
+name, case-insensitively, so columns may be reordered and extra columns added):
+
+``settings``    key | value | help        one row per setting (programme_id, name, organisation,
+                                          language, cadence, first_period, last_period,
+                                          deadline_days, coordinator, coordinator_email)
+``priorities``  id | title
+``departments`` id | name | contact | email
+``actions``     id | priority | department | action | metric_text | schedule | responsible |
+                origin | active
+``metrics``     metric_id | action_id | metric | kind | unit | baseline | target |
+                higher_is_better          one row per metric, keyed by its action's id; an
+                                          action's metrics keep the sheet's row order
+``statuses``    key | label | colour | done | needs_comment | attention | aliases
+                                          aliases separated by ``;``
+
+Flags are ``yes``/``no`` (Excel's TRUE/FALSE, 1/0, kyllä/ei, ja/nej also accepted); a blank
+``active`` or ``higher_is_better`` means yes. Loading reports every problem at once, each as
+``programme.xlsx: Sheet!B7: message``, in one ConfigError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from roundtrip.errors import ConfigError, Problem
+from roundtrip.parallel.heap import collector_paused
+from roundtrip.programme.bundled import with_version
+from roundtrip.programme.model import (
+    LANGUAGES,
+    METRIC_KINDS,
+    Action,
+    Metric,
+    Programme,
+)
+from roundtrip.programme.periods import CADENCES
+from roundtrip.programme.read import open_workbook, sheet_rows
+from roundtrip.programme.sheets import (
+    COLUMNS,
+    FIXED_DATE,
+    NO,
+    ROOM,
+    SETTING_KEYS,
+    SETTINGS_HELP,
+    WIDTHS,
+    YES,
+    Checker,
+    Row,
+    Table,
+    cell_text,
+    parse_flag,
+    read_actions,
+    read_departments,
+    read_metrics,
+    read_priorities,
+    read_settings,
+    read_statuses,
+)
+from roundtrip.workspace import atomic_path
+
+__all__ = ["cell_text", "load_programme", "parse_flag", "write_programme"]
+
+# --------------------------------------------------------------------------- writing
+
+
+def _flag(value: bool) -> str:
+    return YES if value else NO
+
+
+def _rows(p: Programme) -> dict[str, list[list[Any]]]:
+    st = p.settings
+    return {
+        "settings": [[k, getattr(st, k), SETTINGS_HELP[k]] for k in SETTING_KEYS],
+        "priorities": [[x.id, x.title] for x in p.priorities],
+        "departments": [[d.id, d.name, d.contact, d.email] for d in p.departments],
+        "actions": [
+            [
+                a.id,
+                a.priority_id,
+                a.department_id,
+                a.text,
+                a.metric_text,
+                a.schedule,
+                a.responsible,
+                a.origin,
+                _flag(a.active),
+            ]
+            for a in p.actions
+        ],
+        "metrics": [
+            [
+                m.id,
+                m.action_id,
+                m.name,
+                m.kind,
+                m.unit,
+                m.baseline,
+                m.target,
+                _flag(m.higher_is_better),
+            ]
+            for a in p.actions
+            for m in a.metrics
+        ],
+        "statuses": [
+            [
+                s.key,
+                s.label,
+                s.colour,
+                _flag(s.done),
+                _flag(s.needs_comment),
+                _flag(s.attention),
+                "; ".join(s.aliases),
+            ]
+            for s in p.statuses
+        ],
+    }
+
+
+def _list_validation(values: Iterable[str] | str, title: str, message: str) -> dict[str, Any]:
+    source: Any = list(values) if not isinstance(values, str) else values
+    return {
+        "validate": "list",
+        "source": source,
+        "input_title": title[:32],
+        "input_message": message[:255],
+        "error_title": title[:32],
+        "error_message": message[:255],
+    }
+
+
+def write_programme(p: Programme, path: Path) -> None:
+    """Write `p` as programme.xlsx at `path` (atomically), guided for editing in Excel."""
+    rows = _rows(p)
+    with atomic_path(Path(path)) as tmp:
+        wb = xlsxwriter.Workbook(
+            str(tmp),
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        )
+        wb.set_properties({"title": p.settings.name, "created": FIXED_DATE})
+        head = wb.add_format(
+            {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "top"}
+        )
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        top = wb.add_format({"valign": "top"})
+        for sheet, columns in COLUMNS.items():
+            ws = wb.add_worksheet(sheet)
+            for c, name in enumerate(columns):
+                width = WIDTHS[sheet][name]
+                ws.set_column(c, c, width, wrap if width >= 30 else top)
+                ws.write_string(0, c, name, head)
+            for r, values in enumerate(rows[sheet], start=1):
+                for c, value in enumerate(values):
+                    if isinstance(value, int) and not isinstance(value, bool):
+                        ws.write_number(r, c, value)
+                    elif value not in ("", None):
+                        ws.write_string(r, c, str(value))
+                lines = _lines_needed(values, [WIDTHS[sheet][n] for n in columns])
+                if lines > 1:
+                    ws.set_row(r, 15 * lines)
+            ws.freeze_panes(1, 0)
+            ws.set_landscape()
+            ws.set_paper(9)  # A4
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(0)
+            ws.autofilter(0, 0, max(len(rows[sheet]), 1), len(columns) - 1)
+            _validations(ws, sheet, columns, rows[sheet])
+        wb.close()
+
+
+def _lines_needed(values: list[Any], widths: list[float]) -> int:
+    """Text lines the tallest wrapped cell of a row needs (explicit heights print everywhere)."""
+    most = 1
+    for value, width in zip(values, widths, strict=False):
+        if width >= 30 and isinstance(value, str) and value:
+            per_line = max(int(width * 1.1), 1)
+            lines = sum(-(-max(len(part), 1) // per_line) for part in value.split("\n"))
+            most = max(most, lines)
+    return min(most, 15)
+
+
+def _validations(ws: Any, sheet: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+    last = len(rows) + ROOM
+    yes_no = _list_validation((YES, NO), "yes / no", "Choose yes or no.")
+
+    def col(name: str) -> int:
+        return columns.index(name)
+
+    if sheet == "settings":
+        for r, values in enumerate(rows, start=1):
+            key = values[0]
+            if key == "language":
+                v = _list_validation(LANGUAGES, "language", "Choose fi, sv or en.")
+            elif key == "cadence":
+                v = _list_validation(CADENCES, "cadence", "Choose quarter, half or year.")
+            elif key == "deadline_days":
+                v = {
+                    "validate": "integer",
+                    "criteria": "between",
+                    "minimum": 0,
+                    "maximum": 366,
+                    "error_message": "A whole number of days, 0 to 366.",
+                }
+            else:
+                continue
+            ws.data_validation(r, 1, r, 1, v)
+    elif sheet == "actions":
+        ws.data_validation(1, col("active"), last, col("active"), yes_no)
+        ws.data_validation(
+            1,
+            col("priority"),
+            last,
+            col("priority"),
+            _list_validation(
+                f"=priorities!$A$2:$A${last + 1}", "priority", "An id from the priorities sheet."
+            ),
+        )
+        ws.data_validation(
+            1,
+            col("department"),
+            last,
+            col("department"),
+            _list_validation(
+                f"=departments!$A$2:$A${last + 1}",
+                "department",
+                "An id from the departments sheet.",
+            ),
+        )
+    elif sheet == "metrics":
+        ws.data_validation(
+            1,
+            col("kind"),
+            last,
+            col("kind"),
+            _list_validation(METRIC_KINDS, "kind", "count, number, percent, yesno or text."),
+        )
+        ws.data_validation(1, col("higher_is_better"), last, col("higher_is_better"), yes_no)
+        ws.data_validation(
+            1,
+            col("action_id"),
+            last,
+            col("action_id"),
+            _list_validation(
+                f"=actions!$A$2:$A${last + 1}", "action", "An id from the actions sheet."
+            ),
+        )
+    elif sheet == "statuses":
+        for name in ("done", "needs_comment", "attention"):
+            ws.data_validation(1, col(name), last, col(name), yes_no)
+
+
+def load_programme(path: Path, cache_dir: Path | None = None) -> Programme:
+    """Read and validate programme.xlsx; every problem is reported in one ConfigError.
+
+    With `cache_dir` (a workspace's ``.cache/``) a programme already read from the very same
+    bytes is taken from the cache instead (see programme_cache.py), and a freshly read one is
+    saved there.
+    """
+    # Hundreds of thousands of new objects and no cycles among them: the cyclic collector
+    # would walk them again and again (a third of the time at 180,000 actions).
+    with collector_paused():
+        if cache_dir is None:
+            return _load_programme(Path(path))
+        from roundtrip.programme.cache import content_key, read_cached, write_cached
+
+        try:
+            key = content_key(Path(path))
+        except OSError:
+            return _load_programme(Path(path))  # reports the missing/unreadable file itself
+        got = read_cached(Path(cache_dir), key)
+        if got is None:
+            got = _load_programme(Path(path))
+            write_cached(Path(cache_dir), key, got)
+        return got
+
+
+def _load_programme(path: Path) -> Programme:
+    path = Path(path)
+    file = path.name
+    wb = open_workbook(path)
+    problems: list[Problem] = []
+    try:
+        sheets = {name: sheet_rows(wb, name, problems, file) for name in COLUMNS}
+    finally:
+        wb.close()
+    chk = Checker(file)
+    chk.problems = problems
+    empty = Row(1, {}, {})
+    small = {
+        name: table.rows() if table is not None else None
+        for name, table in sheets.items()
+        if name not in ("actions", "metrics")
+    }
+    settings = read_settings(small["settings"], chk) if small["settings"] is not None else None
+    priorities = read_priorities(small["priorities"] or [], chk)
+    departments = read_departments(small["departments"] or [], chk)
+    fields = read_actions(
+        sheets["actions"] or Table("actions", {"id": "A"}, [], {}, {}),
+        chk,
+        {p.id for p in priorities} if small["priorities"] is not None else None,
+        {d.id for d in departments} if small["departments"] is not None else None,
+    )
+    metrics = read_metrics(
+        sheets["metrics"] or Table("metrics", {"metric_id": "A"}, [], {}, {}),
+        chk,
+        {f[0] for f in fields},
+    )
+    statuses = read_statuses(small["statuses"], chk) if small["statuses"] is not None else ()
+    if small["departments"] is not None and not departments and not chk.problems:
+        chk.add("departments", empty, "id", "no departments defined")
+    if chk.problems or settings is None:
+        errors = [p for p in chk.problems if p.severity == "error"]
+        raise ConfigError(errors, f"{len(errors)} problem(s) in {file}")
+    no_metrics: list[Metric] = []
+    actions = tuple(
+        Action(aid, pid, did, text, tuple(metrics.get(aid, no_metrics)), *rest)
+        for aid, pid, did, text, *rest in fields
+    )
+    return with_version(Programme(settings, priorities, departments, actions, statuses))

@@ -1,0 +1,179 @@
+"""The register (roundtrip.db, SQLite): schema and connection.
+
+Every stored value keeps its provenance: the submission (file) it came from and the sheet and
+cell it was read from. A rejected file is never written here. Storing one file is one
+transaction. A newer accepted return for the same department and period supersedes the older
+one (`superseded_by`), which stays in the history.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from pathlib import Path
+
+from roundtrip.errors import WorkspaceError
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    id                INTEGER PRIMARY KEY,
+    content_hash      TEXT NOT NULL UNIQUE,   -- sha256 of the file's bytes
+    original_name     TEXT NOT NULL,          -- file name as received
+    archive_path      TEXT NOT NULL,          -- relative to the workspace
+    department_id     TEXT NOT NULL,
+    period            TEXT NOT NULL,
+    received_at       TEXT NOT NULL,          -- ISO 8601, when the file arrived (mtime)
+    collected_at      TEXT NOT NULL,          -- ISO 8601, when collect stored it
+    verdict           TEXT NOT NULL,          -- 'accepted' or 'warnings'
+    signer            TEXT NOT NULL DEFAULT '',  -- last modified by / creator in the file
+    programme_version TEXT NOT NULL DEFAULT '',
+    generated_at      TEXT NOT NULL DEFAULT '',
+    errors            INTEGER NOT NULL DEFAULT 0,
+    warnings          INTEGER NOT NULL DEFAULT 0,
+    superseded_by     INTEGER REFERENCES submissions(id)
+);
+CREATE INDEX IF NOT EXISTS submissions_dept_period ON submissions(department_id, period);
+
+CREATE TABLE IF NOT EXISTS answers (
+    submission_id  INTEGER NOT NULL REFERENCES submissions(id),
+    period         TEXT NOT NULL,
+    department_id  TEXT NOT NULL,
+    action_id      TEXT NOT NULL,
+    status_key     TEXT,            -- NULL when not answered
+    progress       INTEGER,         -- 0..100 or NULL
+    comment        TEXT,
+    sheet          TEXT NOT NULL,   -- sheet name as found in the file
+    status_cell    TEXT NOT NULL DEFAULT '',
+    progress_cell  TEXT NOT NULL DEFAULT '',
+    comment_cell   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (submission_id, action_id)
+);
+CREATE INDEX IF NOT EXISTS answers_action ON answers(action_id, period);
+-- covers the summary's status counts per submission (trend), in index order
+CREATE INDEX IF NOT EXISTS answers_status ON answers(submission_id, period, status_key);
+
+CREATE TABLE IF NOT EXISTS metric_values (
+    submission_id  INTEGER NOT NULL REFERENCES submissions(id),
+    period         TEXT NOT NULL,
+    department_id  TEXT NOT NULL,
+    action_id      TEXT NOT NULL,
+    metric_id      TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    value_num      REAL,            -- count/number/percent; yes/no as 1/0
+    value_text     TEXT,            -- the value as text (canonical), NULL when not answered
+    comment        TEXT,
+    sheet          TEXT NOT NULL,
+    value_cell     TEXT NOT NULL DEFAULT '',
+    comment_cell   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (submission_id, metric_id)
+);
+CREATE INDEX IF NOT EXISTS metric_values_metric ON metric_values(metric_id, period);
+
+CREATE TABLE IF NOT EXISTS plan_completions (
+    submission_id  INTEGER NOT NULL REFERENCES submissions(id),
+    period         TEXT NOT NULL,
+    department_id  TEXT NOT NULL,
+    action_id      TEXT NOT NULL,
+    field          TEXT NOT NULL,   -- 'metric', 'schedule' or 'responsible'
+    value          TEXT NOT NULL,
+    sheet          TEXT NOT NULL,
+    cell           TEXT NOT NULL,
+    PRIMARY KEY (submission_id, action_id, field)
+);
+
+CREATE TABLE IF NOT EXISTS proposals (
+    submission_id  INTEGER NOT NULL REFERENCES submissions(id),
+    period         TEXT NOT NULL,
+    department_id  TEXT NOT NULL,
+    priority_id    TEXT NOT NULL DEFAULT '',
+    action         TEXT NOT NULL,
+    metric         TEXT NOT NULL DEFAULT '',
+    schedule       TEXT NOT NULL DEFAULT '',
+    responsible    TEXT NOT NULL DEFAULT '',
+    comment        TEXT NOT NULL DEFAULT '',
+    sheet          TEXT NOT NULL,
+    row            INTEGER NOT NULL,
+    PRIMARY KEY (submission_id, row)
+);
+
+-- Warnings of accepted submissions (errors reject a file, so they are never stored here).
+CREATE TABLE IF NOT EXISTS problems (
+    submission_id  INTEGER NOT NULL REFERENCES submissions(id),
+    severity       TEXT NOT NULL,
+    sheet          TEXT NOT NULL DEFAULT '',
+    cell           TEXT NOT NULL DEFAULT '',
+    value          TEXT NOT NULL DEFAULT '',
+    message        TEXT NOT NULL
+);
+
+-- The submission that currently counts for each department and period.
+CREATE VIEW IF NOT EXISTS current_submissions AS
+    SELECT * FROM submissions WHERE superseded_by IS NULL;
+"""
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """Open (and create when new) the register with its schema. A file that is no register
+    (damaged, or another file of that name) or cannot be opened is a WorkspaceError."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    except sqlite3.Error as exc:  # (a folder of that name, say)
+        raise register_error(path, exc) from exc
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.executescript(SCHEMA)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+            (SCHEMA_VERSION,),
+        )
+    except sqlite3.Error as exc:
+        conn.close()
+        raise register_error(path, exc) from exc
+    return conn
+
+
+def register_error(path: Path | str, exc: sqlite3.Error) -> WorkspaceError:
+    """One line for a register SQLite cannot use, with what to do about it."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        hint = (
+            "It is damaged, or not a roundtrip register: restore it from a backup (every "
+            "returned file is also kept in the archive/ folder)."
+        )
+    elif "locked" in text or "busy" in text:
+        hint = "Another program keeps it busy: close that program (or wait) and run again."
+    elif "readonly" in text or "read-only" in text or "unable to open" in text:
+        hint = "Check that it is a file, and the permissions of the file and its folder."
+    elif "full" in text or "disk I/O" in text:
+        hint = "The disk is full or failing: free some space (or check the disk) and run again."
+    else:
+        hint = ""
+    return WorkspaceError(f"cannot use the register {path}: {text}. {hint}".rstrip())
+
+
+def query(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+    """Rows as plain tuples, whatever the connection's row factory (sqlite3.Row costs ~1 us a
+    row; a regional register holds hundreds of thousands of answers a period)."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    return cur.execute(sql, args)
+
+
+def secret(conn: sqlite3.Connection) -> bytes:
+    """The workspace's HMAC secret, created on first use."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+    if row is None:
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('secret', ?)", (secrets.token_hex(32),)
+        )
+        row = conn.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+    return bytes.fromhex(row["value"])

@@ -1,0 +1,243 @@
+"""`roundtrip status PERIOD`: who has returned, who is late, who was rejected (the chase list).
+
+A department with an accepted current submission for the period is *returned* (*late* when it
+arrived after the deadline: period end + settings.deadline_days), else *rejected* when collect
+logged a rejected file for it (reports/PERIOD/rejections.jsonl), else *missing*. Reads only:
+the register (roundtrip.db) and the rejection log; never changes anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from roundtrip.errors import printable
+from roundtrip.parallel.heap import frozen_heap
+from roundtrip.programme.model import Programme
+from roundtrip.register.db import register_error
+from roundtrip.register.rejections import REJECTIONS_FILE, read_entries
+from roundtrip.workspace import Workspace
+
+RETURNED, LATE, REJECTED, MISSING = "returned", "late", "rejected", "missing"
+STATES = (RETURNED, LATE, REJECTED, MISSING)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    department_id: str
+    department_name: str
+    state: str  # one of STATES
+    received_at: str = ""  # ISO 8601 as stored (returned/late: the accepted file; rejected: it)
+    signer: str = ""  # who saved the accepted file
+    days_late: int = 0  # returned: days after the deadline; missing/rejected: today - deadline
+    message: str = ""  # rejected: the first problem; returned: warnings count
+    file: str = ""  # the file name as received
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    period: str
+    deadline: dt.date
+    today: dt.date
+    rows: tuple[StatusRow, ...]
+    unidentified: tuple[dict[str, Any], ...] = ()  # rejected files with no department
+
+    def count(self, *states: str) -> int:
+        return sum(1 for r in self.rows if r.state in states)
+
+    @property
+    def exit_code(self) -> int:
+        """1 while any department is missing or rejected, else 0."""
+        return 1 if self.count(MISSING, REJECTED) else 0
+
+    def total_line(self) -> str:
+        n, got, late = len(self.rows), self.count(RETURNED, LATE), self.count(LATE)
+        line = f"{got} of {n} returned"
+        if late:
+            line += f" ({late} late)"
+        line += f", {self.count(REJECTED)} rejected, {self.count(MISSING)} missing"
+        return f"{line} — deadline {format_date(self.deadline)}"
+
+    def lines(self) -> list[str]:
+        """An aligned table for the terminal, then the total line."""
+        head = ("Department", "State", "Received", "By", "Days late", "Note")
+        table = [head]
+        for r in self.rows:
+            table.append(
+                (
+                    f"{r.department_id} {r.department_name}".strip(),
+                    r.state,
+                    _short_time(r.received_at),
+                    printable(r.signer),
+                    str(r.days_late) if r.days_late > 0 else "",
+                    _one_line(r.message or r.file),
+                )
+            )
+        widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
+        out = []
+        for row in table:
+            cells = [row[i].ljust(widths[i]) for i in range(len(widths))]
+            out.append("  ".join([*cells, row[-1]]).rstrip())
+        out.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 4)
+        for rej in self.unidentified:
+            name = printable(str(rej.get("original_name", "?")))
+            out.append(f"unidentified file rejected: {name}: {_one_line(rej.get('first_message'))}")
+        out.append(self.total_line())
+        return out
+
+
+def period_status(
+    ws: Workspace,
+    period: str,
+    today: dt.date | None = None,
+    programme: Programme | None = None,
+) -> StatusReport:
+    """The chase list for `period`, departments in programme order.
+
+    `programme` defaults to the workspace's programme.xlsx (passing one avoids reloading; with
+    a current cache only its head and index are read: programme_source.py).
+    """
+    from roundtrip.programme.source import Whole, open_source
+
+    source = (
+        Whole(programme) if programme is not None else open_source(ws.programme_path, ws.cache_dir)
+    )
+    try:
+        with frozen_heap():  # the programme: not walked by the collector again
+            return _period_status(ws, period, today, source.head, source.active_departments())
+    finally:
+        source.close()
+
+
+def _period_status(
+    ws: Workspace,
+    period: str,
+    today: dt.date | None,
+    programme: Programme,
+    active: Collection[str],
+) -> StatusReport:
+    p = programme.settings.period(period)
+    key = str(p)
+    deadline = p.deadline(programme.settings.deadline_days)
+    today = today or dt.date.today()
+    accepted = _current_submissions(ws.db_path, key)
+    rejections = read_rejections(ws.reports(key) / REJECTIONS_FILE)
+
+    latest_rejection: dict[str, dict[str, Any]] = {}
+    unidentified: list[dict[str, Any]] = []
+    for rej in rejections:
+        dept = rej.get("department_id")
+        if not dept:
+            unidentified.append(rej)
+            continue
+        prev = latest_rejection.get(dept)
+        if prev is None or str(rej.get("collected_at", "")) >= str(prev.get("collected_at", "")):
+            latest_rejection[dept] = rej
+
+    names = {d.id: d.name for d in programme.departments}
+    expected = [d.id for d in programme.departments if d.id in active]
+    extra = sorted((set(accepted) | set(latest_rejection)) - set(expected))
+    overdue = max(0, (today - deadline).days)
+
+    rows = []
+    for dept in [*expected, *extra]:
+        name = names.get(dept, "")
+        sub = accepted.get(dept)
+        if sub is not None:
+            received = _date_of(sub["received_at"])
+            late = received is not None and received > deadline
+            note = f"{sub['warnings']} warning(s)" if sub["warnings"] else ""
+            later = latest_rejection.get(dept)
+            if later and str(later.get("received_at") or "") > str(sub["received_at"]):
+                note = f"a later file was rejected: {_one_line(later.get('first_message'))}"
+            rows.append(
+                StatusRow(
+                    dept,
+                    name,
+                    LATE if late else RETURNED,
+                    received_at=sub["received_at"],
+                    signer=sub["signer"],
+                    days_late=(received - deadline).days if late and received else 0,
+                    message=note,
+                    file=sub["original_name"],
+                )
+            )
+        elif dept in latest_rejection:
+            rej = latest_rejection[dept]
+            rows.append(
+                StatusRow(
+                    dept,
+                    name,
+                    REJECTED,
+                    received_at=str(rej.get("received_at") or ""),
+                    days_late=overdue,
+                    message=_one_line(rej.get("first_message")),
+                    file=str(rej.get("original_name") or ""),
+                )
+            )
+        else:
+            rows.append(StatusRow(dept, name, MISSING, days_late=overdue))
+    return StatusReport(key, deadline, today, tuple(rows), tuple(unidentified))
+
+
+def read_rejections(path: Path) -> list[dict[str, Any]]:
+    """The rejection log, one entry per file content (the latest entry wins)."""
+    by_hash: dict[str, dict[str, Any]] = {}
+    for i, e in enumerate(read_entries(path)):
+        by_hash[str(e.get("content_hash") or f"line-{i}")] = e
+    return list(by_hash.values())
+
+
+def _current_submissions(db_path: Path, period: str) -> dict[str, sqlite3.Row]:
+    """department id -> its current (not superseded) accepted submission for `period`."""
+    if not db_path.is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+        conn.row_factory = sqlite3.Row
+        try:
+            rows = conn.execute(
+                "SELECT department_id, received_at, signer, original_name, warnings "
+                "FROM submissions WHERE superseded_by IS NULL AND period = ? "
+                "ORDER BY received_at, id",
+                (period,),
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise register_error(db_path, exc) from exc
+    return {r["department_id"]: r for r in rows}  # the latest wins
+
+
+def _date_of(iso: str) -> dt.date | None:
+    try:
+        return dt.datetime.fromisoformat(str(iso).replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return dt.date.fromisoformat(str(iso)[:10])
+        except ValueError:
+            return None
+
+
+def format_date(d: dt.date) -> str:
+    return f"{d.day}.{d.month}.{d.year}"
+
+
+def _short_time(iso: str) -> str:
+    if not iso:
+        return ""
+    try:
+        t = dt.datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return str(iso)
+    return f"{format_date(t.date())} {t:%H:%M}"
+
+
+def _one_line(text: object, limit: int = 100) -> str:
+    """One line of at most `limit` characters; control characters escaped (file names...)."""
+    s = printable(" ".join(str(text or "").split()))
+    return s if len(s) <= limit else s[: limit - 1] + "…"

@@ -1,0 +1,550 @@
+"""`roundtrip register`: the master register workbook (reports/register.xlsx).
+
+Sheets, in the programme's language, each a filterable table:
+
+* Current: one row per action (programme order): its latest answer, the period of that answer
+  and how many periods have passed since it, as of the latest collected period;
+* History: every answer (action x period x submission), every field, with provenance
+  (submission, file, sheet, cells, received) and whether the submission is current or superseded;
+* Metrics: every metric value with kind, unit, baseline, target and its source cells;
+* Submissions (all, superseded ones too), Proposals, Plan completions, Warnings.
+
+Rows are streamed from SQLite in chunks. The usual register is written with xlsxwriter as Excel
+tables; above TABLE_ROW_LIMIT rows in all (xlsxwriter holds every cell in memory, and its
+constant_memory mode supports no tables) it is streamed by xlsxstream.StreamBook in flat memory
+with an autofilter per sheet instead. A sheet that reaches Excel's row limit continues in
+"History (2)" etc.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.exceptions import FileCreateError
+
+from roundtrip.errors import UsageError
+from roundtrip.parallel.heap import frozen_heap
+from roundtrip.programme.model import Programme
+from roundtrip.programme.periods import Period
+from roundtrip.progress import Progress, no_progress
+from roundtrip.register.db import connect, register_error
+from roundtrip.resources import wording
+from roundtrip.workspace import Workspace, atomic_path, cannot_write
+from roundtrip.xlsx.stream import StreamBook
+from roundtrip.xlsx.tables import EXCEL_MAX_ROWS, INT, NUM, Col, XlsxBook
+
+# Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
+TABLE_ROW_LIMIT = 20_000
+PROGRESS_LABEL = "Writing the register"
+CHUNK = 5_000
+BATCH = 500  # actions per current-state query
+
+CURRENT = (
+    Col("action_id", 13),
+    Col("priority", 9),
+    Col("department", 11),
+    Col("action", 50),
+    Col("active", 10),
+    Col("status", 22),
+    Col("progress", 10, INT),
+    Col("comment", 50),
+    Col("last_period", 11),
+    Col("periods_since", 11, INT),
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("sheet", 14),
+    Col("status_cell", 8),
+    Col("received_at", 20),
+)
+HISTORY = (
+    Col("period", 9),
+    Col("priority", 9),
+    Col("department", 11),
+    Col("action_id", 13),
+    Col("action", 50),
+    Col("status", 22),
+    Col("progress", 10, INT),
+    Col("comment", 50),
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("sheet", 14),
+    Col("status_cell", 8),
+    Col("progress_cell", 8),
+    Col("comment_cell", 8),
+    Col("received_at", 20),
+    Col("state", 12),
+)
+METRICS = (
+    Col("period", 9),
+    Col("metric_id", 13),
+    Col("action_id", 13),
+    Col("department", 11),
+    Col("metric", 40),
+    Col("kind", 11),
+    Col("unit", 9),
+    Col("baseline", 10),
+    Col("target", 10),
+    Col("value", 12, NUM),
+    Col("comment", 40),
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("sheet", 14),
+    Col("value_cell", 8),
+    Col("comment_cell", 8),
+    Col("received_at", 20),
+    Col("state", 12),
+)
+SUBMISSIONS = (
+    Col("submission", 10, INT),
+    Col("department", 11),
+    Col("period", 9),
+    Col("file", 34),
+    Col("archive_path", 30),
+    Col("received_at", 20),
+    Col("collected_at", 20),
+    Col("verdict", 10),
+    Col("signer", 18),
+    Col("programme_version", 14),
+    Col("generated_at", 20),
+    Col("errors", 8, INT),
+    Col("warning_count", 9, INT),
+    Col("superseded_by", 11, INT),
+    Col("state", 12),
+)
+PROPOSALS = (
+    Col("period", 9),
+    Col("department", 11),
+    Col("priority", 9),
+    Col("action", 50),
+    Col("metric", 30),
+    Col("schedule", 14),
+    Col("responsible", 18),
+    Col("comment", 40),
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("sheet", 14),
+    Col("row", 6, INT),
+    Col("state", 12),
+)
+COMPLETIONS = (
+    Col("period", 9),
+    Col("department", 11),
+    Col("action_id", 13),
+    Col("action", 50),
+    Col("field", 12),
+    Col("value", 40),
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("sheet", 14),
+    Col("cell", 8),
+    Col("state", 12),
+)
+WARNINGS = (
+    Col("submission", 10, INT),
+    Col("file", 30),
+    Col("department", 11),
+    Col("period", 9),
+    Col("sheet", 14),
+    Col("cell", 8),
+    Col("value", 20),
+    Col("message", 60),
+    Col("state", 12),
+)
+
+_ANSWERED = (
+    "(a.status_key IS NOT NULL OR a.progress IS NOT NULL "
+    "OR (a.comment IS NOT NULL AND a.comment <> ''))"
+)
+
+
+def write_register(
+    ws: Workspace,
+    output: Path | None = None,
+    programme: Programme | None = None,
+    *,
+    table_limit: int = TABLE_ROW_LIMIT,
+    max_rows: int = EXCEL_MAX_ROWS - 1,
+    progress: Progress | None = None,
+) -> Path:
+    """Write the master register workbook (default reports/register.xlsx); return its path.
+
+    `programme` defaults to the workspace's programme.xlsx. `table_limit` (rows in all) decides
+    between Excel tables and the constant-memory mode; `max_rows` is the data rows per sheet
+    before a sheet continues in "Name (2)" (Excel's limit; smaller values are for tests).
+    `progress` is called once, with the sheets' steps (SECTIONS of them, one as each sheet is
+    finished: a region's register takes a minute).
+    """
+    if programme is None:
+        from roundtrip.programme.workbook import load_programme
+
+        programme = load_programme(ws.programme_path, ws.cache_dir)
+    target = Path(output) if output else ws.root / "reports" / "register.xlsx"
+    conn = _open(ws.db_path)
+    try:
+        total = sum(
+            conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("answers", "metric_values", "submissions", "proposals", "problems")
+        )
+        large = total > table_limit
+        title, author = programme.settings.name, programme.settings.organisation
+        with atomic_path(target) as tmp, frozen_heap():
+            book = StreamBook(tmp) if large else XlsxBook(tmp, title, author)
+            try:
+                writer = _Writer(book, conn, programme, max_rows, ws.db_path)
+                for _ in (progress or no_progress)(writer.steps(), PROGRESS_LABEL, SECTIONS):
+                    pass
+            except BaseException:
+                if isinstance(book, StreamBook):
+                    book.abandon()  # nothing to join: the file is discarded
+                else:
+                    book.close()
+                raise
+            book.close()
+    except sqlite3.Error as exc:
+        raise register_error(ws.db_path, exc) from exc
+    except (OSError, FileCreateError) as exc:
+        raise cannot_write(target, exc) from exc
+    finally:
+        conn.close()
+    return target
+
+
+def _open(db_path: Path) -> sqlite3.Connection:
+    """The register read-only; an empty in-memory one when the workspace has none yet."""
+    if not db_path.is_file():
+        return connect(":memory:")
+    conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _rows(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> Iterator[sqlite3.Row]:
+    cur = conn.execute(sql, args)
+    while True:
+        chunk = cur.fetchmany(CHUNK)
+        if not chunk:
+            return
+        yield from chunk
+
+
+# The register's sheets, in order, each written by the _Writer method of its name.
+SHEETS = (
+    "current",
+    "history",
+    "metric_values",
+    "submissions",
+    "proposals",
+    "completions",
+    "warnings",
+)
+SECTIONS = len(SHEETS)  # progress steps: one a sheet
+
+
+class _Writer:
+    def __init__(
+        self, book: Any, conn: sqlite3.Connection, p: Programme, max_rows: int, db_path: Path
+    ):
+        self.book, self.conn, self.p = book, conn, p
+        self.db_path = db_path
+        self.max_rows = max_rows
+        self.w: dict[str, str] = wording(p.settings.language)["register"]
+        self.kinds: dict[str, str] = wording(p.settings.language)["kinds"]
+        self.actions = {a.id: a for a in p.actions}
+        self.metrics = {m.id: m for a in p.actions for m in a.metrics}
+        self.labels = {s.key: s.label for s in p.statuses}
+        self.status_fmt = {s.key: book.fill(s.colour) for s in p.statuses}
+        self.state = {True: self.w["is_current"], False: self.w["is_superseded"]}
+        self.fields = {f: self.w[f"field_{f}"] for f in ("metric", "schedule", "responsible")}
+        self._periods: dict[str, Period | None] = {}
+
+    def table(self, key: str, cols: tuple[Col, ...], wrap=("action", "comment", "message")):
+        return self.book.table(
+            self.w[key],
+            f"rt_{key}",
+            cols,
+            [self.w[c.key] for c in cols],
+            max_rows=self.max_rows,
+            wrap_keys=wrap,
+        )
+
+    def write_all(self) -> None:
+        for _ in self.steps():
+            pass
+
+    def steps(self) -> Iterator[int]:
+        """Write the sheets, yielding as each is finished (SECTIONS steps in all)."""
+        sections = [getattr(self, name) for name in SHEETS]
+        if isinstance(self.book, StreamBook):
+            # The history (every answer: the biggest sheet) is made by a second process
+            # while this one makes the others: both cores, a little over half the time.
+            aside = (SHEETS.index("history"),)
+            yield from self.book.sections_done(sections, aside, child=self._own_connection)
+        else:
+            for i, section in enumerate(sections):
+                section()
+                yield i
+
+    def _own_connection(self) -> None:
+        """(In a forked worker) a connection of its own: one must not cross a fork."""
+        self.conn = _open(self.db_path)
+
+    # -- sheets ---------------------------------------------------------------------------
+
+    def current(self) -> None:
+        t = self.table("current", CURRENT)
+        latest = self._latest_period()
+        status_col = 5
+        known = [a.id for a in self.p.actions]
+        extra = [
+            r[0]
+            for r in _rows(self.conn, "SELECT DISTINCT action_id FROM answers ORDER BY action_id")
+            if r[0] not in self.actions
+        ]
+        order = known + extra
+        last: dict[str, sqlite3.Row] = {}
+        for i, action_id in enumerate(order):
+            if i % BATCH == 0:  # the latest answers of the next batch of actions (flat memory)
+                last = self._last_answers(order[i : i + BATCH])
+            a = self.actions.get(action_id)
+            r = last.get(action_id)
+            since = None
+            if r is not None and latest is not None:
+                answered = self._period(r["period"])
+                if answered is not None:
+                    since = latest.ordinal() - answered.ordinal()
+            key = r["status_key"] if r is not None else None
+            t.add(
+                [
+                    action_id,
+                    a.priority_id if a else "",
+                    a.department_id if a else (r["department_id"] if r else ""),
+                    a.text if a else "",
+                    (self.w["yes"] if a.active else self.w["no"]) if a else "",
+                    self._label(key),
+                    r["progress"] if r else None,
+                    r["comment"] if r else None,
+                    r["period"] if r else None,
+                    since,
+                    r["submission_id"] if r else None,
+                    r["original_name"] if r else None,
+                    r["sheet"] if r else None,
+                    r["status_cell"] if r else None,
+                    r["received_at"] if r else None,
+                ],
+                {status_col: self.status_fmt[key]} if key in self.status_fmt else None,
+            )
+        t.close()
+
+    def history(self) -> None:
+        t = self.table("history", HISTORY)
+        for r in _rows(
+            self.conn,
+            "SELECT a.*, s.original_name, s.received_at, s.superseded_by FROM answers a "
+            "JOIN submissions s ON s.id = a.submission_id "
+            "ORDER BY a.action_id, a.period, a.submission_id",
+        ):
+            a = self.actions.get(r["action_id"])
+            key = r["status_key"]
+            t.add(
+                [
+                    r["period"],
+                    a.priority_id if a else "",
+                    r["department_id"],
+                    r["action_id"],
+                    a.text if a else "",
+                    self._label(key),
+                    r["progress"],
+                    r["comment"],
+                    r["submission_id"],
+                    r["original_name"],
+                    r["sheet"],
+                    r["status_cell"],
+                    r["progress_cell"],
+                    r["comment_cell"],
+                    r["received_at"],
+                    self.state[r["superseded_by"] is None],
+                ],
+                {5: self.status_fmt[key]} if key in self.status_fmt else None,
+            )
+        t.close()
+
+    def metric_values(self) -> None:
+        t = self.table("metrics", METRICS)
+        for r in _rows(
+            self.conn,
+            "SELECT m.*, s.original_name, s.received_at, s.superseded_by FROM metric_values m "
+            "JOIN submissions s ON s.id = m.submission_id "
+            "ORDER BY m.metric_id, m.period, m.submission_id",
+        ):
+            m = self.metrics.get(r["metric_id"])
+            kind = r["kind"]
+            numeric = kind in ("count", "number", "percent") and r["value_num"] is not None
+            t.add(
+                [
+                    r["period"],
+                    r["metric_id"],
+                    r["action_id"],
+                    r["department_id"],
+                    m.name if m else "",
+                    self.kinds.get(kind, kind),
+                    m.unit if m else "",
+                    m.baseline if m else "",
+                    m.target if m else "",
+                    r["value_num"] if numeric else r["value_text"],
+                    r["comment"],
+                    r["submission_id"],
+                    r["original_name"],
+                    r["sheet"],
+                    r["value_cell"],
+                    r["comment_cell"],
+                    r["received_at"],
+                    self.state[r["superseded_by"] is None],
+                ]
+            )
+        t.close()
+
+    def submissions(self) -> None:
+        t = self.table("submissions", SUBMISSIONS)
+        for r in _rows(self.conn, "SELECT * FROM submissions ORDER BY period, department_id, id"):
+            t.add(
+                [
+                    r["id"],
+                    r["department_id"],
+                    r["period"],
+                    r["original_name"],
+                    r["archive_path"],
+                    r["received_at"],
+                    r["collected_at"],
+                    r["verdict"],
+                    r["signer"],
+                    r["programme_version"],
+                    r["generated_at"],
+                    r["errors"],
+                    r["warnings"],
+                    r["superseded_by"],
+                    self.state[r["superseded_by"] is None],
+                ]
+            )
+        t.close()
+
+    def proposals(self) -> None:
+        t = self.table("proposals", PROPOSALS)
+        for r in _rows(
+            self.conn,
+            "SELECT p.*, s.original_name, s.superseded_by FROM proposals p "
+            "JOIN submissions s ON s.id = p.submission_id "
+            "ORDER BY p.period, p.department_id, p.submission_id, p.row",
+        ):
+            t.add(
+                [
+                    r["period"],
+                    r["department_id"],
+                    r["priority_id"],
+                    r["action"],
+                    r["metric"],
+                    r["schedule"],
+                    r["responsible"],
+                    r["comment"],
+                    r["submission_id"],
+                    r["original_name"],
+                    r["sheet"],
+                    r["row"],
+                    self.state[r["superseded_by"] is None],
+                ]
+            )
+        t.close()
+
+    def completions(self) -> None:
+        t = self.table("plan_completions", COMPLETIONS)
+        for r in _rows(
+            self.conn,
+            "SELECT c.*, s.original_name, s.superseded_by FROM plan_completions c "
+            "JOIN submissions s ON s.id = c.submission_id "
+            "ORDER BY c.action_id, c.field, c.period, c.submission_id",
+        ):
+            a = self.actions.get(r["action_id"])
+            t.add(
+                [
+                    r["period"],
+                    r["department_id"],
+                    r["action_id"],
+                    a.text if a else "",
+                    self.fields.get(r["field"], r["field"]),
+                    r["value"],
+                    r["submission_id"],
+                    r["original_name"],
+                    r["sheet"],
+                    r["cell"],
+                    self.state[r["superseded_by"] is None],
+                ]
+            )
+        t.close()
+
+    def warnings(self) -> None:
+        t = self.table("warnings", WARNINGS)
+        for r in _rows(
+            self.conn,
+            "SELECT w.*, s.original_name, s.department_id, s.period, s.superseded_by "
+            "FROM problems w JOIN submissions s ON s.id = w.submission_id "
+            "ORDER BY s.period, s.department_id, w.submission_id, w.rowid",
+        ):
+            t.add(
+                [
+                    r["submission_id"],
+                    r["original_name"],
+                    r["department_id"],
+                    r["period"],
+                    r["sheet"],
+                    r["cell"],
+                    r["value"],
+                    r["message"],
+                    self.state[r["superseded_by"] is None],
+                ]
+            )
+        t.close()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _last_answers(self, ids: list[str]) -> dict[str, sqlite3.Row]:
+        """action id -> its latest answered row in a current submission."""
+        marks = ",".join("?" * len(ids))
+        # SQLite: with MAX(), the bare columns come from the row holding the maximum.
+        return {
+            r["action_id"]: r
+            for r in self.conn.execute(
+                "SELECT a.action_id, MAX(a.period) AS period, a.department_id, a.status_key, "
+                "a.progress, a.comment, a.submission_id, a.sheet, a.status_cell, "
+                "s.original_name, s.received_at FROM answers a JOIN submissions s "
+                f"ON s.id = a.submission_id WHERE a.action_id IN ({marks}) "
+                f"AND s.superseded_by IS NULL AND {_ANSWERED} GROUP BY a.action_id",
+                ids,
+            )
+        }
+
+    def _label(self, key: str | None) -> str | None:
+        if key is None:
+            return None
+        return self.labels.get(key, key)
+
+    def _period(self, text: str) -> Period | None:
+        if text in self._periods:  # a few periods, asked once a row
+            return self._periods[text]
+        try:
+            got: Period | None = self.p.settings.period(text)
+        except UsageError:  # a period of another cadence: no count
+            got = None
+        self._periods[text] = got
+        return got
+
+    def _latest_period(self) -> Period | None:
+        periods = [
+            p
+            for (text,) in self.conn.execute(
+                "SELECT DISTINCT period FROM submissions WHERE superseded_by IS NULL"
+            )
+            if (p := self._period(text)) is not None
+        ]
+        return max(periods, key=Period.ordinal) if periods else None

@@ -1,0 +1,242 @@
+"""`roundtrip generate PERIOD`: one return workbook per department into outbox/PERIOD/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlsxwriter.exceptions import FileCreateError
+
+from roundtrip.errors import UsageError
+from roundtrip.parallel.heap import frozen_heap
+from roundtrip.parallel.interrupts import ignore_interrupts, pool_in_use
+from roundtrip.parallel.worker_ids import WorkerIds
+from roundtrip.programme.model import Programme
+from roundtrip.programme.periods import Period
+from roundtrip.programme.source import Source, Whole, open_source
+from roundtrip.progress import Progress, no_progress
+from roundtrip.register import db as register
+from roundtrip.register.history import Previous, last_answers
+from roundtrip.returns.contract import return_filename
+from roundtrip.returns.workbook import ReturnInfo, write_return_workbook
+from roundtrip.workspace import Workspace, cannot_write
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    period: str
+    outbox: Path
+    files: tuple[ReturnInfo, ...]
+    notes: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        out = [*self.notes]
+        out += [
+            f"{f.department_id:<6} {f.actions:>3} actions {f.metrics:>3} metrics  {f.path.name}"
+            for f in self.files
+        ]
+        actions = sum(f.actions for f in self.files)
+        metrics = sum(f.metrics for f in self.files)
+        out.append(
+            f"Wrote {len(self.files)} workbook(s) for {self.period} into {self.outbox} "
+            f"({actions} actions, {metrics} metrics)"
+        )
+        out.append(
+            f"Next: email each department its file; save the returns into inbox/{self.period}/ "
+            f"and run 'roundtrip collect {self.period}'"
+        )
+        return out
+
+
+def default_now() -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else now; UTC, whole seconds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise UsageError(f"SOURCE_DATE_EPOCH is not a Unix timestamp: {epoch!r}") from exc
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def select_departments(programme: Programme, departments: Sequence[str] | None) -> list[str]:
+    """The department ids to generate, in programme order; unknown ids are a usage error."""
+    known = [d.id for d in programme.departments]
+    if not departments:
+        return known
+    wanted = [d.strip() for d in departments if d.strip()]
+    by_fold = {k.casefold(): k for k in known}
+    unknown = [d for d in wanted if d.casefold() not in by_fold]
+    if unknown:
+        raise UsageError(f"unknown department(s): {', '.join(unknown)} (known: {', '.join(known)})")
+    chosen = {by_fold[d.casefold()] for d in wanted}
+    return [k for k in known if k in chosen]
+
+
+def range_note(programme: Programme, period: Period) -> str:
+    """A note when `period` lies outside the programme's first..last period ("" otherwise)."""
+    s = programme.settings
+    try:
+        first = s.period(s.first_period) if s.first_period else None
+        last = s.period(s.last_period) if s.last_period else None
+    except UsageError:
+        return ""
+    if (first and period < first) or (last and period > last):
+        span = f"{s.first_period or '…'}–{s.last_period or '…'}"
+        return f"Note: {period} is outside the programme's periods ({span})"
+    return ""
+
+
+POOL_MIN_DEPARTMENTS = 50  # below this a process pool costs more than it saves
+POOL_CHUNK = 10  # departments per task: small enough to spread, big enough to be cheap
+
+
+def pool_workers(tasks: int, minimum: int | None = None) -> int:
+    """Processes to do `tasks` independent pieces of work with (1: in this process); fewer
+    tasks than `minimum` (default POOL_MIN_DEPARTMENTS, read when called) are done here."""
+    if tasks < (POOL_MIN_DEPARTMENTS if minimum is None else minimum):
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 2 if cpus <= 2 else cpus - 1))
+
+
+def generate_workbooks(
+    programme: Programme | Source,
+    period: Period,
+    outbox: Path,
+    department_ids: Sequence[str],
+    secret: bytes,
+    previous: Previous | None,
+    now: dt.datetime,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> tuple[ReturnInfo, ...]:
+    """Write the workbooks of `department_ids` into `outbox` (no workspace, no register).
+
+    Big runs are spread over a process pool (`workers`, default: pool_workers()); every
+    workbook is written by the same code from the same inputs, so the files are the same
+    byte for byte, and the result keeps the order of `department_ids`. `programme` may be a
+    programme_source.Source: each workbook is then made from `for_department`'s programme.
+    """
+    source = Whole(programme) if isinstance(programme, Programme) else programme
+    wrap = progress or no_progress
+    ids = list(department_ids)
+    workers = pool_workers(len(ids)) if workers is None else workers
+    args = (source, period, outbox, secret, previous, now)
+    if workers <= 1 or len(ids) <= 1:
+        written: Iterator[ReturnInfo] = (_write(args, d) for d in ids)
+    else:
+        written = _pooled(ids, args, workers)
+    return tuple(wrap(written, f"Generating {period}", len(ids)))
+
+
+def _pooled(ids: list[str], args: tuple, workers: int) -> Iterator[ReturnInfo]:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # fork (where available) hands the programme to the workers without pickling it.
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork" if "fork" in methods and os.name == "posix" else None)
+    chunks = [ids[i : i + POOL_CHUNK] for i in range(0, len(ids), POOL_CHUNK)]
+    try:
+        started = WorkerIds(ctx)  # for the clean-up below
+        pool = ProcessPoolExecutor(
+            workers, ctx, initializer=_init_worker, initargs=(started, *args)
+        )
+    except (OSError, NotImplementedError):  # no processes here: write them one by one
+        yield from (_write(args, d) for d in ids)
+        return
+    written = 0  # chunks yielded
+    try:
+        with pool_in_use(pool):
+            for infos in pool.map(_write_chunk, chunks):
+                yield from infos
+                written += 1
+    except BrokenProcessPool:
+        # A worker was killed (out of memory, say), and the others with it: their unfinished
+        # files are removed, and the rest are written here, by the same code.
+        started.remove_temporaries([args[2]])
+        for chunk in chunks[written:]:
+            yield from (_write(args, d) for d in chunk)
+    finally:
+        started.close()
+
+
+_job: tuple | None = None  # (source, period, outbox, secret, previous, now) of this process
+
+
+def _init_worker(started: WorkerIds, *args: object) -> None:
+    global _job
+    _job = args
+    ignore_interrupts()
+    started.started()
+
+
+def _write(job: tuple, dept_id: str) -> ReturnInfo:
+    source, period, outbox, secret, previous, now = job
+    programme = source.for_department(dept_id)  # (only its actions, from a current cache)
+    dept = programme.department(dept_id)
+    target = outbox / return_filename(str(period), dept.id, dept.name)
+    try:
+        return write_return_workbook(target, programme, dept.id, period, secret, previous, now)
+    except (OSError, FileCreateError) as exc:  # (raised in a worker: reaches the caller as is)
+        raise cannot_write(target, exc) from exc
+
+
+def _write_chunk(dept_ids: list[str]) -> list[ReturnInfo]:
+    assert _job is not None
+    return [_write(_job, d) for d in dept_ids]
+
+
+def generate_period(
+    ws: Workspace,
+    period: str,
+    departments: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> GenerateResult:
+    """Write one return workbook per (selected) department into outbox/PERIOD/.
+
+    With a current programme cache each workbook is made from its department's slice of it
+    (programme_source.py): the whole programme is never built.
+    """
+    source = open_source(ws.programme_path, ws.cache_dir)
+    try:
+        with frozen_heap():  # the programme: not walked by every full gc, here or in workers
+            return _generate(ws, source, period, departments, progress, now)
+    finally:
+        source.close()
+
+
+def _generate(
+    ws: Workspace,
+    source: Source,
+    period: str,
+    departments: Sequence[str] | None,
+    progress: Progress | None,
+    now: dt.datetime | None,
+) -> GenerateResult:
+    programme = source.head
+    per = programme.settings.period(period)
+    dept_ids = select_departments(programme, departments)
+    conn = register.connect(ws.db_path)
+    try:
+        secret = register.secret(conn)
+        previous = last_answers(conn, programme, per, dept_ids if departments else None)
+    finally:
+        conn.close()
+    outbox = ws.outbox(per)
+    infos = generate_workbooks(
+        source, per, outbox, dept_ids, secret, previous, now or default_now(), progress
+    )
+    # The folder the returns go into, so the coordinator sees where to drop them.
+    ws.inbox(per).mkdir(parents=True, exist_ok=True)
+    note = range_note(programme, per)
+    return GenerateResult(str(per), outbox, infos, (note,) if note else ())

@@ -1,0 +1,587 @@
+"""Validate a raw return against the programme and the period being collected. PURE.
+
+Every problem is a Problem pointing at the file, the sheet as named in the file and the cell.
+Errors reject the whole file; warnings are stored with it. Nothing is guessed: a value that
+cannot be read exactly is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from roundtrip.errors import Problem, WithProblems
+from roundtrip.programme.model import Action, Metric, Programme
+from roundtrip.programme.periods import Period
+from roundtrip.resources import wording
+from roundtrip.returns import contract
+from roundtrip.returns.normalize import (
+    NormError,
+    excel_error,
+    is_blank,
+    parse_decimal,
+    parse_number_in_range,
+    parse_status,
+    parse_whole,
+    parse_yesno,
+    status_lookup,
+    to_text,
+)
+from roundtrip.returns.read import RawCell, RawReturn, RawRow, RawSheet
+
+# A reference into another workbook: [1]Sheet!A1 (OOXML) or [name.xlsx]Sheet!A1.
+_EXTERNAL = re.compile(r"\[(?:\d+|[^\]]*\.(?:xls[xmb]?|ods|csv))\]", re.IGNORECASE)
+KNOWN_FORMAT_VERSIONS = frozenset({contract.FORMAT_VERSION})
+PLAN_FIELDS = ("metric", "schedule", "responsible")
+# (The reader makes cells only for read.READ_COLUMNS: a column read here must be listed there.)
+
+
+@dataclass(frozen=True)
+class Answer:
+    action_id: str
+    status_key: str | None
+    progress: int | None
+    comment: str | None
+    sheet: str
+    status_cell: str = ""
+    progress_cell: str = ""
+    comment_cell: str = ""
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    metric_id: str
+    action_id: str
+    kind: str
+    value_num: float | None
+    value_text: str | None
+    comment: str | None
+    sheet: str
+    value_cell: str = ""
+    comment_cell: str = ""
+
+
+@dataclass(frozen=True)
+class PlanCompletion:
+    action_id: str
+    field: str  # metric / schedule / responsible
+    value: str
+    sheet: str
+    cell: str
+
+
+@dataclass(frozen=True)
+class Proposal:
+    priority_id: str
+    action: str
+    metric: str
+    schedule: str
+    responsible: str
+    comment: str
+    sheet: str
+    row: int
+
+
+@dataclass(frozen=True)
+class ValidatedReturn(WithProblems):
+    file: str
+    department_id: str | None
+    period: str
+    programme_version: str
+    generated_at: str
+    answers: tuple[Answer, ...]
+    metric_values: tuple[MetricValue, ...]
+    plan_completions: tuple[PlanCompletion, ...]
+    proposals: tuple[Proposal, ...]
+    problems: tuple[Problem, ...]
+    signer: str = ""  # who saved the file (lastModifiedBy, else creator)
+
+
+class _Problems:
+    def __init__(self, file: str):
+        self.file = file
+        self.items: list[Problem] = []
+
+    def error(self, message: str, sheet: str = "", cell: str = "", value: object = "") -> None:
+        self.items.append(Problem(self.file, message, sheet, cell, "error", _show(value)))
+
+    def warning(self, message: str, sheet: str = "", cell: str = "", value: object = "") -> None:
+        self.items.append(Problem(self.file, message, sheet, cell, "warning", _show(value)))
+
+
+def _show(value: object) -> str:
+    text = value if isinstance(value, str) else to_text(value)
+    return text[:500]
+
+
+# ---------------------------------------------------------------------------- lookups
+
+
+@dataclass(frozen=True)
+class _Index:
+    """A programme's lookups, built once per programme object (not once per file)."""
+
+    programme: Programme
+    department_ids: frozenset[str]
+    actions: dict[str, Action]
+    metrics: dict[str, Metric]
+    status_lookup: dict[str, str]
+
+
+_index_cache: _Index | None = None
+
+
+def _index(programme: Programme) -> _Index:
+    global _index_cache
+    cached = _index_cache  # one read: safe if another thread replaces it meanwhile
+    if cached is None or cached.programme is not programme:
+        # One department's slice of the programme after another (programme_source): the
+        # departments and statuses are the same objects, and so are their lookups.
+        same = cached is not None and cached.programme.departments is programme.departments
+        cached = _Index(
+            programme,
+            cached.department_ids if same else frozenset(d.id for d in programme.departments),
+            {a.id: a for a in programme.actions},
+            {m.id: m for a in programme.actions for m in a.metrics},
+            cached.status_lookup
+            if same and cached.programme.statuses is programme.statuses
+            else status_lookup(programme.statuses),
+        )
+        _index_cache = cached
+    return cached
+
+
+def prepare(programme: Programme) -> None:
+    """Build the lookups validation uses now, not on the first file: reader processes forked
+    afterwards share them instead of each building its own (~0.2 s for 180,000 actions)."""
+    _index(programme)
+    for pr in programme.priorities[:1]:
+        programme.priority(pr.id)
+
+
+# ---------------------------------------------------------------------------- identity
+
+
+def _check_identity(
+    raw: RawReturn, programme: Programme, period: Period, secret: bytes, out: _Problems
+) -> str | None:
+    """Check the identity sheet; the department id when it can be trusted for cell checks."""
+    ident = raw.identity
+    sheet = raw.identity_sheet
+    cell = raw.identity_cells
+    if not ident:
+        out.error(
+            "no identity sheet found: this file was not generated by roundtrip, or its hidden "
+            "identity sheet was deleted; fill in the workbook you received and send it again"
+        )
+        return None
+    fields = {k: ident.get(k, "") for k in contract.IDENTITY_FIELDS}
+    if not contract.verify(fields, ident.get(contract.SIGNATURE_FIELD, ""), secret):
+        out.error(
+            "the identity signature does not match: this file was not generated by this "
+            "workspace, or its identity sheet was edited",
+            sheet,
+            cell.get(contract.SIGNATURE_FIELD, ""),
+        )
+    fv = fields["format_version"]
+    if fv not in KNOWN_FORMAT_VERSIONS:
+        out.error(
+            f"unknown return format version {fv!r} (this roundtrip reads "
+            f"{', '.join(sorted(KNOWN_FORMAT_VERSIONS))})",
+            sheet,
+            cell.get("format_version", ""),
+            fv,
+        )
+    if fields["programme_id"] != programme.settings.programme_id:
+        out.error(
+            f"this file belongs to programme {fields['programme_id']!r}, "
+            f"not {programme.settings.programme_id!r}",
+            sheet,
+            cell.get("programme_id", ""),
+            fields["programme_id"],
+        )
+    elif fields["programme_version"] != programme.version:
+        out.warning(
+            "the workbook was generated from an earlier version of the programme; "
+            "answers are matched by action ID",
+            sheet,
+            cell.get("programme_version", ""),
+            fields["programme_version"],
+        )
+    if fields["period"] != str(period):
+        out.error(
+            f"this is the return for {fields['period'] or 'an unknown period'}, not {period}",
+            sheet,
+            cell.get("period", ""),
+            fields["period"],
+        )
+    dept = fields["department_id"]
+    if dept not in _index(programme).department_ids:
+        out.error(f"unknown department {dept!r}", sheet, cell.get("department_id", ""), dept)
+        return None
+    return dept
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def _rows_by_id(
+    sheet: RawSheet,
+    id_key: str,
+    allowed: Iterable[str],
+    expected: Iterable[str],
+    what: str,
+    out: _Problems,
+) -> dict[str, RawRow]:
+    """Rows by ID; unknown and duplicate IDs are errors, values in rows without ID warnings."""
+    allowed = set(allowed)
+    found: dict[str, RawRow] = {}
+    for row in sheet.rows:
+        id_cell = row.cells[id_key]
+        rid = to_text(id_cell.value)
+        if rid not in allowed:
+            out.error(
+                f"unknown {what} ID {rid!r}: do not change or add IDs", sheet.name, id_cell.ref, rid
+            )
+            continue
+        if rid in found:
+            out.error(
+                f"{what} {rid} appears twice (also on row {found[rid].row}): keep one row",
+                sheet.name,
+                id_cell.ref,
+                rid,
+            )
+            continue
+        found[rid] = row
+    first = sheet.first_unidentified
+    if sheet.unidentified and first is not None:
+        n = sheet.unidentified
+        more = f" (and {n - 1} more rows)" if n > 1 else ""
+        out.warning(
+            f"a row without {what} ID: its values were ignored{more}",
+            sheet.name,
+            first.ref,
+            first.value,
+        )
+    for rid in expected:
+        if rid not in found:
+            out.warning(f"the row of {what} {rid} was deleted: not answered", sheet.name)
+    return found
+
+
+def _readable(cell: RawCell | None, sheet: str, out: _Problems) -> bool:
+    """False (with an error) when the cell holds an Excel error or a formula without result."""
+    if cell is None:
+        return False
+    v = cell.value
+    if not cell.formula and not (isinstance(v, str) and "#" in v):
+        return True  # the usual cell: no formula, and no Excel error (they all start with #)
+    err = excel_error(v)
+    if err:
+        out.error(f"the cell shows an Excel error ({err})", sheet, cell.ref, cell.value)
+        return False
+    if cell.formula and _EXTERNAL.search(cell.formula):
+        out.error(
+            f"the cell holds a formula that refers to another file ({cell.formula}): "
+            "type the value instead",
+            sheet,
+            cell.ref,
+            cell.formula,
+        )
+        return False
+    if cell.formula and is_blank(cell.value):
+        out.error(
+            f"the cell holds a formula ({cell.formula}) without a saved result: type the value "
+            "instead, or open and save the file in Excel",
+            sheet,
+            cell.ref,
+            cell.formula,
+        )
+        return False
+    return True
+
+
+def _text(cell: RawCell | None) -> str | None:
+    if cell is None or is_blank(cell.value):
+        return None
+    return to_text(cell.value)
+
+
+def _check_locked(
+    row: RawRow, key: str, expected: str, sheet: str, out: _Problems, *, loose: bool = False
+) -> None:
+    cell = row.cells.get(key)
+    if cell is None or cell.value == expected:  # untouched, as it was written
+        return
+    text = to_text(cell.value)
+    if text == expected:  # the usual case: untouched (equal texts normalise alike)
+        return
+    got = contract.norm_label(text)
+    want = contract.norm_label(expected)
+    if got == want or (loose and got and got in want):
+        return
+    out.warning(
+        "a locked cell was changed: the change was ignored (the programme's text is kept)",
+        sheet,
+        cell.ref,
+        cell.value,
+    )
+
+
+def _actions(
+    raw: RawReturn,
+    programme: Programme,
+    dept: str,
+    out: _Problems,
+) -> tuple[list[Answer], list[PlanCompletion]]:
+    from roundtrip.returns.workbook import plan_metric_text
+
+    sheet = raw.sheets.get("actions")
+    ids = raw.identity.get("action_ids", "").split()
+    by_id = _index(programme).actions
+    expected: dict[str, Action] = {}
+    for aid in ids:
+        if aid in by_id:
+            expected[aid] = by_id[aid]
+        else:
+            out.warning(f"action {aid} is no longer in the programme: its answer was ignored")
+    if sheet is None:
+        if ids:
+            out.error("the actions sheet is missing (or its header row was deleted)")
+        return [], []
+    if any(k not in sheet.columns for k in ("action_id", "status", "progress", "comment")):
+        return [], []  # the reader has reported the missing column
+    rows = _rows_by_id(sheet, "action_id", ids, expected, "action", out)
+    lookup = _index(programme).status_lookup
+    labels = [s.label for s in programme.statuses]
+    needs = {s.key for s in programme.statuses if s.needs_comment}
+    answers: list[Answer] = []
+    plans: list[PlanCompletion] = []
+    priorities: dict[str, str] = {}  # priority id -> "P1 Title", as the locked cell shows it
+    for aid, action in expected.items():
+        row = rows.get(aid)
+        if row is None:
+            continue
+        name = sheet.name
+        sc, pc, cc = row.cells["status"], row.cells["progress"], row.cells["comment"]
+        status_key = progress = None
+        ok = True
+        if _readable(sc, name, out) and not is_blank(sc.value):
+            try:
+                status_key = parse_status(sc.value, lookup, labels)
+            except NormError as exc:
+                out.error(str(exc), name, sc.ref, sc.value)
+                ok = False
+        if _readable(pc, name, out) and not is_blank(pc.value):
+            try:
+                progress, warn = parse_whole(
+                    pc.value, low=0, high=100, percent=True, percent_format=pc.percent_format
+                )
+                if warn:
+                    out.warning(f"progress {warn}", name, pc.ref, pc.value)
+            except NormError as exc:
+                out.error(f"progress must be a whole number 0–100: {exc}", name, pc.ref, pc.value)
+                ok = False
+        comment = _text(cc) if _readable(cc, name, out) else None
+        if status_key in needs and not comment:
+            label = programme.status_by_key(status_key).label
+            out.error(f"a comment is required with the status {label!r}", name, cc.ref)
+        if ok and status_key is None and progress is None and comment is None:
+            out.warning(f"action {aid} was not answered", name, sc.ref)
+        elif ok and status_key is None and is_blank(sc.value):
+            out.warning(f"action {aid} has no status", name, sc.ref)
+        answers.append(Answer(aid, status_key, progress, comment, name, sc.ref, pc.ref, cc.ref))
+
+        # Locked context, and plan fields: locked when the plan has them, else completions.
+        prio = priorities.get(action.priority_id)
+        if prio is None:
+            try:
+                title = programme.priority(action.priority_id).title
+                prio = priorities[action.priority_id] = f"{action.priority_id} {title}"
+            except KeyError:
+                prio = action.priority_id
+        _check_locked(row, "priority", prio, name, out)
+        _check_locked(row, "action", action.text, name, out)
+        plan_values = (plan_metric_text(action), action.schedule, action.responsible)
+        for field, planned in zip(PLAN_FIELDS, plan_values, strict=True):
+            cell = row.cells.get(field)
+            if cell is None:
+                continue
+            if planned.strip():
+                _check_locked(row, field, planned, name, out)
+            elif not is_blank(cell.value) and _readable(cell, name, out):
+                plans.append(PlanCompletion(aid, field, to_text(cell.value), name, cell.ref))
+    return answers, plans
+
+
+def _metric_value(
+    metric: Metric, cell: RawCell, sheet: str, yes_no: tuple[set[str], set[str]], out: _Problems
+) -> tuple[float | None, str | None] | None:
+    """(value_num, value_text) or None after reporting an error."""
+    v = cell.value
+    try:
+        if metric.kind == "count":
+            n, warn = parse_whole(v, low=0, unit=metric.unit)
+            return float(n), str(n)
+        if metric.kind == "number":
+            num = parse_decimal(v, unit=metric.unit)
+            return float(num.value), num.text
+        if metric.kind == "percent":
+            num = parse_number_in_range(
+                v, low=0, high=100, percent=True, percent_format=cell.percent_format
+            )
+            if num.warning:
+                out.warning(num.warning, sheet, cell.ref, v)
+            return float(num.value), num.text
+        if metric.kind == "yesno":
+            yes = parse_yesno(v, yes_no[0], yes_no[1])
+            return (1.0, "yes") if yes else (0.0, "no")
+        return None, to_text(v)
+    except NormError as exc:
+        kind = {
+            "count": "a whole number, 0 or more",
+            "number": "a number",
+            "percent": "a percentage 0–100",
+            "yesno": "yes or no",
+        }.get(metric.kind, metric.kind)
+        out.error(f"{metric.id} must be {kind}: {exc}", sheet, cell.ref, v)
+        return None
+
+
+def _metrics(raw: RawReturn, programme: Programme, out: _Problems) -> list[MetricValue]:
+    ids = raw.identity.get("metric_ids", "").split()
+    by_id = _index(programme).metrics
+    expected: dict[str, Metric] = {}
+    for mid in ids:
+        if mid in by_id:
+            expected[mid] = by_id[mid]
+        else:
+            out.warning(f"metric {mid} is no longer in the programme: its value was ignored")
+    sheet = raw.sheets.get("metrics")
+    if sheet is None:
+        if ids:
+            out.error("the metrics sheet is missing (or its header row was deleted)")
+        return []
+    if any(k not in sheet.columns for k in ("metric_id", "value")):
+        return []
+    rows = _rows_by_id(sheet, "metric_id", ids, expected, "metric", out)
+    yes_words = {wording(lang)["yes"] for lang in ("fi", "sv", "en")}
+    no_words = {wording(lang)["no"] for lang in ("fi", "sv", "en")}
+    values: list[MetricValue] = []
+    for mid, metric in expected.items():
+        row = rows.get(mid)
+        if row is None:
+            continue
+        name = sheet.name
+        vc = row.cells["value"]
+        cc = row.cells.get("comment")
+        comment = _text(cc) if cc is not None and _readable(cc, name, out) else None
+        value_num = value_text = None
+        if _readable(vc, name, out) and not is_blank(vc.value):
+            got = _metric_value(metric, vc, name, (yes_words, no_words), out)
+            if got is not None:
+                value_num, value_text = got
+        elif is_blank(vc.value) and not vc.formula:
+            out.warning(f"metric {mid} was not answered", name, vc.ref)
+        _check_locked(row, "metric", metric.name, name, out)
+        values.append(
+            MetricValue(
+                mid,
+                metric.action_id,
+                metric.kind,
+                value_num,
+                value_text,
+                comment,
+                name,
+                vc.ref,
+                cc.ref if cc is not None else "",
+            )
+        )
+    return values
+
+
+def _priority_id(text: str, programme: Programme) -> str | None:
+    t = contract.norm_label(text)
+    for p in programme.priorities:
+        pid, title = contract.norm_label(p.id), contract.norm_label(p.title)
+        if t in (pid, title, f"{pid} {title}") or t.startswith((pid + " ", pid + ":")):
+            return p.id
+    return None
+
+
+def _proposals(raw: RawReturn, programme: Programme, out: _Problems) -> list[Proposal]:
+    sheet = raw.sheets.get("proposals")
+    if sheet is None:
+        return []
+    keys = [c.key for c in contract.PROPOSAL_COLUMNS]
+    found: list[Proposal] = []
+    for row in sheet.rows:
+        texts: dict[str, str] = {}
+        for k in keys:
+            cell = row.cells.get(k)
+            texts[k] = (
+                (_text(cell) or "") if cell is not None and _readable(cell, sheet.name, out) else ""
+            )
+        if not any(texts.values()):
+            continue
+        first = next(c for c in row.cells.values() if not is_blank(c.value))
+        if not texts["action"]:
+            out.warning("a proposal without the proposed action was ignored", sheet.name, first.ref)
+            continue
+        pid = ""
+        if texts["priority"]:
+            resolved = _priority_id(texts["priority"], programme)
+            if resolved is None:
+                pcell = row.cells["priority"]
+                out.warning(
+                    "unknown priority: the proposal was stored without one",
+                    sheet.name,
+                    pcell.ref,
+                    pcell.value,
+                )
+            else:
+                pid = resolved
+        found.append(
+            Proposal(
+                pid,
+                texts["action"],
+                texts["metric"],
+                texts["schedule"],
+                texts["responsible"],
+                texts["comment"],
+                sheet.name,
+                row.row,
+            )
+        )
+    return found
+
+
+def validate_return(
+    raw: RawReturn, programme: Programme, period: Period, secret: bytes
+) -> ValidatedReturn:
+    """Every problem of the return, and its clean records when there is no error."""
+    out = _Problems(raw.file)
+    out.items.extend(raw.problems)
+    dept = _check_identity(raw, programme, period, secret, out)
+    answers: list[Answer] = []
+    plans: list[PlanCompletion] = []
+    metrics: list[MetricValue] = []
+    proposals: list[Proposal] = []
+    if dept is not None:
+        answers, plans = _actions(raw, programme, dept, out)
+        metrics = _metrics(raw, programme, out)
+        proposals = _proposals(raw, programme, out)
+    return ValidatedReturn(
+        file=raw.file,
+        department_id=dept,
+        period=str(period),
+        programme_version=raw.identity.get("programme_version", ""),
+        generated_at=raw.identity.get("generated_at", ""),
+        answers=tuple(answers),
+        metric_values=tuple(metrics),
+        plan_completions=tuple(plans),
+        proposals=tuple(proposals),
+        problems=tuple(out.items),
+        signer=raw.signer,
+    )

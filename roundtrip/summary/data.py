@@ -1,0 +1,539 @@
+"""The council summary's figures, aggregated from the register (pure: no files written).
+
+Every figure comes from the register's *current* submissions (a superseded return never
+counts). "Not answered" means an active action with no answer in the period, or an answer with
+no status. Aggregation happens in SQL (GROUP BY over the register, joined to a temporary table
+of the programme's active actions); Python only touches one row per action or metric, and the
+action lists' rows are made only when read (`Rows`): where their sheets are rendered.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar, overload
+
+from roundtrip.parallel.heap import collector_paused
+from roundtrip.programme.model import Action, Programme
+from roundtrip.programme.periods import Period, parse_period
+from roundtrip.resources import wording
+from roundtrip.summary.passes import (
+    CURRENT_SUBMISSIONS,
+    Beside,
+    query,
+    same_cadence,
+    start_side,
+    status_trend,
+    summary_periods,
+)
+
+T = TypeVar("T")
+NOT_ANSWERED = ""  # the status key used for "not answered" in count tables
+PROBLEM_KEYS = ("minor", "major")
+ON_TRACK_KEY = "on_track"
+STALE_PERIODS = 2  # no answer for this many periods or more: listed for the council
+
+RETURN_ON_TIME = "on_time"
+RETURN_LATE = "late"
+RETURN_MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Headline:
+    actions: int
+    done: int
+    on_track: int
+    problems: int
+    not_answered: int
+    returns_expected: int
+    returns_received: int
+    returns_on_time: int
+
+    @property
+    def return_rate(self) -> float | None:
+        return self.returns_received / self.returns_expected if self.returns_expected else None
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    action_id: str
+    priority_id: str
+    text: str
+    department: str  # department name
+    status_key: str  # NOT_ANSWERED when none
+    progress: int | None
+    metrics: str  # "value unit (target ...)" per metric, joined with "; "
+    comment: str  # latest comment up to this period
+    comment_period: str  # the period the comment is from ("" when none)
+    periods_since_answer: int  # 0 when answered in this period
+    previous_key: str = NOT_ANSWERED  # status in the previous period
+
+
+@dataclass(frozen=True)
+class Change:
+    action_id: str
+    text: str
+    department: str
+    before: str  # status key (NOT_ANSWERED when none)
+    after: str
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    department_id: str
+    name: str
+    contact: str
+    actions: int
+    returned: str  # RETURN_ON_TIME, RETURN_LATE or RETURN_MISSING
+    received_at: str  # ISO date or ""
+    answered: int
+    open_problems: int
+
+    @property
+    def completion(self) -> float | None:
+        return self.answered / self.actions if self.actions else None
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    metric_id: str
+    action_id: str
+    name: str
+    kind: str
+    unit: str
+    target: str
+    higher_is_better: bool
+    values: tuple[float | str | None, ...]  # one per SummaryData.periods
+    on_track: bool | None  # None: no target or no value
+
+
+@dataclass(frozen=True)
+class SummaryData:
+    period: str
+    previous: str  # the previous period ("" when the register holds nothing for it)
+    periods: tuple[str, ...]  # periods with data up to and including `period`, in order
+    deadline: str  # ISO date
+    status_keys: tuple[str, ...]  # the programme's statuses, then NOT_ANSWERED
+    headline: Headline
+    previous_headline: Headline | None
+    counts: Mapping[str, int]  # status key -> actions, this period
+    previous_counts: Mapping[str, int] | None
+    by_priority: tuple[tuple[str, tuple[int, ...]], ...]  # (priority id, count per status key)
+    actions: Rows[ActionRow]  # programme order: made from the active programme actions
+    changes: tuple[Change, ...]
+    departments: tuple[DepartmentRow, ...]
+    attention: Rows[ActionRow]  # attention statuses first, then stale
+    metrics: tuple[MetricRow, ...]
+    trend: tuple[tuple[str, tuple[int, ...]], ...]  # (period, count per status key)
+
+
+class Rows(Sequence[T]):
+    """Rows made from `items` by `make` when they are read, and not kept.
+
+    The action lists of a regional summary are ~180,000 rows: the main process only needs a
+    few figures per action (made without rows), and the rows themselves are made where the
+    sheets' XML is rendered (worker processes, forked: nothing is pickled). Reading one gives
+    what a tuple of the made rows would: equal when their rows are equal.
+    """
+
+    __slots__ = ("items", "make")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, items: Sequence[Any], make: Callable[[Any], T]) -> None:
+        self.items = tuple(items)
+        self.make = make
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(map(self.make, self.items[i]))
+        return self.make(self.items[i])
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self.make, self.items)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __repr__(self) -> str:
+        return f"Rows({len(self.items)} rows)"
+
+    def grouped(self, key: Callable[[Any], str], first: Sequence[str] = ()) -> dict[str, Rows[T]]:
+        """The rows split by key(item) (keys in `first` first, even when they have none), each
+        group in this order."""
+        groups: dict[str, list[Any]] = {k: [] for k in first}
+        for item in self.items:
+            groups.setdefault(key(item), []).append(item)
+        return {k: Rows(items, self.make) for k, items in groups.items()}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def parse_number(text: str) -> float | None:
+    """A target or value written by a person: `1 234,5`, `20 %`, `0.5`; None when not numeric."""
+    s = "".join(str(text or "").replace(",", ".").replace("%", "").split())
+    s = s.replace("\u00a0", "").replace("\u202f", "")
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _goal(target: str) -> float | None:
+    return parse_number(target)  # 60,000 metrics share a few targets
+
+
+def on_track(value: float | None, target: str, higher_is_better: bool) -> bool | None:
+    goal = _goal(target) if target.__class__ is str else parse_number(target)
+    if goal is None or value is None:
+        return None
+    return value >= goal if higher_is_better else value <= goal
+
+
+def format_number(value: float) -> str:
+    if value == int(value):
+        return f"{int(value):,}".replace(",", "\u00a0")
+    return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u00a0")
+
+
+def _statuses(conn: sqlite3.Connection, period: str) -> dict[str, tuple[str | None, int | None]]:
+    rows = query(
+        conn,
+        "SELECT action_id, status_key, progress FROM answers "
+        f"WHERE submission_id IN ({CURRENT_SUBMISSIONS.format(op='=')}) AND period = ?",
+        (period, period),
+    )
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _returns(conn: sqlite3.Connection, period: str) -> dict[str, str]:
+    """department id -> received_at of its current submission for `period`."""
+    rows = query(
+        conn,
+        "SELECT department_id, MAX(received_at) FROM current_submissions WHERE period = ? "
+        "GROUP BY department_id",
+        (period,),
+    )
+    return {r[0]: r[1] or "" for r in rows}
+
+
+def _headline(
+    programme: Programme,
+    expected: set[str],
+    returns: Mapping[str, str],
+    deadline: str,
+    counts: Mapping[str, int],
+) -> Headline:
+    """The headline figures; `expected`: the departments with active actions."""
+    done_keys = {s.key for s in programme.statuses if s.done}
+    received = [d for d in expected if d in returns]
+    return Headline(
+        actions=sum(counts.values()),
+        done=sum(n for k, n in counts.items() if k in done_keys),
+        on_track=counts.get(ON_TRACK_KEY, 0),
+        problems=sum(counts.get(k, 0) for k in PROBLEM_KEYS),
+        not_answered=counts.get(NOT_ANSWERED, 0),
+        returns_expected=len(expected),
+        returns_received=len(received),
+        returns_on_time=sum(1 for d in received if returns[d][:10] <= deadline),
+    )
+
+
+def _counts(
+    programme: Programme,
+    active_ids: list[str],
+    statuses: Mapping[str, tuple[str | None, int | None]],
+) -> dict[str, int]:
+    """Active actions per status key (NOT_ANSWERED for none or an unknown one)."""
+    known = {s.key for s in programme.statuses}
+    out = dict.fromkeys([*(s.key for s in programme.statuses), NOT_ANSWERED], 0)
+    get = statuses.get
+    for aid in active_ids:
+        got = get(aid)
+        key = got[0] if got else None
+        out[key if key in known else NOT_ANSWERED] += 1
+    return out
+
+
+# ----------------------------------------------------------------------------- main
+
+
+@dataclass(frozen=True)
+class Lists:
+    """The summary's long lists, ready before its figures: every active action's row (by
+    priority when read through `Rows.grouped`) and every metric's row. The big sheets are
+    drawn from these while the figures are still being counted (`load_lists`)."""
+
+    period: str
+    previous: str  # as SummaryData's
+    periods: tuple[str, ...]
+    actions: Rows[ActionRow]
+    metrics: tuple[MetricRow, ...]
+
+
+def load_summary(
+    conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside | None = None
+) -> SummaryData:
+    """Aggregate everything the council summary shows for `period` from the register.
+
+    `side`: the passes over every answer, started earlier with `start_side` (they need no
+    programme, so they can run while it loads); closed here.
+    """
+    with collector_paused():
+        return load_lists(conn, programme, period, side)[1]()
+
+
+def load_lists(
+    conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside | None = None
+) -> tuple[Lists, Callable[[], SummaryData]]:
+    """load_summary in two steps: the long lists, and the function counting the rest of the
+    figures (the SummaryData, its lists the same objects), so the lists' sheets can be under
+    way meanwhile. `side` is closed here."""
+    with collector_paused():
+        if side is None:
+            side = start_side(conn, str(period))
+        try:
+            return _load_summary(conn, programme, period, side)
+        finally:
+            side.close()
+
+
+def _load_summary(
+    conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside
+) -> tuple[Lists, Callable[[], SummaryData]]:
+    p = str(period)
+    prev = str(period.previous())
+    deadline = period.deadline(programme.settings.deadline_days).isoformat()
+    prev_deadline = period.previous().deadline(programme.settings.deadline_days).isoformat()
+    status_keys = (*(s.key for s in programme.statuses), NOT_ANSWERED)
+    known = set(status_keys)
+
+    periods = summary_periods(conn, p)
+    has_prev = prev in periods
+
+    keys = tuple(st.key for st in programme.statuses)
+    inactive = tuple(a.id for a in programme.actions if not a.active)
+    side.add("trend", status_trend, (keys, inactive, p, periods))
+    active = [a for a in programme.actions if a.active]
+    active_ids = [a.id for a in active]
+    expected = {a.department_id for a in active}
+    statuses = _statuses(conn, p)
+    returns = _returns(conn, p)
+    counts = _counts(programme, active_ids, statuses)
+    headline = _headline(programme, expected, returns, deadline, counts)
+    prev_statuses = _statuses(conn, prev) if has_prev else {}
+    prev_counts = _counts(programme, active_ids, prev_statuses) if has_prev else None
+    prev_headline = (
+        _headline(programme, expected, _returns(conn, prev), prev_deadline, prev_counts)
+        if prev_counts is not None
+        else None
+    )
+
+    last_answered, comments = side.result("histories", conn)
+    metric_values = side.result("metrics", conn)
+    trend_rows = side.result("trend", conn)
+
+    dept_names = {d.id: d.name for d in programme.departments}
+    current_index = period.ordinal()
+    first_ordinal = _ordinal(periods[0], period)
+    ordinals = {q: _ordinal(q, period) for q in set(last_answered.values()) if same_cadence(q, p)}
+    words = wording(programme.settings.language)
+
+    def since(aid: str, key: str) -> int:
+        """Periods since the action's last answer (0: answered now)."""
+        if key != NOT_ANSWERED:
+            return 0
+        last = last_answered.get(aid)
+        if last in ordinals:
+            return current_index - ordinals[last]
+        return current_index - first_ordinal + 1
+
+    def key_of(aid: str) -> str:
+        return _known((statuses.get(aid) or (None,))[0], known)
+
+    def before_of(aid: str) -> str:
+        return _known((prev_statuses.get(aid) or (None,))[0], known)
+
+    def action_row(a: Action) -> ActionRow:
+        key = key_of(a.id)
+        comment_period, comment = comments.get(a.id) or ("", "")
+        parts = [
+            _metric_text(m.kind, (metric_values.get(m.id) or [None])[-1], m.unit, m.target, words)
+            for m in a.metrics
+        ]
+        return ActionRow(
+            a.id,
+            a.priority_id,
+            a.text,
+            dept_names.get(a.department_id, a.department_id),
+            key,
+            (statuses.get(a.id) or (None, None))[1],
+            "; ".join(parts),
+            comment or "",
+            comment_period or "",
+            since(a.id, key),
+            before_of(a.id),
+        )
+
+    metric_rows: list[MetricRow] = []
+    empty = [None] * len(periods)
+    for a in active:
+        for m in a.metrics:
+            values = tuple(metric_values.get(m.id) or empty)
+            latest = values[-1]
+            num = latest if isinstance(latest, float | int) else None
+            metric_rows.append(
+                MetricRow(
+                    m.id,
+                    a.id,
+                    m.name,
+                    m.kind,
+                    m.unit,
+                    m.target,
+                    m.higher_is_better,
+                    values,
+                    on_track(num, m.target, m.higher_is_better),
+                )
+            )
+
+    lists = Lists(
+        p, prev if has_prev else "", tuple(periods), Rows(active, action_row), tuple(metric_rows)
+    )
+
+    def figures() -> SummaryData:
+        # The figures need each action's status, not its row: rows are made when read (Rows).
+        tally: dict[str, dict[str, int]] = {
+            pr.id: dict.fromkeys(status_keys, 0) for pr in programme.priorities
+        }
+        attention_keys = {s.key for s in programme.statuses if s.attention}
+        order = {k: i for i, k in enumerate(status_keys)}
+        flagged: list[tuple[int, int, Action]] = []
+        stale: list[tuple[int, int, Action]] = []
+        changes: list[Change] = []
+        for i, a in enumerate(active):
+            key = key_of(a.id)
+            row = tally.get(a.priority_id)
+            if row is None:
+                row = tally[a.priority_id] = dict.fromkeys(status_keys, 0)
+            row[key] += 1
+            if key == NOT_ANSWERED:
+                n = since(a.id, key)
+                if n >= STALE_PERIODS:
+                    stale.append((-n, i, a))
+                continue
+            if key in attention_keys:
+                flagged.append((order[key], i, a))
+            if has_prev:
+                before = before_of(a.id)
+                if before != key:
+                    dept = dept_names.get(a.department_id, a.department_id)
+                    changes.append(Change(a.id, a.text, dept, before, key))
+        by_priority = [(pid, tuple(row[k] for k in status_keys)) for pid, row in tally.items()]
+        flagged.sort(key=lambda t: t[:2])
+        stale.sort(key=lambda t: t[:2])
+
+        departments = _departments(programme, statuses, returns, deadline, known)
+
+        trend = tuple(
+            (q, tuple(_with_not_answered(trend_rows[q], status_keys, len(active)))) for q in periods
+        )
+        return SummaryData(
+            period=p,
+            previous=prev if has_prev else "",
+            periods=tuple(periods),
+            deadline=deadline,
+            status_keys=status_keys,
+            headline=headline,
+            previous_headline=prev_headline,
+            counts=counts,
+            previous_counts=prev_counts,
+            by_priority=tuple(by_priority),
+            actions=lists.actions,
+            changes=tuple(changes),
+            departments=departments,
+            attention=Rows([t[2] for t in flagged + stale], action_row),
+            metrics=lists.metrics,
+            trend=trend,
+        )
+
+    return lists, figures
+
+
+def _known(key: str | None, known: set[str]) -> str:
+    return key if key in known else NOT_ANSWERED
+
+
+def _ordinal(text: str, like: Period) -> int:
+    return parse_period(text, like.cadence).ordinal()
+
+
+def _with_not_answered(row: Mapping[str, int], keys: tuple[str, ...], active: int) -> list[int]:
+    values = [row.get(k, 0) for k in keys[:-1]]
+    return [*values, max(active - sum(values), 0)]
+
+
+def _metric_text(
+    kind: str, value: float | str | None, unit: str, target: str, words: Mapping[str, Any]
+) -> str:
+    summary = words.get("summary", {})
+    if value is None:
+        shown = "–"
+    elif kind == "yesno" and isinstance(value, float | int):
+        shown = words["yes"] if value else words["no"]
+    elif isinstance(value, float | int):
+        shown = format_number(float(value)) + (f" {unit}" if unit else "")
+    else:
+        shown = str(value)
+    if target:
+        shown += " " + summary.get("target_of", "(target {target})").format(target=target)
+    return shown
+
+
+def _departments(
+    programme: Programme,
+    statuses: Mapping[str, tuple[str | None, int | None]],
+    returns: Mapping[str, str],
+    deadline: str,
+    known: set[str],
+) -> tuple[DepartmentRow, ...]:
+    per: dict[str, list[int]] = {}  # dept -> [actions, answered, open problems]
+    for a in programme.actions:
+        if not a.active:
+            continue
+        c = per.setdefault(a.department_id, [0, 0, 0])
+        key = (statuses.get(a.id) or (None, None))[0]
+        c[0] += 1
+        if key in known and key != NOT_ANSWERED:
+            c[1] += 1
+        if key in PROBLEM_KEYS:
+            c[2] += 1
+    out = []
+    for d in programme.departments:
+        if d.id not in per:
+            continue
+        n, answered, problems = per[d.id]
+        received = returns.get(d.id)
+        if received is None:
+            state = RETURN_MISSING
+        elif received[:10] <= deadline:
+            state = RETURN_ON_TIME
+        else:
+            state = RETURN_LATE
+        out.append(
+            DepartmentRow(
+                d.id, d.name, d.contact, n, state, (received or "")[:10], answered, problems
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,287 @@
+"""The council summary workbook (and its PDF): `roundtrip summary PERIOD [--pdf]`.
+
+Figures come from summary_data (pure aggregation over the register); the sheets are drawn by
+summary_sheets. The workbook is written atomically, in the programme's language.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import xlsxwriter
+
+from roundtrip.errors import RoundtripError, WorkspaceError
+from roundtrip.parallel.heap import collector_paused, frozen_heap
+from roundtrip.programme.model import Programme
+from roundtrip.programme.periods import Period
+from roundtrip.progress import Progress, no_progress
+from roundtrip.register.db import connect, register_error
+from roundtrip.resources import wording
+from roundtrip.summary.data import NOT_ANSWERED, Lists, SummaryData, load_lists, load_summary
+from roundtrip.summary.metrics import write_metrics
+from roundtrip.summary.overview import write_overview
+from roundtrip.summary.sheets import (
+    NOT_ANSWERED_CHART,
+    Context,
+    make_formats,
+    unique_sheet_name,
+    write_action_list,
+    write_departments,
+    write_trend,
+)
+from roundtrip.workspace import Workspace, atomic_path, cannot_write
+from roundtrip.xlsx.bulk import finish, render_ahead, render_here
+
+PDF_TIMEOUT = 180  # seconds
+INSTALL_HINT = "apt-get install libreoffice-calc-nogui"
+
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "constant_memory": True,
+}
+
+
+class PdfError(RoundtripError):
+    """The workbook was written but could not be rendered to PDF."""
+
+    exit_code = 1
+
+
+def render_summary(data: SummaryData, programme: Programme, output: Path) -> Path:
+    """Write the summary workbook for `data` to `output` (atomically)."""
+    return render_lists(data, lambda: data, programme, output)
+
+
+def render_lists(
+    lists: Lists | SummaryData,
+    figures: Callable[[], SummaryData],
+    programme: Programme,
+    output: Path,
+) -> Path:
+    """render_summary from load_lists' two steps: the long lists' sheets are drawn first and
+    their rows start rendering in worker processes; then `figures()` is counted and the
+    other sheets drawn meanwhile."""
+    for _ in _render_steps(lists, figures, programme, Path(output)):
+        pass
+    return Path(output)
+
+
+RENDER_STEPS = 4  # _render_steps' steps
+
+
+def _render_steps(
+    lists: Lists | SummaryData,
+    figures: Callable[[], SummaryData],
+    programme: Programme,
+    output: Path,
+) -> Iterator[str]:
+    """render_lists one step at a time (RENDER_STEPS), for a progress bar: the long lists
+    drawn (their rows started in workers), the figures counted and drawn, the rows rendered
+    here, the file finished. The collector is paused throughout."""
+    with collector_paused():
+        yield from _render_summary(lists, figures, programme, output)
+
+
+def _render_summary(
+    lists: Lists | SummaryData,
+    figures: Callable[[], SummaryData],
+    programme: Programme,
+    output: Path,
+) -> Iterator[str]:
+    words = wording(programme.settings.language)
+    w = words["summary"]
+    labels = {s.key: s.label for s in programme.statuses}
+    labels[NOT_ANSWERED] = w["not_answered"]
+    colours = {s.key: s.colour for s in programme.statuses}
+    colours[NOT_ANSWERED] = NOT_ANSWERED_CHART
+    with atomic_path(output) as tmp, tempfile.TemporaryDirectory(prefix="rt-summary-") as scratch:
+        wb = xlsxwriter.Workbook(str(tmp), {**WORKBOOK_OPTIONS, "tmpdir": scratch})
+        wb.set_properties(
+            {
+                "title": w["title"].format(programme=programme.settings.name, period=lists.period),
+                "company": programme.settings.organisation,
+                "author": "roundtrip",
+            }
+        )
+        # Every sheet in its place first; the sheets are drawn in another order.
+        taken: set[str] = set()
+        overview, attention, departments = (
+            wb.add_worksheet(unique_sheet_name(w[key], taken))
+            for key in ("overview", "attention", "departments")
+        )
+        titles = {p.id: p.title for p in programme.priorities}
+        first = [p.id for p in programme.priorities]  # each a sheet, even with no actions
+        by_priority = [
+            (f"{pid} {titles.get(pid, '')}".strip(), rows)
+            for pid, rows in lists.actions.grouped(lambda a: a.priority_id, first).items()
+        ]
+        priority_sheets = [wb.add_worksheet(unique_sheet_name(t, taken)) for t, _ in by_priority]
+        metrics = wb.add_worksheet(unique_sheet_name(w["metrics"], taken))
+        trend = None
+        if len(lists.periods) >= 2:
+            trend = wb.add_worksheet(unique_sheet_name(w["trend"], taken))
+
+        # The long lists, their rows rendered by worker processes while the figures are
+        # counted and drawn here.
+        ctx = Context(wb, make_formats(wb, programme, words), w, labels, colours, programme, lists)
+        for (title, rows), sheet in zip(by_priority, priority_sheets, strict=True):
+            write_action_list(ctx, sheet, title, rows)
+        write_metrics(ctx, metrics)
+        ahead = render_ahead(ctx.blocks, Path(scratch) / "blocks")
+        started = len(ctx.blocks)
+        try:
+            yield "lists"
+            data = figures()
+            ctx = dataclasses.replace(ctx, data=data)  # the same list of blocks
+            write_overview(ctx, overview)
+            write_action_list(
+                ctx,
+                attention,
+                w["attention_title"].format(period=data.period),
+                data.attention,
+                intro=w["attention_intro"].format(stale=2),
+            )
+            write_departments(ctx, departments)
+            if trend is not None:
+                write_trend(ctx, trend)
+            yield "figures"
+            done = render_here(ctx.blocks, Path(scratch) / "blocks", started) if ahead else None
+            yield "rows"
+            wb.close()
+            finish(tmp, ctx.blocks, ahead, done)
+        except BaseException:
+            if ahead is not None:
+                ahead.close()  # no worker left writing into the scratch folder
+            raise
+    yield "written"
+
+
+def build_summary(
+    conn: sqlite3.Connection, programme: Programme, period: Period, output: Path
+) -> Path:
+    """Aggregate the register and write the summary workbook: the core of write_summary."""
+    return render_summary(load_summary(conn, programme, period), programme, output)
+
+
+def _early_side(conn: sqlite3.Connection, period: str):
+    """start_side for `period` as written (its cadence is checked once the programme is
+    loaded); None when the text is no period at all (the programme's parser says why)."""
+    from roundtrip.programme.periods import parse_period
+    from roundtrip.summary.passes import start_side
+
+    try:
+        return start_side(conn, str(parse_period(period)))
+    except (RoundtripError, ValueError):
+        return None
+
+
+SUMMARY_STEPS = 2 + RENDER_STEPS  # write_summary's progress steps
+PROGRESS_LABEL = "Writing the summary"
+
+
+def write_summary(
+    ws: Workspace,
+    period: str,
+    output: Path | None = None,
+    pdf: bool = False,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Write reports/PERIOD/summary.xlsx (or `output`), and its PDF with `pdf`; the paths.
+
+    `progress` is called once, with the steps of the work (SUMMARY_STEPS of them: a region's
+    summary takes a quarter of a minute)."""
+    conn = connect(ws.db_path)
+    where: list[Path] = []  # the target, once the programme says the period
+    try:
+        steps = _summary_steps(conn, ws, period, output, where)
+        for _ in (progress or no_progress)(steps, PROGRESS_LABEL, SUMMARY_STEPS):
+            pass
+    except sqlite3.Error as exc:
+        raise register_error(ws.db_path, exc) from exc
+    except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
+        if where:
+            raise cannot_write(where[0], exc) from exc
+        raise WorkspaceError(f"cannot write the summary: {exc}") from exc
+    finally:
+        conn.close()
+    target = where[0]
+    paths = [target]
+    if pdf:
+        paths.append(to_pdf(target))
+    return paths
+
+
+def _summary_steps(
+    conn: sqlite3.Connection, ws: Workspace, period: str, output: Path | None, where: list[Path]
+) -> Iterator[str]:
+    """write_summary's work, one step at a time (SUMMARY_STEPS); the target goes in `where`."""
+    from roundtrip.programme.workbook import load_programme
+
+    # The passes over every answer need no programme: they start while it loads.
+    side = _early_side(conn, period)
+    try:
+        programme = load_programme(ws.programme_path, ws.cache_dir)
+        per = programme.settings.period(period)
+    except BaseException:
+        if side is not None:
+            side.close()
+        raise
+    if side is not None and str(per) != side.period:
+        side.close()
+        side = None
+    target = Path(output) if output else ws.reports(per) / "summary.xlsx"
+    where.append(target)
+    yield "programme"
+    with frozen_heap():  # the programme: not walked by the collector again
+        lists, figures = load_lists(conn, programme, per, side)
+        yield "loaded"
+        yield from _render_steps(lists, figures, programme, target)
+
+
+def to_pdf(xlsx: Path, output: Path | None = None) -> Path:
+    """Render `xlsx` to PDF with LibreOffice headless (private profile, time limit)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise PdfError(
+            f"wrote {xlsx}, but --pdf needs LibreOffice, which is not installed: "
+            f"install it with '{INSTALL_HINT}' (or from libreoffice.org) and run again"
+        )
+    target = output or xlsx.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="rt-pdf-") as tmp:
+        profile = Path(tmp) / f"lo-{uuid.uuid4().hex}"
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            tmp,
+            str(xlsx),
+        ]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            raise PdfError(
+                f"wrote {xlsx}, but LibreOffice did not finish the PDF in {PDF_TIMEOUT} s"
+            ) from exc
+        produced = Path(tmp) / (xlsx.stem + ".pdf")
+        if not produced.is_file():
+            detail = (proc.stderr or proc.stdout or "").strip().splitlines()
+            raise PdfError(
+                f"wrote {xlsx}, but LibreOffice could not make a PDF of it"
+                + (f": {detail[-1]}" if detail else "")
+            )
+        with atomic_path(target) as out:
+            shutil.copyfile(produced, out)
+    return target
