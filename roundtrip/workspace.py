@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roundtrip.errors import WorkspaceError
-from roundtrip.programme.periods import Period
 
 
 @dataclass(frozen=True)
@@ -35,13 +34,15 @@ class Workspace:
     def archive_dir(self) -> Path:
         return self.root / "archive"
 
-    def outbox(self, period: Period | str) -> Path:
+    # `period` is a programme.periods.Period or its text: its str() names the folder.
+
+    def outbox(self, period: object) -> Path:
         return self.root / "outbox" / str(period)
 
-    def inbox(self, period: Period | str) -> Path:
+    def inbox(self, period: object) -> Path:
         return self.root / "inbox" / str(period)
 
-    def reports(self, period: Period | str) -> Path:
+    def reports(self, period: object) -> Path:
         return self.root / "reports" / str(period)
 
     @classmethod

@@ -15,13 +15,14 @@ import soffice
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from roundtrip.collect import feedback
+from roundtrip.collect import annotation, feedback
 from roundtrip.collect.annotate import write_fast_copy
 from roundtrip.collect.feedback import ERROR_FILL, WARNING_FILL, write_annotated_copy
 from roundtrip.demo.fill import ActionAnswer, fill_return
 from roundtrip.errors import Problem
 from roundtrip.returns.generate import generate_period
 from roundtrip.workspace import Workspace
+from roundtrip.xlsx.parts import column_index
 
 ACTIONS, METRICS = "Toimenpiteet", "Mittarit"
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -158,7 +159,7 @@ def test_same_content_as_the_openpyxl_path(returns, tmp_path):
     problems = problems_for(src.name)
     fast = write_fast_copy(src, problems, tmp_path / "fast.xlsx", "en")
     wb = feedback._load(src, keep_vba=False)
-    feedback._annotate(wb, problems, feedback._words("en"))
+    feedback._annotate(wb, problems, annotation.words("en"))
     wb.save(tmp_path / "slow.xlsx")
     a, b = openpyxl.load_workbook(fast), openpyxl.load_workbook(tmp_path / "slow.xlsx")
     assert a.sheetnames == b.sheetnames
@@ -197,7 +198,7 @@ def test_missing_rows_and_cells_are_created_in_order(returns, tmp_path):
             numbers = [int(r.get("r")) for r in rows]
             assert numbers == sorted(set(numbers)), name
             for r in rows:
-                cols = [feedback._col_index(re.sub("[0-9]", "", c.get("r"))) for c in r]
+                cols = [column_index(re.sub("[0-9]", "", c.get("r"))) for c in r]
                 assert cols == sorted(set(cols)), (name, r.get("r"))
 
 
@@ -421,8 +422,8 @@ def test_clean_replaces_what_openpyxl_refuses():
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     text = "".join(map(chr, range(0x30))) + "ok\u00e4\ufffe"
-    assert feedback._clean(text) == ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-    assert feedback._clean("a\tb\nc\rd\x07") == "a\tb\nc\rd\ufffd"
+    assert annotation.clean(text) == ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    assert annotation.clean("a\tb\nc\rd\x07") == "a\tb\nc\rd\ufffd"
 
 
 def test_a_fast_copy_imports_no_openpyxl(returns, tmp_path):

@@ -111,7 +111,7 @@ def test_open_source_reads_the_whole_programme_only_without_a_current_cache(aura
     (aura_ws.cache_dir / CACHE_FILE).unlink(missing_ok=True)
     first = open_source(aura_ws.programme_path, aura_ws.cache_dir)
     assert isinstance(first, Whole) and first.head == p
-    assert first.for_return(_raw("YEP")) is first.head
+    assert first.for_return(_raw("YEP").identity) is first.head
     second = open_source(aura_ws.programme_path, aura_ws.cache_dir)  # the first wrote it
     assert isinstance(second, ByDepartment)
     assert dataclasses.replace(second.head, actions=()) == dataclasses.replace(p, actions=())
@@ -126,12 +126,12 @@ def test_a_return_listing_what_its_slice_lacks_is_given_the_whole_programme(aura
     source = open_source(aura_ws.programme_path, aura_ws.cache_dir)
     assert isinstance(source, ByDepartment)
     try:
-        part = source.for_return(_raw(a, own))
+        part = source.for_return(_raw(a, own).identity)
         assert part.actions == tuple(x for x in p.actions if x.department_id == a)
-        assert source.for_return(_raw(a, [*own, other.id])) == p  # an action moved since
-        assert source.for_return(_raw(a, own, [other.metrics[0].id])) == p
-        assert source.for_return(_raw(a, ["GONE-1"])) == p  # one removed since
-        assert source.for_return(_raw("NO-SUCH")).actions == ()
+        assert source.for_return(_raw(a, [*own, other.id]).identity) == p  # an action moved since
+        assert source.for_return(_raw(a, own, [other.metrics[0].id]).identity) == p
+        assert source.for_return(_raw(a, ["GONE-1"]).identity) == p  # one removed since
+        assert source.for_return(_raw("NO-SUCH").identity).actions == ()
     finally:
         source.close()
 
@@ -147,7 +147,7 @@ def test_a_damaged_department_line_gives_the_whole_programme_from_the_workbook(a
     source = open_source(aura_ws.programme_path, aura_ws.cache_dir)
     assert isinstance(source, ByDepartment)
     try:
-        assert source.for_return(_raw(dept)) == p
+        assert source.for_return(_raw(dept).identity) == p
     finally:
         source.close()
 

@@ -20,9 +20,8 @@ import re
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import SimpleNamespace
 
-from roundtrip.collect import feedback as fb
+from roundtrip.collect import annotation as fb
 from roundtrip.collect.annotate_parts import comments_xml, list_sheet_xml, used_vml_blocks, vml_xml
 from roundtrip.errors import Problem
 from roundtrip.workspace import atomic_path
@@ -246,13 +245,26 @@ def write_fast_copy(
     with zipfile.ZipFile(source) as zf:
         try:
             pkg = Package(zf)
-            annotate_package(pkg, problems, fb._words(language))
+            annotate_package(pkg, problems, fb.words(language))
         except Decline as exc:
             log.info("fast annotation of %s declined: %s", source, exc)
             return None
         with atomic_path(target) as tmp:
             pkg.write(tmp)
     return target
+
+
+def r_on_root(wb_xml: str) -> str:
+    """workbook.xml with the relationships prefix declared on its root, where it is declared
+    only on each <sheet> (openpyxl writes it so when lxml is installed); else as it is."""
+    root = root_tag(wb_xml, "workbook")
+    if "xmlns:r" in attrs(root.group(0)):
+        return wb_xml
+    bound = set(re.findall(r"""\sxmlns:r\s*=\s*["']([^"']*)["']""", wb_xml))
+    if bound != {REL_NS}:
+        return wb_xml  # (read_sheets declines it)
+    tag = set_attr(root.group(0), "xmlns:r", REL_NS)
+    return wb_xml[: root.start()] + tag + wb_xml[root.end() :]
 
 
 def read_sheets(pkg: Package, wb_xml: str) -> tuple[list[tuple[str, str]], int, str]:
@@ -293,7 +305,7 @@ def locate(
     merges: dict[str, list[tuple[int, int, int, int]]] = {}
     for i, p in enumerate(problems):
         hit = (by_title.get(p.sheet) or by_folded.get(p.sheet.casefold())) if p.sheet else None
-        coord = fb._first_cell(p.cell)
+        coord = fb.first_cell(p.cell)
         if hit is None or coord is None:
             continue
         row, col = cell_ref(coord)
@@ -313,10 +325,10 @@ def annotate_package(pkg: Package, problems: Sequence[Problem], w: dict[str, str
     docs = [r for r in pkg.rels("_rels/.rels") if r.get("Type") == REL_NS + "/officeDocument"]
     if len(docs) != 1 or resolve("", docs[0].get("Target", "")) != "xl/workbook.xml":
         raise Decline("main part is not xl/workbook.xml")
-    wb_xml = pkg.read("xl/workbook.xml")
+    wb_xml = r_on_root(pkg.read("xl/workbook.xml"))
     sheets, top_id, styles_part = read_sheets(pkg, wb_xml)
     grouped, located = locate(pkg, sheets, problems)
-    styles = Styles(pkg.read(styles_part))
+    styles = Styles(pkg.read(styles_part), {"error": fb.ERROR_FILL, "warning": fb.WARNING_FILL})
     overrides: list[tuple[str, str]] = []
     block = used_vml_blocks(pkg) + 1
     for title, part in sheets:
@@ -328,8 +340,7 @@ def annotate_package(pkg: Package, problems: Sequence[Problem], w: dict[str, str
         elif "tabSelected" in pkg.head(part, "<sheetData"):
             pkg.put(part, untab(pkg.read(part)))
     xf = styles.list_xfs()
-    names = SimpleNamespace(sheetnames=[t for t, _ in sheets])
-    title = fb._unique_title(names, fb._sheet_title(w["to_fix"]))
+    title = fb.unique_title([t for t, _ in sheets], fb.sheet_title(w["to_fix"]))
     list_part = pkg.free_name("xl/worksheets/sheet{}.xml")
     pkg.put(list_part, list_sheet_xml(problems, located, w, xf))
     pkg.put(styles_part, styles.render())
@@ -351,7 +362,7 @@ def annotate_sheet(
         for k, probs in cells.items()
     }
     notes = [
-        (k, fb._clean("\n".join(fb._comment_line(p, w) for p in probs), 30000))
+        (k, fb.clean("\n".join(fb.comment_line(p, w) for p in probs), 30000))
         for k, probs in cells.items()
     ]
     comments = pkg.free_name("xl/comments{}.xml")

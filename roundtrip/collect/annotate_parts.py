@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from roundtrip.collect import feedback as fb
+from roundtrip.collect import annotation as fb
 from roundtrip.errors import Problem
 from roundtrip.xlsx.parts import (
     DECL,
@@ -115,25 +115,27 @@ def list_sheet_xml(
     xf: dict[str, int],
 ) -> str:
     """The "to fix" sheet, laid out like feedback._list_sheet, every value as inline text."""
-    heads = [fb._clean(w[k]) for k in ("sheet", "cell", "value", "message", "severity")]
-    table = [(1, [fb._clean(w["to_fix_title"])], [xf["title"]]), (3, heads, [xf["head"]] * 5)]
+    heads = [fb.clean(w[k]) for k in ("sheet", "cell", "value", "message", "severity")]
+    table = [(1, [fb.clean(w["to_fix_title"])], [xf["title"]]), (3, heads, [xf["head"]] * 5)]
     links = []
-    order = sorted(range(len(problems)), key=lambda i: fb._severity_rank(problems[i]))
+    order = sorted(range(len(problems)), key=lambda i: fb.severity_rank(problems[i]))
     for r, i in enumerate(order, start=4):
         p = problems[i]
         sheet, cell = located.get(i, (p.sheet, p.cell))
         sev = "error" if p.severity == "error" else "warning"
-        values = [fb._clean(v) for v in (sheet, cell, p.value, p.message, w[sev])]
+        values = [fb.clean(v) for v in (sheet, cell, p.value, p.message, w[sev])]
         link = "link" if i in located else "body"
         table.append((r, values, [xf["body"], xf[link], xf["body"], xf["body"], xf[sev]]))
         if i in located:
             where = esc_attr(f"{quote_sheet(sheet)}!{cell}")
             links.append(f'<hyperlink ref="B{r}" location="{where}" display="{esc_attr(cell)}"/>')
     if not problems:
-        table.append((4, ["", "", "", fb._clean(w["no_problems"]), ""], [xf["body"]] * 5))
+        table.append((4, ["", "", "", fb.clean(w["no_problems"]), ""], [xf["body"]] * 5))
     rows = []
     for r, values, styles in table:
-        lines = 1 if r < 4 else max(fb._lines(values[3], 80), fb._lines(values[2], 24))
+        lines = (
+            1 if r < 4 else max(fb.wrapped_lines(values[3], 80), fb.wrapped_lines(values[2], 24))
+        )
         ht = f' ht="{15 * lines}" customHeight="1"' if lines > 1 else ""
         cols = zip("ABCDE"[: len(values)], values, styles, strict=True)
         cells = "".join(text_cell(f"{c}{r}", v, s) for c, v, s in cols)

@@ -14,7 +14,6 @@ and the caller lists its problems only.
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -23,33 +22,32 @@ from typing import Any
 
 import xlsxwriter
 
+from roundtrip.collect.annotation import (
+    ERROR_FILL,
+    ERROR_FONT,
+    WARNING_FILL,
+    WARNING_FONT,
+    clean,
+    comment_line,
+    first_cell,
+    severity_rank,
+    sheet_title,
+    unique_title,
+    words,
+    wrapped_lines,
+)
 from roundtrip.errors import Problem
-from roundtrip.resources import wording
 from roundtrip.workspace import atomic_path, cannot_write
 
 log = logging.getLogger(__name__)
 
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
-ERROR_FILL = "FFC7CE"  # red (Excel's "bad")
-WARNING_FILL = "FFEB9C"  # amber (Excel's "neutral")
-ERROR_FONT = "9C0006"
-WARNING_FONT = "9C5700"
 
 ANNOTATABLE = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 # A return is a few hundred kB; refuse to inflate anything absurd (zip bombs) for annotation.
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 200
-
-_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
-
-
-def _words(language: str) -> dict[str, str]:
-    return wording(language)["report"]
-
-
-def _severity_rank(p: Problem) -> int:
-    return 0 if p.severity == "error" else 1
 
 
 # --------------------------------------------------------------------------- report
@@ -63,15 +61,15 @@ def write_validation_report(
     `rows` are (department id or "", problem). Columns: file, department, sheet, cell, value,
     message, severity. With no rows the report still exists and says there were no problems.
     """
-    w = _words(language)
-    ordered = sorted(rows, key=lambda r: _severity_rank(r[1]))  # stable: keeps collect's order
+    w = words(language)
+    ordered = sorted(rows, key=lambda r: severity_rank(r[1]))  # stable: keeps collect's order
     keys = ("file", "department", "sheet", "cell", "value", "message", "severity")
     widths = (34, 12, 16, 8, 24, 70, 11)
     try:
         with atomic_path(Path(target)) as tmp:
             wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
             wb.set_properties({"title": w["sheet_name"], "author": w["author"]})
-            ws = wb.add_worksheet(_sheet_title(w["sheet_name"]))
+            ws = wb.add_worksheet(sheet_title(w["sheet_name"]))
             wrap = wb.add_format({"text_wrap": True, "valign": "top"})
             top = wb.add_format({"valign": "top"})
             sev_fmt = {
@@ -101,7 +99,9 @@ def write_validation_report(
                 fmt = sev_fmt["error" if p.severity == "error" else "warning"]
                 ws.write_string(r, 6, data[r - 1][6], fmt)
             for r, values in enumerate(data, start=1):  # wrapped text needs its height
-                lines = max(_lines(values[5], widths[5]), _lines(values[4], widths[4]))
+                lines = max(
+                    wrapped_lines(values[5], widths[5]), wrapped_lines(values[4], widths[4])
+                )
                 if lines > 1:
                     ws.set_row(r, 15 * lines)
             ws.add_table(
@@ -123,18 +123,6 @@ def write_validation_report(
     except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
         raise cannot_write(Path(target), exc) from exc
     return Path(target)
-
-
-def _lines(text: str, width: float) -> int:
-    """Rough number of wrapped lines `text` needs in a column `width` characters wide."""
-    chars = max(1, int(width * 1.1))
-    return sum(max(1, -(-len(part) // chars)) for part in str(text or "").split("\n"))
-
-
-def _sheet_title(name: str) -> str:
-    """A valid Excel sheet name (31 characters, no []:*?/\\)."""
-    cleaned = re.sub(r"[\[\]:*?/\\]", " ", name).strip("' ") or "Sheet"
-    return cleaned[:31]
 
 
 # --------------------------------------------------------------------------- annotated copy
@@ -212,7 +200,7 @@ def write_annotated_copy(
         log.info("cannot annotate %s: %s", source, exc)
         return None
     try:
-        _annotate(wb, problems, _words(language))
+        _annotate(wb, problems, words(language))
     except Exception as exc:  # noqa: BLE001 - a workbook openpyxl half-understands
         log.info("cannot annotate %s: %s", source, exc)
         return None
@@ -255,7 +243,7 @@ def _annotate(wb: Any, problems: Sequence[Problem], w: dict[str, str]) -> None:
     located: dict[int, tuple[str, str]] = {}
     for i, p in enumerate(problems):
         ws = (by_title.get(p.sheet) or by_folded.get(p.sheet.casefold())) if p.sheet else None
-        coord = _first_cell(p.cell)
+        coord = first_cell(p.cell)
         if ws is None or coord is None:
             continue
         cell = ws[coord]
@@ -272,10 +260,10 @@ def _annotate(wb: Any, problems: Sequence[Problem], w: dict[str, str]) -> None:
         cell = wb[title][coord]
         severity = "error" if any(p.severity == "error" for p in probs) else "warning"
         cell.fill = fills[severity]
-        lines = [_comment_line(p, w) for p in probs]
+        lines = [comment_line(p, w) for p in probs]
         old = cell.comment.text if cell.comment is not None else ""
         text = "\n".join(lines) + (f"\n---\n{old}" if old else "")
-        comment = Comment(_clean(text, 30000), w["author"])
+        comment = Comment(clean(text, 30000), w["author"])
         comment.width = 320
         comment.height = max(80, 20 * (len(lines) + 1) + len(text) // 3)
         cell.comment = comment
@@ -283,17 +271,12 @@ def _annotate(wb: Any, problems: Sequence[Problem], w: dict[str, str]) -> None:
     _list_sheet(wb, problems, located, w, fills, Font)
 
 
-def _comment_line(p: Problem, w: dict[str, str]) -> str:
-    sev = w["error"] if p.severity == "error" else w["warning"]
-    return f"{sev}: {p.message}"
-
-
 def _list_sheet(wb: Any, problems, located, w, fills, font_cls) -> None:
     from openpyxl.styles import Alignment
     from openpyxl.worksheet.hyperlink import Hyperlink
     from openpyxl.worksheet.properties import PageSetupProperties
 
-    title = _unique_title(wb, _sheet_title(w["to_fix"]))
+    title = unique_title(wb.sheetnames, sheet_title(w["to_fix"]))
     ws = wb.create_sheet(title, 0)
     for other in wb.worksheets:
         other.sheet_view.tabSelected = False
@@ -306,7 +289,7 @@ def _list_sheet(wb: Any, problems, located, w, fills, font_cls) -> None:
     heads = ("sheet", "cell", "value", "message", "severity")
     for c, key in enumerate(heads, start=1):
         _text(ws.cell(3, c), w[key]).font = bold
-    order = sorted(range(len(problems)), key=lambda i: _severity_rank(problems[i]))
+    order = sorted(range(len(problems)), key=lambda i: severity_rank(problems[i]))
     for r, i in enumerate(order, start=4):
         p = problems[i]
         sheet, cell = located.get(i, (p.sheet, p.cell))
@@ -328,7 +311,7 @@ def _list_sheet(wb: Any, problems, located, w, fills, font_cls) -> None:
     for row in ws.iter_rows(min_row=4, max_col=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        lines = max(_lines(row[3].value, widths[3]), _lines(row[2].value, widths[2]))
+        lines = max(wrapped_lines(row[3].value, widths[3]), wrapped_lines(row[2].value, widths[2]))
         if lines > 1:
             ws.row_dimensions[row[0].row].height = 15 * lines
     ws.freeze_panes = "A4"
@@ -339,49 +322,8 @@ def _list_sheet(wb: Any, problems, located, w, fills, font_cls) -> None:
     ws.print_title_rows = "3:3"
 
 
-# The control characters XML 1.0 forbids (tab, line feed and carriage return are allowed):
-# openpyxl's ILLEGAL_CHARACTERS_RE, here so that an annotated copy made straight in the XML
-# never imports openpyxl (half a second in every process making copies).
-ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _clean(value: object, limit: int = 32767) -> str:
-    """Text openpyxl can store: no XML-illegal control characters, Excel's length limit."""
-    return ILLEGAL_CHARACTERS.sub("\ufffd", "" if value is None else str(value))[:limit]
-
-
 def _text(cell: Any, value: object) -> Any:
     """Write `value` as a text cell (a leading '=' must never become a formula)."""
-    cell.value = _clean(value)
+    cell.value = clean(value)
     cell.data_type = "s"
     return cell
-
-
-def _unique_title(wb: Any, base: str) -> str:
-    existing = {t.casefold() for t in wb.sheetnames}
-    if base.casefold() not in existing:
-        return base
-    n = 2
-    while f"{base[:27]} ({n})".casefold() in existing:
-        n += 1
-    return f"{base[:27]} ({n})"
-
-
-def _first_cell(ref: str) -> str | None:
-    """`B7` (or the first cell of `B7:C9`) in canonical form, or None when not a cell."""
-    if not ref:
-        return None
-    m = _CELL.match(ref.split(":")[0].strip())
-    if not m:
-        return None
-    col, row = m.group(1).upper(), int(m.group(2))
-    if row < 1 or row > 1_048_576 or _col_index(col) > 16_384:
-        return None
-    return f"{col}{row}"
-
-
-def _col_index(col: str) -> int:
-    n = 0
-    for ch in col:
-        n = n * 26 + ord(ch) - 64
-    return n

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from roundtrip.collect.run import (
+from roundtrip.collect.intake import file_hash
+from roundtrip.collect.outcome import (
     ALREADY,
-    FEEDBACK_DIR,
     REJECTED,
-    REPORT_FILE,
     SKIPPED,
     CollectResult,
     FileOutcome,
     collect_sources,
-    feedback_target,
-    file_hash,
     programme_key,
 )
+from roundtrip.collect.reporting import FEEDBACK_DIR, REPORT_FILE, feedback_target
 from roundtrip.collect.store import stored_submission
 from roundtrip.errors import UsageError
 from roundtrip.programme.periods import parse_period

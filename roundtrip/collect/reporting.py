@@ -20,7 +20,7 @@ from roundtrip.returns.safety import DEFAULT_LIMITS, time_limit
 from roundtrip.workspace import Workspace
 
 if TYPE_CHECKING:
-    from roundtrip.collect.run import FileOutcome
+    from roundtrip.collect.outcome import FileOutcome
 
 REPORT_FILE = "validation.xlsx"
 FEEDBACK_DIR = "feedback"

@@ -18,16 +18,14 @@ cache (the first command after programme.xlsx changed) the programme is read who
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from roundtrip.errors import WorkspaceError
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.cache import Slices, content_key
 from roundtrip.programme.model import Programme
-
-if TYPE_CHECKING:
-    from roundtrip.returns.read import RawReturn
 
 SLICES_KEPT = 16  # departments kept per process (a department's files come together)
 
@@ -39,7 +37,7 @@ class Source(Protocol):
 
     def active_departments(self) -> frozenset[str]: ...
 
-    def for_return(self, raw: RawReturn) -> Programme: ...
+    def for_return(self, identity: Mapping[str, str]) -> Programme: ...
 
     def close(self) -> None: ...
 
@@ -57,7 +55,7 @@ class Whole:
         """The departments with at least one active action."""
         return frozenset(d.id for d in self.head.departments if self.head.actions_of(d.id))
 
-    def for_return(self, raw: RawReturn) -> Programme:
+    def for_return(self, identity: Mapping[str, str]) -> Programme:
         return self.head
 
     def close(self) -> None:
@@ -90,8 +88,8 @@ class ByDepartment:
     def active_departments(self) -> frozenset[str]:
         return self._slices.active_departments()
 
-    def for_return(self, raw: RawReturn) -> Programme:
-        ident = raw.identity
+    def for_return(self, identity: Mapping[str, str]) -> Programme:
+        ident = identity
         part = self.for_department(ident.get("department_id", ""))
         if part is self._whole:
             return part

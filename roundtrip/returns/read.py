@@ -23,10 +23,8 @@ import io
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple
 
 import python_calamine as pc
 
@@ -49,6 +47,7 @@ from roundtrip.returns.contract import (
 from roundtrip.returns.contract import header_lookup as _header_lookup
 from roundtrip.returns.contract import sheet_name_lookup as _sheet_name_lookup
 from roundtrip.returns.normalize import is_blank, to_text
+from roundtrip.returns.raw import RawCell, RawReturn, RawRow, RawSheet
 from roundtrip.returns.safety import MESSAGES as SAFETY_MESSAGES
 from roundtrip.returns.safety import ensure_safe, is_lock_file
 
@@ -80,54 +79,6 @@ READ_COLUMNS = {
 }  # fmt: skip
 # Columns whose numbers may be percentages stored as fractions.
 PERCENT_COLUMNS = {"actions": ("progress",), "metrics": ("value",)}
-
-
-class RawCell(NamedTuple):
-    """One cell as read. A named tuple, not a dataclass: a return has ~1,000 of them and a
-    frozen dataclass costs twice as much to make (measured)."""
-
-    value: object  # as the reader gives it: None, str, float, int, bool, date, datetime...
-    ref: str  # A1 reference
-    percent_format: bool | None = None  # the cell shows a %; None when not known
-    formula: str = ""  # the formula, when the cell holds one
-
-    @property
-    def text(self) -> str:
-        return to_text(self.value)
-
-
-class RawRow(NamedTuple):
-    """One row as read (a named tuple, as RawCell: a return has ~100 of them)."""
-
-    row: int  # 1-based
-    cells: Mapping[str, RawCell]  # column key -> cell (the sheet's READ_COLUMNS)
-
-    def value(self, key: str) -> object:
-        c = self.cells.get(key)
-        return None if c is None else c.value
-
-
-@dataclass(frozen=True)
-class RawSheet:
-    key: str  # actions / metrics / proposals
-    name: str  # the sheet name as found in the file
-    header_row: int  # 1-based
-    columns: Mapping[str, str]  # column key -> column letter
-    rows: tuple[RawRow, ...]  # on ID-keyed sheets: the rows with an ID
-    # ID-keyed sheets: rows with values but no ID (not kept), and the first such value.
-    unidentified: int = 0
-    first_unidentified: RawCell | None = None
-
-
-@dataclass(frozen=True)
-class RawReturn:
-    file: str  # the original file name
-    identity: Mapping[str, str] = field(default_factory=dict)  # field -> text; {} if none
-    identity_sheet: str = ""
-    identity_cells: Mapping[str, str] = field(default_factory=dict)  # field -> A1 of its value
-    sheets: Mapping[str, RawSheet] = field(default_factory=dict)
-    problems: tuple[Problem, ...] = ()  # structural problems found while reading
-    signer: str = ""  # lastModifiedBy (else creator) of the file
 
 
 @functools.cache

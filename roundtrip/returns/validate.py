@@ -28,7 +28,8 @@ from roundtrip.returns.normalize import (
     status_lookup,
     to_text,
 )
-from roundtrip.returns.read import RawCell, RawReturn, RawRow, RawSheet
+from roundtrip.returns.raw import RawCell, RawReturn, RawRow, RawSheet
+from roundtrip.returns.text import plan_metric_text
 
 # A reference into another workbook: [1]Sheet!A1 (OOXML) or [name.xlsx]Sheet!A1.
 _EXTERNAL = re.compile(r"\[(?:\d+|[^\]]*\.(?:xls[xmb]?|ods|csv))\]", re.IGNORECASE)
@@ -335,8 +336,6 @@ def _actions(
     dept: str,
     out: _Problems,
 ) -> tuple[list[Answer], list[PlanCompletion]]:
-    from roundtrip.returns.workbook import plan_metric_text
-
     sheet = raw.sheets.get("actions")
     ids = raw.identity.get("action_ids", "").split()
     by_id = _index(programme).actions

@@ -13,9 +13,9 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
-from roundtrip.collect import feedback as fb
 from roundtrip.xlsx.zip_copy import ZipCopy, copyable
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -162,7 +162,15 @@ def cell_ref(ref: str) -> tuple[int, int]:
     m = _REF.match(ref)
     if m is None:
         raise Decline(f"cell reference {ref!r}")
-    return int(m.group(2)), fb._col_index(m.group(1))
+    return int(m.group(2)), column_index(m.group(1))
+
+
+def column_index(letters: str) -> int:
+    """1 for A, 28 for AB."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def letters(col: int) -> str:
@@ -289,7 +297,8 @@ class Styles:
 
     KINDS = {"fonts": "font", "fills": "fill", "cellXfs": "xf"}
 
-    def __init__(self, xml: str) -> None:
+    def __init__(self, xml: str, fills: Mapping[str, str]) -> None:
+        """`fills`: name -> RGB of the solid fills to add (fill_xf's `severity`)."""
         root_tag(xml, "styleSheet")
         self.xml = xml
         self.secs: dict[str, tuple[int, int, int, int]] = {}
@@ -303,8 +312,8 @@ class Styles:
         self.new: dict[str, list[str]] = {kind: [] for kind in self.KINDS}
         fill = '<fill><patternFill patternType="solid"><fgColor rgb="FF{0}"/><bgColor rgb="FF{0}"/>'
         self.fill_ids = {
-            "error": self.add("fills", fill.format(fb.ERROR_FILL) + "</patternFill></fill>"),
-            "warning": self.add("fills", fill.format(fb.WARNING_FILL) + "</patternFill></fill>"),
+            name: self.add("fills", fill.format(rgb) + "</patternFill></fill>")
+            for name, rgb in fills.items()
         }
         self.memo: dict[tuple[int, str], int] = {}
 
