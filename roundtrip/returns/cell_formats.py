@@ -27,11 +27,11 @@ def package_parts(path: Path) -> dict[str, bytes]:
     """The parts read looks at beside calamine (safety.KEPT_PARTS), read from the zip at `path`
     ({} when it is none). read_return gets them from the safety check instead, which has
     decompressed them anyway."""
-    from roundtrip.returns.safety import _kept
+    from roundtrip.returns.safety import kept_part
 
     try:
         with zipfile.ZipFile(path) as zf:
-            return {i.filename: zf.read(i) for i in zf.infolist() if _kept(i.filename)}
+            return {i.filename: zf.read(i) for i in zf.infolist() if kept_part(i.filename)}
     except (OSError, zipfile.BadZipFile, ValueError):
         return {}
 

@@ -204,7 +204,8 @@ KEPT_PARTS = frozenset(
 )
 
 
-def _kept(name: str) -> bool:
+def kept_part(name: str) -> bool:
+    """Whether the safety check keeps this part's bytes for the reader (cell_formats)."""
     return name in KEPT_PARTS or (name.startswith("xl/worksheets/") and name.endswith(".xml"))
 
 
@@ -380,7 +381,7 @@ def _scan_members(
             extent = OdsExtentScanner()
         decls = XmlDeclScanner() if is_xml else None
         first = lower == "xl/sharedstrings.xml"
-        chunks: list[bytes] | None = [] if keep is not None and _kept(info.filename) else None
+        chunks: list[bytes] | None = [] if keep is not None and kept_part(info.filename) else None
         for chunk in _member_chunks(zf, info, blob):
             if chunks is not None:
                 chunks.append(chunk)
