@@ -57,8 +57,8 @@ def programme_version(p: Programme) -> str:
 
     The hash of ``json.dumps(dataclasses.asdict(p with version=""), sort_keys=True,
     ensure_ascii=False)`` (so versions written into earlier workbooks still match), fed to
-    sha256 in chunks by the C encoder instead: asdict deep-copies every object (5 s for
-    180,000 actions; this takes well under a second).
+    sha256 in chunks by the C encoder instead: asdict deep-copies every object, which is
+    slow for a regional programme.
     """
     encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_fields).encode
     h = hashlib.sha256(b'{"actions": [')

@@ -1,7 +1,7 @@
 """A parsed programme kept beside the workspace, keyed by the bytes of programme.xlsx.
 
-Reading and checking programme.xlsx is the fixed cost of every command (8-10 s for a
-regional programme of 180,000 actions, most of it checking every cell). The checked result
+Reading and checking programme.xlsx is the fixed cost of every command (for a regional
+programme, most of it checking every cell). The checked result
 is saved as JSON lines (never pickle: a file in the workspace must not be able to run code)
 under ``.cache/``, together with the SHA-256 of the programme.xlsx it came from and the
 roundtrip version that read it. Any change to the file, or a new roundtrip, misses the cache

@@ -3,8 +3,8 @@
 (status needs only the departments with active actions: the cache's index says which.)
 
 Validating a return needs the programme's settings, departments, statuses and priorities, and
-the actions and metrics its identity lists, which are its department's. Building all 180,000
-actions of a regional programme takes a core two seconds before the first file can be read,
+the actions and metrics its identity lists, which are its department's. Building all the
+actions of a regional programme would keep a core busy before the first file can be read,
 so when the programme's cache is current collect validates each return against its own
 department's slice of it (`ByDepartment`), read from the cache as the return arrives.
 

@@ -144,8 +144,8 @@ def _latest_of_all(
     submissions (most of the answer: a few hundred thousand rows, where the register holds
     millions); only keys that have none there are looked for in the older periods, along
     the key's index, skipping every key found (a temporary table of them). Walking every
-    row along the index in one step looks each up in the table at random: more than twice
-    as long at 8 periods of a regional programme (measured)."""
+    row along the index in one step looks each up in the table at random, which is much
+    slower over many periods (docs/benchmarks.md)."""
     top = max(ordinal for ordinal, _ in usable.values())
     newest = tuple(t for t, (ordinal, _) in usable.items() if ordinal == top)
     older = tuple(t for t in usable if t not in newest)

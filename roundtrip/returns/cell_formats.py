@@ -131,7 +131,7 @@ def number_formats(
 def _r_first(data: bytes) -> bool:
     """Every cell is written `<c r="..."` (r first, as Excel, LibreOffice, openpyxl and
     xlsxwriter write it) and none has a prefix. Each test is one pass with a literal start
-    (a regex with alternatives, or one that may start anywhere, is 5x slower)."""
+    (a regex with alternatives, or one that may start anywhere, is much slower)."""
     if _CELL_NOT_R_FIRST.search(data) is not None:
         return False
     return b":c" not in data or _PREFIXED_CELL.search(data) is None
@@ -157,7 +157,7 @@ _ANY_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
 # The built-in number formats (ECMA-376 Part 1, 18.8.30) exactly as openpyxl spells them, so
 # both ways of reading a format agree (a test compares the two); here so that reading a return
-# never imports openpyxl (a fifth of a second, paid again by every reader process).
+# never imports openpyxl (its import is paid again by every reader process).
 BUILTIN_FORMATS: dict[int, str] = {
     0: "General",
     1: "0",
@@ -263,7 +263,7 @@ def inspect_cells(
     return out
 
 
-# <f> without a prefix: a literal start makes the search 7x faster than _FORMULA_TAG's
+# <f> without a prefix: a literal start makes the search much faster than _FORMULA_TAG's
 # optional prefix (the sheet's <formula1>, <firstHeader>... do not match).
 _PLAIN_FORMULA_TAG = re.compile(rb"<f[ >/\t\r\n]")
 

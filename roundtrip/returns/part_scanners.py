@@ -15,7 +15,7 @@ import operator
 import re
 
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_CELL_REF = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')  # no \b: a literal prefix is 4x faster
+_CELL_REF = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')  # no \b: a literal prefix searches faster
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]{0,200}?\br="([0-9]{1,7})"')
 
 

@@ -15,8 +15,8 @@ from roundtrip.returns.normalize import to_text
 
 
 class RawCell(NamedTuple):
-    """One cell as read. A named tuple, not a dataclass: a return has ~1,000 of them and a
-    frozen dataclass costs twice as much to make (measured)."""
+    """One cell as read. A named tuple, not a dataclass: a return has about a thousand of
+    them, and a named tuple is the cheaper to make (docs/benchmarks.md)."""
 
     value: object  # as the reader gives it: None, str, float, int, bool, date, datetime...
     ref: str  # A1 reference

@@ -364,8 +364,8 @@ def _scan_members(
     that expands beyond what it declares fails the CRC check (reported as damaged); the declared
     sizes were bounded before, so the total work is bounded by max_uncompressed. A member of at
     most one chunk is unpacked in one call from `blob` (the zip's bytes) by _whole_member, with
-    the same checks: most of a return's parts are a few kB, and zipfile's stream costs ~25 µs
-    a part more.
+    the same checks: most of a return's parts are a few kB, where zipfile's stream costs more
+    than the unpacking.
     """
     budget = limits.max_uncompressed
     for info in infos:

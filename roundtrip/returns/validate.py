@@ -155,7 +155,7 @@ def _index(programme: Programme) -> _Index:
 
 def prepare(programme: Programme) -> None:
     """Build the lookups validation uses now, not on the first file: reader processes forked
-    afterwards share them instead of each building its own (~0.2 s for 180,000 actions)."""
+    afterwards share them instead of each building its own."""
     _index(programme)
     for pr in programme.priorities[:1]:
         programme.priority(pr.id)
