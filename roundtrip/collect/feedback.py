@@ -212,10 +212,16 @@ def write_annotated_copy(
                 raise
             except Exception as exc:  # noqa: BLE001 - openpyxl cannot write what it read
                 log.info("cannot save annotated %s: %s", source, exc)
-                return None
+                raise _NotSaved from exc  # (a return here would rename the half-written file)
+    except _NotSaved:
+        return None
     except OSError as exc:
         raise cannot_write(Path(target), exc) from exc
     return target
+
+
+class _NotSaved(Exception):
+    """openpyxl failed to write the annotated copy: it is abandoned, not renamed into place."""
 
 
 def _load(source: Path, keep_vba: bool) -> Any:
