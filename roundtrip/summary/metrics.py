@@ -21,7 +21,7 @@ from roundtrip.summary.sheets import (
     HEADER_HEIGHT,
     LINE_HEIGHT,
     NUMERIC_KINDS,
-    Context,
+    AnyContext,
     print_setup,
     row_height,
     write_headers,
@@ -29,7 +29,7 @@ from roundtrip.summary.sheets import (
 from roundtrip.xlsx.bulk import Block, needs_care, reserve, xf
 
 
-def write_metrics(ctx: Context, sheet: Worksheet) -> None:
+def write_metrics(ctx: AnyContext, sheet: Worksheet) -> None:
     d, w, fmt = ctx.data, ctx.words, ctx.fmt
     name = sheet.name
     periods = d.periods
@@ -218,6 +218,6 @@ def _metric_rows(
     return generate
 
 
-def _yes_no(ctx: Context) -> tuple[str, str]:
+def _yes_no(ctx: AnyContext) -> tuple[str, str]:
     words = wording(ctx.programme.settings.language)
     return words["yes"], words["no"]

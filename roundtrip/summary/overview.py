@@ -8,10 +8,11 @@ import math
 
 from xlsxwriter.worksheet import Worksheet
 
-from roundtrip.summary.data import Headline
+from roundtrip.summary.data import Headline, SummaryData
 from roundtrip.summary.sheets import (
     CHANGES_LISTED,
     LINE_HEIGHT,
+    AnyContext,
     Context,
     print_setup,
     row_height,
@@ -20,7 +21,7 @@ from roundtrip.summary.sheets import (
 )
 
 
-def _figure_rows(ctx: Context, h: Headline) -> list[tuple[str, float | None, str]]:
+def _figure_rows(ctx: AnyContext, h: Headline) -> list[tuple[str, float | None, str]]:
     w = ctx.words
     return [
         (w["actions"], h.actions, "int"),
@@ -35,7 +36,7 @@ def _figure_rows(ctx: Context, h: Headline) -> list[tuple[str, float | None, str
     ]
 
 
-def write_overview(ctx: Context, sheet: Worksheet) -> None:
+def write_overview(ctx: Context[SummaryData], sheet: Worksheet) -> None:
     d, w, fmt = ctx.data, ctx.words, ctx.fmt
     name = sheet.name
     keys = d.status_keys

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
@@ -146,9 +146,15 @@ def make_formats(wb: Workbook, programme: Programme, words: Mapping[str, Any]) -
     )
 
 
+# The summary's data as the sheets get it: the long lists first, then every figure.
+D = TypeVar("D", bound="SummaryData | Lists", covariant=True)
+
+
 @dataclass(frozen=True)
-class Context:
-    """What every sheet writer needs."""
+class Context(Generic[D]):
+    """What every sheet writer needs. Context[Lists] while only the long lists' sheets are
+    drawn, Context[SummaryData] once the figures are counted; the sheets drawn from either
+    take an AnyContext."""
 
     wb: Workbook
     fmt: Fmt
@@ -156,15 +162,18 @@ class Context:
     labels: Mapping[str, str]  # status key -> label (NOT_ANSWERED included)
     colours: Mapping[str, str]  # status key -> chart colour
     programme: Programme
-    data: SummaryData | Lists  # Lists while only the long lists' sheets are drawn
+    data: D
     blocks: list[Block] = field(default_factory=list)  # big row blocks, streamed on finish
+
+
+AnyContext: TypeAlias = "Context[SummaryData | Lists]"
 
 
 def _esc(text: str) -> str:
     return str(text).replace("&", "&&")
 
 
-def print_setup(ctx: Context, sheet: Worksheet, title: str, header_row: int | None) -> None:
+def print_setup(ctx: AnyContext, sheet: Worksheet, title: str, header_row: int | None) -> None:
     """Landscape A4, one page wide, programme/period header, page numbers, repeated header."""
     s = ctx.programme.settings
     sheet.set_landscape()
@@ -188,12 +197,12 @@ def unique_sheet_name(name: str, taken: set[str]) -> str:
     return out
 
 
-def write_headers(ctx: Context, sheet: Worksheet, row: int, texts: Sequence[str]) -> None:
+def write_headers(ctx: AnyContext, sheet: Worksheet, row: int, texts: Sequence[str]) -> None:
     for c, t in enumerate(texts):
         sheet.write_string(row, c, t, ctx.fmt.header)
 
 
-def _status_label(ctx: Context, r: ActionRow) -> str:
+def _status_label(ctx: AnyContext, r: ActionRow) -> str:
     if r.status_key == NOT_ANSWERED and r.periods_since_answer >= STALE_PERIODS:
         return ctx.words["stale"].format(n=r.periods_since_answer)
     return ctx.labels[r.status_key]
@@ -215,7 +224,7 @@ HEADER_HEIGHT = 2 * LINE_HEIGHT + 3
 
 
 def write_action_list(
-    ctx: Context, sheet: Worksheet, title: str, rows: Sequence[ActionRow], intro: str = ""
+    ctx: AnyContext, sheet: Worksheet, title: str, rows: Sequence[ActionRow], intro: str = ""
 ) -> None:
     """One row per action: status (coloured), progress, metrics, latest comment, department."""
     w, fmt = ctx.words, ctx.fmt
@@ -258,7 +267,7 @@ def write_action_list(
     print_setup(ctx, sheet, title, head)
 
 
-def _action_rows(ctx: Context, rows: Sequence[ActionRow], show_previous: bool, first: int):
+def _action_rows(ctx: AnyContext, rows: Sequence[ActionRow], show_previous: bool, first: int):
     """The rows of an action list (from 0-based sheet row `first`), generated when the file
     is finished: the row's XML directly when no text needs escaping, else (cells, height)."""
     st = {k: xf(f) for k, f in ctx.fmt.status.items()}
@@ -329,7 +338,7 @@ def _action_rows(ctx: Context, rows: Sequence[ActionRow], show_previous: bool, f
 # ----------------------------------------------------------------------------- departments
 
 
-def write_departments(ctx: Context, sheet: Worksheet) -> None:
+def write_departments(ctx: Context[SummaryData], sheet: Worksheet) -> None:
     d, w, fmt = ctx.data, ctx.words, ctx.fmt
     name = sheet.name
     widths = (34, 26, 11, 13, 12, 11, 12, 12)
@@ -375,8 +384,8 @@ def write_departments(ctx: Context, sheet: Worksheet) -> None:
     sheet.write_string(row, 0, w["total"], fmt.total_text)
     sheet.write_blank(row, 1, None, fmt.total_text)
     sheet.write_number(row, 2, totals[0], fmt.total_int)
-    h = d.headline
-    sheet.write_string(row, 3, f"{h.returns_received} / {h.returns_expected}", fmt.total_text)
+    hl = d.headline
+    sheet.write_string(row, 3, f"{hl.returns_received} / {hl.returns_expected}", fmt.total_text)
     sheet.write_blank(row, 4, None, fmt.total_text)
     sheet.write_number(row, 5, totals[1], fmt.total_int)
     rate = totals[1] / totals[0] if totals[0] else None
@@ -390,7 +399,7 @@ def write_departments(ctx: Context, sheet: Worksheet) -> None:
 # ----------------------------------------------------------------------------- trend
 
 
-def write_trend(ctx: Context, sheet: Worksheet) -> None:
+def write_trend(ctx: Context[SummaryData], sheet: Worksheet) -> None:
     d, w, fmt = ctx.data, ctx.words, ctx.fmt
     name = sheet.name
     keys = d.status_keys

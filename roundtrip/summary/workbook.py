@@ -6,7 +6,6 @@ summary_sheets. The workbook is written atomically, in the programme's language.
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import sqlite3
 import subprocess
@@ -141,18 +140,20 @@ def _render_summary(
         try:
             yield "lists"
             data = figures()
-            ctx = dataclasses.replace(ctx, data=data)  # the same list of blocks
-            write_overview(ctx, overview)
+            full = Context(  # the figures too, and the same list of blocks
+                ctx.wb, ctx.fmt, ctx.words, ctx.labels, ctx.colours, ctx.programme, data, ctx.blocks
+            )
+            write_overview(full, overview)
             write_action_list(
-                ctx,
+                full,
                 attention,
                 w["attention_title"].format(period=data.period),
                 data.attention,
                 intro=w["attention_intro"].format(stale=2),
             )
-            write_departments(ctx, departments)
+            write_departments(full, departments)
             if trend is not None:
-                write_trend(ctx, trend)
+                write_trend(full, trend)
             yield "figures"
             done = render_here(ctx.blocks, Path(scratch) / "blocks", started) if ahead else None
             yield "rows"
