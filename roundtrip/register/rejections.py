@@ -127,6 +127,29 @@ class Pending:
         self.programme_key = programme_key
         self.entries: list[dict[str, Any]] = []
 
-    def add(self, *args: Any, final: bool = False) -> None:
-        """entry(*args) under this run's programme."""
-        self.entries.append(entry(*args, programme_key=self.programme_key, final=final))
+    def add(
+        self,
+        digest: str,
+        name: str,
+        dept: str | None,
+        period: str,
+        received_at: str,
+        collected_at: str,
+        problems: tuple[Problem, ...],
+        *,
+        final: bool = False,
+    ) -> None:
+        """entry(...) under this run's programme."""
+        self.entries.append(
+            entry(
+                digest,
+                name,
+                dept,
+                period,
+                received_at,
+                collected_at,
+                problems,
+                programme_key=self.programme_key,
+                final=final,
+            )
+        )
