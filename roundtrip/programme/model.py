@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 from roundtrip.programme.periods import Period, parse_period
 
@@ -80,6 +81,14 @@ class Settings:
         return parse_period(text, self.cadence)
 
 
+class _Index(TypedDict, total=False):
+    """A Programme's lookups, each built on first use."""
+
+    departments: dict[str, Department]
+    priorities: dict[str, Priority]
+    actions: dict[tuple[str, bool], tuple[Action, ...]]  # (department, active only) -> actions
+
+
 @dataclass(frozen=True)
 class Programme:
     settings: Settings
@@ -90,47 +99,57 @@ class Programme:
     version: str = field(default="")  # content hash, filled by the loader
     # Lookups built on first use (3,000 departments x 60 actions: a scan per department was
     # quadratic). Not a constructor argument, so dataclasses.replace starts a fresh one.
-    _index: dict[str, dict] = field(
-        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    _index: _Index = field(
+        default_factory=_Index, init=False, repr=False, compare=False, hash=False
     )
 
-    def _lookup(self, name: str) -> dict:
-        got = self._index.get(name)
+    # A race only builds the same dict twice.
+    def _departments(self) -> dict[str, Department]:
+        got = self._index.get("departments")
         if got is None:
-            if name == "departments":
-                got = {}
-                for d in self.departments:
-                    got.setdefault(d.id, d)  # the first of a repeated id, as a scan finds
-            elif name == "priorities":
-                got = {}
-                for p in self.priorities:
-                    got.setdefault(p.id, p)
-            else:
-                groups: dict[tuple[str, bool], list[Action]] = {}
-                for a in self.actions:
-                    groups.setdefault((a.department_id, False), []).append(a)
-                    if a.active:
-                        groups.setdefault((a.department_id, True), []).append(a)
-                got = {k: tuple(v) for k, v in groups.items()}
-            self._index[name] = got  # a race only builds the same dict twice
+            got = {}
+            for d in self.departments:
+                got.setdefault(d.id, d)  # the first of a repeated id, as a scan finds
+            self._index["departments"] = got
+        return got
+
+    def _priorities(self) -> dict[str, Priority]:
+        got = self._index.get("priorities")
+        if got is None:
+            got = {}
+            for p in self.priorities:
+                got.setdefault(p.id, p)
+            self._index["priorities"] = got
+        return got
+
+    def _actions(self) -> dict[tuple[str, bool], tuple[Action, ...]]:
+        got = self._index.get("actions")
+        if got is None:
+            groups: dict[tuple[str, bool], list[Action]] = {}
+            for a in self.actions:
+                groups.setdefault((a.department_id, False), []).append(a)
+                if a.active:
+                    groups.setdefault((a.department_id, True), []).append(a)
+            got = {k: tuple(v) for k, v in groups.items()}
+            self._index["actions"] = got
         return got
 
     def with_actions(self, actions: tuple[Action, ...]) -> Programme:
         """This programme with other actions (a department's slice of it), sharing the lookups
         that do not depend on them: 3,000 departments are indexed once, not once a slice."""
         part = replace(self, actions=actions)
-        for name in ("departments", "priorities"):
-            part._index[name] = self._lookup(name)
+        part._index["departments"] = self._departments()
+        part._index["priorities"] = self._priorities()
         return part
 
     def department(self, dept_id: str) -> Department:
-        return self._lookup("departments")[dept_id]
+        return self._departments()[dept_id]
 
     def priority(self, priority_id: str) -> Priority:
-        return self._lookup("priorities")[priority_id]
+        return self._priorities()[priority_id]
 
     def actions_of(self, dept_id: str, active_only: bool = True) -> tuple[Action, ...]:
-        return self._lookup("actions").get((dept_id, active_only), ())
+        return self._actions().get((dept_id, active_only), ())
 
     def status_by_key(self, key: str) -> Status:
         for s in self.statuses:
