@@ -437,3 +437,39 @@ def test_validator_applies_markup_compatibility():
     assert validate_part("s.xml", _sheet(row + alt, attrs), SHEET_CT) == []
     not_ignorable = attrs.replace(' mc:Ignorable="x14ac"', "")
     assert validate_part("s.xml", _sheet(row, not_ignorable), SHEET_CT)
+
+
+# ----------------------------------------------------------------------------- the corpus
+
+
+@pytest.mark.slow
+def test_annotated_copies_of_the_corpus_are_schema_valid(tmp_path):
+    """Both annotation paths on every annotatable file of the hostile corpus (files as
+    openpyxl, hand edits and zip rewrites leave them): each copy made is valid. (The text is
+    the structure's test here: U+FFFE is the quarter's, above.)"""
+    from roundtrip.collect.annotate import write_fast_copy
+    from roundtrip.collect.feedback import annotatable, write_annotated_copy
+    from tests.corpus import build_corpus, make_base_workspace
+
+    cases = build_corpus(make_base_workspace(tmp_path / "ws"), tmp_path / "files", False)
+    made, invalid = 0, {}
+    for case in cases:
+        src = case.path
+        if case.bomb or not src.is_file() or not annotatable(src):
+            continue
+        problems = [
+            Problem(src.name, f"not a status: {RAW[3]} {RAW[1]}", "Toimenpiteet", "K4", "error"),
+            Problem(src.name, "a number?", "Mittarit", "K5", "warning", HYPERLINK),
+            Problem(src.name, "whole file", "", "", "warning"),
+        ]
+        fast = write_fast_copy(src, problems, tmp_path / "fast" / src.name, "fi")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("roundtrip.collect.annotate.write_fast_copy", lambda *a, **k: None)
+            slow = write_annotated_copy(src, problems, tmp_path / "openpyxl" / src.name, "fi")
+        for copy in (fast, slow):
+            if copy is not None:
+                made += 1
+                if errors := validate_xlsx(copy):
+                    invalid[f"{copy.parent.name}/{copy.name}"] = errors[:3]
+    assert made > 50
+    assert invalid == {}
