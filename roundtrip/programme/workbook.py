@@ -318,7 +318,7 @@ def _load_programme(path: Path) -> Programme:
         raise ConfigError(errors, f"{len(errors)} problem(s) in {file}")
     no_metrics: list[Metric] = []
     actions = tuple(
-        Action(aid, pid, did, text, tuple(metrics.get(aid, no_metrics)), *rest)
-        for aid, pid, did, text, *rest in fields
+        Action(aid, pid, did, text, tuple(metrics.get(aid, no_metrics)), mt, sched, resp, orig, on)
+        for aid, pid, did, text, mt, sched, resp, orig, on in fields
     )
     return with_version(Programme(settings, priorities, departments, actions, statuses))
