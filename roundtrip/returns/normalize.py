@@ -185,15 +185,14 @@ def parse_whole(
     unit: str = "",
 ) -> tuple[int, str]:
     """A whole number (2.0 is fine, 2.5 is not) within [low, high]; returns (value, warning)."""
-    cls = value.__class__
-    whole = cls is int or (
-        cls is float and value.is_integer() and -_EXACT < value < _EXACT  # type: ignore[union-attr,operator]
-    )
-    if whole and not (percent and percent_format):
+    if not (percent and percent_format) and (
+        value.__class__ is int
+        or (value.__class__ is float and value.is_integer() and -_EXACT < value < _EXACT)
+    ):
         # The usual cell (a whole number, not bool, not to be scaled): no Decimal needed.
         # Out of range, it takes the general path below for its message. Floats beyond 2**53
         # take it too: they are read as their shortest text (1e+28 is 10**28, not int(1e28)).
-        n = int(value)  # type: ignore[call-overload]
+        n = int(value)
         if (low is None or n >= low) and (high is None or n <= high):
             return n, ""
     num = parse_decimal(value, percent=percent, percent_format=percent_format, unit=unit)
@@ -305,7 +304,7 @@ def to_text(value: object) -> str:
     Keeps line breaks inside the text; strips leading/trailing whitespace.
     """
     if value.__class__ is str:  # most cells: the same as the last line below, sooner
-        return value.replace("\r\n", "\n").replace("\u00a0", " ").strip()  # type: ignore[attr-defined]
+        return value.replace("\r\n", "\n").replace("\u00a0", " ").strip()
     if value is None:
         return ""
     if isinstance(value, bool):
