@@ -139,14 +139,20 @@ def _index(programme: Programme) -> _Index:
     if cached is None or cached.programme is not programme:
         # One department's slice of the programme after another (programme_source): the
         # departments and statuses are the same objects, and so are their lookups.
-        same = cached is not None and cached.programme.departments is programme.departments
+        prev = (  # the lookups cached for the same departments
+            cached
+            if cached is not None and cached.programme.departments is programme.departments
+            else None
+        )
         cached = _Index(
             programme,
-            cached.department_ids if same else frozenset(d.id for d in programme.departments),
+            prev.department_ids
+            if prev is not None
+            else frozenset(d.id for d in programme.departments),
             {a.id: a for a in programme.actions},
             {m.id: m for a in programme.actions for m in a.metrics},
-            cached.status_lookup
-            if same and cached.programme.statuses is programme.statuses
+            prev.status_lookup
+            if prev is not None and prev.programme.statuses is programme.statuses
             else status_lookup(programme.statuses),
         )
         _index_cache = cached
