@@ -118,9 +118,9 @@ def _markup_compatibility(root: etree._Element) -> None:
         chosen = None
         for branch in alt:
             if branch.tag == f"{{{MC}}}Choice":
-                if _prefixes(branch, branch.get("Requires")) <= understood and branch.get(
-                    "Requires"
-                ):
+                required = (branch.get("Requires") or "").split()
+                names = [branch.nsmap.get(p) for p in required]
+                if required and all(ns in understood for ns in names):
                     chosen = branch
                     break
             elif branch.tag == f"{{{MC}}}Fallback":
