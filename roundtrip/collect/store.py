@@ -138,7 +138,8 @@ def store_submission(
                 len(warnings),
             ),
         )
-        sid = int(cur.lastrowid)
+        sid = cur.lastrowid
+        assert sid is not None  # set by the INSERT just made
         _supersede(conn, sid, dept, period, received_at)
         for table, sql in _INSERTS:
             records = getattr(rows, table)
