@@ -58,7 +58,9 @@ def all_collected_already(
                 outcomes.append(FileOutcome(path.name, path, ALREADY, dept, (), digest, sid))
                 continue
             rejected = final.get(digest) if old is None else None
-            problems = ledger.problems_of(rejected, path.name) if rejected else None
+            if not rejected:
+                return None
+            problems = ledger.problems_of(rejected, path.name)
             if problems is None:
                 return None
             copy = feedback_target(ws, per, path.name, path.suffix)
