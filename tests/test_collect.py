@@ -394,19 +394,16 @@ def test_archive_holds_exactly_the_bytes_hashed_even_after_a_crash(ws, programme
 
 
 @pytest.mark.parametrize("minimum", [10**9, 1], ids=["one by one", "taken in early"])
-def test_an_archive_that_cannot_be_written_stops_the_run_and_stores_nothing(
-    ws, programme, monkeypatch, minimum
-):
+def test_an_archive_that_cannot_be_written_stops_the_run_and_stores_nothing(ws, programme, minimum):
     """Whether this process or the early intake's writes the archive, the run stops with one
     clear error and the register stays empty."""
-    monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", minimum)
     good_return(ws, programme, "VAP")
     good_return(ws, programme, "EVT")
     if ws.archive_dir.is_dir():
         ws.archive_dir.rmdir()
     ws.archive_dir.write_text("not a folder")
     with pytest.raises(WorkspaceError, match="cannot archive"):
-        collect_period(ws, PERIOD, now=NOW)
+        collect_period(ws, PERIOD, now=NOW, pool_min=minimum)
     assert db(ws).execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
 
 
@@ -583,7 +580,6 @@ def test_reading_in_worker_processes_gives_the_serial_result(
     """Same outcomes, lines, register and ledger: duplicates (in one task and across tasks),
     a rejected file, a newer return; also when the reader processes die (read here instead)
     or the process taking the files in early dies (taken in here instead)."""
-    monkeypatch.setattr(collect_mod, "POOL_GROUP", group)
     monkeypatch.setattr(intake_mod, "take_in_all", _take_in_elsewhere)
     made = Workspace(tmp_path / "made")
     shutil.copytree(template, made.root)
@@ -606,12 +602,11 @@ def test_reading_in_worker_processes_gives_the_serial_result(
         ws = Workspace(tmp_path / mode)
         shutil.copytree(template, ws.root)
         shutil.copytree(inbox, ws.inbox(PERIOD), dirs_exist_ok=True)
-        monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", minimum)
         if crash == "readers" and mode == "pool":
             monkeypatch.setattr(collect_mod, "_read_jobs", _die_in_worker)
         if crash == "intake" and mode == "pool":
             monkeypatch.setattr(intake_mod, "take_in_all", _die_in_worker)
-        result = collect_period(ws, PERIOD, now=NOW)
+        result = collect_period(ws, PERIOD, now=NOW, pool_min=minimum, pool_group=group)
         taken_in_by = {p.name for p in ws.root.glob("taken-in-by-*")}
         assert bool(taken_in_by) == (mode == "pool" and crash != "intake")
         assert f"taken-in-by-{os.getpid()}" not in taken_in_by
@@ -628,14 +623,13 @@ def test_reading_in_worker_processes_gives_the_serial_result(
 
 @pytest.mark.parametrize("pool", [False, True])
 def test_validating_against_department_slices_gives_the_whole_programme_result(
-    template, programme, tmp_path, monkeypatch, pool
+    template, programme, tmp_path, pool
 ):
     """With a current programme cache, collect validates each return against its department's
     slice of it; the result is the one the whole programme gives, also for returns of an
     earlier version whose actions have since moved or gone."""
     from roundtrip.programme.source import ByDepartment, Whole
 
-    monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", 1 if pool else 10**9)
     made = Workspace(tmp_path / "made")
     shutil.copytree(template, made.root)
     made.inbox(PERIOD).mkdir(parents=True, exist_ok=True)
@@ -659,7 +653,7 @@ def test_validating_against_department_slices_gives_the_whole_programme_result(
     wb.save(made.programme_path)
     runs = {}
     for kind, ws in whole_and_sliced(made.root, tmp_path):
-        result = collect_period(ws, PERIOD, now=NOW)
+        result = collect_period(ws, PERIOD, now=NOW, pool_min=1 if pool else 10**9)
         lines = [x.replace(str(ws.root), "WS") for x in result.lines()]
         runs[kind] = (lines, _register_rows(ws))
     lines, stored = runs[Whole]

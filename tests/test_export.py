@@ -330,16 +330,13 @@ def _members(path):
         return {name: zf.read(name) for name in zf.namelist()}
 
 
-def test_streamed_register_made_in_two_processes_equals_one_made_in_one(filled, monkeypatch):
+def test_streamed_register_made_in_two_processes_equals_one_made_in_one(filled):
     """The history sheet is made by a forked worker meanwhile: the same bytes, in the same
     order, as when this process makes every sheet; only the first sheet is the selected tab;
     the scratch folder is gone."""
-    import roundtrip.xlsx.stream as xs
-
     ws, *_ = filled
     two = write_register(ws, ws.root / "two.xlsx", table_limit=0, max_rows=4)
-    monkeypatch.setattr(xs, "_fork_pool", lambda workers: None)
-    one = write_register(ws, ws.root / "one.xlsx", table_limit=0, max_rows=4)
+    one = write_register(ws, ws.root / "one.xlsx", table_limit=0, max_rows=4, pool_min=10**9)
     got, want = _members(two), _members(one)
     assert list(got) == list(want)
     assert got == want
@@ -479,7 +476,6 @@ def _sheets_written(ws):
 def test_a_killed_worker_s_sheet_is_made_here(filled, monkeypatch):
     """The worker making the history dies (out of memory, say): this process makes the sheet
     instead, and the register is byte for byte the one made in one process."""
-    import roundtrip.xlsx.stream as xs
     from roundtrip.register import workbook as export
 
     ws, *_ = filled
@@ -493,8 +489,7 @@ def test_a_killed_worker_s_sheet_is_made_here(filled, monkeypatch):
 
     monkeypatch.setattr(export._Writer, "history", history)
     survived = write_register(ws, ws.root / "survived.xlsx", table_limit=0, max_rows=4)
-    monkeypatch.setattr(xs, "_fork_pool", lambda workers: None)
-    one = write_register(ws, ws.root / "one.xlsx", table_limit=0, max_rows=4)
+    one = write_register(ws, ws.root / "one.xlsx", table_limit=0, max_rows=4, pool_min=10**9)
     assert _members(survived) == _members(one)
     assert not list(ws.root.glob("**/.stream-*"))
 

@@ -227,17 +227,20 @@ def test_a_process_pool_writes_the_same_bytes_in_the_same_order(tmp_path):
 
 @pytest.mark.parametrize("workers", ["one by one", "pool"])
 def test_workbooks_from_department_slices_are_the_whole_programmes_byte_for_byte(
-    initialised, tmp_path, monkeypatch, workers
+    initialised, tmp_path, workers
 ):
     """With a current programme cache each workbook is made from its department's slice of
     it; the files are exactly those made from the whole programme."""
     from roundtrip.programme.source import ByDepartment, Whole
-    from roundtrip.returns import generate as generate_mod
 
-    monkeypatch.setattr(generate_mod, "POOL_MIN_DEPARTMENTS", 1 if workers == "pool" else 10**6)
     files = {}
     for kind, ws in whole_and_sliced(initialised, tmp_path):
-        generate_period(ws, "2025Q3", now=dt.datetime(2025, 9, 30, 12, 0))
+        generate_period(
+            ws,
+            "2025Q3",
+            now=dt.datetime(2025, 9, 30, 12, 0),
+            pool_min=1 if workers == "pool" else 10**6,
+        )
         files[kind] = {p.name: p.read_bytes() for p in ws.outbox("2025Q3").iterdir()}
     assert len(files[Whole]) > 5
     assert files[ByDepartment] == files[Whole]
@@ -270,9 +273,10 @@ def test_a_killed_worker_leaves_the_rest_to_this_process(tmp_path, monkeypatch):
     ids = [d.id for d in p.departments]
     assert ids.index("KUL") >= 2  # (in the second chunk of two)
     serial = generate_workbooks(p, per, tmp_path / "serial", ids, b"s", Previous(), NOW, workers=1)
-    monkeypatch.setattr(generate_mod, "POOL_CHUNK", 2)
     monkeypatch.setattr(generate_mod, "_write_chunk", _die_on_the_second_chunk)
-    pooled = generate_workbooks(p, per, tmp_path / "pool", ids, b"s", Previous(), NOW, workers=2)
+    pooled = generate_workbooks(
+        p, per, tmp_path / "pool", ids, b"s", Previous(), NOW, workers=2, chunk=2
+    )
     assert [i.department_id for i in pooled] == ids
     for a, b in zip(serial, pooled, strict=True):
         assert a.path.read_bytes() == b.path.read_bytes()

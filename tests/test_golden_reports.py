@@ -158,10 +158,9 @@ def test_summary_matches_golden(workspace, tmp_path, monkeypatch, rows):
     """The summary's row blocks (xlsx/bulk.py) are rendered in this process below
     PARALLEL_MIN_ROWS rows, by worker processes above it: the same file either way."""
     import roundtrip.xlsx.bulk as bulk
-    from roundtrip.returns.generate import pool_workers
+    from roundtrip.parallel.pool import workers_for
 
     ws, _ = workspace
-    monkeypatch.setattr(bulk, "PARALLEL_MIN_ROWS", 10**9 if rows == "inline" else 0)
     ahead = []
 
     def files(self, _real=bulk.Ahead.files):
@@ -169,9 +168,10 @@ def test_summary_matches_golden(workspace, tmp_path, monkeypatch, rows):
         return ahead[-1]
 
     monkeypatch.setattr(bulk.Ahead, "files", files)
-    (out,) = write_summary(ws, "2025Q3", tmp_path / "summary.xlsx")
+    threshold = 10**9 if rows == "inline" else 0
+    (out,) = write_summary(ws, "2025Q3", tmp_path / "summary.xlsx", pool_min_rows=threshold)
     # (with one CPU the rows are always rendered here)
-    assert bool(ahead) == (rows == "workers" and pool_workers(2, 2) >= 2)
+    assert bool(ahead) == (rows == "workers" and workers_for(2, 2) >= 2)
     check_golden(out, "summary_2025Q3")
 
 

@@ -102,13 +102,14 @@ def test_ctrl_c_while_archiving_leaves_no_temporary_file(tmp_path, monkeypatch):
 # --- the whole command, interrupted as a terminal does it ------------------------------------
 
 _RUN = """
-import signal, sys
+import functools, signal, sys
 # As from a terminal: Ctrl-C raises KeyboardInterrupt (a job started in the background of a
 # script, as CI may start this suite, inherits SIGINT ignored).
 signal.signal(signal.SIGINT, signal.default_int_handler)
-import roundtrip.collect.run, roundtrip.returns.generate
-roundtrip.returns.generate.POOL_MIN_DEPARTMENTS = 2  # worker processes even for a small programme
-roundtrip.collect.run.POOL_MIN_FILES = 2
+# Worker processes even for a small programme: the commands the CLI calls, given a threshold.
+import roundtrip.collect.run as collect, roundtrip.returns.generate as generate
+generate.generate_period = functools.partial(generate.generate_period, pool_min=2)
+collect.collect_period = functools.partial(collect.collect_period, pool_min=2)
 from roundtrip.cli import main
 sys.argv[0] = "roundtrip"
 main()

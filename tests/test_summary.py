@@ -327,14 +327,13 @@ def test_in_memory_register_gives_the_same_figures(tmp_path):
 def test_rows_rendered_in_worker_processes_are_the_inline_rows(tmp_path, monkeypatch):
     """Big row blocks are rendered by forked workers: the file is the same, part by part."""
     import roundtrip.xlsx.bulk as bulk
-    from roundtrip.returns.generate import pool_workers
+    from roundtrip.parallel.pool import workers_for
 
-    if pool_workers(2, 2) < 2:
+    if workers_for(2, 2) < 2:
         pytest.skip("one CPU: rows are always rendered inline")
     conn = known_register(tmp_path / "roundtrip.db")
     made = {}
     for mode, threshold in (("inline", 10**9), ("workers", 0)):
-        monkeypatch.setattr(bulk, "PARALLEL_MIN_ROWS", threshold)
         rendered: list[dict] = []
 
         def recording(self, _real=bulk.Ahead.files, _into=rendered):
@@ -349,7 +348,9 @@ def test_rows_rendered_in_worker_processes_are_the_inline_rows(tmp_path, monkeyp
             return _into[-1]
 
         monkeypatch.setattr(summary_module, "render_here", recording_here)
-        out = build_summary(conn, small_programme(), Q3, tmp_path / f"{mode}.xlsx")
+        out = build_summary(
+            conn, small_programme(), Q3, tmp_path / f"{mode}.xlsx", pool_min_rows=threshold
+        )
         with zipfile.ZipFile(out) as zf:
             made[mode] = {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
         made[mode + " blocks"] = sum(len(r) for r in rendered)
@@ -379,7 +380,7 @@ def test_the_lists_rows_are_under_way_before_the_figures_are_counted(tmp_path, m
 
         return got, counted
 
-    def ahead(blocks, folder):
+    def ahead(blocks, folder, pool_min_rows):
         events.append(f"ahead {len(blocks)}")
 
     monkeypatch.setattr(summary_module, "render_ahead", ahead)
@@ -397,11 +398,10 @@ def test_a_failure_after_the_rows_started_stops_their_workers(tmp_path, monkeypa
     """Counting the figures fails while workers render the lists' rows: the workers are
     stopped, the error goes on, and no workbook is left."""
     import roundtrip.xlsx.bulk as bulk
-    from roundtrip.returns.generate import pool_workers
+    from roundtrip.parallel.pool import workers_for
 
-    if pool_workers(2, 2) < 2:
+    if workers_for(2, 2) < 2:
         pytest.skip("one CPU: rows are always rendered inline")
-    monkeypatch.setattr(bulk, "PARALLEL_MIN_ROWS", 0)
     closed: list[bool] = []
     real_close = bulk.Ahead.close
 
@@ -421,7 +421,7 @@ def test_a_failure_after_the_rows_started_stops_their_workers(tmp_path, monkeypa
         conn.close()
     out = tmp_path / "s.xlsx"
     with pytest.raises(RuntimeError, match="counting failed"):
-        summary_module.render_lists(lists, figures, small_programme(), out)
+        summary_module.render_lists(lists, figures, small_programme(), out, pool_min_rows=0)
     assert closed == [True]
     assert not out.exists()
     assert bulk._forked == ()

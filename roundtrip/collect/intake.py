@@ -5,8 +5,8 @@ once, hashed, and written as archive/<sha256><suffix> (unless that copy exists: 
 never rewrites one). Everything after works on the archived copy.
 
 On a large inbox this starts in a process of its own before the programme loads (`Early`):
-loading a regional programme keeps one core busy for a second or two while the other would
-idle, and taking 3,000 files in is about as long.
+loading a regional programme keeps one core busy while the other would idle, and taking a
+large inbox in is work of about the same size.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 from roundtrip.errors import WorkspaceError, printable
 from roundtrip.parallel.interrupts import ignore_interrupts
+from roundtrip.parallel.pool import context
 from roundtrip.returns.safety import DEFAULT_LIMITS
 from roundtrip.workspace import remedy
 
@@ -131,9 +132,7 @@ class Early:
     POLL_S = 0.5  # how often a wait checks that the process is still alive
 
     def __init__(self, archive_dir: Path, files: Sequence[Path]) -> None:
-        import multiprocessing as mp
-
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+        ctx = context()  # started as the pools' workers are (fork where there is fork)
         self._archive_dir = archive_dir
         self._where = {p: i for i, p in enumerate(files)}
         self._chunks: list[list[Intake] | WorkspaceError] = []

@@ -7,15 +7,14 @@ many copies are spread over worker processes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roundtrip.errors import RoundtripError
-from roundtrip.parallel.interrupts import ignore_interrupts, pool_in_use
-from roundtrip.parallel.worker_ids import WorkerIds
+from roundtrip.parallel.pool import map_in_order, workers_for
 from roundtrip.programme.periods import Period
-from roundtrip.returns.generate import pool_workers
 from roundtrip.returns.safety import DEFAULT_LIMITS, time_limit
 from roundtrip.workspace import Workspace
 
@@ -24,12 +23,19 @@ if TYPE_CHECKING:
 
 REPORT_FILE = "validation.xlsx"
 FEEDBACK_DIR = "feedback"
+POOL_MIN_COPIES = 32  # annotated copies (~8 ms each patching the xlsx) worth a pool
 
 
 def write_feedback(
-    outcomes: list[FileOutcome], ws: Workspace, period: Period, language: str
+    outcomes: list[FileOutcome],
+    ws: Workspace,
+    period: Period,
+    language: str,
+    *,
+    pool_min: int = POOL_MIN_COPIES,
 ) -> tuple[list[FileOutcome], Path | None]:
-    """Write the validation report and annotated copies (when feedback.py is available)."""
+    """Write the validation report and annotated copies (when feedback.py is available);
+    from `pool_min` copies on they are made by worker processes."""
     try:
         from roundtrip.collect.feedback import write_annotated_copy, write_validation_report
     except ImportError:  # pragma: no cover - feedback ships with roundtrip
@@ -46,7 +52,7 @@ def write_feedback(
             # check already (its archived copy has the same bytes): no need to repeat it.
             checked = o.department_id is not None
             jobs[i] = (o.name, archived, o.problems, target, language, {"checked": checked})
-    copies = _annotated_copies(write_annotated_copy, list(jobs.values()))
+    copies = _annotated_copies(write_annotated_copy, list(jobs.values()), pool_min)
     made = dict(zip(jobs, copies, strict=True))
     out = [dataclasses.replace(o, feedback=made.get(i)) for i, o in enumerate(outcomes)]
     return out, report
@@ -55,9 +61,6 @@ def write_feedback(
 def feedback_target(ws: Workspace, period: Period, name: str, suffix: str) -> Path:
     """Where the annotated copy of the file `name` (with `suffix`) is written."""
     return ws.reports(period) / FEEDBACK_DIR / f"{Path(name).stem}_feedback{suffix}"
-
-
-POOL_MIN_COPIES = 32  # annotated copies (~8 ms each patching the xlsx) worth a pool
 
 
 def _annotated_copy(write: Callable[..., Path], job: tuple) -> Path | None:
@@ -69,37 +72,27 @@ def _annotated_copy(write: Callable[..., Path], job: tuple) -> Path | None:
         return None
 
 
-def _init_copier(started: WorkerIds) -> None:
-    ignore_interrupts()
-    started.started()
+def _copies(write: Callable[..., Path], jobs: list[tuple]) -> list[Path | None]:
+    """(In a worker) the annotated copies of `jobs`."""
+    return [_annotated_copy(write, job) for job in jobs]
 
 
-def _annotated_copies(write: Callable[..., Path], jobs: list[tuple]) -> list[Path | None]:
+def _annotated_copies(
+    write: Callable[..., Path], jobs: list[tuple], pool_min: int = POOL_MIN_COPIES
+) -> list[Path | None]:
     """The annotated copy of each job (None where none could be made), in order.
 
-    Many copies are spread over the CPUs: each is its own file, written from the archived
-    original by the same function, so the files are the same wherever they were written.
+    From `pool_min` copies on they are spread over the CPUs: each is its own file, written
+    from the archived original by the same function, so the files are the same wherever they
+    were written (a killed worker's half-written copies are removed, the rest made here).
     """
-    workers = pool_workers(len(jobs), POOL_MIN_COPIES)
-    if workers > 1:
-        import functools
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
-        try:
-            started = WorkerIds(ctx)
-            pool = ProcessPoolExecutor(workers, ctx, initializer=_init_copier, initargs=(started,))
-        except (OSError, NotImplementedError):  # no processes here: one by one
-            pass
-        else:
-            try:
-                with pool_in_use(pool):
-                    work = functools.partial(_annotated_copy, write)
-                    return list(pool.map(work, jobs, chunksize=4))
-            except BrokenProcessPool:  # a worker was killed: every copy is made here
-                started.remove_temporaries(Path(job[3]).parent for job in jobs)
-            finally:
-                started.close()
-    return [_annotated_copy(write, job) for job in jobs]
+    return list(
+        map_in_order(
+            jobs,
+            functools.partial(_annotated_copy, write),
+            functools.partial(_copies, write),
+            workers=workers_for(len(jobs), pool_min),
+            chunk=4,
+            temporaries={Path(job[3]).parent for job in jobs},
+        )
+    )

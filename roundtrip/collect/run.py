@@ -15,10 +15,11 @@ import datetime as dt
 import gc
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from roundtrip.collect.intake import Early, file_hash, iso_utc, take_in  # noqa: F401 - file_hash, iso_utc: re-exported
 from roundtrip.collect.outcome import (
@@ -57,14 +58,13 @@ from roundtrip.errors import (
     UsageError,
 )
 from roundtrip.parallel.heap import frozen_heap
-from roundtrip.parallel.interrupts import ignore_interrupts, pool_in_use
+from roundtrip.parallel.pool import in_order, workers_for
 from roundtrip.programme.periods import Period
 from roundtrip.programme.source import Source, open_source
 from roundtrip.progress import Progress, no_progress
 from roundtrip.register import db as register
 from roundtrip.register import rejections
 from roundtrip.register.rejections import REJECTIONS_FILE
-from roundtrip.returns.generate import pool_workers
 from roundtrip.returns.read import read_return, scan_sources
 from roundtrip.returns.safety import DEFAULT_LIMITS, TimeLimitError, time_limit
 from roundtrip.returns.validate import prepare as prepare_validation
@@ -233,119 +233,9 @@ def _finish(run: _Run, job: _Pending, got: StoreRows | _Unread) -> FileOutcome:
     return FileOutcome(name, path, REJECTED, dept, problems, digest)
 
 
-def _collect_one(run: _Run, path: Path) -> FileOutcome:
-    job = _prepare(run, path)
-    if isinstance(job, FileOutcome):
-        return job
-    return _finish(run, job, run.read(job))
-
-
-POOL_MIN_FILES = 50  # files worth reading in worker processes
+POOL_MIN_FILES = 50  # files worth taking in and reading in worker processes
 POOL_GROUP = 8  # files per task: a task costs ~0.2 ms of this process's time (measured)
 POOL_WINDOW = 16  # files read ahead per worker (bounds memory whatever the number of files)
-
-_reader: tuple | None = None  # (source, period, secret) in a reader process
-
-
-def _init_reader(*args: object) -> None:
-    global _reader
-    _reader = args
-    ignore_interrupts()
-    # A return makes thousands of short-lived objects, none kept: collect the young ones
-    # every 10,000 allocations rather than every 700 (~2 % of a reader's time).
-    gc.set_threshold(10_000, 10, 10)
-
-
-def _read_jobs(jobs: list[tuple[Path, str]]) -> list[StoreRows | _Unread]:
-    assert _reader is not None
-    source, period, secret = _reader
-    return [_read_and_validate(a, name, source, period, secret) for a, name in jobs]
-
-
-def _collect_pooled(run: _Run, files: list[Path], workers: int) -> Iterator[FileOutcome]:
-    """_collect_one for every file, in order, with reading and validating done by workers.
-
-    This process hashes, archives and stores, in file order, exactly as one by one; worker
-    processes read and validate the files a few ahead, POOL_GROUP files per task. A file seen
-    twice in the run is found stored when its turn to be stored comes. A broken pool falls
-    back to reading here.
-    """
-    import multiprocessing as mp
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
-    try:
-        pool = ProcessPoolExecutor(
-            workers,
-            ctx,
-            initializer=_init_reader,
-            initargs=(run.source, run.period, run.secret),
-        )
-    except (OSError, NotImplementedError):  # no processes here: one by one
-        for path in files:
-            yield _collect_one(run, path)
-        return
-    queue: deque = deque()  # in file order: FileOutcome, or (job, its task, place in the task)
-    group: list[_Pending] = []
-    task: list = [None]  # the group's future, once submitted
-
-    def submit() -> None:
-        nonlocal group, task
-        if group:
-            try:
-                task[0] = pool.submit(_read_jobs, [(j.archived, j.name) for j in group])
-            except BrokenProcessPool:
-                task[0] = False
-            group, task = [], [None]
-
-    def settle() -> FileOutcome:
-        item = queue.popleft()
-        if isinstance(item, FileOutcome):
-            return item
-        job, held, i = item
-        if held[0] is None:  # the file's group is still being filled
-            submit()
-        # The same bytes stored earlier in this run:
-        old = run.stored(job.digest)
-        if old is not None:
-            return FileOutcome(
-                job.name, job.path, ALREADY, old["department_id"], (), job.digest, int(old["id"])
-            )
-        try:
-            if held[0] is False:
-                raise BrokenProcessPool
-            got = held[0].result()[i]
-        except BrokenProcessPool:
-            got = run.read(job)
-        return _finish(run, job, got)
-
-    with pool_in_use(pool):
-        for path in files:
-            job = _prepare(run, path)
-            if isinstance(job, FileOutcome):
-                queue.append(job)
-            else:
-                queue.append((job, task, len(group)))
-                group.append(job)
-                if len(group) == POOL_GROUP:
-                    submit()
-            while len(queue) > workers * POOL_WINDOW:
-                yield settle()
-        submit()
-        while queue:
-            yield settle()
-
-
-def _superseded_since(conn: sqlite3.Connection, first_id: int | None) -> set[int]:
-    """The ids from `first_id` on (this run's: ids only grow) that are superseded now."""
-    if first_id is None:
-        return set()
-    rows = conn.execute(
-        "SELECT id FROM submissions WHERE id >= ? AND superseded_by IS NOT NULL", (first_id,)
-    )
-    return {row[0] for row in rows}
 
 
 def collect_period(
@@ -354,22 +244,43 @@ def collect_period(
     paths: list[Path] | None = None,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
+    *,
+    pool_min: int = POOL_MIN_FILES,
+    pool_group: int = POOL_GROUP,
+    copies_pool_min: int = POOL_MIN_COPIES,
 ) -> CollectResult:
-    """Collect returned files for `period` (default source: inbox/PERIOD/)."""
+    """Collect returned files for `period` (default source: inbox/PERIOD/).
+
+    From `pool_min` files on they are taken in by another process while the programme loads
+    and read and validated by worker processes, `pool_group` files per task; from
+    `copies_pool_min` annotated copies on, those are made by worker processes too. The
+    outcome is the same either way."""
     again = all_collected_already(ws, period, paths)
     if again is not None:
         return again
-    with workspace_lock(ws), _early_intake(ws, period, paths) as early:
+    with workspace_lock(ws), _early_intake(ws, period, paths, pool_min) as early:
         source = open_source(ws.programme_path, ws.cache_dir)
         try:
             with frozen_heap():  # the programme (a million objects): not walked by every gc
-                return _collect(ws, source, period, paths, progress, now, early)
+                pools = _Pools(pool_min, pool_group, copies_pool_min)
+                return _collect(ws, source, period, paths, progress, now, early, pools)
         finally:
             source.close()
 
 
+@dataclass(frozen=True)
+class _Pools:
+    """collect_period's size thresholds for worker processes, passed down."""
+
+    pool_min: int = POOL_MIN_FILES
+    pool_group: int = POOL_GROUP
+    copies_pool_min: int = POOL_MIN_COPIES
+
+
 @contextmanager
-def _early_intake(ws: Workspace, period: str, paths: list[Path] | None) -> Iterator[Early | None]:
+def _early_intake(
+    ws: Workspace, period: str, paths: list[Path] | None, pool_min: int
+) -> Iterator[Early | None]:
     """Files taken in by another process while this one loads the programme (when there are
     enough files to read them in a pool anyway); None when not worth it or not possible."""
     from roundtrip.programme.periods import parse_period
@@ -379,7 +290,7 @@ def _early_intake(ws: Workspace, period: str, paths: list[Path] | None) -> Itera
     except UsageError:
         files = []  # the run itself reports it, with the programme's cadence
     early = None
-    if pool_workers(len(files), POOL_MIN_FILES) > 1:
+    if workers_for(len(files), pool_min) > 1:
         try:
             early = Early(ws.archive_dir, files)
         except (OSError, NotImplementedError):  # no processes here: taken in one by one
@@ -398,46 +309,118 @@ def _collect(
     paths: list[Path] | None,
     progress: Progress | None,
     now: dt.datetime | None,
-    early: Early | None = None,
+    early: Early | None,
+    pools: _Pools,
 ) -> CollectResult:
-    """collect_period's work, under the workspace lock."""
+    """collect_period's work, under the workspace lock: every file taken in, read, validated
+    and stored (or rejected) in file order; then what the run superseded, the rejections'
+    log, the validation report and the annotated copies."""
     programme = source.head
     per = programme.settings.period(period)
     sources = collect_sources(ws, per, paths)
     files, skipped = scan_sources(list(sources))
-    collected_at = iso_utc(now or dt.datetime.now(dt.UTC))
-    progress = progress or no_progress
     ledger = rejections.Pending(programme_key(ws))
     prepare_validation(programme)  # lookups built once, shared by forked readers
     conn = register.connect(ws.db_path)
     try:
-        secret = register.secret(conn)
+        collected_at = iso_utc(now or dt.datetime.now(dt.UTC))
         known = stored_hashes(conn)
-        run = _Run(ws, conn, source, per, secret, collected_at, ledger, known, early)
-        workers = pool_workers(len(files), POOL_MIN_FILES)
-        if workers > 1:
-            each = _collect_pooled(run, files, workers)
-        else:
-            each = (_collect_one(run, path) for path in files)
-        outcomes = list(progress(each, f"Collecting {per}", len(files)))
-        # A file stored in this run may have been superseded by a later one of the run.
-        stored = [o.submission_id for o in outcomes if o.verdict in (ACCEPTED, WARNINGS)]
-        superseded = _superseded_since(conn, min(filter(None, stored), default=None))
-        final = [
-            dataclasses.replace(o, verdict=SUPERSEDED)
-            if o.verdict in (ACCEPTED, WARNINGS) and o.submission_id in superseded
-            else o
-            for o in outcomes
-        ]
-        outcomes = final + [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
+        run = _Run(ws, conn, source, per, register.secret(conn), collected_at, ledger, known, early)
+        each = _outcomes(run, files, workers_for(len(files), pools.pool_min), pools.pool_group)
+        outcomes = list((progress or no_progress)(each, f"Collecting {per}", len(files)))
+        outcomes = _superseded(conn, outcomes)
     finally:
         conn.close()
-    reports = ws.reports(per)
-    rejections.append(reports / REJECTIONS_FILE, ledger.entries)
-    fresh = [o for o in outcomes if o.verdict not in (ALREADY, SKIPPED)]
-    report = None
-    if fresh:
-        done, report = write_feedback(fresh, ws, per, programme.settings.language)
-        by_id = {id(o): d for o, d in zip(fresh, done, strict=True)}
-        outcomes = [by_id.get(id(o), o) for o in outcomes]
+    outcomes += [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
+    rejections.append(ws.reports(per) / REJECTIONS_FILE, ledger.entries)
+    outcomes, report = _feedback(outcomes, ws, per, programme.settings.language, pools)
     return CollectResult(str(per), tuple(outcomes), report, ws.reports(per) / FEEDBACK_DIR, sources)
+
+
+def _outcomes(run: _Run, files: list[Path], workers: int, group: int) -> Iterator[FileOutcome]:
+    """Each file's outcome, in file order. This process takes the files in (hash, archive)
+    and stores them, one after the other, exactly as one by one; with several `workers` the
+    reading and validating is done by worker processes a few files ahead, `group` files per
+    task (and here again for any a killed worker did not deliver)."""
+    jobs = (_prepare(run, path) for path in files)
+    for job, read in in_order(
+        jobs,
+        run.read,
+        _read_jobs,
+        workers=workers,
+        task=_reading,
+        chunk=group,
+        ahead=POOL_WINDOW,
+        initializer=_init_reader,
+        initargs=(run.source, run.period, run.secret),
+    ):
+        yield _settle(run, job, read)
+
+
+def _settle(run: _Run, job: FileOutcome | _Pending, read: Callable[[], Any]) -> FileOutcome:
+    """The file's outcome: decided when it was taken in, or the same bytes stored earlier
+    in this run (a file seen twice), or its stored or rejected return (`read()`)."""
+    if isinstance(job, FileOutcome):
+        return job
+    old = run.stored(job.digest)
+    if old is not None:
+        return FileOutcome(
+            job.name, job.path, ALREADY, old["department_id"], (), job.digest, int(old["id"])
+        )
+    return _finish(run, job, read())
+
+
+def _superseded(conn: sqlite3.Connection, outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """`outcomes`, a file stored in this run and superseded by a later one of it marked so."""
+    stored = [o.submission_id for o in outcomes if o.verdict in (ACCEPTED, WARNINGS)]
+    first_id = min(filter(None, stored), default=None)
+    if first_id is None:
+        return outcomes
+    # This run's ids (ids only grow) that are superseded now:
+    rows = conn.execute(
+        "SELECT id FROM submissions WHERE id >= ? AND superseded_by IS NOT NULL", (first_id,)
+    )
+    superseded = {row[0] for row in rows}
+    return [
+        dataclasses.replace(o, verdict=SUPERSEDED)
+        if o.verdict in (ACCEPTED, WARNINGS) and o.submission_id in superseded
+        else o
+        for o in outcomes
+    ]
+
+
+def _feedback(
+    outcomes: list[FileOutcome], ws: Workspace, per: Period, language: str, pools: _Pools
+) -> tuple[list[FileOutcome], Path | None]:
+    """`outcomes` with their annotated copies, and the validation report (None when the run
+    had no new file)."""
+    fresh = [o for o in outcomes if o.verdict not in (ALREADY, SKIPPED)]
+    if not fresh:
+        return outcomes, None
+    done, report = write_feedback(fresh, ws, per, language, pool_min=pools.copies_pool_min)
+    by_id = {id(o): d for o, d in zip(fresh, done, strict=True)}
+    return [by_id.get(id(o), o) for o in outcomes], report
+
+
+# -- the reader processes ----------------------------------------------------------------------
+
+_reader: tuple | None = None  # (source, period, secret) in a reader process
+
+
+def _init_reader(*args: object) -> None:
+    global _reader
+    _reader = args
+    # A return makes thousands of short-lived objects, none kept: collect the young ones
+    # every 10,000 allocations rather than every 700 (~2 % of a reader's time).
+    gc.set_threshold(10_000, 10, 10)
+
+
+def _reading(job: FileOutcome | _Pending) -> tuple[Path, str] | None:
+    """What a reader is given for the job (None: the file's outcome is known already)."""
+    return (job.archived, job.name) if isinstance(job, _Pending) else None
+
+
+def _read_jobs(jobs: list[tuple[Path, str]]) -> list[StoreRows | _Unread]:
+    assert _reader is not None
+    source, period, secret = _reader
+    return [_read_and_validate(a, name, source, period, secret) for a, name in jobs]

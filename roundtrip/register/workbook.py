@@ -33,7 +33,7 @@ from roundtrip.progress import Progress, no_progress
 from roundtrip.register.db import connect, register_error
 from roundtrip.resources import wording
 from roundtrip.workspace import Workspace, atomic_path, cannot_write
-from roundtrip.xlsx.stream import StreamBook
+from roundtrip.xlsx.stream import POOL_MIN_SECTIONS, StreamBook
 from roundtrip.xlsx.tables import EXCEL_MAX_ROWS, INT, NUM, Col, XlsxBook
 
 # Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
@@ -168,6 +168,7 @@ def write_register(
     table_limit: int = TABLE_ROW_LIMIT,
     max_rows: int = EXCEL_MAX_ROWS - 1,
     progress: Progress | None = None,
+    pool_min: int = POOL_MIN_SECTIONS,
 ) -> Path:
     """Write the master register workbook (default reports/register.xlsx); return its path.
 
@@ -175,7 +176,8 @@ def write_register(
     between Excel tables and the constant-memory mode; `max_rows` is the data rows per sheet
     before a sheet continues in "Name (2)" (Excel's limit; smaller values are for tests).
     `progress` is called once, with the sheets' steps (SECTIONS of them, one as each sheet is
-    finished: a region's register takes a minute).
+    finished). A streamed register's biggest sheet is made by a worker process meanwhile,
+    when the register has at least `pool_min` sheets (StreamBook.run_sections).
     """
     if programme is None:
         from roundtrip.programme.workbook import load_programme
@@ -193,7 +195,7 @@ def write_register(
         with atomic_path(target) as tmp, frozen_heap():
             book = StreamBook(tmp) if large else XlsxBook(tmp, title, author)
             try:
-                writer = _Writer(book, conn, programme, max_rows, ws.db_path)
+                writer = _Writer(book, conn, programme, max_rows, ws.db_path, pool_min)
                 for _ in (progress or no_progress)(writer.steps(), PROGRESS_LABEL, SECTIONS):
                     pass
             except BaseException:
@@ -245,10 +247,17 @@ SECTIONS = len(SHEETS)  # progress steps: one a sheet
 
 class _Writer:
     def __init__(
-        self, book: Any, conn: sqlite3.Connection, p: Programme, max_rows: int, db_path: Path
+        self,
+        book: Any,
+        conn: sqlite3.Connection,
+        p: Programme,
+        max_rows: int,
+        db_path: Path,
+        pool_min: int = POOL_MIN_SECTIONS,
     ):
         self.book, self.conn, self.p = book, conn, p
         self.db_path = db_path
+        self.pool_min = pool_min  # (StreamBook.sections_done)
         self.max_rows = max_rows
         self.w: dict[str, str] = wording(p.settings.language)["register"]
         self.kinds: dict[str, str] = wording(p.settings.language)["kinds"]
@@ -281,7 +290,9 @@ class _Writer:
             # The history (every answer: the biggest sheet) is made by a second process
             # while this one makes the others: both cores, a little over half the time.
             aside = (SHEETS.index("history"),)
-            yield from self.book.sections_done(sections, aside, child=self._own_connection)
+            yield from self.book.sections_done(
+                sections, aside, child=self._own_connection, pool_min=self.pool_min
+            )
         else:
             for i, section in enumerate(sections):
                 section()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,8 +12,7 @@ from xlsxwriter.exceptions import FileCreateError
 
 from roundtrip.errors import UsageError
 from roundtrip.parallel.heap import frozen_heap
-from roundtrip.parallel.interrupts import ignore_interrupts, pool_in_use
-from roundtrip.parallel.worker_ids import WorkerIds
+from roundtrip.parallel.pool import map_in_order, workers_for
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.programme.source import Source, Whole, open_source
@@ -94,18 +93,6 @@ POOL_MIN_DEPARTMENTS = 50  # below this a process pool costs more than it saves
 POOL_CHUNK = 10  # departments per task: small enough to spread, big enough to be cheap
 
 
-def pool_workers(tasks: int, minimum: int | None = None) -> int:
-    """Processes to do `tasks` independent pieces of work with (1: in this process); fewer
-    tasks than `minimum` (default POOL_MIN_DEPARTMENTS, read when called) are done here."""
-    if tasks < (POOL_MIN_DEPARTMENTS if minimum is None else minimum):
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 2 if cpus <= 2 else cpus - 1))
-
-
 def generate_workbooks(
     programme: Programme | Source,
     period: Period,
@@ -116,67 +103,43 @@ def generate_workbooks(
     now: dt.datetime,
     progress: Progress | None = None,
     workers: int | None = None,
+    *,
+    pool_min: int = POOL_MIN_DEPARTMENTS,
+    chunk: int = POOL_CHUNK,
 ) -> tuple[ReturnInfo, ...]:
     """Write the workbooks of `department_ids` into `outbox` (no workspace, no register).
 
-    Big runs are spread over a process pool (`workers`, default: pool_workers()); every
-    workbook is written by the same code from the same inputs, so the files are the same
-    byte for byte, and the result keeps the order of `department_ids`. `programme` may be a
+    Runs of at least `pool_min` departments are spread over a process pool (`workers`,
+    default: as many as parallel.pool.workers_for gives), `chunk` departments per task;
+    every workbook is written by the same code from the same inputs, so the files are the
+    same byte for byte, and the result keeps the order of `department_ids`. A killed worker's
+    half-written files are removed and the rest written here. `programme` may be a
     programme_source.Source: each workbook is then made from `for_department`'s programme.
     """
     source = Whole(programme) if isinstance(programme, Programme) else programme
     wrap = progress or no_progress
     ids = list(department_ids)
-    workers = pool_workers(len(ids)) if workers is None else workers
+    workers = workers_for(len(ids), pool_min) if workers is None else workers
     args = (source, period, outbox, secret, previous, now)
-    if workers <= 1 or len(ids) <= 1:
-        written: Iterator[ReturnInfo] = (_write(args, d) for d in ids)
-    else:
-        written = _pooled(ids, args, workers)
+    written = map_in_order(
+        ids,
+        lambda d: _write(args, d),
+        _write_chunk,
+        workers=workers if len(ids) > 1 else 1,
+        chunk=chunk,
+        initializer=_init_worker,
+        initargs=args,  # (forked: inherited, not pickled)
+        temporaries=[outbox],
+    )
     return tuple(wrap(written, f"Generating {period}", len(ids)))
-
-
-def _pooled(ids: list[str], args: tuple, workers: int) -> Iterator[ReturnInfo]:
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    # fork (where available) hands the programme to the workers without pickling it.
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("fork" if "fork" in methods and os.name == "posix" else None)
-    chunks = [ids[i : i + POOL_CHUNK] for i in range(0, len(ids), POOL_CHUNK)]
-    try:
-        started = WorkerIds(ctx)  # for the clean-up below
-        pool = ProcessPoolExecutor(
-            workers, ctx, initializer=_init_worker, initargs=(started, *args)
-        )
-    except (OSError, NotImplementedError):  # no processes here: write them one by one
-        yield from (_write(args, d) for d in ids)
-        return
-    written = 0  # chunks yielded
-    try:
-        with pool_in_use(pool):
-            for infos in pool.map(_write_chunk, chunks):
-                yield from infos
-                written += 1
-    except BrokenProcessPool:
-        # A worker was killed (out of memory, say), and the others with it: their unfinished
-        # files are removed, and the rest are written here, by the same code.
-        started.remove_temporaries([args[2]])
-        for chunk in chunks[written:]:
-            yield from (_write(args, d) for d in chunk)
-    finally:
-        started.close()
 
 
 _job: tuple | None = None  # (source, period, outbox, secret, previous, now) of this process
 
 
-def _init_worker(started: WorkerIds, *args: object) -> None:
+def _init_worker(*args: object) -> None:
     global _job
     _job = args
-    ignore_interrupts()
-    started.started()
 
 
 def _write(job: tuple, dept_id: str) -> ReturnInfo:
@@ -201,16 +164,19 @@ def generate_period(
     departments: Sequence[str] | None = None,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
+    *,
+    pool_min: int = POOL_MIN_DEPARTMENTS,
 ) -> GenerateResult:
     """Write one return workbook per (selected) department into outbox/PERIOD/.
 
     With a current programme cache each workbook is made from its department's slice of it
-    (programme_source.py): the whole programme is never built.
+    (programme_source.py): the whole programme is never built. From `pool_min` departments
+    on, the workbooks are written by worker processes.
     """
     source = open_source(ws.programme_path, ws.cache_dir)
     try:
         with frozen_heap():  # the programme: not walked by every full gc, here or in workers
-            return _generate(ws, source, period, departments, progress, now)
+            return _generate(ws, source, period, departments, progress, now, pool_min)
     finally:
         source.close()
 
@@ -222,6 +188,7 @@ def _generate(
     departments: Sequence[str] | None,
     progress: Progress | None,
     now: dt.datetime | None,
+    pool_min: int,
 ) -> GenerateResult:
     programme = source.head
     per = programme.settings.period(period)
@@ -234,7 +201,15 @@ def _generate(
         conn.close()
     outbox = ws.outbox(per)
     infos = generate_workbooks(
-        source, per, outbox, dept_ids, secret, previous, now or default_now(), progress
+        source,
+        per,
+        outbox,
+        dept_ids,
+        secret,
+        previous,
+        now or default_now(),
+        progress,
+        pool_min=pool_min,
     )
     # The folder the returns go into, so the coordinator sees where to drop them.
     ws.inbox(per).mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from roundtrip.parallel.interrupts import close_pool, ignore_interrupts
+from roundtrip.parallel.pool import Pool
 from roundtrip.register.db import query
 
 
@@ -109,26 +109,24 @@ class Beside:
         self, path: str, lanes: list[list[tuple[str, Any, tuple]]], period: str = ""
     ) -> None:
         global _side_jobs
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
         self.jobs = {name: (fn, args) for lane in lanes for name, fn, args in lane}
         self.lanes: dict[str, Any] = {}
-        self.pool = None
+        self.pool: Pool | None = None
         self.path = path
         self.period = period  # the period whose passes these are
-        if not path or "fork" not in mp.get_all_start_methods():
+        if not path:
             return
-        _side_jobs = lanes
+        _side_jobs = lanes  # (what the workers inherit)
+        self.pool = Pool.start(len(lanes), fork_only=True)
+        if self.pool is None:
+            return
         try:
-            self.pool = ProcessPoolExecutor(
-                len(lanes), mp.get_context("fork"), initializer=ignore_interrupts
-            )
             for i, lane in enumerate(lanes):
                 future = self.pool.submit(_run_side, path, i)
                 for name, _fn, _args in lane:
                     self.lanes[name] = future
-        except (OSError, NotImplementedError):
+        except (OSError, NotImplementedError):  # then every query is done here
+            self.pool.close(self.lanes.values())
             self.pool = None
             self.lanes = {}
 
@@ -155,7 +153,7 @@ class Beside:
         """Stop the workers: queries still running are not wanted (an error, Ctrl-C)."""
         global _side_jobs
         if self.pool is not None:
-            close_pool(self.pool, self.lanes.values())
+            self.pool.close(self.lanes.values())
             self.pool = None
         _side_jobs = []
 

@@ -36,7 +36,7 @@ from roundtrip.summary.sheets import (
     write_trend,
 )
 from roundtrip.workspace import Workspace, atomic_path, cannot_write
-from roundtrip.xlsx.bulk import finish, render_ahead, render_here
+from roundtrip.xlsx.bulk import PARALLEL_MIN_ROWS, finish, render_ahead, render_here
 
 PDF_TIMEOUT = 180  # seconds
 INSTALL_HINT = "apt-get install libreoffice-calc-nogui"
@@ -55,9 +55,15 @@ class PdfError(RoundtripError):
     exit_code = 1
 
 
-def render_summary(data: SummaryData, programme: Programme, output: Path) -> Path:
+def render_summary(
+    data: SummaryData,
+    programme: Programme,
+    output: Path,
+    *,
+    pool_min_rows: int = PARALLEL_MIN_ROWS,
+) -> Path:
     """Write the summary workbook for `data` to `output` (atomically)."""
-    return render_lists(data, lambda: data, programme, output)
+    return render_lists(data, lambda: data, programme, output, pool_min_rows=pool_min_rows)
 
 
 def render_lists(
@@ -65,11 +71,13 @@ def render_lists(
     figures: Callable[[], SummaryData],
     programme: Programme,
     output: Path,
+    *,
+    pool_min_rows: int = PARALLEL_MIN_ROWS,
 ) -> Path:
     """render_summary from load_lists' two steps: the long lists' sheets are drawn first and
-    their rows start rendering in worker processes; then `figures()` is counted and the
-    other sheets drawn meanwhile."""
-    for _ in _render_steps(lists, figures, programme, Path(output)):
+    their rows start rendering in worker processes (from `pool_min_rows` rows on); then
+    `figures()` is counted and the other sheets drawn meanwhile."""
+    for _ in _render_steps(lists, figures, programme, Path(output), pool_min_rows):
         pass
     return Path(output)
 
@@ -82,12 +90,13 @@ def _render_steps(
     figures: Callable[[], SummaryData],
     programme: Programme,
     output: Path,
+    pool_min_rows: int,
 ) -> Iterator[str]:
     """render_lists one step at a time (RENDER_STEPS), for a progress bar: the long lists
     drawn (their rows started in workers), the figures counted and drawn, the rows rendered
     here, the file finished. The collector is paused throughout."""
     with collector_paused():
-        yield from _render_summary(lists, figures, programme, output)
+        yield from _render_summary(lists, figures, programme, output, pool_min_rows)
 
 
 def _render_summary(
@@ -95,6 +104,7 @@ def _render_summary(
     figures: Callable[[], SummaryData],
     programme: Programme,
     output: Path,
+    pool_min_rows: int,
 ) -> Iterator[str]:
     words = wording(programme.settings.language)
     w = words["summary"]
@@ -135,7 +145,7 @@ def _render_summary(
         for (title, rows), sheet in zip(by_priority, priority_sheets, strict=True):
             write_action_list(ctx, sheet, title, rows)
         write_metrics(ctx, metrics)
-        ahead = render_ahead(ctx.blocks, Path(scratch) / "blocks")
+        ahead = render_ahead(ctx.blocks, Path(scratch) / "blocks", pool_min_rows)
         started = len(ctx.blocks)
         try:
             yield "lists"
@@ -158,7 +168,7 @@ def _render_summary(
             done = render_here(ctx.blocks, Path(scratch) / "blocks", started) if ahead else None
             yield "rows"
             wb.close()
-            finish(tmp, ctx.blocks, ahead, done)
+            finish(tmp, ctx.blocks, ahead, done, pool_min_rows)
         except BaseException:
             if ahead is not None:
                 ahead.close()  # no worker left writing into the scratch folder
@@ -167,10 +177,16 @@ def _render_summary(
 
 
 def build_summary(
-    conn: sqlite3.Connection, programme: Programme, period: Period, output: Path
+    conn: sqlite3.Connection,
+    programme: Programme,
+    period: Period,
+    output: Path,
+    *,
+    pool_min_rows: int = PARALLEL_MIN_ROWS,
 ) -> Path:
     """Aggregate the register and write the summary workbook: the core of write_summary."""
-    return render_summary(load_summary(conn, programme, period), programme, output)
+    data = load_summary(conn, programme, period)
+    return render_summary(data, programme, output, pool_min_rows=pool_min_rows)
 
 
 def _early_side(conn: sqlite3.Connection, period: str):
@@ -195,15 +211,18 @@ def write_summary(
     output: Path | None = None,
     pdf: bool = False,
     progress: Progress | None = None,
+    *,
+    pool_min_rows: int = PARALLEL_MIN_ROWS,
 ) -> list[Path]:
     """Write reports/PERIOD/summary.xlsx (or `output`), and its PDF with `pdf`; the paths.
 
-    `progress` is called once, with the steps of the work (SUMMARY_STEPS of them: a region's
-    summary takes a quarter of a minute)."""
+    `progress` is called once, with the steps of the work (SUMMARY_STEPS of them). The
+    passes over the register run in worker processes beside the rest, and so does the
+    rendering of the long lists' rows from `pool_min_rows` rows on."""
     conn = connect(ws.db_path)
     where: list[Path] = []  # the target, once the programme says the period
     try:
-        steps = _summary_steps(conn, ws, period, output, where)
+        steps = _summary_steps(conn, ws, period, output, where, pool_min_rows)
         for _ in (progress or no_progress)(steps, PROGRESS_LABEL, SUMMARY_STEPS):
             pass
     except sqlite3.Error as exc:
@@ -222,7 +241,12 @@ def write_summary(
 
 
 def _summary_steps(
-    conn: sqlite3.Connection, ws: Workspace, period: str, output: Path | None, where: list[Path]
+    conn: sqlite3.Connection,
+    ws: Workspace,
+    period: str,
+    output: Path | None,
+    where: list[Path],
+    pool_min_rows: int,
 ) -> Iterator[str]:
     """write_summary's work, one step at a time (SUMMARY_STEPS); the target goes in `where`."""
     from roundtrip.programme.workbook import load_programme
@@ -245,7 +269,7 @@ def _summary_steps(
     with frozen_heap():  # the programme: not walked by the collector again
         lists, figures = load_lists(conn, programme, per, side)
         yield "loaded"
-        yield from _render_steps(lists, figures, programme, target)
+        yield from _render_steps(lists, figures, programme, target, pool_min_rows)
 
 
 def to_pdf(xlsx: Path, output: Path | None = None) -> Path:

@@ -31,7 +31,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from roundtrip.parallel.interrupts import close_pool, ignore_interrupts
+from roundtrip.parallel.pool import Pool, workers_for
 from roundtrip.xlsx.text import CONTROL, LOOKALIKE, cell_text, is_special
 from roundtrip.xlsx.zip_copy import TooLarge, ZipCopy, copyable, crc32_combine, deflate_part
 
@@ -216,15 +216,8 @@ class Ahead:
     `files()` waits. The XML is byte for byte what the inline path writes (tested).
     """
 
-    def __init__(self, blocks: Sequence[Block], folder: Path, workers: int) -> None:
-        global _forked
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        _forked = blocks
-        self.pool = ProcessPoolExecutor(
-            workers, mp.get_context("fork"), initializer=ignore_interrupts
-        )
+    def __init__(self, blocks: Sequence[Block], folder: Path, pool: Pool) -> None:
+        self.pool = pool  # forked after _forked was set to `blocks`
         order = sorted(range(len(blocks)), key=lambda i: blocks[i].first_row - blocks[i].last_row)
         self.futures = {
             i: self.pool.submit(_render_to_file, i, str(folder / f"block{i}.deflate"))
@@ -243,25 +236,32 @@ class Ahead:
     def close(self) -> None:
         """Stop: blocks not finished are dropped (a failure, Ctrl-C), their workers ended."""
         global _forked
-        close_pool(self.pool, self.futures.values())
+        self.pool.close(self.futures.values())
         _forked = ()
 
 
-def render_ahead(blocks: Sequence[Block], folder: Path) -> Ahead | None:
-    """Start rendering the blocks in worker processes; None when they are small, there is one
-    CPU, or no process can be forked (finish renders them inline then)."""
-    import multiprocessing as mp
-
-    from roundtrip.returns.generate import pool_workers
-
+def render_ahead(
+    blocks: Sequence[Block], folder: Path, pool_min_rows: int = PARALLEL_MIN_ROWS
+) -> Ahead | None:
+    """Start rendering the blocks in worker processes; None when they have fewer than
+    `pool_min_rows` rows in all, there is one CPU, or no process can be forked (finish
+    renders them inline then)."""
+    global _forked
     rows = sum(b.last_row - b.first_row + 1 for b in blocks)
-    workers = pool_workers(len(blocks), 2) if rows >= PARALLEL_MIN_ROWS else 1
-    if workers < 2 or "fork" not in mp.get_all_start_methods():
+    workers = workers_for(len(blocks), 2) if rows >= pool_min_rows else 1
+    if workers < 2:
+        return None
+    _forked = blocks  # (what the workers inherit)
+    pool = Pool.start(workers, fork_only=True)
+    if pool is None:
+        _forked = ()
         return None
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        return Ahead(blocks, folder, workers)
+        return Ahead(blocks, folder, pool)
     except (OSError, NotImplementedError):
+        pool.close()
+        _forked = ()
         return None
 
 
@@ -274,9 +274,9 @@ def render_here(blocks: Sequence[Block], folder: Path, start: int) -> dict[int, 
     }
 
 
-def _prerender(blocks: Sequence[Block], folder: Path) -> dict[int, Rendered]:
+def _prerender(blocks: Sequence[Block], folder: Path, pool_min_rows: int) -> dict[int, Rendered]:
     """render_ahead, waited for at once."""
-    ahead = render_ahead(blocks, folder)
+    ahead = render_ahead(blocks, folder, pool_min_rows)
     return ahead.files() if ahead is not None else {}
 
 
@@ -285,9 +285,11 @@ def finish(
     blocks: Sequence[Block],
     ahead: Ahead | None = None,
     done: Mapping[int, Rendered] | None = None,
+    pool_min_rows: int = PARALLEL_MIN_ROWS,
 ) -> None:
     """Rewrite the xlsx at `path`, every block's rows in place of its markers (from `ahead`'s
-    files when it was started with render_ahead, and `done`'s, from render_here). Members
+    files when it was started with render_ahead, and `done`'s, from render_here; with
+    neither, rendered by worker processes from `pool_min_rows` rows on). Members
     without rows are copied as they are; a sheet's frame around its rows is deflated here and
     joined to the rows' deflate."""
     if not blocks:
@@ -300,7 +302,7 @@ def finish(
             if ahead is not None:
                 rendered.update(ahead.files())
             elif not rendered:
-                rendered = _prerender(blocks, Path(folder))
+                rendered = _prerender(blocks, Path(folder), pool_min_rows)
             try:
                 _join(path, tmp, blocks, by_member, rendered, Path(folder))
             except TooLarge:  # beyond a plain zip's sizes: zipfile writes zip64

@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
-from roundtrip.parallel.interrupts import close_pool, ignore_interrupts
+from roundtrip.parallel.pool import Pool, died, workers_for
 from roundtrip.returns.contract import column_letter
 from roundtrip.xlsx.tables import EXCEL_MAX_ROWS, TEXT, Col
 from roundtrip.xlsx.text import SPECIAL, cell_text, is_special
 from roundtrip.xlsx.zip_copy import TooLarge, ZipCopy
 
 _BUFFER = 1 << 16  # characters gathered before one compressed write
+POOL_MIN_SECTIONS = 2  # sections worth a second process (any two, where there are two CPUs)
 # Each sheet is a plain (not zip64) zip member, which Python's zipfile caps at 2 GiB when the
 # size is unknown in advance; Excel is also picky about streamed zip64 headers. A sheet whose
 # XML reaches this size continues in "Name (2)", like one that reaches Excel's row limit.
@@ -87,11 +88,13 @@ class StreamBook:
         sections: Sequence[Callable[[], None]],
         aside: Sequence[int] = (),
         child: Callable[[], None] | None = None,
+        pool_min: int = POOL_MIN_SECTIONS,
     ) -> None:
         """Run the functions that write the sheets, in order; those at the indices `aside`
-        (never the first) in a forked worker process meanwhile, after `child()` (to open the
-        worker's own connections). Their sheets keep the order of `sections`."""
-        for _ in self.sections_done(sections, aside, child):
+        (never the first) in a forked worker process meanwhile (from `pool_min` sections on),
+        after `child()` (to open the worker's own connections). Their sheets keep the order
+        of `sections`."""
+        for _ in self.sections_done(sections, aside, child, pool_min):
             pass
 
     def sections_done(
@@ -99,11 +102,13 @@ class StreamBook:
         sections: Sequence[Callable[[], None]],
         aside: Sequence[int] = (),
         child: Callable[[], None] | None = None,
+        pool_min: int = POOL_MIN_SECTIONS,
     ) -> Iterator[int]:
         """run_sections, one step at a time: the index of each section as it is finished
         (those made here first, then those made aside), for a progress bar. The sheets are
         the book's once it is exhausted; a consumer that stops early stops the workers."""
-        pool = _fork_pool(len(aside)) if aside else None
+        pooled = bool(aside) and workers_for(len(sections), pool_min) > 1
+        pool = Pool.start(len(aside), fork_only=True) if pooled else None
         futures: dict[int, Any] = {}
         try:
             if pool is not None:
@@ -115,13 +120,13 @@ class StreamBook:
             done: dict[int, list[SheetPart]] = {}
             for i, fn in enumerate(sections):
                 for future in futures.values():
-                    if future.done() and not _killed(future):
+                    if future.done() and not died(future):
                         future.result()  # a worker that failed: stop now, with its error
                 if i not in futures:
                     done[i] = self._section(fn)
                     yield i
             for i, future in futures.items():
-                if _killed(future):  # (out of memory, say): its sheet is made here instead
+                if died(future):  # (out of memory, say): its sheet is made here instead
                     done[i] = self._section(sections[i])
                 else:
                     done[i] = future.result()  # (the worker's exception, if it raised)
@@ -129,7 +134,7 @@ class StreamBook:
         finally:
             _forked[:] = []
             if pool is not None:  # after a failure the others' sheets are not wanted
-                close_pool(pool, futures.values())
+                pool.close(futures.values())
         self.finished = [part for i in range(len(sections)) for part in done[i]]
 
     def _section(self, fn: Callable[[], None]) -> list[SheetPart]:
@@ -296,26 +301,6 @@ class SheetPart:
 
 _FILE_ATTR = 0o600 << 16  # as zipfile gives a member it writes
 _forked: list[tuple[StreamBook, Sequence[Callable[[], None]], Callable[[], None] | None]] = []
-
-
-def _fork_pool(workers: int) -> Any:
-    """A pool of forked worker processes (None where processes cannot be forked)."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "fork" not in mp.get_all_start_methods() or (os.cpu_count() or 1) < 2:
-        return None
-    try:
-        return ProcessPoolExecutor(workers, mp.get_context("fork"), initializer=ignore_interrupts)
-    except (OSError, NotImplementedError):
-        return None
-
-
-def _killed(future: Any) -> bool:
-    """The worker running `future` (done, or waited for here) died: the pool is broken."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    return isinstance(future.exception(), BrokenProcessPool)
 
 
 def _run_section(index: int) -> list[SheetPart]:
