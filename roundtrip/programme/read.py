@@ -28,7 +28,7 @@ class Sheets:
     def __init__(
         self,
         titles: list[str],
-        grid: Callable[[str], list[Sequence[Any]]],
+        grid: Callable[[str], Sequence[Sequence[Any]]],
         close: Callable[[], None] = lambda: None,
     ):
         self.titles = titles
@@ -89,8 +89,8 @@ def sheet_rows(wb: Sheets, sheet: str, problems: list[Problem], file: str) -> Ta
         ) from exc
     wanted = COLUMNS[sheet]
     header_at, header = 0, {}
-    for i, values in enumerate(rows[:10]):
-        names = {cell_text(v).lower(): c for c, v in enumerate(values) if cell_text(v)}
+    for i, cells in enumerate(rows[:10]):
+        names = {cell_text(v).lower(): c for c, v in enumerate(cells) if cell_text(v)}
         if wanted[0] in names:
             header_at, header = i, names
             break

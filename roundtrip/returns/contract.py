@@ -131,7 +131,8 @@ def _norm_label(text: str) -> str:
 
 
 def header(language: str, sheet_key: str, column_key: str) -> str:
-    return wording(language)[sheet_key][column_key]
+    text: str = wording(language)[sheet_key][column_key]  # templates/LANG.toml: all strings
+    return text
 
 
 def headers(language: str, sheet_key: str) -> list[str]:

@@ -195,6 +195,12 @@ def _blank(v: object) -> bool:
 _ROW_OF = re.compile(r"[0-9]+$")
 
 
+def _row_of(ref: str) -> int:
+    m = _ROW_OF.search(ref)
+    assert m is not None, ref  # a cell reference (our own wanted cells) ends with its row
+    return int(m.group())
+
+
 def _with_inspection(
     path: Path, package: Mapping[str, bytes], sheets: dict[str, RawSheet]
 ) -> dict[str, RawSheet]:
@@ -213,7 +219,7 @@ def _with_inspection(
     if info is None:
         info = inspect_cells(path, wanted)
     # The rows something is known about (a cell's ref ends with its row number).
-    known_rows = {(name, int(_ROW_OF.search(ref).group())) for name, ref in info}
+    known_rows = {(name, _row_of(ref)) for name, ref in info}
     out = {}
     for key, s in sheets.items():
         if s.name not in wanted:
