@@ -11,6 +11,7 @@ declaration split across two chunks is still found.
 
 from __future__ import annotations
 
+import codecs
 import operator
 import re
 
@@ -156,7 +157,7 @@ class XmlDeclScanner:
 
     def __init__(self) -> None:
         self._tail = b""
-        self._decoder = None
+        self._decoder: codecs.IncrementalDecoder | None = None  # for UTF-16
         self._first = True
 
     def feed(self, chunk: bytes) -> bool:
@@ -167,8 +168,6 @@ class XmlDeclScanner:
                 or chunk[1:2] == b"\x00"
                 or chunk[:1] == b"\x00"
             ):
-                import codecs
-
                 enc = (
                     "utf-16-be"
                     if chunk.startswith(b"\xfe\xff") or chunk[:1] == b"\x00"
