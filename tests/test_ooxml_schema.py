@@ -450,6 +450,33 @@ def test_validator_applies_markup_compatibility():
     assert validate_part("s.xml", _sheet(row, not_ignorable), SHEET_CT)
 
 
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_annotated_copies_of_a_libreoffice_saved_return_are_schema_valid(quarter, tmp_path):
+    """A department that saves its return in LibreOffice: both annotation paths patch or
+    rewrite LibreOffice's XML, and the copies stay valid."""
+    import soffice
+
+    from roundtrip.collect.annotate import write_fast_copy
+    from roundtrip.collect.feedback import write_annotated_copy
+
+    resaved = soffice.convert(quarter["hal"], tmp_path / "lo")
+    assert validate_xlsx(resaved) == []
+    problems = [
+        Problem(resaved.name, f"not a status: {RAW[3]} {RAW[1]}", "Toimenpiteet", "K4", "error"),
+        Problem(resaved.name, "a number?", "Mittarit", "K5", "warning", HYPERLINK),
+        Problem(resaved.name, "whole file", "", "", "warning", RAW[4]),
+    ]
+    fast = write_fast_copy(resaved, problems, tmp_path / "fast.xlsx", "fi")
+    assert fast is not None, "the fast path declined"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("roundtrip.collect.annotate.write_fast_copy", lambda *a, **k: None)
+        slow = write_annotated_copy(resaved, problems, tmp_path / "openpyxl.xlsx", "fi")
+    assert slow is not None, "the openpyxl path declined"
+    assert validate_xlsx(fast) == []
+    assert validate_xlsx(slow) == []
+
+
 # ----------------------------------------------------------------------------- the corpus
 
 
