@@ -17,7 +17,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")
 _CENTRAL = struct.Struct("<4sBBHHHHHIIIHHHHHII")
@@ -74,7 +74,7 @@ class ZipCopy:
             self.out.write(part)
         self.offset += len(head) + len(encoded) + csize
 
-    def copy(self, source: BinaryIO, info: zipfile.ZipInfo) -> None:
+    def copy(self, source: IO[bytes], info: zipfile.ZipInfo) -> None:
         """Copy a member (copyable(info)) of the zip open as `source`, bytes untouched."""
         source.seek(info.header_offset)
         head = source.read(_LOCAL.size)
