@@ -418,11 +418,13 @@ def test_untouched_parts_are_copied_compressed_as_they_are(fast_copy):
             )
 
 
-def test_clean_replaces_what_openpyxl_refuses():
+def test_clean_replaces_what_openpyxl_refuses_and_xml_cannot_hold():
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    text = "".join(map(chr, range(0x30))) + "ok\u00e4\ufffe"
+    text = "".join(map(chr, range(0x30))) + "ok\u00e4"
     assert annotation.clean(text) == ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    # U+FFFE, U+FFFF and lone surrogates openpyxl would write as they are: not XML
+    assert annotation.clean("a\ufffeb\uffffc\ud800") == "a\ufffdb\ufffdc\ufffd"
     assert annotation.clean("a\tb\nc\rd\x07") == "a\tb\nc\rd\ufffd"
 
 

@@ -419,11 +419,11 @@ def test_each_programme_gets_its_own_actions(tmp_path, programme):
     "formula", ["=StatusList", '"Valmis"', "0", "-1E+15", "={1}", '"a(b"', "=STDEV.S(A1:A3)"]
 )
 def test_sheet_prepares_formulas_as_xlsxwriter_does(tmp_path, formula):
-    """styles.Sheet's short cut gives xlsxwriter's own result, with future functions expanded."""
+    """xlsxwriter_private.Sheet's short cut gives xlsxwriter's own result, with future functions expanded."""
     from xlsxwriter import Workbook
     from xlsxwriter.worksheet import Worksheet
 
-    from roundtrip.returns.styles import Sheet
+    from roundtrip.xlsx.xlsxwriter_private import Sheet
 
     wb = Workbook(tmp_path / "x.xlsx")
     plain, ours = wb.add_worksheet(), wb.add_worksheet(worksheet_class=Sheet)
@@ -460,16 +460,17 @@ def _cells_workbook(path, worksheet_class):
     ws.write_formula(2, 6, "=E1+1", boxed, 1)
     ws.write_boolean(3, 6, True, boxed)
     ws.write_datetime(4, 6, dt.datetime(2025, 9, 30), wb.add_format({"num_format": "d.m.yy"}))
-    ws.write_string(5, 100, "far right", boxed)  # column CW: beyond the short-cut's names
+    ws.write_string(5, 100, "far right", boxed)  # column CW
+    ws.write_string(5, 16000, "farther", boxed)  # column WQK: beyond the short-cut's names
     ws.write_string(6, 7, "row 7", None)
     wb.close()
 
 
 def test_sheet_writes_cells_as_xlsxwriter_does(tmp_path):
-    """styles.Sheet's cell short cut writes the same bytes as xlsxwriter, part by part."""
+    """xlsxwriter_private.Sheet's cell short cut writes the same bytes as xlsxwriter, part by part."""
     from xlsxwriter.worksheet import Worksheet
 
-    from roundtrip.returns.styles import Sheet
+    from roundtrip.xlsx.xlsxwriter_private import Sheet
 
     _cells_workbook(tmp_path / "plain.xlsx", Worksheet)
     _cells_workbook(tmp_path / "ours.xlsx", Sheet)

@@ -18,7 +18,8 @@ from roundtrip.programme.model import Metric, Status
 from roundtrip.summary import metrics as summary_metrics
 from roundtrip.summary import sheets as summary_sheets
 from roundtrip.summary.data import ActionRow, MetricRow
-from roundtrip.xlsx.bulk import _SPECIAL, MAX_STRING, Block, finish, needs_care, reserve, row_xml
+from roundtrip.xlsx.bulk import _SPECIAL, Block, finish, needs_care, reserve, row_xml
+from roundtrip.xlsx.text import SAFE_LENGTH as MAX_STRING
 
 
 def _reference_version(p) -> str:

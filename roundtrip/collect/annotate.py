@@ -44,7 +44,6 @@ from roundtrip.xlsx.parts import (
     children,
     drop_attr,
     filled_section,
-    letters,
     open_section,
     open_tag,
     patch_content_types,
@@ -55,6 +54,7 @@ from roundtrip.xlsx.parts import (
     section,
     set_attr,
 )
+from roundtrip.xlsx.text import COMMENT_UNITS, column_letter
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ def grow_dimension(xml: str, refs: list[tuple[int, int]]) -> str:
     r1, c1 = cell_ref(m.group(1) + m.group(2))
     r2, c2 = cell_ref(m.group(3) + m.group(4)) if m.group(3) else (r1, c1)
     rows, cols = [r1, r2] + [r for r, _ in refs], [c1, c2] + [c for _, c in refs]
-    ref = f"{letters(min(cols))}{min(rows)}:{letters(max(cols))}{max(rows)}"
+    ref = f"{column_letter(min(cols))}{min(rows)}:{column_letter(max(cols))}{max(rows)}"
     return xml[: m.start()] + f'<dimension ref="{ref}"/>' + xml[m.end() :]
 
 
@@ -313,7 +313,7 @@ def locate(
             merges[hit[1]] = merged_ranges(pkg.read(hit[1]))
         for r1, c1, r2, c2 in merges[hit[1]]:
             if r1 <= row <= r2 and c1 <= col <= c2:  # the merged range's top-left cell
-                coord = f"{letters(c1)}{r1}"
+                coord = f"{column_letter(c1)}{r1}"
                 break
         grouped.setdefault((hit[0], coord), []).append(p)
         located[i] = (hit[0], coord)
@@ -362,7 +362,7 @@ def annotate_sheet(
         for k, probs in cells.items()
     }
     notes = [
-        (k, fb.clean("\n".join(fb.comment_line(p, w) for p in probs), 30000))
+        (k, fb.clean("\n".join(fb.comment_line(p, w) for p in probs), COMMENT_UNITS))
         for k, probs in cells.items()
     ]
     comments = pkg.free_name("xl/comments{}.xml")

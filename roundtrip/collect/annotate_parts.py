@@ -21,6 +21,7 @@ from roundtrip.xlsx.parts import (
     esc_attr,
     quote_sheet,
 )
+from roundtrip.xlsx.text import cell_text
 
 # --------------------------------------------------------------------------- comments
 
@@ -44,9 +45,11 @@ VML_NOTE = (
 
 
 def comments_xml(notes: list[tuple[str, str]], author: str) -> str:
-    """The comments part for `notes` ([(coord, cleaned text)]), in row then column order."""
+    """The comments part for `notes` ([(coord, cleaned text)]), in row then column order.
+    Texts are written as xlsxwriter writes cell text (xlsx.text.cell_text: a literal
+    "_xHHHH_" protected, a carriage return as _x000D_)."""
     items = "".join(
-        f'<comment ref="{coord}" authorId="0"><text><t xml:space="preserve">{esc(text)}</t>'
+        f'<comment ref="{coord}" authorId="0"><text><t xml:space="preserve">{cell_text(text)}</t>'
         "</text></comment>"
         for coord, text in sorted(notes, key=lambda n: cell_ref(n[0]))
     )
@@ -103,9 +106,7 @@ WIDTHS = (18, 8, 24, 80, 11)
 def text_cell(ref: str, text: str, s: int) -> str:
     if not text:
         return f'<c r="{ref}" s="{s}"/>'
-    return (
-        f'<c r="{ref}" s="{s}" t="inlineStr"><is><t xml:space="preserve">{esc(text)}</t></is></c>'
-    )
+    return f'<c r="{ref}" s="{s}" t="inlineStr"><is><t xml:space="preserve">{cell_text(text)}</t></is></c>'
 
 
 def list_sheet_xml(

@@ -13,6 +13,14 @@ from collections.abc import Iterable
 
 from roundtrip.errors import Problem
 from roundtrip.resources import wording
+from roundtrip.xlsx.text import (
+    MAX_CELL_UNITS,
+    MAX_COLS,
+    MAX_ROWS,
+    MAX_SHEET_NAME,
+    column_index,
+    legal,
+)
 
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
@@ -39,7 +47,7 @@ def wrapped_lines(text: str, width: float) -> int:
 def sheet_title(name: str) -> str:
     """A valid Excel sheet name (31 characters, no []:*?/\\)."""
     cleaned = re.sub(r"[\[\]:*?/\\]", " ", name).strip("' ") or "Sheet"
-    return cleaned[:31]
+    return cleaned[:MAX_SHEET_NAME]
 
 
 def comment_line(p: Problem, w: dict[str, str]) -> str:
@@ -47,15 +55,12 @@ def comment_line(p: Problem, w: dict[str, str]) -> str:
     return f"{sev}: {p.message}"
 
 
-# The control characters XML 1.0 forbids (tab, line feed and carriage return are allowed):
-# openpyxl's ILLEGAL_CHARACTERS_RE, here so that an annotated copy made straight in the XML
-# never imports openpyxl (half a second in every process making copies).
-ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def clean(value: object, limit: int = 32767) -> str:
-    """Text openpyxl can store: no XML-illegal control characters, Excel's length limit."""
-    return ILLEGAL_CHARACTERS.sub("\ufffd", "" if value is None else str(value))[:limit]
+def clean(value: object, limit: int = MAX_CELL_UNITS) -> str:
+    """Text any XML writer can store (openpyxl refuses control characters, and U+FFFE and
+    U+FFFF are not XML at all): each such character U+FFFD, cut at `limit` UTF-16 units.
+    Made here rather than by openpyxl, so that a copy made straight in the XML never imports
+    openpyxl. The XML escaping is the writer's (the fast path: xlsx.text.cell_text)."""
+    return legal(value, limit)
 
 
 def unique_title(names: Iterable[str], base: str) -> str:
@@ -65,9 +70,12 @@ def unique_title(names: Iterable[str], base: str) -> str:
     if base.casefold() not in existing:
         return base
     n = 2
-    while f"{base[:27]} ({n})".casefold() in existing:
+    while f"{base[:_SHORT]} ({n})".casefold() in existing:
         n += 1
-    return f"{base[:27]} ({n})"
+    return f"{base[:_SHORT]} ({n})"
+
+
+_SHORT = MAX_SHEET_NAME - 4  # room for " (n)"
 
 
 def first_cell(ref: str) -> str | None:
@@ -78,13 +86,6 @@ def first_cell(ref: str) -> str | None:
     if not m:
         return None
     col, row = m.group(1).upper(), int(m.group(2))
-    if row < 1 or row > 1_048_576 or _column_index(col) > 16_384:
+    if row < 1 or row > MAX_ROWS or column_index(col) > MAX_COLS:
         return None
     return f"{col}{row}"
-
-
-def _column_index(col: str) -> int:
-    n = 0
-    for ch in col:
-        n = n * 26 + ord(ch) - 64
-    return n

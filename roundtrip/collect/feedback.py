@@ -38,6 +38,7 @@ from roundtrip.collect.annotation import (
 )
 from roundtrip.errors import Problem
 from roundtrip.workspace import atomic_path, cannot_write
+from roundtrip.xlsx.text import COMMENT_UNITS, protected
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +270,7 @@ def _annotate(wb: Any, problems: Sequence[Problem], w: dict[str, str]) -> None:
         lines = [comment_line(p, w) for p in probs]
         old = cell.comment.text if cell.comment is not None else ""
         text = "\n".join(lines) + (f"\n---\n{old}" if old else "")
-        comment = Comment(clean(text, 30000), w["author"])
+        comment = Comment(protected(clean(text, COMMENT_UNITS)), w["author"])
         comment.width = 320
         comment.height = max(80, 20 * (len(lines) + 1) + len(text) // 3)
         cell.comment = comment
@@ -329,7 +330,8 @@ def _list_sheet(wb: Any, problems, located, w, fills, font_cls) -> None:
 
 
 def _text(cell: Any, value: object) -> Any:
-    """Write `value` as a text cell (a leading '=' must never become a formula)."""
-    cell.value = clean(value)
+    """Write `value` as a text cell (a leading '=' must never become a formula; a literal
+    "_xHHHH_" is shown as it is)."""
+    cell.value = protected(clean(value))
     cell.data_type = "s"
     return cell

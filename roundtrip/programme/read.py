@@ -14,7 +14,7 @@ from typing import Any
 
 from roundtrip.errors import ConfigError, Problem
 from roundtrip.programme.sheets import COLUMNS, REQUIRED_COLUMNS, Table, cell_text, text_of
-from roundtrip.returns.contract import column_letter
+from roundtrip.xlsx.text import column_letter
 
 
 class Sheets:

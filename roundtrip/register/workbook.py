@@ -34,7 +34,8 @@ from roundtrip.register.db import connect, register_error
 from roundtrip.resources import wording
 from roundtrip.workspace import Workspace, atomic_path, cannot_write
 from roundtrip.xlsx.stream import POOL_MIN_SECTIONS, StreamBook
-from roundtrip.xlsx.tables import EXCEL_MAX_ROWS, INT, NUM, Col, XlsxBook
+from roundtrip.xlsx.tables import INT, NUM, Col, XlsxBook
+from roundtrip.xlsx.text import MAX_ROWS
 
 # Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
 TABLE_ROW_LIMIT = 20_000
@@ -166,7 +167,7 @@ def write_register(
     programme: Programme | None = None,
     *,
     table_limit: int = TABLE_ROW_LIMIT,
-    max_rows: int = EXCEL_MAX_ROWS - 1,
+    max_rows: int = MAX_ROWS - 1,
     progress: Progress | None = None,
     pool_min: int = POOL_MIN_SECTIONS,
 ) -> Path:

@@ -107,16 +107,6 @@ IDENTITY_FIELDS = (
 SIGNATURE_FIELD = "signature"
 
 
-@functools.cache
-def column_letter(n: int) -> str:
-    """1 -> A, 26 -> Z, 27 -> AA (openpyxl's get_column_letter, without importing openpyxl)."""
-    s = ""
-    while n > 0:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def norm_label(text: object) -> str:
     """Case-, width- and whitespace-insensitive form used to match labels and headers."""
     return _norm_label(str(text or ""))

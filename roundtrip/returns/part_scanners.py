@@ -15,6 +15,8 @@ import codecs
 import operator
 import re
 
+from roundtrip.xlsx.text import column_index
+
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _CELL_REF = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')  # no \b: a literal prefix searches faster
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]{0,200}?\br="([0-9]{1,7})"')
@@ -25,10 +27,7 @@ _second = operator.itemgetter(1)
 
 
 def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
+    return column_index(letters.decode("ascii"))
 
 
 # Any r="..." reference with a row of 4 digits or more, or a column of 3 letters. A return's

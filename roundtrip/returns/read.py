@@ -41,7 +41,6 @@ from roundtrip.returns.contract import (
     COLUMNS,
     IDENTITY_FIELDS,
     SIGNATURE_FIELD,
-    column_letter,
     norm_label,
 )
 from roundtrip.returns.contract import header_lookup as _header_lookup
@@ -50,6 +49,7 @@ from roundtrip.returns.normalize import is_blank, to_text
 from roundtrip.returns.raw import RawCell, RawReturn, RawRow, RawSheet
 from roundtrip.returns.safety import MESSAGES as SAFETY_MESSAGES
 from roundtrip.returns.safety import ensure_safe, is_lock_file
+from roundtrip.xlsx.text import column_letter
 
 DATA_KEYS = ("actions", "metrics", "proposals")
 READABLE_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})

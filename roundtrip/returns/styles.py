@@ -8,15 +8,12 @@ unlocked), and the programme's own status colours.
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 from roundtrip.programme.model import Status
 
@@ -36,58 +33,6 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
     "strings_to_numbers": False,
     "in_memory": True,  # also gives fixed zip member timestamps (deterministic output)
 }
-
-
-class Sheet(Worksheet):
-    """xlsxwriter's worksheet, with two short cuts that write the same bytes.
-
-    Every validation and conditional-format formula (a number, a quoted status label, a
-    defined name) goes through xlsxwriter's future-function expansion: some 450 regex
-    substitutions, each needing `NAME(`. Without a "(" none can match, so only the plain
-    expansion runs (a tenth of a return's writing time). And the usual cells are written in
-    one go (`_write_cell`). Both are tested against xlsxwriter's own output, so a new
-    xlsxwriter that changes either shows at once. Add sheets with
-    ``wb.add_worksheet(name, worksheet_class=Sheet)``.
-    """
-
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if "(" not in formula:
-            expand_future_functions = False
-        return super()._prepare_formula(formula, expand_future_functions)
-
-    def _write_cell(self, row: int, col: int, cell: Any) -> None:
-        """The usual cells (a formatted shared string, number or blank) in one write: the
-        same XML as xlsxwriter's, without its attribute list and escaping of "A1" and "3"
-        (a third of a return's writing time went on it). Anything else goes its way."""
-        kind = cell.__class__
-        fmt = cell.format
-        if fmt is None or self.constant_memory or kind not in _USUAL_CELLS:
-            super()._write_cell(row, col, cell)
-            return
-        s = fmt.xf_index
-        if s is None:  # a format equal to an earlier one shares its index, found by its key
-            s = _shared_index(fmt)
-        ref = f"{_COLUMNS[col]}{row + 1}" if col < len(_COLUMNS) else xl_rowcol_to_cell(row, col)
-        if kind is _STRING:
-            self.fh.write(f'<c r="{ref}" s="{s}" t="s"><v>{cell.string}</v></c>')
-        elif kind is _NUMBER:
-            self.fh.write(f'<c r="{ref}" s="{s}"><v>{cell.number:.16G}</v></c>')
-        else:
-            self.fh.write(f'<c r="{ref}" s="{s}"/>')
-
-
-def _shared_index(fmt: Format) -> int:
-    """The style index of a format that shares it (xlsxwriter recomputes its key each time)."""
-    got = _SHARED.get(fmt)
-    if got is None:
-        got = _SHARED[fmt] = fmt._get_xf_index()
-    return got
-
-
-_SHARED: weakref.WeakKeyDictionary[Format, int] = weakref.WeakKeyDictionary()
-_STRING, _NUMBER, _BLANK = CellStringTuple, CellNumberTuple, CellBlankTuple
-_USUAL_CELLS = frozenset((_STRING, _NUMBER, _BLANK))
-_COLUMNS = [xl_col_to_name(c) for c in range(64)]
 
 
 @dataclass(frozen=True)

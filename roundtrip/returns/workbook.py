@@ -23,7 +23,7 @@ from roundtrip.programme.periods import Period
 from roundtrip.register.history import Previous
 from roundtrip.resources import wording
 from roundtrip.returns import contract as c
-from roundtrip.returns.styles import WORKBOOK_OPTIONS, Sheet, Styles, make_styles, row_height
+from roundtrip.returns.styles import WORKBOOK_OPTIONS, Styles, make_styles, row_height
 from roundtrip.returns.text import (  # noqa: F401  (re-exported: the writer's public text helpers)
     format_date,
     identity_fields,
@@ -34,6 +34,7 @@ from roundtrip.returns.text import (  # noqa: F401  (re-exported: the writer's p
     priority_choice,
 )
 from roundtrip.workspace import atomic_path
+from roundtrip.xlsx.xlsxwriter_private import Sheet
 
 H0 = c.HEADER_ROW - 1  # 0-based header row
 D0 = c.FIRST_DATA_ROW - 1  # 0-based first data row

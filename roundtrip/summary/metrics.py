@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name
+from xlsxwriter.utility import quote_sheetname
 from xlsxwriter.worksheet import Worksheet
-from xlsxwriter.xmlwriter import XMLwriter
 
 from roundtrip.resources import wording
 from roundtrip.summary.data import MetricRow
@@ -27,6 +26,7 @@ from roundtrip.summary.sheets import (
     write_headers,
 )
 from roundtrip.xlsx.bulk import Block, needs_care, reserve, xf
+from roundtrip.xlsx.text import LETTERS, cell_text
 
 
 def write_metrics(ctx: AnyContext, sheet: Worksheet) -> None:
@@ -57,8 +57,7 @@ def write_metrics(ctx: AnyContext, sheet: Worksheet) -> None:
         if m.kind in NUMERIC_KINDS and any(isinstance(v, float | int) for v in m.values)
     ]
     spark = Sparklines(
-        quote_sheetname(name), xl_col_to_name(first_value), xl_col_to_name(spark_col - 1),
-        xl_col_to_name(spark_col),
+        quote_sheetname(name), LETTERS[first_value], LETTERS[spark_col - 1], LETTERS[spark_col],
     )  # fmt: skip
 
     generate = _metric_rows(metrics, styles, first_value, spark_col, (yes, no), head + 1)
@@ -105,9 +104,8 @@ class Sparklines:
         return f"{self.sheet}!{self.first_col}{row}:{self.last_col}{row}"
 
     def xml(self, rows: Sequence[int]):
-        """A function making the elements for `rows` (1-based), as xlsxwriter escapes them."""
-        writer = XMLwriter()
-        sheet = writer._escape_control_characters(writer._escape_data(self.sheet))
+        """A function making the elements for `rows` (1-based), escaped as xlsxwriter does."""
+        sheet = cell_text(self.sheet)
         first, last, at = self.first_col, self.last_col, self.at
 
         def text() -> str:
@@ -171,12 +169,12 @@ def _metric_rows(
 ):
     """The metric sheet's rows from 0-based sheet row `first`, generated when the file is
     finished: the row's XML directly when no text needs escaping (the common case, written
-    here ~3x faster than through cells), else (cells, height)."""
+    here rather than through cells), else (cells, height)."""
     t, idf = styles["text"], styles["id"]
     value_cols = (
-        [xl_col_to_name(first_value + i) for i in range(len(metrics[0].values))] if metrics else []
+        [LETTERS[first_value + i] for i in range(len(metrics[0].values))] if metrics else []
     )
-    spark, met = xl_col_to_name(spark_col), xl_col_to_name(spark_col + 1)
+    spark, met = LETTERS[spark_col], LETTERS[spark_col + 1]
     s = ' t="inlineStr"><is><t>'
     numeric_kinds = NUMERIC_KINDS
 

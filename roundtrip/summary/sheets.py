@@ -29,6 +29,7 @@ from roundtrip.summary.data import (
     SummaryData,
 )
 from roundtrip.xlsx.bulk import Block, needs_care, reserve, xf
+from roundtrip.xlsx.text import MAX_SHEET_NAME
 
 FONT = "Calibri"
 HEADER_FILL = "#1F4E78"
@@ -188,11 +189,12 @@ def print_setup(ctx: AnyContext, sheet: Worksheet, title: str, header_row: int |
 
 
 def unique_sheet_name(name: str, taken: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip().strip("'")[:31].rstrip() or "Sheet"
+    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip().strip("'")[:MAX_SHEET_NAME].rstrip()
+    base = base or "Sheet"
     out, n = base, 2
     while out.casefold() in taken:
         suffix = f" ({n})"
-        out, n = base[: 31 - len(suffix)] + suffix, n + 1
+        out, n = base[: MAX_SHEET_NAME - len(suffix)] + suffix, n + 1
     taken.add(out.casefold())
     return out
 

@@ -1,8 +1,9 @@
 """Fast rows for big sheets: xlsxwriter writes the sheet's frame, we stream the rows' XML.
 
-xlsxwriter spends ~10 µs per cell; a council summary of 180,000 actions has millions of cells.
-For the big row blocks (action lists, metrics) the sheet writer reserves rows with two marker
-cells (`reserve`), xlsxwriter writes everything else as usual (headers, widths, print setup,
+What it buys: xlsxwriter keeps every cell as an object and writes it through its general cell
+writer; a council summary of 180,000 actions has millions of cells. For the big row blocks
+(action lists, metrics) the sheet writer reserves rows with two marker cells (`reserve`),
+xlsxwriter writes everything else as usual (headers, widths, print setup,
 filters, sparklines, charts), and `finish` rewrites the finished file once, replacing the
 marker rows with the block's rows generated as XML text. Big blocks are rendered and deflated
 by worker processes (render_ahead); the main process deflates only each sheet's frame around
@@ -10,8 +11,12 @@ them and joins the parts (zip_copy.deflate_part, crc32_combine), copying the oth
 as they are.
 
 Cells are (column, value, format): a str becomes an inline string (escaped, never a formula),
-an int/float a number, None a formatted blank. Formats get their style index before the
-workbook is closed (`xf`), so they are written into styles.xml.
+an int/float a number ("%.16G", as xlsxwriter writes it), None a formatted blank; text is
+escaped by roundtrip.xlsx.text.cell_text, as xlsxwriter escapes it. Formats get their style
+index before the workbook is closed (`xf`: xlsxwriter_private.xf_index), so they are written
+into styles.xml. Golden files: tests/test_golden_reports.py (the summary, rendered inline and
+by workers); tests/test_scale_paths.py checks the fast row XML against the careful one and
+the sparklines made here against xlsxwriter's.
 """
 
 from __future__ import annotations
@@ -27,26 +32,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from roundtrip.parallel.pool import Pool, workers_for
-from roundtrip.xlsx.text import CONTROL, LOOKALIKE, cell_text, is_special
+from roundtrip.xlsx.text import CONTROL, LETTERS, LOOKALIKE, SAFE_LENGTH, cell_text, is_special
+from roundtrip.xlsx.xlsxwriter_private import xf_index as xf  # noqa: F401 (the sheets' name)
 from roundtrip.xlsx.zip_copy import TooLarge, ZipCopy, copyable, crc32_combine, deflate_part
 
 MARKER = "rt-bulk-rows-7f3a"
-MAX_STRING = 16383  # longer texts may exceed Excel's 32,767 UTF-16 units: cell_text cuts them
 COMPRESS = 1  # deflate level: the row XML is repetitive, level 1 is 3x faster and ~20% bigger
-_COLS = [xl_col_to_name(c) for c in range(64)]
 
 Cell = tuple[int, object, int]  # column, value, style index (from xf)
 Row = tuple[Sequence[Cell], float | None]  # cells, height in points (None: default)
-
-
-def xf(fmt: Format) -> int:
-    """The format's style index; registers it so it is written into styles.xml (call first)."""
-    return fmt._get_xf_index()
 
 
 escape = cell_text  # (the name the summary's sheet writers know)
@@ -57,7 +54,7 @@ _SPECIAL = re.compile(f"[&<>{CONTROL}]|{LOOKALIKE}|^\\s|\\s$")
 
 
 def _string_cell(ref: str, style: int, value: str) -> str:
-    if len(value) > MAX_STRING or _SPECIAL.search(value):
+    if len(value) > SAFE_LENGTH or _SPECIAL.search(value):
         text = escape(value)
         if text[:1].isspace() or text[-1:].isspace():
             return (
@@ -77,7 +74,7 @@ _SPACE_AT_SEPARATOR = re.compile(r"\|(?:\s|(?<=\s\|))")
 def needs_care(joined: str) -> bool:
     """Whether some of the strings joined by "|" need escaping or xml:space (or a false alarm)."""
     return (
-        len(joined) > MAX_STRING
+        len(joined) > SAFE_LENGTH
         or is_special(joined)
         or joined[:1].isspace()
         or joined[-1:].isspace()
@@ -89,7 +86,7 @@ def row_xml(row: int, cells: Sequence[Cell], height: float | None = None) -> str
     """One <row> (row is 0-based) in the worksheet XML's form."""
     r = row + 1
     out = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
-    cols = _COLS
+    cols = LETTERS
     texts = []
     for col, value, style in cells:
         if value is None:
@@ -111,7 +108,7 @@ def _row_xml_careful(row: int, cells: Sequence[Cell], height: float | None = Non
     """row_xml escaping cell by cell (a row with text that needs it)."""
     r = row + 1
     out = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
-    cols = _COLS
+    cols = LETTERS
     for col, value, style in cells:
         if value is None:
             out.append(f'<c r="{cols[col]}{r}" s="{style}"/>')

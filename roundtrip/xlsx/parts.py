@@ -16,6 +16,9 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from roundtrip.xlsx.text import column_index, quote_sheet
+from roundtrip.xlsx.text import xml_attr as esc_attr
+from roundtrip.xlsx.text import xml_escape as esc
 from roundtrip.xlsx.zip_copy import ZipCopy, copyable
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -55,14 +58,6 @@ def _unescape(s: str) -> str:
     return _ENTITY.sub(one, s) if "&" in s else s
 
 
-def esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
-def esc_attr(s: str) -> str:
-    return esc(s).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
-
-
 def attrs(tag: str) -> dict[str, str]:
     """The attributes of a start tag `<x a="1" b='2'>` (values unescaped)."""
     return {m[1]: _unescape(m[2] if m[2] is not None else m[3]) for m in _ATTR.finditer(tag)}
@@ -86,11 +81,6 @@ def set_attr(tag: str, name: str, value: str) -> str:
         return pat.sub(lambda m: m.group(1) + new, tag, count=1)
     end = len(tag) - (2 if tag.endswith("/>") else 1)
     return f"{tag[:end].rstrip()} {name}={new}{tag[end:]}"
-
-
-def quote_sheet(title: str) -> str:
-    """A sheet title as a formula reference quotes it: `'It''s'` (not XML-escaped)."""
-    return "'" + title.replace("'", "''") + "'"
 
 
 def open_tag(tag: str) -> str:
@@ -163,22 +153,6 @@ def cell_ref(ref: str) -> tuple[int, int]:
     if m is None:
         raise Decline(f"cell reference {ref!r}")
     return int(m.group(2)), column_index(m.group(1))
-
-
-def column_index(letters: str) -> int:
-    """1 for A, 28 for AB."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 # --------------------------------------------------------------------------- package

@@ -1,13 +1,16 @@
 """A minimal streaming .xlsx writer for very large registers (millions of rows).
 
-xlsxwriter spends ~15 µs per cell; a register of 1.44M answers has ~50M cells. This writer
-makes each sheet's XML with one f-string per cell and deflates it as it goes into a scratch
-file (flat memory), several times faster; the biggest sheet can be made by a forked process
+What it buys: xlsxwriter keeps every cell of a sheet as an object and writes it through its
+general cell writer; a register of 1.44M answers has ~50M cells. This writer makes each
+sheet's XML with one f-string per cell and deflates it as it goes into a scratch file (flat
+memory); the biggest sheet can be made by a forked process
 meanwhile (`StreamBook.run_sections`), and `close()` joins the deflated sheets into the zip as
 they are. It writes only what the master register needs: text (inline strings, always text:
 never a formula), numbers, a few fill styles, column widths, a frozen header and an autofilter
 per sheet. Used by export.py above TABLE_ROW_LIMIT; the normal register is written with
-xlsxwriter as Excel tables.
+xlsxwriter as Excel tables. Texts and numbers are stored as xlsxwriter stores them (text:
+roundtrip.xlsx.text.cell_text; numbers: "%.16G"), so both registers hold the same values.
+Golden files: tests/test_golden_reports.py (the streamed register).
 """
 
 from __future__ import annotations
@@ -24,12 +27,21 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as _xml_escape
 
 from roundtrip.parallel.pool import Pool, died, workers_for
-from roundtrip.returns.contract import column_letter
-from roundtrip.xlsx.tables import EXCEL_MAX_ROWS, TEXT, Col
-from roundtrip.xlsx.text import SPECIAL, cell_text, is_special
+from roundtrip.xlsx.tables import TEXT, Col
+from roundtrip.xlsx.text import (
+    MAX_ROWS,
+    MAX_SHEET_NAME,
+    SAFE_LENGTH,
+    SPECIAL,
+    cell_text,
+    column_letter,
+    is_special,
+    quote_sheet,
+    xml_attr,
+    xml_escape,
+)
 from roundtrip.xlsx.zip_copy import TooLarge, ZipCopy
 
 _BUFFER = 1 << 16  # characters gathered before one compressed write
@@ -45,10 +57,7 @@ _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 def _text(value: object) -> str:
     s = str(value)
-    return cell_text(s) if len(s) > _LONG or SPECIAL.search(s) else s
-
-
-_LONG = 16383  # longer texts may exceed Excel's 32,767 UTF-16 units: cell_text cuts them
+    return cell_text(s) if len(s) > SAFE_LENGTH or SPECIAL.search(s) else s
 
 
 def _as_str(value: object) -> str:
@@ -56,7 +65,7 @@ def _as_str(value: object) -> str:
 
 
 def _long(texts: list[str]) -> bool:
-    return any(len(t) > _LONG for t in texts)
+    return any(len(t) > SAFE_LENGTH for t in texts)
 
 
 class StreamBook:
@@ -152,7 +161,7 @@ class StreamBook:
     def table(
         self, name: str, table_name: str, cols: Sequence[Col], headers: Sequence[str], **kw: Any
     ) -> StreamSheet:
-        return StreamSheet(self, name, cols, headers, kw.get("max_rows", EXCEL_MAX_ROWS - 1))
+        return StreamSheet(self, name, cols, headers, kw.get("max_rows", MAX_ROWS - 1))
 
     def close(self) -> None:
         """Write the workbook: the finished sheets, then the workbook's own parts."""
@@ -197,12 +206,12 @@ class StreamBook:
         sheets = [(p.title, p.ref) for p in self.finished]
         n = len(sheets)
         names = "".join(
-            f'<sheet name="{_xml_escape(t, {chr(34): "&quot;"})}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
+            f'<sheet name="{xml_attr(t)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
             for i, (t, _ref) in enumerate(sheets)
         )
         filters = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-            f"{_xml_escape(_quote(t))}!{_abs(ref)}</definedName>"
+            f"{xml_escape(quote_sheet(t))}!{_abs(ref)}</definedName>"
             for i, (t, ref) in enumerate(sheets)
         )
         rels = "".join(
@@ -279,10 +288,6 @@ class StreamBook:
         )
 
 
-def _quote(title: str) -> str:
-    return "'" + title.replace("'", "''") + "'"
-
-
 def _abs(ref: str) -> str:
     a, b = ref.split(":")
     return "$" + re.sub(r"(\d)", r"$\1", a, count=1) + ":$" + re.sub(r"(\d)", r"$\1", b, count=1)
@@ -323,7 +328,7 @@ class StreamSheet:
     """The TableSheet interface (add / close) over streamed worksheet XML."""
 
     def __init__(self, book: StreamBook, name: str, cols, headers, max_rows: int):
-        self.book, self.name = book, name[:31]
+        self.book, self.name = book, name[:MAX_SHEET_NAME]
         self.cols, self.headers = tuple(cols), tuple(headers)
         self.text_cols = tuple(c.kind == TEXT for c in self.cols)
         self.letters = tuple(column_letter(i + 1) for i in range(len(self.cols)))
@@ -339,7 +344,11 @@ class StreamSheet:
     def _start(self) -> None:
         self.parts += 1
         suffix = f" ({self.parts})"
-        title = self.name if self.parts == 1 else self.name[: 31 - len(suffix)].rstrip() + suffix
+        title = (
+            self.name
+            if self.parts == 1
+            else self.name[: MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
+        )
         self.title = title
         self._path = self.book.scratch()
         self._fh = open(self._path, "wb")  # noqa: SIM115 - closed by _finish
@@ -390,7 +399,7 @@ class StreamSheet:
         # rare row with something to escape, or a very long text, is written again, escaped.
         if texts:
             joined = "|".join(texts)
-            if is_special(joined) or (len(joined) > _LONG and _long(texts)):
+            if is_special(joined) or (len(joined) > SAFE_LENGTH and _long(texts)):
                 out, _ = self._cells(r, values, formats, _text)
         out.append("</row>")
         self._write("".join(out))
@@ -419,7 +428,7 @@ class StreamSheet:
                     f"{t}</t></is></c>"
                 )
             else:
-                out.append(f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>')
+                out.append(f'<c r="{letter}{r}"{style}><v>{v:.16G}</v></c>')
         return out, texts
 
     def _finish(self) -> None:

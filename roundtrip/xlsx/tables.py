@@ -1,10 +1,10 @@
 """Long tables into xlsxwriter sheets as Excel tables (banded, filter buttons, named).
 
 xlsxwriter keeps every cell in memory unless the workbook is in `constant_memory` mode, and
-`add_table` is not supported in that mode; it also costs ~15 µs per cell. So the usual
-register (thousands of rows) is written here as Excel tables, and a huge one (millions of rows)
-by xlsxstream.StreamBook, which has the same interface (`fill`, `table`, `close`; a table's
-`add` and `close`) and streams each sheet with an autofilter in flat memory.
+`add_table` is not supported in that mode. So the usual register (thousands of rows) is
+written here as Excel tables, and a huge one (millions of rows) by stream.StreamBook, which
+has the same interface (`fill`, `table`, `close`; a table's `add` and `close`) and streams
+each sheet with an autofilter in flat memory.
 
 Either way a sheet that reaches Excel's row limit continues in "Name (2)", "Name (3)", ...
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-EXCEL_MAX_ROWS = 1_048_576  # rows per worksheet, header included
+from roundtrip.xlsx.text import MAX_ROWS, MAX_SHEET_NAME
 
 TEXT, INT, NUM = "text", "int", "num"
 
@@ -45,12 +45,12 @@ class TableSheet:
         cols: Sequence[Col],
         headers: Sequence[str],
         *,
-        max_rows: int = EXCEL_MAX_ROWS - 1,
+        max_rows: int = MAX_ROWS - 1,
         header_format: Any = None,
         wrap_keys: Iterable[str] = (),
     ):
         self.book = book
-        self.name = name[:31]
+        self.name = name[:MAX_SHEET_NAME]
         self.table_name = table_name
         self.cols = tuple(cols)
         self.headers = tuple(headers)
@@ -67,7 +67,7 @@ class TableSheet:
     def _open(self) -> None:
         n = len(self.sheets) + 1
         suffix = f" ({n})"
-        title = self.name if n == 1 else self.name[: 31 - len(suffix)].rstrip() + suffix
+        title = self.name if n == 1 else self.name[: MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
         ws = self.book.add_worksheet(title)
         for i, col in enumerate(self.cols):
             ws.set_column(i, i, col.width, self.wrap if col.key in self.wrap_keys else self.top)
@@ -144,7 +144,7 @@ class XlsxBook:
         cols: Sequence[Col],
         headers: Sequence[str],
         *,
-        max_rows: int = EXCEL_MAX_ROWS - 1,
+        max_rows: int = MAX_ROWS - 1,
         wrap_keys: Iterable[str] = (),
     ) -> TableSheet:
         return TableSheet(
