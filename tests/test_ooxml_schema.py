@@ -267,47 +267,11 @@ def outputs(quarter):
     return get
 
 
-# Known faults of the annotated copy, being fixed: each mark names the fault it waits for.
-_RAW_NONCHAR = (
-    "fast path: U+FFFE/U+FFFF written raw into the comments and the list sheet (not "
-    "well-formed XML)"
-)
-_FALLBACK_NONCHAR = (
-    "openpyxl fallback: U+FFFE/U+FFFF in a problem's text make openpyxl refuse to save, so "
-    "the department gets no copy (feedback.clean replaces only the C0 controls)"
-)
-_LOOKALIKE = "fast path: a literal _xHHHH_ is not protected (_x005F_), Excel shows it decoded"
-_ROUND_TRIP = (
-    "openpyxl fallback: the department's own cells go through openpyxl, which reads a "
-    "protected literal _x005F_xHHHH_ as _xHHHH_ and writes it back unprotected (Excel then "
-    "shows it decoded)"
-)
-_UNITS = "fast path: cut at 32,767 characters instead of 32,767 UTF-16 units"
-KNOWN = {
-    "schema": {
-        "annotated copy (fast path)": _RAW_NONCHAR,
-        "annotated copy (openpyxl)": _FALLBACK_NONCHAR,
-    },
-    "text": {
-        "annotated copy (collect)": f"{_LOOKALIKE}; {_UNITS}",
-        "annotated copy (fast path)": f"{_RAW_NONCHAR}; {_LOOKALIKE}; {_UNITS}",
-        "annotated copy (openpyxl)": f"{_FALLBACK_NONCHAR}; {_ROUND_TRIP}",
-    },
-}
-
-
-def kinds(test: str) -> list:
-    """Every kind of output, the known faults' marked xfail (strict: a fix shows up)."""
-    return [
-        pytest.param(k, marks=pytest.mark.xfail(reason=KNOWN[test][k], strict=True))
-        if k in KNOWN[test]
-        else k
-        for k in BUILD
-    ]
+KINDS = list(BUILD)
 
 
 @pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning")
-@pytest.mark.parametrize("kind", kinds("schema"))
+@pytest.mark.parametrize("kind", KINDS)
 def test_output_is_schema_valid(outputs, kind):
     paths = outputs(kind)
     assert paths, f"no {kind} was written"
@@ -371,7 +335,7 @@ DECODED_IN = {"return workbook": ("B title",)}  # (the generated returns, never 
 
 
 @pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning")
-@pytest.mark.parametrize("kind", kinds("text"))
+@pytest.mark.parametrize("kind", KINDS)
 def test_hostile_text_reads_back_as_text(quarter, outputs, kind):
     # An annotated copy keeps the department's own cells as they were, however long.
     theirs = set()
@@ -410,6 +374,31 @@ def test_hostile_text_reads_back_as_text(quarter, outputs, kind):
         assert formula_like, f"{path.name}: none of the formula-like texts reached it"
         # (openpyxl does not decode _xHHHH_ as Excel does: the check of that is on the XML)
         assert literal or kind == "return workbook", f"{path.name}: no _x0041_ read back"
+
+
+def test_the_openpyxl_path_keeps_the_departments_literals(tmp_path, monkeypatch):
+    """openpyxl drops the _x005F_ of a literal "_xHHHH_" on reading: the copy adds it back,
+    and leaves Excel's escapes of control characters as they were."""
+    import xlsxwriter
+
+    from roundtrip.collect.feedback import write_annotated_copy
+
+    src = tmp_path / "own.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    sheet = wb.add_worksheet("Data")
+    own = ["_x0041_ literal", "=x _x0042_", "control \x01 kept", "both _x0043_ \x1b"]
+    for r, text in enumerate(own):
+        sheet.write_string(r, 0, text)
+    wb.close()
+    monkeypatch.setattr("roundtrip.collect.annotate.write_fast_copy", lambda *a, **k: None)
+    problems = [Problem(src.name, "check", "Data", "B1", "error", "_x0044_")]
+    copy = write_annotated_copy(src, problems, tmp_path / "copy.xlsx", "en")
+    assert copy is not None and validate_xlsx(copy) == []
+    shown = {t for _part, t in _texts(copy)}
+    assert set(own) <= shown
+    assert "_x0044_" in shown
+    data = openpyxl.load_workbook(copy)["Data"]
+    assert [data.cell(r, 1).data_type for r in range(1, 5)] == ["s"] * 4
 
 
 # ----------------------------------------------------------------------------- the validator

@@ -14,6 +14,7 @@ and the caller lists its problems only.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -38,7 +39,7 @@ from roundtrip.collect.annotation import (
 )
 from roundtrip.errors import Problem
 from roundtrip.workspace import atomic_path, cannot_write
-from roundtrip.xlsx.text import COMMENT_UNITS, protected
+from roundtrip.xlsx.text import COMMENT_UNITS, CONTROL, LOOKALIKE, protected
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +231,40 @@ def _load(source: Path, keep_vba: bool) -> Any:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "extension is not supported" etc.
-        return openpyxl.load_workbook(str(source), keep_vba=keep_vba, rich_text=True)
+        wb = openpyxl.load_workbook(str(source), keep_vba=keep_vba, rich_text=True)
+    _keep_literals(wb)
+    return wb
+
+
+# openpyxl reads a literal "_xHHHH_" that Excel stored protected (_x005F_xHHHH_) as "_xHHHH_"
+# and writes it back as it is, which Excel then decodes ("_x0041_" would come back as "A").
+# An "_xHHHH_" of a character Excel itself writes that way (a control character) is taken for
+# Excel's escape and left as it is.
+_READ_LOOKALIKE = re.compile(LOOKALIKE)
+_EXCEL_ESCAPES = re.compile(f"[{CONTROL}]")
+
+
+def _literal(m: re.Match[str]) -> str:
+    s = m.group(0)
+    return s if _EXCEL_ESCAPES.match(chr(int(s[2:6], 16))) else "_x005F" + s
+
+
+def _keep_literals(wb: Any) -> None:
+    """Protect again the literal "_xHHHH_" in the department's text cells (see above)."""
+    from openpyxl.cell.rich_text import CellRichText
+
+    for ws in wb.worksheets:
+        for cell in getattr(ws, "_cells", {}).values():  # the cells there are, not the grid
+            v = cell.value
+            if isinstance(v, str) and "_x" in v and cell.data_type == "s":
+                cell.value = _READ_LOOKALIKE.sub(_literal, v)
+                cell.data_type = "s"  # (a text starting with "=" stays text)
+            elif isinstance(v, CellRichText):
+                for i, block in enumerate(v):
+                    if isinstance(block, str):
+                        v[i] = _READ_LOOKALIKE.sub(_literal, block)
+                    else:
+                        block.text = _READ_LOOKALIKE.sub(_literal, block.text)
 
 
 def _annotate(wb: Any, problems: Sequence[Problem], w: dict[str, str]) -> None:
