@@ -20,6 +20,7 @@ from programme_copies import whole_and_sliced
 
 from roundtrip.cli import main
 from roundtrip.collect import intake as intake_mod
+from roundtrip.collect import reporting
 from roundtrip.collect import run as collect_mod
 from roundtrip.collect.run import collect_period, workspace_lock
 from roundtrip.demo.fill import ActionAnswer, _find_sheet, _header_map, _rows_by_id, fill_return
@@ -510,7 +511,7 @@ def test_many_annotated_copies_are_spread_over_processes_in_order(tmp_path):
         for i in range(40)
     ]
     assert len(jobs) >= collect_mod.POOL_MIN_COPIES
-    got = collect_mod._annotated_copies(_copy_writer, jobs)
+    got = reporting._annotated_copies(_copy_writer, jobs)
     want = [None if i == 3 else tmp_path / "out" / f"f{i}_feedback.xlsx" for i in range(40)]
     assert got == want
     assert (tmp_path / "out" / "f5_feedback.xlsx").read_text() == "f5.xlsx 5 fi True"
@@ -544,7 +545,7 @@ def test_a_killed_copy_worker_leaves_the_copies_to_this_process(tmp_path):
         for i in range(40)
     ]  # fmt: skip
     assert len(jobs) >= collect_mod.POOL_MIN_COPIES
-    got = collect_mod._annotated_copies(_copy_writer_killed_once, jobs)
+    got = reporting._annotated_copies(_copy_writer_killed_once, jobs)
     assert got == [out / f"f{i}_feedback.xlsx" for i in range(40)]
     assert sorted(p.name for p in out.iterdir()) == sorted(f"f{i}_feedback.xlsx" for i in range(40))
     assert (out / "f8_feedback.xlsx").read_text() == "f8.xlsx 1 fi False"

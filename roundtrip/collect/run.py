@@ -39,7 +39,6 @@ from roundtrip.collect.reporting import (  # noqa: F401 - re-exported: recollect
     FEEDBACK_DIR,
     POOL_MIN_COPIES,
     REPORT_FILE,
-    _annotated_copies,
     feedback_target,
     write_feedback,
 )
