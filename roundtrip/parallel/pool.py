@@ -145,7 +145,7 @@ class Pool:
     def in_order(
         self,
         items: Iterable[T],
-        here: Callable[[T], R],
+        here: Callable[[Any], R],
         work: Callable[[list[Any]], list[R]],
         *,
         task: Callable[[T], Any] | None = None,
@@ -219,7 +219,7 @@ def _nothing() -> None:
 
 def in_order(
     items: Iterable[T],
-    here: Callable[[T], R],
+    here: Callable[[Any], R],
     work: Callable[[list[Any]], list[R]],
     *,
     workers: int,
@@ -236,7 +236,7 @@ def in_order(
     With `workers` > 1 and a pool that starts, `task(item)` (default: the item itself) is
     what a worker is given for the item, `chunk` of them at a time in one call of
     `work(args) -> results` (a module-level function: it is sent by name); an item whose
-    task is None needs no work (its result is None). `items` is consumed as the results are
+    task is None needs no work (its result is None, and `here` never sees it). `items` is consumed as the results are
     used, at most `ahead` items per worker beyond them (0: all at once), so a caller may
     do its own part of each item (in order, in this process) while producing them. Where a
     worker died the result is `here(item)`, after the temporary files the workers left in
@@ -257,13 +257,13 @@ def in_order(
         )
 
 
-def _bind(here: Callable[[T], R], item: T) -> Callable[[], R]:
+def _bind(here: Callable[[Any], R], item: T) -> Callable[[], R]:
     return lambda: here(item)
 
 
 def map_in_order(
     items: Iterable[T],
-    here: Callable[[T], R],
+    here: Callable[[Any], R],
     work: Callable[[list[Any]], list[R]],
     **options: Any,
 ) -> Iterator[R]:
