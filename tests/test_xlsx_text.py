@@ -21,12 +21,15 @@ from roundtrip.xlsx.text import (
     MAX_COLS,
     MAX_ROWS,
     MAX_SHEET_NAME,
+    blank_cell,
     cell_text,
     column_index,
     column_letter,
     fit,
     legal,
+    number_cell,
     protected,
+    string_cell,
     xml_attr,
     xml_escape,
 )
@@ -107,6 +110,48 @@ def test_column_letters_both_ways_for_every_column():
         assert column_index(letters) == column_index(letters.lower()) == n
     assert LETTERS[:3] == ("A", "B", "C") and LETTERS[-1] == "ZZ"
     assert column_letter(0) == ""
+
+
+# --------------------------------------------------------------------------- the cell writer
+
+
+def test_bulk_rows_are_the_cell_writers_cells():
+    from roundtrip.xlsx.bulk import row_xml
+
+    plain = [(0, "plain", 1), (1, 2.5, 2), (2, None, 3), (3, 7, 1), (4, 1e20, 1)]
+    expected = (
+        string_cell("A1", ' s="1"', "plain")
+        + number_cell("B1", ' s="2"', 2.5)
+        + blank_cell("C1", ' s="3"')
+        + number_cell("D1", ' s="1"', 7)
+        + number_cell("E1", ' s="1"', 1e20)
+    )
+    assert row_xml(0, plain) == f'<row r="1">{expected}</row>'
+    careful = [(0, " lead", 1), (1, "a & _x0041_\x01", 1), (2, 3.0, 1)]
+    expected = (
+        string_cell("A2", ' s="1"', " lead")
+        + string_cell("B2", ' s="1"', "a & _x0041_\x01")
+        + number_cell("C2", ' s="1"', 3.0)
+    )
+    assert row_xml(1, careful, 20) == f'<row r="2" ht="20" customHeight="1">{expected}</row>'
+    assert ' xml:space="preserve">' in string_cell("A2", "", " lead")
+
+
+def test_streamed_rows_are_the_cell_writers_cells(tmp_path):
+    from roundtrip.xlsx.stream import StreamBook
+    from roundtrip.xlsx.tables import NUM, Col
+
+    book = StreamBook(tmp_path / "s.xlsx")
+    table = book.table("Data", "rt_data", [Col("a", 10), Col("n", 8, NUM)], ["A", "N"])
+    table.add(["plain", 3.0])
+    table.add(["x & _x0041_", 0.1 + 0.2])
+    table.close()
+    book.close()
+    with zipfile.ZipFile(tmp_path / "s.xlsx") as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml").decode()
+    for ref, text, number in (("2", "plain", 3.0), ("3", "x & _x0041_", 0.1 + 0.2)):
+        cells = string_cell(f"A{ref}", "", text, True) + number_cell(f"B{ref}", "", number)
+        assert f'<row r="{ref}">{cells}</row>' in xml
 
 
 # --------------------------------------------------------------------------- one of each

@@ -21,7 +21,7 @@ from roundtrip.xlsx.parts import (
     esc_attr,
     quote_sheet,
 )
-from roundtrip.xlsx.text import cell_text
+from roundtrip.xlsx.text import blank_cell, cell_text, string_cell
 
 # --------------------------------------------------------------------------- comments
 
@@ -105,8 +105,8 @@ WIDTHS = (18, 8, 24, 80, 11)
 
 def text_cell(ref: str, text: str, s: int) -> str:
     if not text:
-        return f'<c r="{ref}" s="{s}"/>'
-    return f'<c r="{ref}" s="{s}" t="inlineStr"><is><t xml:space="preserve">{cell_text(text)}</t></is></c>'
+        return blank_cell(ref, f' s="{s}"')
+    return string_cell(ref, f' s="{s}"', text, preserve=True)
 
 
 def list_sheet_xml(

@@ -35,7 +35,16 @@ from typing import IO
 from xlsxwriter.worksheet import Worksheet
 
 from roundtrip.parallel.pool import Pool, workers_for
-from roundtrip.xlsx.text import CONTROL, LETTERS, LOOKALIKE, SAFE_LENGTH, cell_text, is_special
+from roundtrip.xlsx.text import (
+    CONTROL,
+    LETTERS,
+    LOOKALIKE,
+    SAFE_LENGTH,
+    blank_cell,
+    is_special,
+    number_cell,
+    string_cell,
+)
 from roundtrip.xlsx.xlsxwriter_private import xf_index as xf  # noqa: F401 (the sheets' name)
 from roundtrip.xlsx.zip_copy import TooLarge, ZipCopy, copyable, crc32_combine, deflate_part
 
@@ -46,23 +55,8 @@ Cell = tuple[int, object, int]  # column, value, style index (from xf)
 Row = tuple[Sequence[Cell], float | None]  # cells, height in points (None: default)
 
 
-escape = cell_text  # (the name the summary's sheet writers know)
-
-
 # Anything that needs escaping or xml:space="preserve"; most strings need neither.
 _SPECIAL = re.compile(f"[&<>{CONTROL}]|{LOOKALIKE}|^\\s|\\s$")
-
-
-def _string_cell(ref: str, style: int, value: str) -> str:
-    if len(value) > SAFE_LENGTH or _SPECIAL.search(value):
-        text = escape(value)
-        if text[:1].isspace() or text[-1:].isspace():
-            return (
-                f'<c r="{ref}" s="{style}" t="inlineStr"><is>'
-                f'<t xml:space="preserve">{text}</t></is></c>'
-            )
-        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{text}</t></is></c>'
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{value}</t></is></c>'
 
 
 # The same test over a row's strings joined by "|", in cheap pieces (one alternation of it all
@@ -83,7 +77,9 @@ def needs_care(joined: str) -> bool:
 
 
 def row_xml(row: int, cells: Sequence[Cell], height: float | None = None) -> str:
-    """One <row> (row is 0-based) in the worksheet XML's form."""
+    """One <row> (row is 0-based) in the worksheet XML's form: xlsx.text's number_cell,
+    blank_cell and string_cell spelt inline (this loop writes every cell of a big summary);
+    a row with text that needs escaping or xml:space is written by _row_xml_careful."""
     r = row + 1
     out = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
     cols = LETTERS
@@ -105,17 +101,19 @@ def row_xml(row: int, cells: Sequence[Cell], height: float | None = None) -> str
 
 
 def _row_xml_careful(row: int, cells: Sequence[Cell], height: float | None = None) -> str:
-    """row_xml escaping cell by cell (a row with text that needs it)."""
+    """row_xml escaping cell by cell (a row with text that needs it), by the one cell
+    writer (roundtrip.xlsx.text); row_xml writes the same XML for the usual cells inline."""
     r = row + 1
     out = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
     cols = LETTERS
     for col, value, style in cells:
+        ref, s = f"{cols[col]}{r}", f' s="{style}"'
         if value is None:
-            out.append(f'<c r="{cols[col]}{r}" s="{style}"/>')
+            out.append(blank_cell(ref, s))
         elif value.__class__ is str:
-            out.append(_string_cell(f"{cols[col]}{r}", style, value))
+            out.append(string_cell(ref, s, value))
         else:
-            out.append(f'<c r="{cols[col]}{r}" s="{style}"><v>{value:.16G}</v></c>')
+            out.append(number_cell(ref, s, value))
     out.append("</row>")
     return "".join(out)
 

@@ -39,6 +39,7 @@ from roundtrip.xlsx.text import (
     column_letter,
     is_special,
     quote_sheet,
+    string_cell,
     xml_attr,
     xml_escape,
 )
@@ -362,8 +363,7 @@ class StreamSheet:
         )
         sel = ' tabSelected="1"' if self.book.started == 1 else ""
         head = "".join(
-            f'<c r="{self.letters[i]}1" s="1" t="inlineStr"><is><t>{_text(h)}</t></is></c>'
-            for i, h in enumerate(self.headers)
+            string_cell(f"{self.letters[i]}1", ' s="1"', str(h)) for i, h in enumerate(self.headers)
         )
         self._write(
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS}" '
@@ -411,7 +411,9 @@ class StreamSheet:
         formats: dict[int, Any] | None,
         text: Callable[[object], str],
     ) -> tuple[list[str], list[str]]:
-        """Row r's XML up to its end tag, each text made by `text`; and those texts."""
+        """Row r's XML up to its end tag, each text made by `text`; and those texts. The cells
+        are xlsx.text's string_cell (xml:space always) and number_cell, spelt inline: this
+        loop writes every cell of a huge register (tests/test_xlsx_text.py: the same XML)."""
         out = [f'<row r="{r}">']
         texts = []
         for i, (letter, text_col, v) in enumerate(

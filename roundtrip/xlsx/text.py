@@ -14,6 +14,10 @@ whichever writer the size of the output picked, and the same as xlsxwriter store
 * `legal`: text for a library that refuses what XML 1.0 cannot hold (openpyxl): every such
   character replaced by U+FFFD, and cut to the limit; `protected`: its literal "_xHHHH_"
   protected, for a library that escapes only XML's own characters (openpyxl again);
+* `string_cell` / `number_cell` / `blank_cell`: the one cell writer, a cell's XML as
+  xlsxwriter writes it. The hot loops that write millions of cells (bulk.row_xml,
+  stream.StreamSheet, xlsxwriter_private.Sheet) spell the same XML inline, one f-string per
+  cell, and are tested to write the same bytes (tests/test_xlsx_text.py, test_returnbook.py);
 * `xml_escape` / `xml_attr`: plain XML escaping of element content and attribute values that
   are not cell text (formulas, sheet names in workbook.xml);
 * `column_letter` / `column_index`: 1 <-> A, 28 <-> AB (and `LETTERS` for hot loops);
@@ -120,6 +124,30 @@ def xml_escape(s: str) -> str:
 def xml_attr(s: str) -> str:
     """`s` as a double-quoted attribute value (its line breaks and tabs kept)."""
     return xml_escape(s).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def string_cell(ref: str, style: str, text: str, preserve: bool | None = None) -> str:
+    """An inline-string cell: `text` by cell_text (always text, never a formula), in a <t>
+    with xml:space="preserve" always (True) or where xlsxwriter puts it, when the text starts
+    or ends with white space (None). `style` is the attribute (' s="3"') or ""."""
+    text = cell_text(text)
+    if preserve is None:
+        preserve = text[:1].isspace() or text[-1:].isspace()
+    space = ' xml:space="preserve"' if preserve else ""
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+def number_cell(ref: str, style: str, value: float) -> str:
+    """A number cell, the number as xlsxwriter writes it ("%.16G": 3, not 3.0)."""
+    return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+
+
+def blank_cell(ref: str, style: str) -> str:
+    """A cell with a format and no value."""
+    return f'<c r="{ref}"{style}/>'
 
 
 # --------------------------------------------------------------------------- cell references
