@@ -1,9 +1,10 @@
 """The annotated copy written by patching the xlsx package directly (the fast path).
 
-`write_fast_copy` writes what `feedback._annotate` + openpyxl write, ~25x faster: parts that
-need no change are copied as they are; styles, workbook, the sheets with problem cells, rels
-and content types are patched as text, and the comments, their VML drawing and the list sheet
-are new parts. Nothing is parsed into a tree and serialised again: that renames namespace
+`write_fast_copy` writes what `feedback._annotate` + openpyxl write. What it buys: openpyxl
+reads every cell of the return into objects and writes the whole package again (and its
+import alone is paid again in every worker process); here parts that need no change are
+copied as they are; styles, workbook, the sheets with problem cells, rels and content types
+are patched as text, and the comments, their VML drawing and the list sheet are new parts. Nothing is parsed into a tree and serialised again: that renames namespace
 prefixes and breaks `mc:Ignorable`, which Excel reports as corruption. This module locates
 the problems and patches the sheets; the package, rels, styles, workbook and content types are
 in roundtrip.xlsx.parts, the new parts' templates in roundtrip.collect.annotate_parts.
@@ -11,6 +12,10 @@ in roundtrip.xlsx.parts, the new parts' templates in roundtrip.collect.annotate_
 Anything unusual declines (None) and `write_annotated_copy` falls back to openpyxl: not .xlsx,
 chart or dialog sheets, a problem sheet that already has comments or a legacy drawing, rows or
 cells without `r=`, prefixed or strict-OOXML roots, XML comments or CDATA in a patched sheet.
+
+Text, limits and cells come from roundtrip.xlsx.text, as for every other writer. Golden files:
+tests/test_golden_reports.py (the copy collect writes, part by part); the openpyxl path's
+content is compared in tests/test_annotate_xml.py, its text in tests/test_annotated_text.py.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 An annotated copy changes a few parts of a return and leaves the rest (theme, other sheets,
 document properties...) untouched. zipfile can only write what it is given uncompressed, so
-every untouched part was inflated and deflated again: a third of an annotated copy's time.
+every untouched part was inflated and deflated again, the bulk of an annotated copy's work.
 Here an untouched member's compressed bytes, CRC and sizes go across unchanged; new and
 changed parts are deflated (level 1) as before.
 
