@@ -59,7 +59,7 @@ from roundtrip.xlsx.parts import (
     section,
     set_attr,
 )
-from roundtrip.xlsx.text import COMMENT_UNITS, column_letter
+from roundtrip.xlsx.text import COMMENT_UNITS, blank_cell, column_letter
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def patch_cells(content: str, cols: dict[int, tuple[str, str]], style: StyleFor)
 
     def new_cell(col: int) -> str:  # an empty cell with just the fill
         coord, sev = cols[col]
-        return f'<c r="{coord}" s="{style(0, sev)}"/>'
+        return blank_cell(coord, f' s="{style(0, sev)}"')
 
     def styled(m: re.Match[str], col: int) -> tuple[str, int]:
         old = _S.search(m.group(1))
