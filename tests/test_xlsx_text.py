@@ -154,6 +154,33 @@ def test_streamed_rows_are_the_cell_writers_cells(tmp_path):
         assert f'<row r="{ref}">{cells}</row>' in xml
 
 
+def _sheet_texts(path) -> list[str]:
+    with zipfile.ZipFile(path) as zf:
+        names = [n for n in zf.namelist() if n.endswith(".xml") and "sharedStrings" in n]
+        root = ElementTree.fromstring(zf.read(names[0]))
+    return [t.text or "" for t in root.iter() if t.tag.endswith("}t")]
+
+
+def test_xlsxwriter_writers_cut_at_utf16_units_too(tmp_path):
+    """xlsxwriter cuts a text at 32,767 characters: emoji would make a 65,534-unit cell."""
+    from roundtrip.collect.feedback import write_validation_report
+    from roundtrip.errors import Problem
+    from roundtrip.xlsx.tables import Col, XlsxBook
+
+    long = "xy" + EMOJI * 20_000
+    report = write_validation_report(
+        [("D", Problem("f", long, "S", "A1"))], tmp_path / "r.xlsx", "en"
+    )
+    book = XlsxBook(tmp_path / "t.xlsx", "t", "a")
+    table = book.table("Data", "rt_data", [Col("a", 10)], ["A"])
+    table.add([long])
+    table.close()
+    book.close()
+    for path in (report, tmp_path / "t.xlsx"):
+        texts = [t for t in _sheet_texts(path) if t.startswith("xy")]
+        assert texts and all(_units(t) == MAX_CELL_UNITS - 1 for t in texts), path
+
+
 # --------------------------------------------------------------------------- one of each
 
 

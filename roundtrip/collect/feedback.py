@@ -39,7 +39,7 @@ from roundtrip.collect.annotation import (
 )
 from roundtrip.errors import Problem
 from roundtrip.workspace import atomic_path, cannot_write
-from roundtrip.xlsx.text import COMMENT_UNITS, CONTROL, LOOKALIKE, protected
+from roundtrip.xlsx.text import COMMENT_UNITS, CONTROL, LOOKALIKE, fit, protected
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,8 @@ def write_validation_report(
             if not data:
                 data.append(["", "", "", "", "", w["no_problems"], ""])
             for r, values in enumerate(data, start=1):
-                for c, v in enumerate(values):
-                    ws.write_string(r, c, str(v or ""))
+                for c, v in enumerate(values):  # (xlsxwriter cuts at 32,767 characters)
+                    ws.write_string(r, c, fit(str(v or "")))
             for r, (_dept, p) in enumerate(ordered, start=1):
                 fmt = sev_fmt["error" if p.severity == "error" else "warning"]
                 ws.write_string(r, 6, data[r - 1][6], fmt)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from roundtrip.xlsx.text import MAX_ROWS, MAX_SHEET_NAME
+from roundtrip.xlsx.text import MAX_ROWS, MAX_SHEET_NAME, fit
 
 TEXT, INT, NUM = "text", "int", "num"
 
@@ -93,8 +93,8 @@ class TableSheet:
                     ws.write_blank(r, i, None, fmt)
                 continue
             kind = self.cols[i].kind
-            if kind == TEXT or isinstance(v, str):
-                ws.write_string(r, i, str(v), fmt)
+            if kind == TEXT or isinstance(v, str):  # (xlsxwriter cuts at 32,767 characters)
+                ws.write_string(r, i, fit(str(v)), fmt)
             else:
                 ws.write_number(r, i, v, fmt)
 
