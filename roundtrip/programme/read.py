@@ -1,7 +1,7 @@
 """Reading programme.xlsx's sheets into Tables (columns found by header name).
 
-Cell values come from python-calamine (a 180,000-row programme: seconds, where openpyxl's
-read-only mode took well over a minute); openpyxl only when calamine cannot open the file.
+Cell values come from python-calamine (many times faster than openpyxl's read-only mode on
+a regional programme); openpyxl only when calamine cannot open the file.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from roundtrip.xlsx.text import column_letter
 class Sheets:
     """A workbook's sheets as grids of cell values (row 0 is sheet row 1, column 0 is A).
 
-    Read with python-calamine (a 180,000-row programme: about a second, where openpyxl's
-    read-only mode took over a minute); openpyxl only when calamine cannot open the file.
+    Read with python-calamine (openpyxl's read-only mode is far slower on big sheets);
+    openpyxl only when calamine cannot open the file.
     Both give the cached values of formulas.
     """
 
