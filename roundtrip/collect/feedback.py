@@ -186,7 +186,7 @@ def write_annotated_copy(
     suffix = source.suffix.lower()
     if target.suffix.lower() != suffix:
         target = target.with_suffix(suffix)
-    if suffix == ".xlsx":  # patch the package directly (~20x faster); None: use openpyxl
+    if suffix == ".xlsx":  # patch the package directly (the fast path); None: use openpyxl
         try:
             from roundtrip.collect.annotate import write_fast_copy
 

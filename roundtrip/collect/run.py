@@ -233,7 +233,7 @@ def _finish(run: _Run, job: _Pending, got: StoreRows | _Unread) -> FileOutcome:
 
 
 POOL_MIN_FILES = 50  # files worth taking in and reading in worker processes
-POOL_GROUP = 8  # files per task: a task costs ~0.2 ms of this process's time (measured)
+POOL_GROUP = 8  # files per task: each task costs this process some time to hand out
 POOL_WINDOW = 16  # files read ahead per worker (bounds memory whatever the number of files)
 
 

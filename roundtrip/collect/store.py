@@ -45,7 +45,7 @@ def stored_submission(conn: sqlite3.Connection, content_hash: str) -> sqlite3.Ro
 class StoreRows(WithProblems):
     """A validated return as the rows store writes: plain tuples, each in its table's column
     order after (submission_id, period, department_id). Cheap to send between processes: a
-    reader process sends this, not the ValidatedReturn (a third of the pickling time).
+    reader process sends this, not the ValidatedReturn, which pickles far slower.
     """
 
     department_id: str | None

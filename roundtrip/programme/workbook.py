@@ -262,7 +262,7 @@ def load_programme(path: Path, cache_dir: Path | None = None) -> Programme:
     saved there.
     """
     # Hundreds of thousands of new objects and no cycles among them: the cyclic collector
-    # would walk them again and again (a third of the time at 180,000 actions).
+    # would walk them again and again.
     with collector_paused():
         if cache_dir is None:
             return _load_programme(Path(path))

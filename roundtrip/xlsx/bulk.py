@@ -49,7 +49,7 @@ from roundtrip.xlsx.xlsxwriter_private import xf_index as xf  # noqa: F401 (the 
 from roundtrip.xlsx.zip_copy import TooLarge, ZipCopy, copyable, crc32_combine, deflate_part
 
 MARKER = "rt-bulk-rows-7f3a"
-COMPRESS = 1  # deflate level: the row XML is repetitive, level 1 is 3x faster and ~20% bigger
+COMPRESS = 1  # deflate level: the row XML is repetitive; level 1 is much faster, a little bigger
 
 Cell = tuple[int, object, int]  # column, value, style index (from xf)
 Row = tuple[Sequence[Cell], float | None]  # cells, height in points (None: default)

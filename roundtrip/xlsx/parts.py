@@ -215,8 +215,8 @@ class Package:
     def write(self, target: Path) -> None:
         """The package with its changes. Untouched parts are copied compressed as they are
         (zip_copy: the source was checked by safety.check_file); changed and new parts are
-        deflated at level 1 (a feedback copy is read once; level 1 takes a third of the
-        default's time for files a few per cent larger)."""
+        deflated at level 1 (a feedback copy is read once: level 1 is much faster than the
+        default, for files a few per cent larger)."""
         with open(target, "wb") as fh:
             out = ZipCopy(fh)
             for info in self.zf.infolist():
