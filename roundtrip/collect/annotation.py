@@ -31,7 +31,9 @@ WARNING_FONT = "9C5700"
 
 
 def words(language: str) -> dict[str, str]:
-    return wording(language)["report"]
+    """The wording of reports and annotated copies in `language`."""
+    got: dict[str, str] = wording(language)["report"]
+    return got
 
 
 def severity_rank(p: Problem) -> int:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 REPORT_FILE = "validation.xlsx"
 FEEDBACK_DIR = "feedback"
-POOL_MIN_COPIES = 32  # annotated copies (~8 ms each patching the xlsx) worth a pool
+POOL_MIN_COPIES = 32  # annotated copies worth a pool (each one is quick to patch)
 
 
 def write_feedback(
@@ -63,7 +63,7 @@ def feedback_target(ws: Workspace, period: Period, name: str, suffix: str) -> Pa
     return ws.reports(period) / FEEDBACK_DIR / f"{Path(name).stem}_feedback{suffix}"
 
 
-def _annotated_copy(write: Callable[..., Path], job: tuple) -> Path | None:
+def _annotated_copy(write: Callable[..., Path | None], job: tuple) -> Path | None:
     name, *args, options = job
     try:  # bounded like reading: a pathological file must not stall the run
         with time_limit(DEFAULT_LIMITS.time_limit_s, name):
@@ -72,13 +72,13 @@ def _annotated_copy(write: Callable[..., Path], job: tuple) -> Path | None:
         return None
 
 
-def _copies(write: Callable[..., Path], jobs: list[tuple]) -> list[Path | None]:
+def _copies(write: Callable[..., Path | None], jobs: list[tuple]) -> list[Path | None]:
     """(In a worker) the annotated copies of `jobs`."""
     return [_annotated_copy(write, job) for job in jobs]
 
 
 def _annotated_copies(
-    write: Callable[..., Path], jobs: list[tuple], pool_min: int = POOL_MIN_COPIES
+    write: Callable[..., Path | None], jobs: list[tuple], pool_min: int = POOL_MIN_COPIES
 ) -> list[Path | None]:
     """The annotated copy of each job (None where none could be made), in order.
 

@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from xlsxwriter.worksheet import Worksheet
 
@@ -113,7 +113,7 @@ def _row_xml_careful(row: int, cells: Sequence[Cell], height: float | None = Non
         elif value.__class__ is str:
             out.append(string_cell(ref, s, value))
         else:
-            out.append(number_cell(ref, s, value))
+            out.append(number_cell(ref, s, cast(float, value)))  # (int, float or bool)
     out.append("</row>")
     return "".join(out)
 
@@ -167,9 +167,9 @@ def _row_chunks(block: Block) -> Iterator[bytes]:
     chunk: list[str] = []
     for i, item in enumerate(block.rows()):
         if item.__class__ is str:
-            chunk.append(item)  # type: ignore[arg-type]
+            chunk.append(item)
         else:
-            chunk.append(row_xml(block.first_row + i, *item))  # type: ignore[misc]
+            chunk.append(row_xml(block.first_row + i, *item))
         if len(chunk) >= 2000:
             yield "".join(chunk).encode("utf-8")
             chunk = []

@@ -217,12 +217,14 @@ class Package:
         (zip_copy: the source was checked by safety.check_file); changed and new parts are
         deflated at level 1 (a feedback copy is read once: level 1 is much faster than the
         default, for files a few per cent larger)."""
+        source = self.zf.fp
+        assert source is not None  # (the package's zip is open while it is patched)
         with open(target, "wb") as fh:
             out = ZipCopy(fh)
             for info in self.zf.infolist():
                 text = self.changed.get(info.filename)
                 if text is None and copyable(info):
-                    out.copy(self.zf.fp, info)
+                    out.copy(source, info)
                     continue
                 data = self.zf.read(info) if text is None else text.encode("utf-8")
                 deflate = info.compress_type != zipfile.ZIP_STORED

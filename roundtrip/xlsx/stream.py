@@ -62,7 +62,7 @@ def _text(value: object) -> str:
 
 
 def _as_str(value: object) -> str:
-    return value if value.__class__ is str else str(value)  # type: ignore[return-value]
+    return value if value.__class__ is str else str(value)
 
 
 def _long(texts: list[str]) -> bool:
