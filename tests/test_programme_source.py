@@ -55,8 +55,8 @@ def test_slices_share_the_heads_department_and_priority_lookups(aura, tmp_path):
         parts = [slices.department(d.id) for d in aura.departments]
         parts.append(slices.department("NO-SUCH"))
         for part in parts:
-            for name in ("departments", "priorities"):
-                assert part._index[name] is slices.head._lookup(name)
+            assert part._index["departments"] is slices.head._departments()
+            assert part._index["priorities"] is slices.head._priorities()
             assert [part.department(d.id) for d in aura.departments] == list(aura.departments)
             assert [part.priority(x.id) for x in aura.priorities] == list(aura.priorities)
 
