@@ -7,7 +7,7 @@ differing part is shown as a diff, one XML tag a line.
 
 With ROUNDTRIP_UPDATE_GOLDEN=1 the reference is rewritten instead (only when its parts
 differ, so that an unchanged golden file keeps its bytes in git); look at the diff
-(unzip -p) before committing it. The same approach as tests/test_golden.py.
+(unzip -p) before committing it. Used by every golden test (test_golden, test_golden_reports).
 """
 
 from __future__ import annotations
