@@ -10,7 +10,8 @@ import gc
 import sqlite3
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 
@@ -18,6 +19,8 @@ import click
 
 from roundtrip import __version__
 from roundtrip.errors import RoundtripError
+from roundtrip.language import LANGUAGES, N_, _, pin_console_language
+from roundtrip.language.catalogue import reset_console_language
 
 
 class Context:
@@ -105,13 +108,99 @@ def _let_go(exc: BaseException) -> None:
         sys.unraisablehook = hook
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@contextmanager
+def _translated(cmd: click.Command) -> Iterator[None]:
+    """The command's help texts in the console language while its help is written: they are
+    English message ids when the command is defined, before the language is known."""
+    saved = [(cmd, cmd.help, cmd.short_help)] + [
+        (p, getattr(p, "help", None), None) for p in cmd.params
+    ]
+    try:
+        cmd.help = _(cmd.help) if cmd.help else cmd.help
+        cmd.short_help = _(cmd.short_help) if cmd.short_help else cmd.short_help
+        for p in cmd.params:
+            if getattr(p, "help", None):
+                p.help = _(p.help)  # type: ignore[attr-defined]
+        yield
+    finally:
+        cmd.help, cmd.short_help = saved[0][1], saved[0][2]
+        for p, text, _unused in saved[1:]:
+            if text is not None:
+                p.help = text  # type: ignore[attr-defined]
+
+
+class Command(click.Command):
+    """A command whose help speaks the console language."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated(self):
+            return super().get_short_help_str(limit)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = N_("Show this message and exit.")
+        return option
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated(self):
+            super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        options = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
+        rows = [r for r in (p.get_help_record(ctx) for p in options) if r]
+        if rows:
+            with formatter.section(_("Options")):
+                formatter.write_dl(rows)
+
+
+class Group(Command, click.Group):
+    """The main group: a fresh console language for every run, translated help."""
+
+    command_class = Command
+
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
+        reset_console_language()  # the language of a previous run (tests run many in a process)
+        return super().make_context(info_name, args, parent, **extra)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        Command.format_options(self, ctx, formatter)
+        commands = [(n, self.get_command(ctx, n)) for n in self.list_commands(ctx)]
+        rows = [
+            (n, c.get_short_help_str(formatter.width - 6 - max(len(n) for n, _c in commands)))
+            for n, c in commands
+            if c is not None and not c.hidden
+        ]
+        if rows:
+            with formatter.section(_("Commands")):
+                formatter.write_dl(rows)
+
+
+def _pin_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        pin_console_language(value)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    envvar="ROUNDTRIP_LANG",
+    is_eager=True,
+    expose_value=False,
+    callback=_pin_language,
+    help=N_("Language of the console: fi, sv or en (default: the programme's)."),
+)
 @click.option(
     "-w", "--workspace", metavar="DIR", help="Workspace folder (default: the current directory)."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary output.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks on errors.")
-@click.version_option(__version__, prog_name="roundtrip")
+@click.version_option(__version__, prog_name="roundtrip", help=N_("Show the version and exit."))
 @click.pass_context
 def main(ctx: click.Context, workspace: str | None, quiet: bool, verbose: bool) -> None:
     """Run an action programme's quarterly reporting round trip through Excel."""

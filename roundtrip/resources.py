@@ -1,8 +1,7 @@
-"""Where the bundled data (templates/, examples/) lives: in the wheel, or in a source checkout."""
+"""Where the bundled data (examples/) lives: in the wheel, or in a source checkout."""
 
 from __future__ import annotations
 
-import functools
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ _PKG = Path(__file__).resolve().parent
 
 
 def data_dir(name: str) -> Path:
-    """`templates` or `examples`: the installed copy, else the source checkout's."""
+    """`examples`: the installed copy, else the source checkout's."""
     for candidate in (_PKG / "_data" / name, _PKG.parent / name):
         if candidate.is_dir():
             return candidate
@@ -34,17 +33,3 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([Problem(str(path), f"not valid TOML: {exc}")]) from exc
-
-
-@functools.cache
-def wording(language: str) -> dict[str, Any]:
-    """The workbook wording for a language (fi, sv, en) from templates/LANG.toml."""
-    path = data_dir("templates") / f"{language}.toml"
-    if not path.is_file():
-        raise UsageError(f"no wording for language {language!r} (use fi, sv or en)")
-    return read_toml(path)
-
-
-@functools.cache
-def default_statuses() -> tuple[dict[str, Any], ...]:
-    return tuple(read_toml(data_dir("templates") / "statuses.toml")["status"])

@@ -1,11 +1,26 @@
 """Fixtures shared by several test files."""
 
+import os
 import shutil
 
 import pytest
 
+# The console speaks English in tests unless a test says otherwise (tests/test_language.py
+# removes this to see the programme's language); documents always follow the programme.
+os.environ["ROUNDTRIP_LANG"] = "en"
+
 from roundtrip.init import init_workspace
 from roundtrip.workspace import Workspace
+
+
+@pytest.fixture(autouse=True)
+def _fresh_console_language():
+    """No test inherits the console language an earlier one left behind."""
+    from roundtrip.language.catalogue import reset_console_language
+
+    reset_console_language()
+    yield
+    reset_console_language()
 
 
 @pytest.fixture(scope="session")

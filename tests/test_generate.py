@@ -14,7 +14,7 @@ from roundtrip.cli import main
 from roundtrip.errors import UsageError
 from roundtrip.programme.workbook import load_programme
 from roundtrip.register import db as register
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.returns import contract as c
 from roundtrip.returns.generate import default_now, generate_period
 from roundtrip.workspace import Workspace

@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 
 from roundtrip.programme.bundled import load_example
 from roundtrip.register.history import Previous, PreviousAnswer
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.returns import contract as c
 from roundtrip.returns.workbook import write_return_workbook
 

@@ -16,7 +16,7 @@ from roundtrip.errors import UsageError
 from roundtrip.programme.bundled import load_example, with_version
 from roundtrip.programme.model import Department, Metric
 from roundtrip.register.history import Previous, PreviousAnswer, PreviousValue
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.returns import contract as c
 from roundtrip.returns.workbook import write_return_workbook
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from roundtrip.errors import Problem
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.xlsx.text import (
     MAX_CELL_UNITS,
     MAX_COLS,

@@ -22,7 +22,7 @@ from roundtrip.errors import UsageError
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.workspace import Workspace
 
 MARKER = ".roundtrip-demo"

@@ -17,7 +17,8 @@ from roundtrip.programme.model import (
     Settings,
     Status,
 )
-from roundtrip.resources import default_statuses, example_dir, read_toml
+from roundtrip.language.wording import default_statuses
+from roundtrip.resources import example_dir, read_toml
 
 
 def default_status_scale(language: str) -> tuple[Status, ...]:

@@ -21,7 +21,7 @@ from roundtrip.programme.model import (
     Status,
 )
 from roundtrip.programme.periods import CADENCES, parse_period
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 
 FILE_LABEL = "programme.xlsx"
 

@@ -30,6 +30,7 @@ from typing import Any
 import xlsxwriter
 
 from roundtrip.errors import ConfigError, Problem
+from roundtrip.language import set_console_language
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.bundled import with_version
 from roundtrip.programme.model import (
@@ -259,8 +260,15 @@ def load_programme(path: Path, cache_dir: Path | None = None) -> Programme:
 
     With `cache_dir` (a workspace's ``.cache/``) a programme already read from the very same
     bytes is taken from the cache instead (see programme_cache.py), and a freshly read one is
-    saved there.
+    saved there. From then on the console speaks the programme's language, unless the user
+    chose one (--lang, ROUNDTRIP_LANG).
     """
+    programme = _load_cached(path, cache_dir)
+    set_console_language(programme.settings.language)  # unless --lang or ROUNDTRIP_LANG
+    return programme
+
+
+def _load_cached(path: Path, cache_dir: Path | None) -> Programme:
     # Hundreds of thousands of new objects and no cycles among them: the cyclic collector
     # would walk them again and again.
     with collector_paused():

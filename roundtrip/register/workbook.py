@@ -31,7 +31,7 @@ from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress, no_progress
 from roundtrip.register.db import connect, register_error
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.workspace import Workspace, atomic_path, cannot_write
 from roundtrip.xlsx.stream import POOL_MIN_SECTIONS, StreamBook
 from roundtrip.xlsx.tables import INT, NUM, Col, XlsxBook

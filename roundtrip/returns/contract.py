@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from roundtrip.programme.model import LANGUAGES
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 
 FORMAT_VERSION = "1"
 
@@ -121,7 +121,7 @@ def _norm_label(text: str) -> str:
 
 
 def header(language: str, sheet_key: str, column_key: str) -> str:
-    text: str = wording(language)[sheet_key][column_key]  # templates/LANG.toml: all strings
+    text: str = wording(language)[sheet_key][column_key]  # the catalogue: all strings
     return text
 
 

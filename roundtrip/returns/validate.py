@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from roundtrip.errors import Problem, WithProblems
 from roundtrip.programme.model import Action, Metric, Programme
 from roundtrip.programme.periods import Period
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.returns import contract
 from roundtrip.returns.normalize import (
     NormError,

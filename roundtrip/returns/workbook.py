@@ -21,7 +21,7 @@ from roundtrip.errors import UsageError
 from roundtrip.programme.model import Action, Department, Metric, Programme
 from roundtrip.programme.periods import Period
 from roundtrip.register.history import Previous
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.returns import contract as c
 from roundtrip.returns.styles import WORKBOOK_OPTIONS, Styles, make_styles, row_height
 from roundtrip.returns.text import (  # noqa: F401  (re-exported: the writer's public text helpers)

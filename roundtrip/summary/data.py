@@ -18,7 +18,7 @@ from typing import Any, TypeVar, overload
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period, parse_period
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.summary.passes import (
     CURRENT_SUBMISSIONS,
     Beside,

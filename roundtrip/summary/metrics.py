@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from xlsxwriter.utility import quote_sheetname
 from xlsxwriter.worksheet import Worksheet
 
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.summary.data import MetricRow
 from roundtrip.summary.sheets import (
     HEADER_FILL,

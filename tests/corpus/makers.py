@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
-from roundtrip.resources import wording
+from roundtrip.language.wording import wording
 from roundtrip.returns import contract as c
 
 PERIOD = "2025Q3"

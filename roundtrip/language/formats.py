@@ -1,0 +1,71 @@
+"""Dates, numbers and percentages as a person of each language writes them (Babel, CLDR).
+
+fi: 14.10.2025, 1 234,5, 75 %; sv (Finland's Swedish): 14.10.2025, 1 234,5, 75 %; en:
+Oct 14, 2025, 1,234.5, 75%. The spaces in fi and sv are no-break spaces, as CLDR has them,
+so a number never breaks across lines. Only what is shown is formatted: stored values stay
+ISO dates and plain numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.dates import format_time as _babel_time
+from babel.numbers import format_decimal, format_percent as _babel_percent
+
+LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_US"}
+# CLDR's "short" is the municipal 14.10.2025 in fi_FI and sv_FI; English reads "Oct 14, 2025".
+_DATE_FORMAT = {"fi": "short", "sv": "short", "en": "medium"}
+
+
+@functools.cache
+def locale_of(language: str) -> Locale:
+    return Locale.parse(LOCALES.get(language, "en_US"))
+
+
+def format_date(value: dt.date | str | None, language: str) -> str:
+    """A date (or an ISO date string) as written in `language`; "" for none."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return _babel_date(value, _DATE_FORMAT.get(language, "medium"), locale=locale_of(language))
+
+
+def format_datetime(value: dt.datetime | str | None, language: str) -> str:
+    """A moment as date and minutes (14.10.2025 13.05), in `language`; "" for none."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    time = _babel_time(value, "short", locale=locale_of(language))
+    return f"{format_date(value.date(), language)} {time}"
+
+
+def format_number(value: float | int, language: str, decimals: int | None = None) -> str:
+    """A number with the language's grouping and decimal sign (1 234,5)."""
+    if decimals is None:
+        return format_decimal(value, locale=locale_of(language))
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=locale_of(language))
+
+
+def format_percent(fraction: float, language: str, decimals: int = 0) -> str:
+    """A fraction (0.75) as a percentage (75 % in fi and sv, 75% in en)."""
+    loc = locale_of(language)
+    pattern = loc.percent_formats[None].pattern  # "#,##0 %" in fi, "#,##0%" in en
+    if decimals:
+        head, _, tail = pattern.rpartition("0")
+        pattern = f"{head}0.{'0' * decimals}{tail}"
+    return _babel_percent(fraction, format=pattern, locale=loc)
