@@ -112,21 +112,19 @@ def _let_go(exc: BaseException) -> None:
 def _translated(cmd: click.Command) -> Iterator[None]:
     """The command's help texts in the console language while its help is written: they are
     English message ids when the command is defined, before the language is known."""
-    saved = [(cmd, cmd.help, cmd.short_help)] + [
-        (p, getattr(p, "help", None), None) for p in cmd.params
-    ]
+    saved_help, saved_short = cmd.help, cmd.short_help
+    options = [p for p in cmd.params if isinstance(p, click.Option) and p.help]
+    saved = [(p, p.help) for p in options]
     try:
         cmd.help = _(cmd.help) if cmd.help else cmd.help
         cmd.short_help = _(cmd.short_help) if cmd.short_help else cmd.short_help
-        for p in cmd.params:
-            if getattr(p, "help", None):
-                p.help = _(p.help)  # type: ignore[attr-defined]
+        for p, text in saved:
+            p.help = _(text or "")
         yield
     finally:
-        cmd.help, cmd.short_help = saved[0][1], saved[0][2]
-        for p, text, _unused in saved[1:]:
-            if text is not None:
-                p.help = text  # type: ignore[attr-defined]
+        cmd.help, cmd.short_help = saved_help, saved_short
+        for p, text in saved:
+            p.help = text
 
 
 class Command(click.Command):
@@ -139,7 +137,7 @@ class Command(click.Command):
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
         if option is not None:
-            option.help = N_("Show this message and exit.")
+            option.help = _(N_("Show this message and exit."))
         return option
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -163,7 +161,7 @@ class Group(Command, click.Group):
 
     command_class = Command
 
-    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
+    def make_context(self, info_name, args, parent=None, **extra):
         reset_console_language()  # the language of a previous run (tests run many in a process)
         return super().make_context(info_name, args, parent, **extra)
 

@@ -51,14 +51,14 @@ def catalogue_problems(pot: Catalog, catalogues: dict[str, Catalog]) -> list[str
             for form in _forms(found.string):
                 if not form:
                     out.append(f"{name}: no translation")
-                elif "{" in ids[0] + ids[-1] or "{" in form:
-                    if placeholders(form) - expected or (
-                        len(ids) == 1 and placeholders(form) != expected
-                    ):
-                        out.append(
-                            f"{name}: placeholders {sorted(placeholders(form))} differ from "
-                            f"{sorted(expected)}"
-                        )
+                elif ("{" in ids[0] + ids[-1] or "{" in form) and (
+                    placeholders(form) - expected
+                    or (len(ids) == 1 and placeholders(form) != expected)
+                ):
+                    out.append(
+                        f"{name}: placeholders {sorted(placeholders(form))} differ from "
+                        f"{sorted(expected)}"
+                    )
     return out
 
 

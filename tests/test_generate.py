@@ -12,9 +12,9 @@ from programme_copies import whole_and_sliced
 
 from roundtrip.cli import main
 from roundtrip.errors import UsageError
+from roundtrip.language.wording import wording
 from roundtrip.programme.workbook import load_programme
 from roundtrip.register import db as register
-from roundtrip.language.wording import wording
 from roundtrip.returns import contract as c
 from roundtrip.returns.generate import default_now, generate_period
 from roundtrip.workspace import Workspace

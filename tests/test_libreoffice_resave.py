@@ -11,9 +11,9 @@ import pytest
 import soffice
 from python_calamine import CalamineWorkbook
 
+from roundtrip.language.wording import wording
 from roundtrip.programme.bundled import load_example
 from roundtrip.register.history import Previous, PreviousAnswer
-from roundtrip.language.wording import wording
 from roundtrip.returns import contract as c
 from roundtrip.returns.workbook import write_return_workbook
 

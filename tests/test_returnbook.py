@@ -13,10 +13,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from roundtrip.errors import UsageError
+from roundtrip.language.wording import wording
 from roundtrip.programme.bundled import load_example, with_version
 from roundtrip.programme.model import Department, Metric
 from roundtrip.register.history import Previous, PreviousAnswer, PreviousValue
-from roundtrip.language.wording import wording
 from roundtrip.returns import contract as c
 from roundtrip.returns.workbook import write_return_workbook
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from roundtrip.demo.fill import ActionAnswer, fill_return
 from roundtrip.errors import UsageError
+from roundtrip.language.wording import wording
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress
-from roundtrip.language.wording import wording
 from roundtrip.workspace import Workspace
 
 MARKER = ".roundtrip-demo"

@@ -15,8 +15,8 @@ context (the workbook wording, whose English words repeat with different transla
 """
 
 from roundtrip.language.catalogue import (
-    LANGUAGES,
     C_,
+    LANGUAGES,
     N_,
     Message,
     _,

@@ -14,7 +14,8 @@ import functools
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_time as _babel_time
-from babel.numbers import format_decimal, format_percent as _babel_percent
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as _babel_percent
 
 LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_US"}
 # CLDR's "short" is the municipal 14.10.2025 in fi_FI and sv_FI; English reads "Oct 14, 2025".
@@ -32,12 +33,12 @@ def format_date(value: dt.date | str | None, language: str) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = dt.date.fromisoformat(value[:10])
+            day = dt.date.fromisoformat(value[:10])
         except ValueError:
             return value
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return _babel_date(value, _DATE_FORMAT.get(language, "medium"), locale=locale_of(language))
+    else:
+        day = value.date() if isinstance(value, dt.datetime) else value
+    return _babel_date(day, _DATE_FORMAT.get(language, "medium"), locale=locale_of(language))
 
 
 def format_datetime(value: dt.datetime | str | None, language: str) -> str:
@@ -46,11 +47,13 @@ def format_datetime(value: dt.datetime | str | None, language: str) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value)
+            moment = dt.datetime.fromisoformat(value)
         except ValueError:
             return value
-    time = _babel_time(value, "short", locale=locale_of(language))
-    return f"{format_date(value.date(), language)} {time}"
+    else:
+        moment = value
+    time = _babel_time(moment, "short", locale=locale_of(language))
+    return f"{format_date(moment.date(), language)} {time}"
 
 
 def format_number(value: float | int, language: str, decimals: int | None = None) -> str:

@@ -12,7 +12,6 @@ from typing import Any
 
 from roundtrip.language.catalogue import C_, LANGUAGES, Message, tr
 
-
 WORDING: dict[str, Any] = {
     "yes": C_("workbook", "Yes"),
     "no": C_("workbook", "No"),

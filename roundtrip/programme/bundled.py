@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from roundtrip.language.wording import default_statuses
 from roundtrip.programme.model import (
     Action,
     Department,
@@ -17,7 +18,6 @@ from roundtrip.programme.model import (
     Settings,
     Status,
 )
-from roundtrip.language.wording import default_statuses
 from roundtrip.resources import example_dir, read_toml
 
 

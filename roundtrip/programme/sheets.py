@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from roundtrip.errors import Problem, UsageError
+from roundtrip.language.wording import wording
 from roundtrip.programme.model import (
     LANGUAGES,
     METRIC_KINDS,
@@ -21,7 +22,6 @@ from roundtrip.programme.model import (
     Status,
 )
 from roundtrip.programme.periods import CADENCES, parse_period
-from roundtrip.language.wording import wording
 
 FILE_LABEL = "programme.xlsx"
 

@@ -26,12 +26,12 @@ from typing import Any
 from xlsxwriter.exceptions import FileCreateError
 
 from roundtrip.errors import UsageError
+from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import frozen_heap
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress, no_progress
 from roundtrip.register.db import connect, register_error
-from roundtrip.language.wording import wording
 from roundtrip.workspace import Workspace, atomic_path, cannot_write
 from roundtrip.xlsx.stream import POOL_MIN_SECTIONS, StreamBook
 from roundtrip.xlsx.tables import INT, NUM, Col, XlsxBook

@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from roundtrip.programme.model import LANGUAGES
 from roundtrip.language.wording import wording
+from roundtrip.programme.model import LANGUAGES
 
 FORMAT_VERSION = "1"
 

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from roundtrip.errors import Problem, WithProblems
+from roundtrip.language.wording import wording
 from roundtrip.programme.model import Action, Metric, Programme
 from roundtrip.programme.periods import Period
-from roundtrip.language.wording import wording
 from roundtrip.returns import contract
 from roundtrip.returns.normalize import (
     NormError,

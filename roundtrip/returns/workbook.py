@@ -18,10 +18,10 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from roundtrip.errors import UsageError
+from roundtrip.language.wording import wording
 from roundtrip.programme.model import Action, Department, Metric, Programme
 from roundtrip.programme.periods import Period
 from roundtrip.register.history import Previous
-from roundtrip.language.wording import wording
 from roundtrip.returns import contract as c
 from roundtrip.returns.styles import WORKBOOK_OPTIONS, Styles, make_styles, row_height
 from roundtrip.returns.text import (  # noqa: F401  (re-exported: the writer's public text helpers)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar, overload
 
+from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period, parse_period
-from roundtrip.language.wording import wording
 from roundtrip.summary.passes import (
     CURRENT_SUBMISSIONS,
     Beside,

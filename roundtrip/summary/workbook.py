@@ -17,12 +17,12 @@ from pathlib import Path
 import xlsxwriter
 
 from roundtrip.errors import RoundtripError, WorkspaceError
+from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import collector_paused, frozen_heap
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress, no_progress
 from roundtrip.register.db import connect, register_error
-from roundtrip.language.wording import wording
 from roundtrip.summary.data import NOT_ANSWERED, Lists, SummaryData, load_lists, load_summary
 from roundtrip.summary.metrics import write_metrics
 from roundtrip.summary.overview import write_overview
