@@ -53,7 +53,7 @@ def test_nothing_collected_everyone_missing(ws):
     assert rep.deadline == dt.date(2025, 10, 14)
     assert rep.exit_code == 1
     assert rep.lines()[-1] == (
-        f"0 of {len(depts)} returned, 0 rejected, {len(depts)} missing — deadline 14.10.2025"
+        f"0 of {len(depts)} returned, 0 rejected, {len(depts)} missing — deadline Oct 14, 2025"
     )
 
 
@@ -86,7 +86,7 @@ def test_states_days_late_and_total(ws):
     n = len(depts)
     missing = n - 4
     assert rep.lines()[-1] == (
-        f"3 of {n} returned (1 late), 1 rejected, {missing} missing — deadline 14.10.2025"
+        f"3 of {n} returned (1 late), 1 rejected, {missing} missing — deadline Oct 14, 2025"
     )
     text = "\n".join(rep.lines())
     assert "mystery.csv" in text
@@ -124,7 +124,7 @@ def test_cli_exit_codes(ws):
     runner = CliRunner()
     result = runner.invoke(main, ["-w", str(ws.root), "status", PERIOD])
     assert result.exit_code == 1
-    assert "missing" in result.output and "deadline 14.10.2025" in result.output
+    assert "missing" in result.output and "deadline Oct 14, 2025" in result.output
 
     reg = RegistryBuilder(ws.db_path)
     for dept in expected_departments(ws):
@@ -146,7 +146,8 @@ def test_later_rejected_file_is_noted(ws):
     reg.close()
     reject(ws, PERIOD, dept, "fix.xlsx", "Toimenpiteet!K4: not a status", "h-late")
     row = period_status(ws, PERIOD, today=dt.date(2025, 10, 21)).rows[0]
-    assert row.state == "returned" and "later file was rejected" in row.message
+    assert row.state == "returned" and row.message == "Toimenpiteet!K4: not a status"
+    assert row.note() == "a later file was rejected: Toimenpiteet!K4: not a status"
 
 
 def test_end_to_end_through_collect(ws):
@@ -193,3 +194,21 @@ def test_control_characters_in_names_are_escaped():
     assert str(Problem("a\x1b.xlsx", "bad", "S\x07", "A1")) == "a\\x1b.xlsx: S\\x07!A1: bad"
     # a right-to-left override would show "raport\u202excod.exe" as "raportexe.docx"
     assert printable("raport\u202excod.exe") == "raport\\u202excod.exe"
+
+
+@pytest.mark.parametrize(
+    ("language", "head", "state", "total"),
+    [
+        ("fi", "Toimiala", "puuttuu", "Palautettu: 0/{n}, hylätty: 0, puuttuu: {n} — määräaika"),
+        ("sv", "Sektor", "saknas", "Inlämnade: 0 av {n}, avvisade: 0, saknas: {n} — sista"),
+    ],
+)
+def test_chase_list_speaks_the_console_language(ws, language, head, state, total):
+    """Headings, states, the total and the deadline in the console language (14.10.2025)."""
+    from roundtrip.language import pin_console_language
+
+    pin_console_language(language)
+    rep = period_status(ws, PERIOD, today=dt.date(2025, 10, 20))
+    lines, n = rep.lines(), len(rep.rows)
+    assert lines[0].startswith(head) and all(state in line for line in lines[2 : 2 + n])
+    assert lines[-1].startswith(total.format(n=n)) and lines[-1].endswith(" 14.10.2025")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from roundtrip.errors import WorkspaceError, printable
+from roundtrip.language import _
 from roundtrip.parallel.interrupts import ignore_interrupts
 from roundtrip.parallel.pool import context
 from roundtrip.returns.safety import DEFAULT_LIMITS
@@ -68,10 +69,10 @@ def archive(archive_dir: Path, name: str, digest: str, data: bytes, suffix: str)
             with contextlib.suppress(OSError):  # (no archive folder at all: nothing to remove)
                 tmp.unlink(missing_ok=True)
             if isinstance(exc, OSError):
-                raise WorkspaceError(
-                    f"cannot archive {printable(name)} into {target} "
-                    f"({exc.strerror or exc}){remedy(exc)}"
-                ) from exc
+                line = _("cannot archive {file} into {target} ({reason})").format(
+                    file=printable(name), target=target, reason=exc.strerror or exc
+                )
+                raise WorkspaceError(line + remedy(exc)) from exc
             raise
     return target
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from roundtrip.errors import Problem, UsageError, WithProblems, printable
+from roundtrip.language import N_, _, ngettext
 from roundtrip.programme.periods import Period
 from roundtrip.workspace import Workspace
 
@@ -21,6 +22,15 @@ ACCEPTED, WARNINGS, REJECTED, ALREADY, SUPERSEDED, SKIPPED = (
     "superseded",
     "skipped",
 )
+# What the console calls each verdict (the verdicts themselves are identifiers).
+VERDICTS = {
+    ACCEPTED: N_("accepted"),
+    WARNINGS: N_("accepted with warnings"),
+    REJECTED: N_("rejected"),
+    ALREADY: N_("already collected"),
+    SUPERSEDED: N_("superseded (a newer return of the department counts)"),
+    SKIPPED: N_("skipped"),
+}
 
 
 @dataclass(frozen=True)
@@ -36,18 +46,20 @@ class FileOutcome(WithProblems):
     note: str = ""  # why a file was skipped
 
     def line(self) -> str:
+        """The file's line on the console (in the console language, made when printed)."""
         who = self.department_id or "?"
         if self.verdict == REJECTED:
-            what = f"rejected ({len(self.errors)} error{'s' if len(self.errors) != 1 else ''})"
+            n = len(self.errors)
+            what = ngettext("rejected ({n} error)", "rejected ({n} errors)", n).format(n=n)
         elif self.verdict == WARNINGS:
             n = len(self.warnings)
-            what = f"accepted with {n} warning{'s' if n != 1 else ''}"
-        elif self.verdict == SUPERSEDED:
-            what = "superseded (a newer return of the department counts)"
+            what = ngettext("accepted with {n} warning", "accepted with {n} warnings", n).format(
+                n=n
+            )
         elif self.verdict == SKIPPED:
-            return f"{printable(self.name)}: skipped ({self.note})"
+            return _("{file}: skipped ({why})").format(file=printable(self.name), why=self.note)
         else:
-            what = self.verdict
+            what = _(VERDICTS.get(self.verdict, self.verdict))
         return f"{printable(self.name)} → {who}: {what}"
 
 
@@ -68,36 +80,42 @@ class CollectResult:
         return 1 if self.count(REJECTED) else 0
 
     def lines(self) -> list[str]:
+        """The run's lines for the console, in the console language (made when printed).
+        The problems are quoted as the departments get them (in the programme's language)."""
         out = [f.line() for f in self.files]
         if not self.count(ACCEPTED, WARNINGS, REJECTED, ALREADY, SUPERSEDED):
-            where = (
-                ", ".join(
-                    ("folder " if p.is_dir() else "") + printable(str(p)) for p in self.source
-                )
-                or "the inbox"
-            )
-            return [*out, f"No returned files found in {where}."]
+            where = ", ".join(
+                _("folder {path}").format(path=printable(str(p)))
+                if p.is_dir()
+                else printable(str(p))
+                for p in self.source
+            ) or _("the inbox")
+            return [*out, _("No returned files found in {where}.").format(where=where)]
         errors = [p for f in self.files for p in f.errors]
         if errors:
             out.append("")
             out.extend(str(p) for p in errors)
         out.append("")
+        accepted, rejected = self.count(ACCEPTED, WARNINGS), self.count(REJECTED)
         parts = [
-            f"{self.count(ACCEPTED, WARNINGS)} accepted",
-            f"{self.count(REJECTED)} rejected",
+            ngettext("{n} accepted", "{n} accepted", accepted).format(n=accepted),
+            ngettext("{n} rejected", "{n} rejected", rejected).format(n=rejected),
         ]
-        if self.count(SUPERSEDED):
-            parts.append(f"{self.count(SUPERSEDED)} superseded")
-        if self.count(ALREADY):
-            parts.append(f"{self.count(ALREADY)} already collected")
-        if self.count(SKIPPED):
-            parts.append(f"{self.count(SKIPPED)} skipped")
+        if n := self.count(SUPERSEDED):
+            parts.append(ngettext("{n} superseded", "{n} superseded", n).format(n=n))
+        if n := self.count(ALREADY):
+            parts.append(ngettext("{n} already collected", "{n} already collected", n).format(n=n))
+        if n := self.count(SKIPPED):
+            parts.append(ngettext("{n} skipped", "{n} skipped", n).format(n=n))
         n = len(self.files)
-        out.append(f"{self.period}: {n} file{'s' if n != 1 else ''}: " + ", ".join(parts))
+        total = ngettext("{period}: {n} file: {outcomes}", "{period}: {n} files: {outcomes}", n)
+        out.append(total.format(period=self.period, n=n, outcomes=", ".join(parts)))
         if self.report:
-            out.append(f"Validation report: {self.report}")
+            out.append(_("Validation report: {path}").format(path=self.report))
         if any(f.feedback for f in self.files) and self.feedback_dir:
-            out.append(f"Annotated copies for the departments: {self.feedback_dir}")
+            out.append(
+                _("Annotated copies for the departments: {folder}").format(folder=self.feedback_dir)
+            )
         return out
 
 
@@ -106,13 +124,15 @@ def collect_sources(ws: Workspace, per: Period, paths: list[Path] | None) -> tup
         sources = tuple(Path(p) for p in paths)
         missing = [str(p) for p in sources if not p.exists()]
         if missing:
-            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+            raise UsageError(_("no such file or folder: {paths}").format(paths=", ".join(missing)))
         return sources
     inbox = ws.inbox(per)
     if not inbox.is_dir():
         raise UsageError(
-            f"nothing to collect: {inbox} does not exist; put the returned files there "
-            f"or name them: roundtrip collect {per} FILE ..."
+            _(
+                "nothing to collect: {inbox} does not exist; put the returned files there "
+                "or name them: roundtrip collect {period} FILE ..."
+            ).format(inbox=inbox, period=per)
         )
     return (inbox,)
 

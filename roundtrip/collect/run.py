@@ -56,6 +56,7 @@ from roundtrip.errors import (
     RoundtripError,
     UsageError,
 )
+from roundtrip.language import _, format_number, tr
 from roundtrip.parallel.heap import frozen_heap
 from roundtrip.parallel.pool import in_order, workers_for
 from roundtrip.programme.periods import Period
@@ -94,8 +95,10 @@ def workspace_lock(ws: Workspace, wait_s: float | None = None) -> Iterator[None]
             except OSError as exc:
                 if time.monotonic() >= deadline:
                     raise BusyError(
-                        f"another roundtrip collect is running in {ws.root}; try again when "
-                        "it has finished"
+                        _(
+                            "another roundtrip collect is running in {folder}; try again when "
+                            "it has finished"
+                        ).format(folder=ws.root)
                     ) from exc
                 time.sleep(0.1)
         try:
@@ -117,7 +120,9 @@ class _Unread:
 def _read_and_validate(
     archived: Path, name: str, source: Source, period: Period, secret: bytes
 ) -> StoreRows | _Unread:
-    """The validated return's rows, or the problems that stopped the file from being read."""
+    """The validated return's rows, or the problems that stopped the file from being read
+    (in the programme's language: they are written into the annotated copy and the report)."""
+    lang = source.head.settings.language
     try:
         with time_limit(DEFAULT_LIMITS.time_limit_s, name):
             raw = read_return(archived, original_name=name)
@@ -127,9 +132,12 @@ def _read_and_validate(
         problem = Problem(name, p.message, p.sheet, p.cell, p.severity, p.value)
         return _Unread((problem,), final=not isinstance(exc, TimeLimitError))
     except RoundtripError as exc:
-        return _Unread((Problem(name, f"could not be read: {exc}"),))
+        message = tr(lang, "the file could not be read: {reason}").format(reason=exc)
+        return _Unread((Problem(name, message),))
     except Exception as exc:  # noqa: BLE001 - nothing in a file may abort the run
-        return _Unread((Problem(name, f"could not be read ({type(exc).__name__}: {exc})"),))
+        reason = f"{type(exc).__name__}: {exc}"
+        message = tr(lang, "the file could not be read ({reason})").format(reason=reason)
+        return _Unread((Problem(name, message),))
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,11 @@ class _Run:
     def stored(self, digest: str) -> sqlite3.Row | None:
         return stored_submission(self.conn, digest) if digest in self.known else None
 
+    @property
+    def language(self) -> str:
+        """The programme's language: the problems a run finds itself are written in it."""
+        return self.source.head.settings.language
+
     def read(self, job: _Pending) -> StoreRows | _Unread:
         return _read_and_validate(job.archived, job.name, self.source, self.period, self.secret)
 
@@ -173,19 +186,20 @@ def _prepare(run: _Run, path: Path) -> FileOutcome | _Pending:
     early = run.early
     got = (early.get(path) if early else None) or take_in(run.ws.archive_dir, path)
     if got.error:
-        return FileOutcome(
-            name, path, REJECTED, problems=(Problem(name, f"cannot read: {got.error}"),)
-        )
+        message = tr(run.language, "the file cannot be read: {reason}").format(reason=got.error)
+        return FileOutcome(name, path, REJECTED, problems=(Problem(name, message),))
     digest = got.digest
     old = run.stored(digest)
     if old is not None:
         return FileOutcome(name, path, ALREADY, old["department_id"], (), digest, int(old["id"]))
     if got.archived is None:  # not worth archiving: a return is tens of kB
-        too_big = Problem(
-            name,
-            f"the file is too large ({got.size / 1e6:.0f} MB; a return is well under 1 MB): "
+        size = format_number(got.size / 1e6, run.language, decimals=0)
+        message = tr(
+            run.language,
+            "the file is too large ({size} MB; a return is well under 1 MB): "
             "send the workbook you received, filled in",
         )
+        too_big = Problem(name, message.format(size=size))
         run.ledger.add(
             digest,
             name,
@@ -220,7 +234,8 @@ def _finish(run: _Run, job: _Pending, got: StoreRows | _Unread) -> FileOutcome:
                     signer=got.signer,
                 )
             except sqlite3.IntegrityError as exc:  # rolled back: the register is unchanged
-                problems = (*problems, Problem(name, f"could not be stored ({exc})"))
+                message = tr(run.language, "the return could not be stored ({reason})")
+                problems = (*problems, Problem(name, message.format(reason=exc)))
                 final = False
             else:
                 run.known.add(digest)
@@ -326,7 +341,9 @@ def _collect(
         known = stored_hashes(conn)
         run = _Run(ws, conn, source, per, register.secret(conn), collected_at, ledger, known, early)
         each = _outcomes(run, files, workers_for(len(files), pools.pool_min), pools.pool_group)
-        outcomes = list((progress or no_progress)(each, f"Collecting {per}", len(files)))
+        outcomes = list(
+            (progress or no_progress)(each, _("Collecting {period}").format(period=per), len(files))
+        )
         outcomes = _superseded(conn, outcomes)
     finally:
         conn.close()

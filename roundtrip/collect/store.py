@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 
 from roundtrip.errors import Problem, UsageError, WithProblems
+from roundtrip.language import _
 from roundtrip.returns.validate import (
     Answer,
     MetricValue,
@@ -113,7 +114,9 @@ def store_submission(
     """
     rows = validated if isinstance(validated, StoreRows) else store_rows(validated)
     if rows.errors or not rows.department_id:
-        raise UsageError(f"{original_name}: a return with errors cannot be stored")
+        raise UsageError(
+            _("{file}: a return with errors cannot be stored").format(file=original_name)
+        )
     dept, period = rows.department_id, rows.period
     warnings = rows.warnings
     try:

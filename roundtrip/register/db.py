@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from roundtrip.errors import WorkspaceError
+from roundtrip.language import _
 
 SCHEMA_VERSION = "1"
 
@@ -142,22 +143,24 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 
 def register_error(path: Path | str, exc: sqlite3.Error) -> WorkspaceError:
-    """One line for a register SQLite cannot use, with what to do about it."""
+    """One line for a register SQLite cannot use, with what to do about it (console language;
+    SQLite's own words are quoted as they are)."""
     text = str(exc)
     if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
-        hint = (
+        hint = _(
             "It is damaged, or not a roundtrip register: restore it from a backup (every "
             "returned file is also kept in the archive/ folder)."
         )
     elif "locked" in text or "busy" in text:
-        hint = "Another program keeps it busy: close that program (or wait) and run again."
+        hint = _("Another program keeps it busy: close that program (or wait) and run again.")
     elif "readonly" in text or "read-only" in text or "unable to open" in text:
-        hint = "Check that it is a file, and the permissions of the file and its folder."
+        hint = _("Check that it is a file, and the permissions of the file and its folder.")
     elif "full" in text or "disk I/O" in text:
-        hint = "The disk is full or failing: free some space (or check the disk) and run again."
+        hint = _("The disk is full or failing: free some space (or check the disk) and run again.")
     else:
         hint = ""
-    return WorkspaceError(f"cannot use the register {path}: {text}. {hint}".rstrip())
+    line = _("cannot use the register {path}: {reason}.").format(path=path, reason=text)
+    return WorkspaceError(f"{line} {hint}".rstrip())
 
 
 def query(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> sqlite3.Cursor:

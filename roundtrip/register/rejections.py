@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from roundtrip.errors import Problem, WorkspaceError
+from roundtrip.language import _
 from roundtrip.workspace import atomic_path
 
 REJECTIONS_FILE = "rejections.jsonl"
@@ -62,7 +63,11 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise WorkspaceError(f"cannot read {path}: {exc}") from exc
+        raise WorkspaceError(
+            _("cannot read the log of rejected files {path}: {reason}").format(
+                path=path, reason=exc
+            )
+        ) from exc
     return _parse(text)
 
 

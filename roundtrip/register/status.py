@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from roundtrip.errors import printable
+from roundtrip.language import N_, _, console_language, format_date, format_datetime, ngettext
 from roundtrip.parallel.heap import frozen_heap
 from roundtrip.programme.model import Programme
 from roundtrip.register.db import register_error
@@ -24,6 +25,13 @@ from roundtrip.workspace import Workspace
 
 RETURNED, LATE, REJECTED, MISSING = "returned", "late", "rejected", "missing"
 STATES = (RETURNED, LATE, REJECTED, MISSING)
+# What the chase list calls each state (the states themselves are identifiers).
+STATE_WORDS = {
+    RETURNED: N_("returned"),
+    LATE: N_("late"),
+    REJECTED: N_("rejected"),
+    MISSING: N_("missing"),
+}
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,24 @@ class StatusRow:
     received_at: str = ""  # ISO 8601 as stored (returned/late: the accepted file; rejected: it)
     signer: str = ""  # who saved the accepted file
     days_late: int = 0  # returned: days after the deadline; missing/rejected: today - deadline
-    message: str = ""  # rejected: the first problem; returned: warnings count
+    # rejected: the first problem; returned: the first problem of a later file, rejected
+    # (as written to the department: in the programme's language)
+    message: str = ""
     file: str = ""  # the file name as received
+    warnings: int = 0  # returned: the accepted file's warnings
+
+    def note(self) -> str:
+        """The chase list's note on the row (console language)."""
+        if self.state in (RETURNED, LATE):
+            if self.message:
+                return _("a later file was rejected: {problem}").format(
+                    problem=_one_line(self.message)
+                )
+            if self.warnings:
+                return ngettext("{n} warning", "{n} warnings", self.warnings).format(
+                    n=self.warnings
+                )
+        return _one_line(self.message or self.file)
 
 
 @dataclass(frozen=True)
@@ -56,25 +80,38 @@ class StatusReport:
 
     def total_line(self) -> str:
         n, got, late = len(self.rows), self.count(RETURNED, LATE), self.count(LATE)
-        line = f"{got} of {n} returned"
         if late:
-            line += f" ({late} late)"
-        line += f", {self.count(REJECTED)} rejected, {self.count(MISSING)} missing"
-        return f"{line} — deadline {format_date(self.deadline)}"
+            line = _(
+                "{got} of {n} returned ({late} late), {rejected} rejected, {missing} missing"
+                " — deadline {deadline}"
+            )
+        else:
+            line = _(
+                "{got} of {n} returned, {rejected} rejected, {missing} missing"
+                " — deadline {deadline}"
+            )
+        return line.format(
+            got=got,
+            n=n,
+            late=late,
+            rejected=self.count(REJECTED),
+            missing=self.count(MISSING),
+            deadline=format_date(self.deadline, console_language()),
+        )
 
     def lines(self) -> list[str]:
-        """An aligned table for the terminal, then the total line."""
-        head = ("Department", "State", "Received", "By", "Days late", "Note")
+        """An aligned table for the terminal, then the total line (console language)."""
+        head = (_("Department"), _("State"), _("Received"), _("By"), _("Days late"), _("Note"))
         table = [head]
         for r in self.rows:
             table.append(
                 (
                     f"{r.department_id} {r.department_name}".strip(),
-                    r.state,
+                    _(STATE_WORDS[r.state]),
                     _short_time(r.received_at),
                     printable(r.signer),
                     str(r.days_late) if r.days_late > 0 else "",
-                    _one_line(r.message or r.file),
+                    r.note(),
                 )
             )
         widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
@@ -85,7 +122,12 @@ class StatusReport:
         out.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 4)
         for rej in self.unidentified:
             name = printable(str(rej.get("original_name", "?")))
-            out.append(f"unidentified file rejected: {name}: {_one_line(rej.get('first_message'))}")
+            problem = _one_line(rej.get("first_message"))
+            out.append(
+                _("unidentified file rejected: {file}: {problem}").format(
+                    file=name, problem=problem
+                )
+            )
         out.append(self.total_line())
         return out
 
@@ -150,10 +192,10 @@ def _period_status(
         if sub is not None:
             received = _date_of(sub["received_at"])
             late = received is not None and received > deadline
-            note = f"{sub['warnings']} warning(s)" if sub["warnings"] else ""
             later = latest_rejection.get(dept)
+            note = ""
             if later and str(later.get("received_at") or "") > str(sub["received_at"]):
-                note = f"a later file was rejected: {_one_line(later.get('first_message'))}"
+                note = str(later.get("first_message") or "")
             rows.append(
                 StatusRow(
                     dept,
@@ -164,6 +206,7 @@ def _period_status(
                     days_late=(received - deadline).days if late and received else 0,
                     message=note,
                     file=sub["original_name"],
+                    warnings=int(sub["warnings"] or 0),
                 )
             )
         elif dept in latest_rejection:
@@ -223,18 +266,16 @@ def _date_of(iso: str) -> dt.date | None:
             return None
 
 
-def format_date(d: dt.date) -> str:
-    return f"{d.day}.{d.month}.{d.year}"
-
-
 def _short_time(iso: str) -> str:
+    """A stored moment as date and minutes in the console language, on the clock it was
+    stored with."""
     if not iso:
         return ""
     try:
         t = dt.datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
     except ValueError:
         return str(iso)
-    return f"{format_date(t.date())} {t:%H:%M}"
+    return format_datetime(t.replace(tzinfo=None), console_language())
 
 
 def _one_line(text: object, limit: int = 100) -> str:
