@@ -369,7 +369,7 @@ def test_a_timed_out_file_is_read_again(ws, programme, monkeypatch):
     good_return(ws, programme, "VAP")
     from roundtrip.returns.safety import TimeLimitError
 
-    def slow(path, original_name=None):
+    def slow(path, original_name=None, lang="en"):
         raise TimeLimitError(collect_mod.Problem(original_name or path.name, "took too long"))
 
     monkeypatch.setattr(collect_mod, "read_return", slow)
@@ -697,3 +697,161 @@ def test_an_error_of_the_system_is_one_clear_line_naming_the_file(ws):
     assert (
         last == f"Error: {log}: Is a directory; a folder has that name: move or rename the folder"
     )
+
+
+# ----------------------------------------------------------------------------- languages
+
+# What an annotated copy and the validation report say around the problems, by language.
+DOCUMENT_WORDS = {
+    "fi": {
+        "to_fix": "Korjattavaa",
+        "banner": "Tiedostosta löytyi korjattavaa: korjaa korostetut solut ja lähetä tiedosto "
+        "uudelleen.",
+        "heads": ["Välilehti", "Solu", "Arvo", "Viesti", "Vakavuus"],
+        "report": "Tarkistusraportti",
+        "report_heads": ["Tiedosto", "Toimiala", "Välilehti", "Solu", "Arvo", "Viesti", "Vakavuus"],
+        "error": "Virhe",
+        "warning": "Varoitus",
+        "too_large": "tiedosto on liian suuri",
+    },
+    "sv": {
+        "to_fix": "Att åtgärda",
+        "banner": "Filen innehåller problem: rätta de markerade cellerna och skicka filen igen.",
+        "heads": ["Flik", "Cell", "Värde", "Meddelande", "Allvarlighet"],
+        "report": "Granskningsrapport",
+        "report_heads": ["Fil", "Sektor", "Flik", "Cell", "Värde", "Meddelande", "Allvarlighet"],
+        "error": "Fel",
+        "warning": "Varning",
+        "too_large": "filen är för stor",
+    },
+}
+
+
+def in_language(ws: Workspace, language: str) -> Workspace:
+    """`ws` with its programme written in `language` (and its return workbooks made again)."""
+    import dataclasses
+
+    from roundtrip.programme.workbook import write_programme
+
+    p = load_programme(ws.programme_path)
+    settings = dataclasses.replace(p.settings, language=language)
+    write_programme(dataclasses.replace(p, settings=settings), ws.programme_path)
+    shutil.rmtree(ws.outbox(PERIOD))
+    generate_period(ws, PERIOD, ["SIV", "KUL"], now=dt.datetime(2025, 9, 30, 12, 0))
+    return ws
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_the_annotated_copy_and_the_report_speak_the_programmes_language(
+    ws, programme, monkeypatch, language
+):
+    """The Aura programme is Finnish; written in Swedish, the same rejected return comes back
+    in Swedish: the list sheet, its banner and headings, the severity words, the cell notes,
+    the report, and the problems collect finds itself (a file too large to be a return)."""
+    import dataclasses
+
+    from roundtrip.returns import safety
+
+    words = DOCUMENT_WORDS[language]
+    if language != "fi":
+        in_language(ws, language)
+    answers = answers_for(programme, "SIV")
+    first = next(iter(answers))
+    answers[first] = ActionAnswer("Etenee suunnitellusti", 135, None)  # over 100 %
+    siv = good_return(ws, programme, "SIV", "siv.xlsx", answers=answers)
+    big = good_return(ws, programme, "KUL", "kul_big.xlsx")
+    limit = max(siv.stat().st_size, big.stat().st_size) + 10
+    with big.open("ab") as fh:
+        fh.write(b"\0" * 1000)  # too large to be a return, by the size of the file alone
+    monkeypatch.setattr(
+        intake_mod, "DEFAULT_LIMITS", dataclasses.replace(safety.DEFAULT_LIMITS, max_bytes=limit)
+    )
+
+    result = collect_period(ws, PERIOD, now=NOW)
+    files = by_name(result)
+    assert [f.verdict for f in result.files] == ["rejected", "rejected"], result.lines()
+    [too_large] = files["kul_big.xlsx"].problems
+    assert too_large.message.startswith(words["too_large"] + " (0 M")
+    siv = files["siv.xlsx"]
+    assert siv.feedback is not None
+    wb = openpyxl.load_workbook(siv.feedback)
+    fix = wb.worksheets[0]
+    assert fix.title == words["to_fix"] and fix["A1"].value == words["banner"]
+    assert [c.value for c in fix[3]] == words["heads"]
+    listed = [[c.value for c in row] for row in fix.iter_rows(min_row=4)]
+    assert {row[4] for row in listed} <= {words["error"], words["warning"]}
+    assert listed[0][4] == words["error"]
+    sheet, cell = listed[0][0], listed[0][1]
+    assert wb[sheet][cell].comment.text.startswith(words["error"] + ": ")
+
+    report = openpyxl.load_workbook(result.report)
+    assert report.sheetnames == [words["report"]]
+    rows = [[c.value for c in row] for row in report.worksheets[0].iter_rows()]
+    assert rows[0] == words["report_heads"]
+    assert {r[6] for r in rows[1:]} <= {words["error"], words["warning"]}
+    assert [r[5] for r in rows[1:] if r[0] == "kul_big.xlsx"] == [too_large.message]
+
+
+@pytest.mark.parametrize(
+    ("language", "want"),
+    [
+        (
+            "en",
+            [
+                "a.xlsx → SIV: accepted",
+                "b.xlsx → KUL: accepted with 2 warnings",
+                "c.xlsx → ?: rejected (1 error)",
+                "d.xlsx → VAP: already collected",
+                "",
+                "c.xlsx: broken",
+                "",
+                "2025Q3: 4 files: 2 accepted, 1 rejected, 1 already collected",
+                "Validation report: validation.xlsx",
+            ],
+        ),
+        (
+            "fi",
+            [
+                "a.xlsx → SIV: hyväksytty",
+                "b.xlsx → KUL: hyväksytty, 2 varoitusta",
+                "c.xlsx → ?: hylätty (1 virhe)",
+                "d.xlsx → VAP: on jo rekisterissä",
+                "",
+                "c.xlsx: broken",
+                "",
+                "2025Q3: 4 tiedostoa: 2 hyväksyttyä, 1 hylätty, 1 jo rekisterissä",
+                "Tarkistusraportti: validation.xlsx",
+            ],
+        ),
+        (
+            "sv",
+            [
+                "a.xlsx → SIV: godkänd",
+                "b.xlsx → KUL: godkänd med 2 varningar",
+                "c.xlsx → ?: avvisad (1 fel)",
+                "d.xlsx → VAP: finns redan i registret",
+                "",
+                "c.xlsx: broken",
+                "",
+                "2025Q3: 4 filer: 2 godkända, 1 avvisad, 1 redan i registret",
+                "Granskningsrapport: validation.xlsx",
+            ],
+        ),
+    ],
+)
+def test_collect_results_speak_the_console_language(language, want):
+    """The lines are made when printed, in the console language; a problem is quoted as the
+    department got it (here "broken")."""
+    from roundtrip.collect.outcome import CollectResult, FileOutcome
+    from roundtrip.errors import Problem
+    from roundtrip.language import pin_console_language
+
+    pin_console_language(language)
+    warn = Problem("b.xlsx", "w", severity="warning")
+    files = (
+        FileOutcome("a.xlsx", Path("a.xlsx"), "accepted", "SIV"),
+        FileOutcome("b.xlsx", Path("b.xlsx"), "warnings", "KUL", (warn, warn)),
+        FileOutcome("c.xlsx", Path("c.xlsx"), "rejected", None, (Problem("c.xlsx", "broken"),)),
+        FileOutcome("d.xlsx", Path("d.xlsx"), "already collected", "VAP"),
+    )
+    assert CollectResult("2025Q3", files, Path("validation.xlsx")).lines() == want
