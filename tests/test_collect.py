@@ -855,3 +855,21 @@ def test_collect_results_speak_the_console_language(language, want):
         FileOutcome("d.xlsx", Path("d.xlsx"), "already collected", "VAP"),
     )
     assert CollectResult("2025Q3", files, Path("validation.xlsx")).lines() == want
+
+
+def test_a_rerun_by_hashes_speaks_the_programmes_language_too(ws, programme, monkeypatch):
+    """Without --lang the console follows the programme, also on a re-run that never loads
+    it (read from the programme's cache) and on one with the programme cached."""
+    from roundtrip.language.catalogue import ENV, reset_console_language
+
+    good_return(ws, programme, "HAL")
+    collect_period(ws, PERIOD, now=NOW)
+    for name in (ENV, "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.setenv(name, "") if name != ENV else monkeypatch.delenv(name)
+    monkeypatch.setattr("locale.getlocale", lambda *a: ("en_US", "UTF-8"))
+    reset_console_language()
+    assert collect_period(ws, PERIOD, now=NOW).lines()[0] == "HAL.xlsx → HAL: on jo rekisterissä"
+    good_return(ws, programme, "KUL")
+    reset_console_language()
+    lines = collect_period(ws, PERIOD, now=NOW).lines()
+    assert "2025Q3: 2 tiedostoa: 1 hyväksytty, 0 hylättyä, 1 jo rekisterissä" in lines

@@ -23,6 +23,7 @@ from roundtrip.collect.outcome import (
 from roundtrip.collect.reporting import FEEDBACK_DIR, REPORT_FILE, feedback_target
 from roundtrip.collect.store import stored_submission
 from roundtrip.errors import UsageError
+from roundtrip.language import set_console_language
 from roundtrip.programme.periods import parse_period
 from roundtrip.register import db as register
 from roundtrip.register import rejections as ledger
@@ -43,7 +44,8 @@ def all_collected_already(
     files, skipped = scan_sources(list(sources))
     if not files or not ws.db_path.is_file():
         return None
-    final = ledger.final_rejections(ws.reports(per) / ledger.REJECTIONS_FILE, programme_key(ws))
+    key = programme_key(ws)
+    final = ledger.final_rejections(ws.reports(per) / ledger.REJECTIONS_FILE, key)
     conn = register.connect(ws.db_path)
     try:
         outcomes = []
@@ -78,6 +80,7 @@ def all_collected_already(
     finally:
         conn.close()
     outcomes += [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
+    _speak_the_programmes_language(ws, key)
     report = ws.reports(per) / REPORT_FILE
     return CollectResult(
         str(per),
@@ -86,3 +89,14 @@ def all_collected_already(
         ws.reports(per) / FEEDBACK_DIR,
         sources,
     )
+
+
+def _speak_the_programmes_language(ws: Workspace, key: str) -> None:
+    """The console in the programme's language, as after a full run (unless the user chose
+    one): read from the head of the programme's cache, not by loading the programme."""
+    from roundtrip.programme.cache import Slices
+
+    slices = Slices.open(ws.cache_dir, key) if key else None
+    if slices is not None:
+        with slices:
+            set_console_language(slices.head.settings.language)

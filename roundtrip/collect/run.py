@@ -56,7 +56,7 @@ from roundtrip.errors import (
     RoundtripError,
     UsageError,
 )
-from roundtrip.language import _, format_number, tr
+from roundtrip.language import _, format_number, set_console_language, tr
 from roundtrip.parallel.heap import frozen_heap
 from roundtrip.parallel.pool import in_order, workers_for
 from roundtrip.programme.periods import Period
@@ -124,8 +124,8 @@ def _read_and_validate(
     (in the programme's language: they are written into the annotated copy and the report)."""
     lang = source.head.settings.language
     try:
-        with time_limit(DEFAULT_LIMITS.time_limit_s, name):
-            raw = read_return(archived, original_name=name)
+        with time_limit(DEFAULT_LIMITS.time_limit_s, name, lang=lang):
+            raw = read_return(archived, original_name=name, lang=lang)
             return store_rows(validate_return(raw, source.for_return(raw.identity), period, secret))
     except ReturnError as exc:
         p = exc.problem
@@ -330,6 +330,7 @@ def _collect(
     and stored (or rejected) in file order; then what the run superseded, the rejections'
     log, the validation report and the annotated copies."""
     programme = source.head
+    set_console_language(programme.settings.language)  # (the cached programme says it too)
     per = programme.settings.period(period)
     sources = collect_sources(ws, per, paths)
     files, skipped = scan_sources(list(sources))

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from roundtrip.errors import printable
-from roundtrip.language import N_, _, console_language, format_date, format_datetime, ngettext
+from roundtrip.language import (
+    N_,
+    _,
+    console_language,
+    format_date,
+    format_datetime,
+    ngettext,
+    set_console_language,
+)
 from roundtrip.parallel.heap import frozen_heap
 from roundtrip.programme.model import Programme
 from roundtrip.register.db import register_error
@@ -148,6 +156,7 @@ def period_status(
     source = (
         Whole(programme) if programme is not None else open_source(ws.programme_path, ws.cache_dir)
     )
+    set_console_language(source.head.settings.language)  # (the cached programme says it too)
     try:
         with frozen_heap():  # the programme: not walked by the collector again
             return _period_status(ws, period, today, source.head, source.active_departments())
