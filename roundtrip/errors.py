@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from roundtrip.language import ngettext
+
 # C0/C1 controls, and the bidirectional overrides that make "fdp.xlsx" look like "xlsx.pdf".
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -93,7 +95,12 @@ class ConfigError(RoundtripError):
     def __init__(self, problems: list[Problem] | tuple[Problem, ...], summary: str = ""):
         self.problems = tuple(problems)
         lines = [str(p) for p in self.problems]
-        head = summary or f"{len(self.problems)} problem(s) in the programme definition"
+        n = len(self.problems)
+        head = summary or ngettext(
+            "{n} problem in the programme definition",
+            "{n} problems in the programme definition",
+            n,
+        ).format(n=n)
         super().__init__("\n".join([head, *lines]) if lines else head)
 
 

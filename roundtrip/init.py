@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from roundtrip.errors import ConfigError, UsageError, WorkspaceError
+from roundtrip.language import _, ngettext, set_console_language
 from roundtrip.programme.model import Programme
 from roundtrip.workspace import Workspace, atomic_path, atomic_write_bytes
 
@@ -28,28 +29,52 @@ class InitResult:
     def lines(self) -> list[str]:
         p = self.programme
         n_metrics = sum(len(a.metrics) for a in p.actions)
-        out = [
-            f"Created workspace {self.root} from {self.source}",
-            f"  folders: {', '.join(f + '/' for f in self.folders)}",
-            f"  programme.xlsx: {p.settings.name}: {len(p.priorities)} priorities, "
-            f"{len(p.departments)} departments, {len(p.actions)} actions, {n_metrics} metrics",
+        counts = [
+            ngettext("{n} priority", "{n} priorities", len(p.priorities)),
+            ngettext("{n} department", "{n} departments", len(p.departments)),
+            ngettext("{n} action", "{n} actions", len(p.actions)),
+            ngettext("{n} metric", "{n} metrics", n_metrics),
         ]
-        counts = Counter(a.department_id for a in p.actions if a.active)
+        figures = ", ".join(
+            c.format(n=n)
+            for c, n in zip(
+                counts,
+                (len(p.priorities), len(p.departments), len(p.actions), n_metrics),
+                strict=True,
+            )
+        )
+        out = [
+            _("Created workspace {folder} from {source}").format(
+                folder=self.root, source=self.source
+            ),
+            _("  folders: {folders}").format(folders=", ".join(f + "/" for f in self.folders)),
+            _("  programme.xlsx: {name}: {figures}").format(name=p.settings.name, figures=figures),
+        ]
+        active = Counter(a.department_id for a in p.actions if a.active)
         for d in p.departments:
-            out.append(f"    {d.id:<6} {d.name}: {counts.get(d.id, 0)} action(s)")
-        out.append("  roundtrip.db: the register, with this workspace's signing secret")
-        if self.import_report_path is not None:
+            n = active.get(d.id, 0)
             out.append(
-                f"  import report ({len(self.import_report)} note(s)): {self.import_report_path}"
+                f"    {d.id:<6} "
+                + ngettext("{name}: {n} action", "{name}: {n} actions", n).format(name=d.name, n=n)
+            )
+        out.append(_("  roundtrip.db: the register, with this workspace's signing secret"))
+        if self.import_report_path is not None:
+            n = len(self.import_report)
+            out.append(
+                ngettext(
+                    "  import report ({n} note): {file}", "  import report ({n} notes): {file}", n
+                ).format(n=n, file=self.import_report_path)
             )
             out.extend(f"    {line}" for line in self.import_report[:12])
-            if len(self.import_report) > 12:
-                out.append(f"    ... {len(self.import_report) - 12} more in the report")
+            if n > 12:
+                out.append(_("    ... {n} more in the report").format(n=n - 12))
         out.extend(self.notes)
-        first = p.settings.first_period or "PERIOD"
+        first = p.settings.first_period or _("PERIOD")
         out.append(
-            f"Next: review {self.root / 'programme.xlsx'} in Excel, then run "
-            f"'roundtrip -w {self.root} check' and 'roundtrip -w {self.root} generate {first}'"
+            _(
+                "Next: review {file} in Excel, then run 'roundtrip -w {folder} check' and "
+                "'roundtrip -w {folder} generate {period}'"
+            ).format(file=self.root / "programme.xlsx", folder=self.root, period=first)
         )
         return out
 
@@ -64,10 +89,16 @@ def _validated(prog: Programme, source: str) -> bytes:
         try:
             load_programme(path)
         except ConfigError as exc:
+            n = len(exc.problems)
             raise ConfigError(
                 exc.problems,
-                f"{source} does not make a valid programme ({len(exc.problems)} problem(s); "
-                "cells refer to the programme.xlsx it would become)",
+                ngettext(
+                    "{source} does not make a valid programme ({n} problem; cells refer to the "
+                    "programme.xlsx it would become)",
+                    "{source} does not make a valid programme ({n} problems; cells refer to the "
+                    "programme.xlsx it would become)",
+                    n,
+                ).format(source=source, n=n),
             ) from exc
         return path.read_bytes()
 
@@ -85,9 +116,16 @@ def _from_programme_file(path: Path) -> tuple[Programme, bytes | None]:
             return load_toml(path), None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(
-                [], f"{path.name}: not a programme definition (missing or bad field: {exc})"
+                [],
+                _("{file}: not a programme definition (missing or bad field: {error})").format(
+                    file=path.name, error=exc
+                ),
             ) from exc
-    raise UsageError(f"{path.name}: --programme takes a programme.xlsx or a programme.toml file")
+    raise UsageError(
+        _("{file}: --programme takes a programme.xlsx or a programme.toml file").format(
+            file=path.name
+        )
+    )
 
 
 def init_workspace(
@@ -103,20 +141,26 @@ def init_workspace(
         if v
     ]
     if len(given) != 1:
-        what = "none" if not given else " and ".join(given)
+        options = ", ".join(given)
+        what = _("{options} given").format(options=options) if given else _("none given")
         raise UsageError(
-            f"give exactly one source for the programme ({what} given): e.g. "
-            "'roundtrip init WORKSPACE --example aura', '--from-table FILE' or '--programme FILE'"
+            _(
+                "give exactly one source for the programme ({given}): e.g. "
+                "'roundtrip init WORKSPACE --example aura', '--from-table FILE' or "
+                "'--programme FILE'"
+            ).format(given=what)
         )
     target = Path(target)
     ws = Workspace(target.resolve())
     if target.exists() and not target.is_dir():
-        raise WorkspaceError(f"{target} exists and is not a folder")
+        raise WorkspaceError(_("{path} exists and is not a folder").format(path=target))
     existing = [p.name for p in (ws.programme_path, ws.db_path) if p.exists()]
     if existing:
         raise WorkspaceError(
-            f"{target} is already a workspace (found {', '.join(existing)}); refusing to "
-            "overwrite it: choose a new folder, or remove those files yourself"
+            _(
+                "{folder} is already a workspace (found {files}); refusing to overwrite it: "
+                "choose a new folder, or remove those files yourself"
+            ).format(folder=target, files=", ".join(existing))
         )
 
     # Build (and validate) the programme before creating anything on disk.
@@ -125,16 +169,20 @@ def init_workspace(
     if example:
         from roundtrip.programme.bundled import load_example
 
-        prog, source = load_example(example), f"the bundled example {example!r}"
+        prog = load_example(example)
+        set_console_language(prog.settings.language)  # as loading its programme.xlsx will
+        source = _("the bundled example {name!r}").format(name=example)
     elif table:
         from roundtrip.programme.table_import import import_table
 
         imported = import_table(Path(table))
-        prog, report, source = imported.programme, tuple(imported.report), f"table {table}"
+        prog, report = imported.programme, tuple(imported.report)
+        set_console_language(prog.settings.language)
+        source = _("table {file}").format(file=table)
     else:
         assert programme is not None
         prog, raw = _from_programme_file(Path(programme))
-        source = f"programme file {programme}"
+        source = _("programme file {file}").format(file=programme)
 
     from roundtrip.register.db import connect, secret
 
@@ -146,13 +194,16 @@ def init_workspace(
             (ws.root / folder).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WorkspaceError(
-            f"cannot create the workspace {target} ({exc.strerror or exc})"
+            _("cannot create the workspace {folder} ({error})").format(
+                folder=target, error=exc.strerror or exc
+            )
         ) from exc
     atomic_write_bytes(ws.programme_path, raw)
     report_path = None
     if table:
         report_path = ws.root / IMPORT_REPORT
-        body = "\n".join([f"Import of {Path(table).name}", "", *report, ""])
+        title = _("Import of {file}").format(file=Path(table).name)
+        body = "\n".join([title, "", *report, ""])
         with atomic_path(report_path) as tmp:
             tmp.write_text(body, encoding="utf-8")
     conn = connect(ws.db_path)

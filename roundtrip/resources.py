@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from roundtrip.errors import ConfigError, Problem, UsageError
+from roundtrip.language import _
 
 _PKG = Path(__file__).resolve().parent
 
@@ -16,14 +17,18 @@ def data_dir(name: str) -> Path:
     for candidate in (_PKG / "_data" / name, _PKG.parent / name):
         if candidate.is_dir():
             return candidate
-    raise UsageError(f"bundled data folder {name!r} not found (broken installation?)")
+    raise UsageError(
+        _("bundled data folder {name!r} not found (broken installation?)").format(name=name)
+    )
 
 
 def example_dir(name: str) -> Path:
     path = data_dir("examples") / name
     if not path.is_dir():
         known = ", ".join(sorted(p.name for p in data_dir("examples").iterdir() if p.is_dir()))
-        raise UsageError(f"unknown example {name!r} (known: {known})")
+        raise UsageError(
+            _("unknown example {name!r} (known: {known})").format(name=name, known=known)
+        )
     return path
 
 
@@ -32,4 +37,6 @@ def read_toml(path: Path) -> dict[str, Any]:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([Problem(str(path), f"not valid TOML: {exc}")]) from exc
+        raise ConfigError(
+            [Problem(str(path), _("not valid TOML: {error}").format(error=exc))]
+        ) from exc

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roundtrip.errors import WorkspaceError
+from roundtrip.language import _
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,17 @@ class Workspace:
         root = Path(path) if path else Path.cwd()
         ws = cls(root.resolve())
         if not ws.programme_path.is_file():
-            where = str(path) if path else "the current directory"
-            raise WorkspaceError(
-                f"{where} is not a roundtrip workspace (no programme.xlsx); "
-                "use -w DIR or create one with 'roundtrip init DIR --example aura'"
-            )
+            if path:
+                message = _(
+                    "{folder} is not a roundtrip workspace (no programme.xlsx); use -w DIR or "
+                    "create one with 'roundtrip init DIR --example aura'"
+                ).format(folder=path)
+            else:
+                message = _(
+                    "the current folder is not a roundtrip workspace (no programme.xlsx); use "
+                    "-w DIR or create one with 'roundtrip init DIR --example aura'"
+                )
+            raise WorkspaceError(message)
         return ws
 
 
@@ -85,7 +92,7 @@ def _new_temporary(folder: Path, suffix: str) -> Path:
     """A new empty file in `folder` with a name no other file has (as tempfile.mkstemp makes
     it, exclusively, but with mode 0666 less the umask)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
+    for _attempt in range(100):
         path = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{suffix}"
         try:
             fd = os.open(path, flags, 0o666)
@@ -100,7 +107,8 @@ def cannot_write(target: Path, exc: Exception) -> WorkspaceError:
     """The one-line error for a file that could not be written, with the usual cause named
     (on Windows a workbook open in Excel cannot be replaced: PermissionError)."""
     system = os_error_of(exc) or OSError(str(exc))
-    return WorkspaceError(f"cannot write {target} ({system.strerror or system}){remedy(system)}")
+    line = _("cannot write {file} ({error})").format(file=target, error=system.strerror or system)
+    return WorkspaceError(line + remedy(system))
 
 
 def os_error_of(exc: BaseException) -> OSError | None:
@@ -125,12 +133,14 @@ def os_error_line(exc: OSError) -> str:
 def remedy(exc: OSError) -> str:
     """'; what to do about it' for the usual errors of the system (else '')."""
     if isinstance(exc, PermissionError):
-        return "; if it is open in Excel or another program, close it and run the command again"
-    if isinstance(exc, IsADirectoryError):
-        return "; a folder has that name: move or rename the folder"
-    if exc.errno == errno.ENOSPC:
-        return "; free some space on the disk and run the command again"
-    return ""
+        what = _("if it is open in Excel or another program, close it and run the command again")
+    elif isinstance(exc, IsADirectoryError):
+        what = _("a folder has that name: move or rename the folder")
+    elif exc.errno == errno.ENOSPC:
+        what = _("free some space on the disk and run the command again")
+    else:
+        return ""
+    return f"; {what}"
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:

@@ -79,3 +79,27 @@ def test_a_file_that_cannot_be_written_is_named_with_its_usual_cause(tmp_path, e
     assert str(err).startswith(f"cannot write {tmp_path / 'register.xlsx'} ({exc.strerror}){hint}")
     if not hint:
         assert str(err).endswith(f"({exc.strerror})")
+
+
+@pytest.mark.parametrize(
+    "language, line",
+    [
+        (
+            "fi",
+            "tiedostoa {file} ei voi kirjoittaa (Permission denied); jos tiedosto on auki "
+            "Excelissä tai muussa ohjelmassa, sulje se ja suorita komento uudelleen",
+        ),
+        (
+            "sv",
+            "det går inte att skriva {file} (Permission denied); om filen är öppen i Excel eller "
+            "ett annat program, stäng den och kör kommandot på nytt",
+        ),
+    ],
+)
+def test_the_error_and_its_remedy_speak_the_console_language(tmp_path, language, line):
+    from roundtrip.language import pin_console_language
+    from roundtrip.workspace import cannot_write
+
+    pin_console_language(language)  # (conftest forgets it after the test)
+    err = cannot_write(tmp_path / "register.xlsx", PermissionError(13, "Permission denied"))
+    assert str(err) == line.format(file=tmp_path / "register.xlsx")

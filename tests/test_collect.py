@@ -349,7 +349,8 @@ def test_a_rerun_reuses_final_rejections_until_the_programme_changes(ws, program
 
     # Under a changed programme the same bytes are read again (and logged again).
     wb = openpyxl.load_workbook(ws.programme_path)
-    wb["settings"]["B3"] = str(wb["settings"]["B3"].value) + " "
+    settings = wb["asetukset"]  # Aura's programme.xlsx is Finnish: its settings sheet
+    settings["B3"] = str(settings["B3"].value) + " "
     wb.save(ws.programme_path)
     reread = collect_period(ws, PERIOD, now=NOW)  # nothing in a file aborts a run...
     assert all("read again" in f.problems[0].message for f in reread.files[1:])
@@ -645,7 +646,7 @@ def test_validating_against_department_slices_gives_the_whole_programme_result(
     moved = programme.actions_of(depts[0])[0]
     gone = next(a for a in programme.actions_of(depts[1]) if not a.metrics)
     wb = openpyxl.load_workbook(made.programme_path)
-    sheet = wb["actions"]
+    sheet = wb["toimenpiteet"]  # Aura's actions (programme.xlsx is in Finnish)
     for row in sheet.iter_rows(min_row=2):
         if row[0].value == moved.id:
             row[2].value = depts[2]

@@ -65,12 +65,12 @@ def test_init_with_a_bad_programme_creates_nothing(tmp_path: Path):
     src = tmp_path / "bad.xlsx"
     write_programme(load_example("aura"), src)
     wb = openpyxl.load_workbook(src)
-    wb["settings"]["B5"].value = "de"
+    wb["asetukset"]["B5"].value = "de"  # Aura's programme.xlsx is Finnish: its settings
     wb.save(src)
     ws = tmp_path / "ws"
     result = run("init", str(ws), "--programme", str(src))
     assert result.exit_code == 2
-    assert "bad.xlsx: settings!B5: unknown language 'de'" in result.output
+    assert "bad.xlsx: asetukset!B5: unknown language 'de'" in result.output
     assert not (ws / "programme.xlsx").exists() and not (ws / "roundtrip.db").exists()
 
 
@@ -132,3 +132,24 @@ def test_init_where_no_folder_can_be_made_is_one_clear_line(tmp_path: Path):
     result = CliRunner().invoke(main, ["init", str(target), "--example", "aura"])
     assert result.exit_code == 2, result.output
     assert result.output.strip() == f"Error: cannot create the workspace {target} (Not a directory)"
+
+
+def test_init_speaks_the_console_language(tmp_path: Path):
+    fi = run("--lang", "fi", "init", str(tmp_path / "fi"), "--example", "aura")
+    assert fi.exit_code == 0, fi.output
+    assert fi.output.startswith(f"Työkansio {tmp_path / 'fi'} luotu, lähteenä mukana tuleva")
+    assert "4 painopistettä, 8 toimialaa, 53 toimenpidettä, 15 mittaria" in fi.output
+    assert "Vapaa-aikatoimi: 1 toimenpide\n" in fi.output
+    sv = run("--lang", "sv", "init", str(tmp_path / "sv"), "--from-table", str(SEED))
+    assert sv.exit_code == 0, sv.output
+    assert "4 fokusområden, 8 sektorer, 53 åtgärder, 15 mätare" in sv.output
+    assert "importrapport (" in sv.output and "typen gissades till" in sv.output
+    again = run("--lang", "sv", "init", str(tmp_path / "sv"), "--example", "aura")
+    assert again.exit_code == 2
+    assert "är redan en arbetsmapp (hittade programme.xlsx, roundtrip.db)" in again.output
+
+
+def test_outside_a_workspace_in_finnish(tmp_path: Path):
+    result = run("--lang", "fi", "-w", str(tmp_path), "check")
+    assert result.exit_code == 2
+    assert f"{tmp_path} ei ole roundtrip-työkansio (programme.xlsx puuttuu)" in result.output

@@ -103,12 +103,12 @@ def _hostile_programme(path: Path, departments: tuple[str, ...]) -> None:
     wb = openpyxl.load_workbook(path)
     typed = tuple(TITLE_LOOKALIKE if t == LOOKALIKE else t for t in TYPED)
     titles = {d: iter(typed) for d in departments}
-    for row in wb["actions"].iter_rows(min_row=2):
+    for row in wb["toimenpiteet"].iter_rows(min_row=2):  # Aura's actions (in Finnish)
         title = next(titles[row[2].value], None) if row[2].value in titles else None
         if title is not None:
             row[3].value = _placeholders(title)
             row[3].data_type = "s"
-    for row in wb["departments"].iter_rows(min_row=2):
+    for row in wb["toimialat"].iter_rows(min_row=2):  # and its departments
         if row[0].value == departments[0]:
             row[1].value = _placeholders(DEPARTMENT_NAME)
             row[1].data_type = "s"

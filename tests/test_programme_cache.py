@@ -54,7 +54,7 @@ def test_changed_programme_misses_the_cache(xlsx, tmp_path):
     cache = tmp_path / ".cache"
     before = load_programme(xlsx, cache)
     wb = openpyxl.load_workbook(xlsx)
-    ws = wb["actions"]
+    ws = wb["toimenpiteet"]  # Aura's programme.xlsx is Finnish: its actions sheet
     ws["D2"] = "Rewritten action text"
     wb.save(xlsx)
     after = load_programme(xlsx, cache)
@@ -100,7 +100,8 @@ def test_wrong_types_in_the_cache_are_ignored(xlsx, tmp_path):
 
 def test_invalid_programme_is_reported_and_not_cached(xlsx, tmp_path):
     wb = openpyxl.load_workbook(xlsx)
-    wb["actions"]["A3"] = wb["actions"]["A2"].value  # a duplicate id
+    actions = wb["toimenpiteet"]  # Aura's programme.xlsx is Finnish: its actions sheet
+    actions["A3"] = actions["A2"].value  # a duplicate id
     wb.save(xlsx)
     cache = tmp_path / ".cache"
     with pytest.raises(ConfigError):

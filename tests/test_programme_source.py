@@ -178,9 +178,9 @@ def test_status_reads_the_index_and_says_what_the_whole_programme_says(aura_ws, 
 
     quiet = "YEP"
     wb = openpyxl.load_workbook(aura_ws.programme_path)
-    for row in wb["actions"].iter_rows(min_row=2):
+    for row in wb["toimenpiteet"].iter_rows(min_row=2):  # Aura's actions (in Finnish)
         if row[2].value == quiet:
-            row[8].value = "no"
+            row[8].value = "ei"  # active: no
     wb.save(aura_ws.programme_path)
     lines = {}
     for kind, ws in whole_and_sliced(aura_ws.root, tmp_path):

@@ -195,3 +195,18 @@ def test_table_without_header_is_one_clear_error(tmp_path: Path):
     with pytest.raises(ConfigError) as info:
         import_table(path)
     assert str(info.value).startswith("notes.txt: no action table found")
+
+
+def test_a_lone_metric_row_is_dropped_and_reported():
+    from roundtrip.programme.table_import import RawLine, parse_rows
+
+    lines = [
+        RawLine(1, ("KUKA", "MITÄ", "MITTARI")),
+        RawLine(2, ("Sivistystoimi", "Do A", "")),
+        RawLine(3, ("", "", "Orphan metric")),
+        RawLine(4, ("Tekninen toimi", "Do B", "")),
+    ]
+    report = parse_rows(lines, "t.txt").report
+    assert "line 3: dropped a row with no action text (Orphan metric); department SIV kept" in (
+        report
+    )

@@ -7,8 +7,15 @@ import re
 from dataclasses import dataclass
 
 from roundtrip.errors import UsageError
+from roundtrip.language import C_, Message, _, console_language, tr
 
 CADENCES = ("quarter", "half", "year")
+# What programme.xlsx calls each cadence (written in the programme's language, read in any).
+CADENCE_NAMES: dict[str, Message] = {
+    "quarter": C_("programme cadence", "quarter"),
+    "half": C_("programme cadence", "half"),
+    "year": C_("programme cadence", "year"),
+}
 _PER_YEAR = {"quarter": 4, "half": 2, "year": 1}
 _PATTERN = re.compile(r"^\s*(\d{4})\s*(?:([QqHh])\s*([1-4]))?\s*$")
 
@@ -63,20 +70,29 @@ def parse_period(text: str, cadence: str | None = None) -> Period:
     """Parse `2025Q3`, `2025H2` or `2025`; with `cadence`, insist on that kind."""
     m = _PATTERN.match(str(text))
     if not m:
-        raise UsageError(f"not a period: {text!r} (use e.g. 2025Q3, 2025H2 or 2025)")
+        raise UsageError(
+            _("not a period: {text!r} (use e.g. 2025Q3, 2025H2 or 2025)").format(text=text)
+        )
     year, letter, idx = int(m.group(1)), (m.group(2) or "").upper(), m.group(3)
     if letter == "Q":
         p = Period(year, int(idx), "quarter")
     elif letter == "H":
         if int(idx) > 2:
-            raise UsageError(f"not a period: {text!r} (half-years are H1 and H2)")
+            raise UsageError(
+                _("not a period: {text!r} (half-years are H1 and H2)").format(text=text)
+            )
         p = Period(year, int(idx), "half")
     else:
         p = Period(year, 1, "year")
     if cadence and p.cadence != cadence:
         example = str(Period(year, 1, cadence)).replace("Q1", "Q3").replace("H1", "H2")
+        name = (
+            tr(console_language(), CADENCE_NAMES[cadence]) if cadence in CADENCE_NAMES else cadence
+        )
         raise UsageError(
-            f"period {text!r} does not fit the programme's cadence ({cadence}): use e.g. {example}"
+            _(
+                "period {text!r} does not fit the programme's cadence ({cadence}): use e.g. {example}"
+            ).format(text=text, cadence=name, example=example)
         )
     return p
 

@@ -1,4 +1,5 @@
-"""Reading programme.xlsx's sheets into Tables (columns found by header name).
+"""Reading programme.xlsx's sheets into Tables (sheets and columns found by name, in any of
+the three languages: sheets.SHEET_NAMES, sheets.COLUMN_NAMES).
 
 Cell values come from python-calamine (many times faster than openpyxl's read-only mode on
 a regional programme); openpyxl only when calamine cannot open the file.
@@ -13,7 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from roundtrip.errors import ConfigError, Problem
-from roundtrip.programme.sheets import COLUMNS, REQUIRED_COLUMNS, Table, cell_text, text_of
+from roundtrip.language import _
+from roundtrip.programme.sheets import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    Names,
+    Table,
+    cell_text,
+    column_lookup,
+    fold,
+    most_common_language,
+    sheet_lookup,
+    text_of,
+)
 from roundtrip.xlsx.text import column_letter
 
 
@@ -39,7 +52,10 @@ class Sheets:
 def open_workbook(path: Path) -> Sheets:
     name = path.name
     if not path.is_file():
-        raise ConfigError([Problem(name, "file not found")], f"{path}: file not found")
+        raise ConfigError(
+            [Problem(name, _("file not found"))],
+            _("{path}: file not found").format(path=path),
+        )
     try:
         from python_calamine import CalamineWorkbook
 
@@ -65,50 +81,91 @@ def _openpyxl_sheets(path: Path) -> Sheets:
             wb.close()
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ConfigError(
-            [], f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
+            [],
+            _("{file}: not a readable .xlsx workbook ({error})").format(
+                file=name, error=f"{type(exc).__name__}: {exc}"
+            ),
         ) from exc
     except Exception as exc:  # any parser failure of a corrupt file is one clear line
         raise ConfigError(
-            [], f"{name}: cannot read the workbook ({type(exc).__name__}: {exc})"
+            [],
+            _("{file}: cannot read the workbook ({error})").format(
+                file=name, error=f"{type(exc).__name__}: {exc}"
+            ),
         ) from exc
     return Sheets(list(grids), grids.__getitem__)
 
 
-def sheet_rows(wb: Sheets, sheet: str, problems: list[Problem], file: str) -> Table | None:
-    """The data rows of `sheet`, columns found by header name; None when unusable."""
-    by_lower = {title.strip().lower(): title for title in wb.titles}
-    title = by_lower.get(sheet)
+def find_sheets(wb: Sheets, default: str) -> Names:
+    """Which of `wb`'s sheets is which (by name, in any language; the first sheet of a name
+    wins), and the language most of their names are in (`default` when none is known)."""
+    lookup = sheet_lookup()
+    titles: dict[str, str] = {}
+    languages = []
+    for title in wb.titles:
+        got = lookup.get(fold(title))
+        if got is not None and got[0] not in titles:
+            titles[got[0]] = title
+            languages.append(got[1])
+    names = Names(most_common_language(languages, default))
+    names.sheets = titles
+    return names
+
+
+def sheet_rows(
+    wb: Sheets, sheet: str, problems: list[Problem], file: str, names: Names
+) -> Table | None:
+    """The data rows of `sheet`, columns found by header name; None when unusable.
+
+    What the file calls the sheet's columns is kept in `names` for the problems found later."""
+    title = names.sheets.get(sheet)
     if title is None:
-        problems.append(Problem(file, f"missing sheet {sheet!r}", sheet=sheet))
+        name = names.sheet(sheet)
+        problems.append(Problem(file, _("missing sheet {name!r}").format(name=name), sheet=name))
         return None
     try:
         rows = wb.grid(title)
     except Exception as exc:  # noqa: BLE001 - a damaged sheet is one clear line
         raise ConfigError(
-            [], f"{file}: cannot read sheet {title!r} ({type(exc).__name__}: {exc})"
+            [],
+            _("{file}: cannot read sheet {sheet!r} ({error})").format(
+                file=file, sheet=title, error=f"{type(exc).__name__}: {exc}"
+            ),
         ) from exc
     wanted = COLUMNS[sheet]
+    lookup = column_lookup(sheet)
     header_at, header = 0, {}
     for i, cells in enumerate(rows[:10]):
-        names = {cell_text(v).lower(): c for c, v in enumerate(cells) if cell_text(v)}
-        if wanted[0] in names:
-            header_at, header = i, names
+        found: dict[str, tuple[int, str, frozenset[str]]] = {}
+        for c, v in enumerate(cells):
+            text = cell_text(v)
+            got = lookup.get(fold(text)) if text else None
+            if got is not None and got[0] not in found:
+                found[got[0]] = (c, text, got[1])
+        if wanted[0] in found:
+            header_at, header = i, found
             break
+    names.headers[sheet] = {key: text for key, (_c, text, _langs) in header.items()}
+    names.sheet_languages[sheet] = most_common_language(
+        [langs for _c, _t, langs in header.values()], names.language
+    )
     missing = [c for c in REQUIRED_COLUMNS[sheet] if c not in header]
     if missing:
-        for name in missing:
+        required = ", ".join(names.column(sheet, c) for c in REQUIRED_COLUMNS[sheet])
+        for key in missing:
             problems.append(
                 Problem(
                     file,
-                    f"missing column {name!r} (the header row must name: "
-                    f"{', '.join(REQUIRED_COLUMNS[sheet])})",
+                    _("missing column {name!r} (the header row must name: {names})").format(
+                        name=names.column(sheet, key), names=required
+                    ),
                     sheet=title,
                     cell=f"A{header_at + 1}",
                 )
             )
         return None
-    cols = [(name, header[name]) for name in wanted if name in header]
-    width = max(c for _, c in cols) + 1
+    cols = [(name, header[name][0]) for name in wanted if name in header]
+    width = max(c for _name, c in cols) + 1
     body = [
         r if len(r) >= width else (*r, *([None] * (width - len(r)))) for r in rows[header_at + 1 :]
     ]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from roundtrip.errors import WorkspaceError
+from roundtrip.language import _
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.cache import Slices, content_key
 from roundtrip.programme.model import Programme
@@ -114,7 +115,9 @@ class ByDepartment:
                 got = load_programme(self._path)
                 if got.version != self.head.version:
                     raise WorkspaceError(
-                        f"{self._path.name} changed while this command ran: run it again"
+                        _("{file} changed while this command ran: run it again").format(
+                            file=self._path.name
+                        )
                     ) from None
                 self._whole = got
         return self._whole

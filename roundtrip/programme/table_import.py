@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from roundtrip.errors import ConfigError, Problem, UsageError
+from roundtrip.language import _, console_language, ngettext
+from roundtrip.language.wording import wording
 from roundtrip.programme.bundled import default_status_scale, with_version
 from roundtrip.programme.model import Action, Department, Metric, Priority, Programme, Settings
 
@@ -106,8 +108,10 @@ def read_lines(path: Path) -> list[RawLine]:
     suffix = path.suffix.lower()
     if suffix not in (".txt", ".tsv", ".csv", ".xlsx", ".xlsm"):
         raise UsageError(
-            f"{path.name}: import takes a tab-separated .txt, a .csv or an .xlsx table "
-            "(save .xls or .ods files as .xlsx first)"
+            _(
+                "{file}: import takes a tab-separated .txt, a .csv or an .xlsx table "
+                "(save .xls or .ods files as .xlsx first)"
+            ).format(file=path.name)
         )
     try:
         if suffix in (".xlsx", ".xlsm"):
@@ -141,9 +145,16 @@ def read_lines(path: Path) -> list[RawLine]:
             for i, line in enumerate(text.splitlines(), start=1)
         ]
     except (OSError, ValueError, KeyError, csv.Error) as exc:
-        raise ConfigError([], f"{path.name}: cannot read the table ({exc})") from exc
+        raise ConfigError(
+            [], _("{file}: cannot read the table ({error})").format(file=path.name, error=exc)
+        ) from exc
     except Exception as exc:  # a corrupt workbook: one clear line, never a traceback
-        raise ConfigError([], f"{path.name}: cannot read the table ({type(exc).__name__})") from exc
+        raise ConfigError(
+            [],
+            _("{file}: cannot read the table ({error})").format(
+                file=path.name, error=type(exc).__name__
+            ),
+        ) from exc
 
 
 def import_table(path: Path, organisation: str = "") -> ImportResult:
@@ -312,10 +323,12 @@ def parse_rows(lines: list[RawLine], file: str, organisation: str = "") -> Impor
     def drop_pending() -> None:
         nonlocal pending
         if pending is not None:
-            line, cells, did, _ = pending
+            line, cells, did, _origin = pending
             st.report.append(
-                f"line {line.number}: dropped a row with no action text ({_describe(cells)}); "
-                f"department {did} kept"
+                _(
+                    "line {line}: dropped a row with no action text ({cells}); "
+                    "department {department} kept"
+                ).format(line=line.number, cells=_describe(cells), department=did)
             )
             pending = None
 
@@ -353,7 +366,11 @@ def parse_rows(lines: list[RawLine], file: str, organisation: str = "") -> Impor
                 st.set_priority(number, title)
         if not st.priority:
             st.set_priority("1", "")
-            st.report.append(f"line {line.number}: no priority heading before the table: using P1")
+            st.report.append(
+                _("line {line}: no priority heading before the table: using P1").format(
+                    line=line.number
+                )
+            )
         kuka, text, metric = cells["department"], cells["action"], cells.get("metric", "")
         schedule, responsible = cells.get("schedule", ""), cells.get("responsible", "")
 
@@ -374,8 +391,16 @@ def parse_rows(lines: list[RawLine], file: str, organisation: str = "") -> Impor
                     )
                 )
                 st.report.append(
-                    f"lines {pline.number} and {line.number}: one action split across a page: "
-                    f"merged ({pdid}: {text!r} with metric {pcells.get('metric', '')!r})"
+                    _(
+                        "lines {first} and {second}: one action split across a page: merged "
+                        "({department}: {action!r} with metric {metric!r})"
+                    ).format(
+                        first=pline.number,
+                        second=line.number,
+                        department=pdid,
+                        action=text,
+                        metric=pcells.get("metric", ""),
+                    )
                 )
                 pending = None
                 continue
@@ -385,8 +410,9 @@ def parse_rows(lines: list[RawLine], file: str, organisation: str = "") -> Impor
             if not st.department:
                 st.department = st.department_for(OTHER_NAME)
                 st.report.append(
-                    f"line {line.number}: a remark with no department above it: given to "
-                    f"{st.department}"
+                    _(
+                        "line {line}: a remark with no department above it: given to {department}"
+                    ).format(line=line.number, department=st.department)
                 )
             st.origin = kuka
         elif kuka:
@@ -394,13 +420,16 @@ def parse_rows(lines: list[RawLine], file: str, organisation: str = "") -> Impor
         elif not st.department:
             st.department = st.department_for(OTHER_NAME)
             st.report.append(
-                f"line {line.number}: blank KUKA with no department above it: given to "
-                f"{st.department}"
+                _(
+                    "line {line}: blank KUKA with no department above it: given to {department}"
+                ).format(line=line.number, department=st.department)
             )
         elif st.origin and text:
             st.report.append(
-                f"line {line.number}: blank KUKA after a remark row: kept as the same remark "
-                f"({st.department}, origin {st.origin!r}): {text!r}"
+                _(
+                    "line {line}: blank KUKA after a remark row: kept as the same remark "
+                    "({department}, origin {origin!r}): {action!r}"
+                ).format(line=line.number, department=st.department, origin=st.origin, action=text)
             )
 
         if not text:
@@ -408,8 +437,10 @@ def parse_rows(lines: list[RawLine], file: str, organisation: str = "") -> Impor
                 pending = (line, cells, st.department, st.origin)
             else:
                 st.report.append(
-                    f"line {line.number}: dropped a row with no action text "
-                    f"({_describe(cells)}); department {st.department} kept"
+                    _(
+                        "line {line}: dropped a row with no action text ({cells}); "
+                        "department {department} kept"
+                    ).format(line=line.number, cells=_describe(cells), department=st.department)
                 )
             continue
         st.drafts.append(
@@ -427,8 +458,10 @@ def parse_rows(lines: list[RawLine], file: str, organisation: str = "") -> Impor
     drop_pending()
     if cols is None:
         raise ConfigError(
-            [Problem(file, "no header row naming KUKA and MITÄ (or department and action)")],
-            f"{file}: no action table found (no header row naming KUKA and MITÄ)",
+            [Problem(file, _("no header row naming KUKA and MITÄ (or department and action)"))],
+            _("{file}: no action table found (no header row naming KUKA and MITÄ)").format(
+                file=file
+            ),
         )
     return ImportResult(_build(st, organisation), tuple(st.report))
 
@@ -436,6 +469,7 @@ def parse_rows(lines: list[RawLine], file: str, organisation: str = "") -> Impor
 def _build(st: _State, organisation: str) -> Programme:
     actions: list[Action] = []
     kinds: list[str] = []
+    kind_names = wording(console_language())["kinds"]
     counters: dict[str, int] = {}
     for d in st.drafts:
         counters[d.priority] = counters.get(d.priority, 0) + 1
@@ -443,7 +477,9 @@ def _build(st: _State, organisation: str) -> Programme:
         metric, schedule = d.metric, d.schedule
         if metric and not schedule and looks_like_schedule(metric):
             st.report.append(
-                f"line {d.line}: {aid}: metric {metric!r} is a schedule: moved to schedule"
+                _(
+                    "line {line}: {action}: metric {metric!r} is a schedule: moved to schedule"
+                ).format(line=d.line, action=aid, metric=metric)
             )
             metric, schedule = "", metric
         metrics = []
@@ -451,8 +487,13 @@ def _build(st: _State, organisation: str) -> Programme:
             kind, why = guess_kind(name)
             mid = f"{aid}-M{n}"
             metrics.append(Metric(mid, aid, name, kind, unit="kpl" if kind == "count" else ""))
-            because = f" (from {why!r})" if why else " (no wording to go by)"
-            kinds.append(f"{mid} {name!r}: kind guessed {kind}{because}: check it")
+            guessed = kind_names[kind]
+            if why:
+                line = _("{metric} {name!r}: kind guessed {kind} (from {words!r}): check it")
+                kinds.append(line.format(metric=mid, name=name, kind=guessed, words=why))
+            else:
+                line = _("{metric} {name!r}: kind guessed {kind} (no wording to go by): check it")
+                kinds.append(line.format(metric=mid, name=name, kind=guessed))
         actions.append(
             Action(
                 id=aid,
@@ -470,8 +511,13 @@ def _build(st: _State, organisation: str) -> Programme:
     remarks = sum(1 for a in actions if a.origin)
     if remarks:
         st.report.append(
-            f"{remarks} action(s) are the working group's remarks, each owned by the department "
-            "whose section it stands in (origin column)"
+            ngettext(
+                "{n} action is the working group's remark, owned by the department whose "
+                "section it stands in (origin column)",
+                "{n} actions are the working group's remarks, each owned by the department "
+                "whose section it stands in (origin column)",
+                remarks,
+            ).format(n=remarks)
         )
     name = sentence_case(st.title) or "Toimenpideohjelma"
     years = YEAR_RANGE.search(st.title)

@@ -1,7 +1,10 @@
 """programme.xlsx: the programme definition the coordinator edits in Excel.
 
-The format (a stable machine contract; sheet and column names are English and found by
-name, case-insensitively, so columns may be reordered and extra columns added):
+The format (a stable machine contract). Sheets, columns, settings, flags, kinds and cadences
+are written in the programme's language and read in any of fi, sv and en (sheets.SHEET_NAMES
+and its neighbours are the one table of names; docs/programme-xlsx.md lists them). Sheets
+and columns are found by name, ignoring case, spaces and underscores, so columns may be
+reordered and extra columns added. In English:
 
 ``settings``    key | value | help        one row per setting (programme_id, name, organisation,
                                           language, cadence, first_period, last_period,
@@ -16,9 +19,10 @@ name, case-insensitively, so columns may be reordered and extra columns added):
 ``statuses``    key | label | colour | done | needs_comment | attention | aliases
                                           aliases separated by ``;``
 
-Flags are ``yes``/``no`` (Excel's TRUE/FALSE, 1/0, kyllä/ei, ja/nej also accepted); a blank
-``active`` or ``higher_is_better`` means yes. Loading reports every problem at once, each as
-``programme.xlsx: Sheet!B7: message``, in one ConfigError.
+Flags are ``yes``/``no`` (``kyllä``/``ei``, ``ja``/``nej``, Excel's TRUE/FALSE, 1/0 also
+accepted); a blank ``active`` or ``higher_is_better`` means yes. Loading reports every
+problem at once, each as ``programme.xlsx: Sheet!B7: message`` with the sheet and column
+named as the file names them, in one ConfigError.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 import xlsxwriter
 
 from roundtrip.errors import ConfigError, Problem
-from roundtrip.language import set_console_language
+from roundtrip.language import _, console_language, ngettext, set_console_language, tr
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.bundled import with_version
 from roundtrip.programme.model import (
@@ -41,20 +45,22 @@ from roundtrip.programme.model import (
     Programme,
 )
 from roundtrip.programme.periods import CADENCES
-from roundtrip.programme.read import open_workbook, sheet_rows
+from roundtrip.programme.read import find_sheets, open_workbook, sheet_rows
 from roundtrip.programme.sheets import (
     COLUMNS,
     FIXED_DATE,
-    NO,
     ROOM,
     SETTING_KEYS,
     SETTINGS_HELP,
     WIDTHS,
-    YES,
     Checker,
     Row,
     Table,
+    cadence_name,
     cell_text,
+    column_name,
+    flag_name,
+    kind_name,
     parse_flag,
     read_actions,
     read_departments,
@@ -62,6 +68,9 @@ from roundtrip.programme.sheets import (
     read_priorities,
     read_settings,
     read_statuses,
+    setting_name,
+    settings_language,
+    sheet_name,
 )
 from roundtrip.workspace import atomic_path
 
@@ -70,14 +79,26 @@ __all__ = ["cell_text", "load_programme", "parse_flag", "write_programme"]
 # --------------------------------------------------------------------------- writing
 
 
-def _flag(value: bool) -> str:
-    return YES if value else NO
+def written_language(p: Programme) -> str:
+    """The language programme.xlsx is written in: the programme's (English if it has none)."""
+    return p.settings.language if p.settings.language in LANGUAGES else "en"
 
 
-def _rows(p: Programme) -> dict[str, list[list[Any]]]:
+def _rows(p: Programme, lang: str) -> dict[str, list[list[Any]]]:
     st = p.settings
+    cadences = {c: cadence_name(c, lang) for c in CADENCES}
+
+    def _flag(value: bool) -> str:
+        return flag_name(value, lang)
+
+    def setting(key: str) -> list[Any]:
+        value = getattr(st, key)
+        if key == "cadence":
+            value = cadence_name(value, lang)
+        return [setting_name(key, lang), value, tr(lang, SETTINGS_HELP[key]).format(**cadences)]
+
     return {
-        "settings": [[k, getattr(st, k), SETTINGS_HELP[k]] for k in SETTING_KEYS],
+        "settings": [setting(k) for k in SETTING_KEYS],
         "priorities": [[x.id, x.title] for x in p.priorities],
         "departments": [[d.id, d.name, d.contact, d.email] for d in p.departments],
         "actions": [
@@ -99,7 +120,7 @@ def _rows(p: Programme) -> dict[str, list[list[Any]]]:
                 m.id,
                 m.action_id,
                 m.name,
-                m.kind,
+                kind_name(m.kind, lang),
                 m.unit,
                 m.baseline,
                 m.target,
@@ -137,7 +158,8 @@ def _list_validation(values: Iterable[str] | str, title: str, message: str) -> d
 
 def write_programme(p: Programme, path: Path) -> None:
     """Write `p` as programme.xlsx at `path` (atomically), guided for editing in Excel."""
-    rows = _rows(p)
+    lang = written_language(p)
+    rows = _rows(p, lang)
     with atomic_path(Path(path)) as tmp:
         wb = xlsxwriter.Workbook(
             str(tmp),
@@ -150,11 +172,11 @@ def write_programme(p: Programme, path: Path) -> None:
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         top = wb.add_format({"valign": "top"})
         for sheet, columns in COLUMNS.items():
-            ws = wb.add_worksheet(sheet)
+            ws = wb.add_worksheet(sheet_name(sheet, lang))
             for c, name in enumerate(columns):
                 width = WIDTHS[sheet][name]
                 ws.set_column(c, c, width, wrap if width >= 30 else top)
-                ws.write_string(0, c, name, head)
+                ws.write_string(0, c, column_name(sheet, name, lang), head)
             for r, values in enumerate(rows[sheet], start=1):
                 for c, value in enumerate(values):
                     if isinstance(value, int) and not isinstance(value, bool):
@@ -170,7 +192,7 @@ def write_programme(p: Programme, path: Path) -> None:
             ws.fit_to_pages(1, 0)
             ws.repeat_rows(0)
             ws.autofilter(0, 0, max(len(rows[sheet]), 1), len(columns) - 1)
-            _validations(ws, sheet, columns, rows[sheet])
+            _validations(ws, sheet, columns, rows[sheet], lang)
         wb.close()
 
 
@@ -185,60 +207,75 @@ def _lines_needed(values: list[Any], widths: list[float]) -> int:
     return min(most, 15)
 
 
-def _validations(ws: Any, sheet: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+def _key_range(sheet: str, lang: str, last: int) -> str:
+    """The key column of `sheet` as a formula, for a dropdown of its ids."""
+    title = sheet_name(sheet, lang).replace("'", "''")
+    return f"='{title}'!$A$2:$A${last + 1}"
+
+
+def _validations(
+    ws: Any, sheet: str, columns: tuple[str, ...], rows: list[list[Any]], lang: str
+) -> None:
     last = len(rows) + ROOM
-    yes_no = _list_validation((YES, NO), "yes / no", "Choose yes or no.")
+    yes, no = flag_name(True, lang), flag_name(False, lang)
+    yes_no = _list_validation(
+        (yes, no), f"{yes} / {no}", tr(lang, "Choose {yes} or {no}.").format(yes=yes, no=no)
+    )
 
     def col(name: str) -> int:
         return columns.index(name)
 
+    def an_id_from(of: str) -> str:
+        return tr(lang, "An id from the {sheet} sheet.").format(sheet=sheet_name(of, lang))
+
     if sheet == "settings":
-        for r, values in enumerate(rows, start=1):
-            key = values[0]
+        cadences = {c: cadence_name(c, lang) for c in CADENCES}
+        for r, key in enumerate(SETTING_KEYS[: len(rows)], start=1):
+            title = setting_name(key, lang)
             if key == "language":
-                v = _list_validation(LANGUAGES, "language", "Choose fi, sv or en.")
+                v = _list_validation(LANGUAGES, title, tr(lang, "Choose fi, sv or en."))
             elif key == "cadence":
-                v = _list_validation(CADENCES, "cadence", "Choose quarter, half or year.")
+                v = _list_validation(
+                    [cadences[c] for c in CADENCES],
+                    title,
+                    tr(lang, "Choose {quarter}, {half} or {year}.").format(**cadences),
+                )
             elif key == "deadline_days":
                 v = {
                     "validate": "integer",
                     "criteria": "between",
                     "minimum": 0,
                     "maximum": 366,
-                    "error_message": "A whole number of days, 0 to 366.",
+                    "error_title": title[:32],
+                    "error_message": tr(lang, "A whole number of days, 0 to 366."),
                 }
             else:
                 continue
             ws.data_validation(r, 1, r, 1, v)
     elif sheet == "actions":
         ws.data_validation(1, col("active"), last, col("active"), yes_no)
-        ws.data_validation(
-            1,
-            col("priority"),
-            last,
-            col("priority"),
-            _list_validation(
-                f"=priorities!$A$2:$A${last + 1}", "priority", "An id from the priorities sheet."
-            ),
-        )
-        ws.data_validation(
-            1,
-            col("department"),
-            last,
-            col("department"),
-            _list_validation(
-                f"=departments!$A$2:$A${last + 1}",
-                "department",
-                "An id from the departments sheet.",
-            ),
-        )
+        for name, of in (("priority", "priorities"), ("department", "departments")):
+            ws.data_validation(
+                1,
+                col(name),
+                last,
+                col(name),
+                _list_validation(
+                    _key_range(of, lang, last), column_name(sheet, name, lang), an_id_from(of)
+                ),
+            )
     elif sheet == "metrics":
+        kinds = [kind_name(k, lang) for k in METRIC_KINDS]
         ws.data_validation(
             1,
             col("kind"),
             last,
             col("kind"),
-            _list_validation(METRIC_KINDS, "kind", "count, number, percent, yesno or text."),
+            _list_validation(
+                kinds,
+                column_name(sheet, "kind", lang),
+                tr(lang, "One of: {kinds}.").format(kinds=", ".join(kinds)),
+            ),
         )
         ws.data_validation(1, col("higher_is_better"), last, col("higher_is_better"), yes_no)
         ws.data_validation(
@@ -247,7 +284,9 @@ def _validations(ws: Any, sheet: str, columns: tuple[str, ...], rows: list[list[
             last,
             col("action_id"),
             _list_validation(
-                f"=actions!$A$2:$A${last + 1}", "action", "An id from the actions sheet."
+                _key_range("actions", lang, last),
+                column_name(sheet, "action_id", lang),
+                an_id_from("actions"),
             ),
         )
     elif sheet == "statuses":
@@ -293,10 +332,20 @@ def _load_programme(path: Path) -> Programme:
     wb = open_workbook(path)
     problems: list[Problem] = []
     try:
-        sheets = {name: sheet_rows(wb, name, problems, file) for name in COLUMNS}
+        names = find_sheets(wb, console_language())
+        sheets: dict[str, Table | None] = {}
+        for name in COLUMNS:
+            sheets[name] = sheet_rows(wb, name, problems, file, names)
+            table = sheets[name]
+            if name == "settings" and table is not None:
+                # The problems are told in the programme's language, as the console will
+                # speak once it is loaded (unless --lang or ROUNDTRIP_LANG says otherwise).
+                language = settings_language(table.rows())
+                if language is not None:
+                    set_console_language(language)
     finally:
         wb.close()
-    chk = Checker(file)
+    chk = Checker(file, names)
     chk.problems = problems
     empty = Row(1, {}, {})
     small = {
@@ -320,10 +369,14 @@ def _load_programme(path: Path) -> Programme:
     )
     statuses = read_statuses(small["statuses"], chk) if small["statuses"] is not None else ()
     if small["departments"] is not None and not departments and not chk.problems:
-        chk.add("departments", empty, "id", "no departments defined")
+        chk.add("departments", empty, "id", _("no departments defined"))
     if chk.problems or settings is None:
         errors = [p for p in chk.problems if p.severity == "error"]
-        raise ConfigError(errors, f"{len(errors)} problem(s) in {file}")
+        n = len(errors)
+        raise ConfigError(
+            errors,
+            ngettext("{n} problem in {file}", "{n} problems in {file}", n).format(n=n, file=file),
+        )
     no_metrics: list[Metric] = []
     actions = tuple(
         Action(aid, pid, did, text, tuple(metrics.get(aid, no_metrics)), mt, sched, resp, orig, on)
