@@ -6,7 +6,7 @@ sheet's XML with one f-string per cell and deflates it as it goes into a scratch
 memory); the biggest sheet can be made by a forked process
 meanwhile (`StreamBook.run_sections`), and `close()` joins the deflated sheets into the zip as
 they are. It writes only what the master register needs: text (inline strings, always text:
-never a formula), numbers, a few fill styles, column widths, a frozen header and an autofilter
+never a formula), numbers, dates, a few fill styles, column widths, a frozen header and an autofilter
 per sheet. Used by export.py above TABLE_ROW_LIMIT; the normal register is written with
 xlsxwriter as Excel tables. Texts and numbers are stored as xlsxwriter stores them (text:
 roundtrip.xlsx.text.cell_text; numbers: "%.16G"), so both registers hold the same values.
@@ -15,6 +15,7 @@ Golden files: tests/test_golden_reports.py (the streamed register).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import re
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from roundtrip.parallel.pool import Pool, died, workers_for
-from roundtrip.xlsx.tables import TEXT, Col
+from roundtrip.xlsx.tables import DATE_FORMAT, TEXT, Col
 from roundtrip.xlsx.text import (
     MAX_ROWS,
     MAX_SHEET_NAME,
@@ -46,6 +47,10 @@ from roundtrip.xlsx.text import (
 from roundtrip.xlsx.zip_copy import TooLarge, ZipCopy
 
 _BUFFER = 1 << 16  # characters gathered before one compressed write
+# Style ids: 0 plain, 1 the header, 2 a date cell (StreamBook.date_format), then the fills.
+DATE_STYLE, FILL_STYLES = 2, 3
+_DATE_FORMAT_ID = 164  # the first id of a workbook's own number formats
+_EPOCH = dt.datetime(1899, 12, 31)
 POOL_MIN_SECTIONS = 2  # sections worth a second process (any two, where there are two CPUs)
 # Each sheet is a plain (not zip64) zip member, which Python's zipfile caps at 2 GiB when the
 # size is unknown in advance; Excel is also picky about streamed zip64 headers. A sheet whose
@@ -78,13 +83,20 @@ class StreamBook:
     are, without deflating anything again.
     """
 
-    def __init__(self, path: Path, title: str = "", max_bytes: int = SHEET_MAX_BYTES):
+    def __init__(
+        self,
+        path: Path,
+        title: str = "",
+        max_bytes: int = SHEET_MAX_BYTES,
+        date_format: str = DATE_FORMAT,
+    ):
         self.path = Path(path)
+        self.date_format = date_format  # the date cells' (style id DATE_STYLE)
         self.folder = Path(tempfile.mkdtemp(prefix=".stream-", dir=self.path.parent))
         self.max_bytes = max_bytes
         self.title = title
         self.finished: list[SheetPart] = []  # every sheet made, in workbook order at close
-        self.fills: list[str] = []  # "RRGGBB" per fill style, style id = 2 + index
+        self.fills: list[str] = []  # "RRGGBB" per fill style, style id = FILL_STYLES + index
         self.started = 0  # sheets started in this process (the first is the selected tab)
         self._names = 0
 
@@ -157,7 +169,7 @@ class StreamBook:
         rgb = colour.lstrip("#").upper()
         if rgb not in self.fills:
             self.fills.append(rgb)
-        return 2 + self.fills.index(rgb)
+        return FILL_STYLES + self.fills.index(rgb)
 
     def table(
         self, name: str, table_name: str, cols: Sequence[Col], headers: Sequence[str], **kw: Any
@@ -272,21 +284,34 @@ class StreamBook:
             '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" '
             'applyFill="1" applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
         )
+        xfs += (
+            f'<xf numFmtId="{_DATE_FORMAT_ID}" fontId="0" fillId="0" borderId="0" xfId="0" '
+            'applyNumberFormat="1"/>'
+        )
         xfs += "".join(
             f'<xf numFmtId="0" fontId="0" fillId="{3 + i}" borderId="0" xfId="0" applyFill="1"/>'
             for i in range(len(self.fills))
         )
         return (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<styleSheet xmlns="{_NS}"><fonts count="2"><font><sz val="11"/><name val="Calibri"/>'
+            f'<styleSheet xmlns="{_NS}"><numFmts count="1"><numFmt numFmtId="{_DATE_FORMAT_ID}" '
+            f'formatCode="{xml_attr(self.date_format)}"/></numFmts>'
+            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/>'
             '</font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
             f'<fills count="{3 + len(self.fills)}">{fills}</fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
             '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            f'<cellXfs count="{2 + len(self.fills)}">{xfs}</cellXfs>'
+            f'<cellXfs count="{FILL_STYLES + len(self.fills)}">{xfs}</cellXfs>'
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
             "</styleSheet>"
         )
+
+
+def excel_serial(moment: dt.datetime) -> float:
+    """A (naive) moment as Excel's serial number: as xlsxwriter's write_datetime counts it."""
+    delta = moment - _EPOCH
+    serial = delta.days + (float(delta.seconds) + float(delta.microseconds) / 1e6) / (60 * 60 * 24)
+    return serial + 1 if serial > 59 else serial  # Excel's 29 February 1900
 
 
 def _abs(ref: str) -> str:
@@ -422,7 +447,10 @@ class StreamSheet:
             if v is None or v == "":
                 continue
             style = f' s="{formats[i]}"' if formats and i in formats else ""
-            if text_col or isinstance(v, str) or (isinstance(v, float) and not math.isfinite(v)):
+            if v.__class__ is dt.datetime:
+                style = style or f' s="{DATE_STYLE}"'
+                out.append(f'<c r="{letter}{r}"{style}><v>{excel_serial(v):.16G}</v></c>')
+            elif text_col or isinstance(v, str) or (isinstance(v, float) and not math.isfinite(v)):
                 t = text(v)
                 texts.append(t)
                 out.append(

@@ -11,6 +11,7 @@ Either way a sheet that reaches Excel's row limit continues in "Name (2)", "Name
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,10 @@ from typing import Any
 
 from roundtrip.xlsx.text import MAX_ROWS, MAX_SHEET_NAME, fit
 
-TEXT, INT, NUM = "text", "int", "num"
+TEXT, INT, NUM, DATE = "text", "int", "num", "date"
+# A date cell's format when the book is given none (a book in a language has its own:
+# roundtrip.xlsx.number_formats).
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -31,7 +35,7 @@ WORKBOOK_OPTIONS = {
 class Col:
     key: str  # wording key (the header) and the row dict's key
     width: float
-    kind: str = TEXT  # TEXT, INT or NUM
+    kind: str = TEXT  # TEXT, INT, NUM or DATE (a datetime value; text is written as text)
 
 
 class TableSheet:
@@ -48,6 +52,7 @@ class TableSheet:
         max_rows: int = MAX_ROWS - 1,
         header_format: Any = None,
         wrap_keys: Iterable[str] = (),
+        date_format: Any = None,
     ):
         self.book = book
         self.name = name[:MAX_SHEET_NAME]
@@ -58,6 +63,7 @@ class TableSheet:
         self.header_format = header_format
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
         self.top = book.add_format({"valign": "top"})
+        self.date = date_format
         self.wrap_keys = set(wrap_keys)
         self.sheets: list[tuple[Any, int]] = []  # (worksheet, data rows), for tests and callers
         self._ws: Any = None
@@ -95,6 +101,8 @@ class TableSheet:
             kind = self.cols[i].kind
             if kind == TEXT or isinstance(v, str):  # (xlsxwriter cuts at 32,767 characters)
                 ws.write_string(r, i, fit(str(v)), fmt)
+            elif isinstance(v, dt.datetime):
+                ws.write_datetime(r, i, v, fmt or self.date)
             else:
                 ws.write_number(r, i, v, fmt)
 
@@ -125,7 +133,9 @@ class TableSheet:
 class XlsxBook:
     """An xlsxwriter workbook of TableSheets (text always written as text)."""
 
-    def __init__(self, path: Path, title: str = "", author: str = ""):
+    def __init__(
+        self, path: Path, title: str = "", author: str = "", date_format: str = DATE_FORMAT
+    ):
         import xlsxwriter
 
         self.book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
@@ -133,6 +143,7 @@ class XlsxBook:
         self.head = self.book.add_format(
             {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}
         )
+        self.date = self.book.add_format({"num_format": date_format, "valign": "top"})
 
     def fill(self, colour: str) -> Any:
         return self.book.add_format({"bg_color": colour, "valign": "top"})
@@ -156,6 +167,7 @@ class XlsxBook:
             max_rows=max_rows,
             header_format=self.head,
             wrap_keys=wrap_keys,
+            date_format=self.date,
         )
 
     def close(self) -> None:
