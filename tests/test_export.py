@@ -129,9 +129,10 @@ def test_sheets_tables_and_provenance(filled):
         "K4",
         "L4",
         "M4",
-        "2025-04-02T09:00:00",
+        dt.datetime(2025, 4, 2, 9, 0),  # a date cell, shown as Finnish writes it
         "voimassa",
     ]
+    assert hist["O2"].number_format == "[$-40B]d\\.m\\.yyyy h\\.mm"
     q2 = [r for r in data if r[3] == a1.id and r[0] == "2025Q2"]
     assert [(r[7], r[-1]) for r in q2] == [("first send", "korvattu"), ("second send", "voimassa")]
     # formula-like text stays text
@@ -140,6 +141,7 @@ def test_sheets_tables_and_provenance(filled):
     subs = rows(wb["Palautukset"])
     assert [s[0] for s in subs] == [1, 2, 3, 4]
     assert subs[1][13] == 3 and subs[1][14] == "korvattu"
+    assert subs[0][5:8] == [dt.datetime(2025, 4, 2, 9, 0)] * 2 + ["hyväksytty"]
 
     met = rows(wb["Mittarit"])
     assert met[0][9] == 29000 and met[0][10] == HOSTILE[2]

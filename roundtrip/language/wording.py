@@ -189,6 +189,8 @@ WORDING: dict[str, Any] = {
         "collected_at": C_("register", "Collected"),
         "archive_path": C_("register", "Archived as"),
         "verdict": C_("register", "Verdict"),
+        "verdict_accepted": C_("register", "accepted"),
+        "verdict_warnings": C_("register", "accepted with warnings"),
         "signer": C_("register", "Saved by"),
         "programme_version": C_("register", "Programme version"),
         "generated_at": C_("register", "Generated"),

@@ -18,6 +18,7 @@ with an autofilter per sheet instead. A sheet that reaches Excel's row limit con
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 from xlsxwriter.exceptions import FileCreateError
 
 from roundtrip.errors import UsageError
+from roundtrip.language import N_
 from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import frozen_heap
 from roundtrip.programme.model import Programme
@@ -33,13 +35,14 @@ from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress, no_progress
 from roundtrip.register.db import connect, register_error
 from roundtrip.workspace import Workspace, atomic_path, cannot_write
+from roundtrip.xlsx.number_formats import number_format
 from roundtrip.xlsx.stream import POOL_MIN_SECTIONS, StreamBook
-from roundtrip.xlsx.tables import INT, NUM, Col, XlsxBook
+from roundtrip.xlsx.tables import DATE, INT, NUM, Col, XlsxBook
 from roundtrip.xlsx.text import MAX_ROWS
 
 # Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
 TABLE_ROW_LIMIT = 20_000
-PROGRESS_LABEL = "Writing the register"
+PROGRESS_LABEL = N_("Writing the register")  # translated where shown (the CLI)
 CHUNK = 5_000
 BATCH = 500  # actions per current-state query
 
@@ -58,7 +61,7 @@ CURRENT = (
     Col("file", 30),
     Col("sheet", 14),
     Col("status_cell", 8),
-    Col("received_at", 20),
+    Col("received_at", 16, DATE),
 )
 HISTORY = (
     Col("period", 9),
@@ -75,7 +78,7 @@ HISTORY = (
     Col("status_cell", 8),
     Col("progress_cell", 8),
     Col("comment_cell", 8),
-    Col("received_at", 20),
+    Col("received_at", 16, DATE),
     Col("state", 12),
 )
 METRICS = (
@@ -95,7 +98,7 @@ METRICS = (
     Col("sheet", 14),
     Col("value_cell", 8),
     Col("comment_cell", 8),
-    Col("received_at", 20),
+    Col("received_at", 16, DATE),
     Col("state", 12),
 )
 SUBMISSIONS = (
@@ -104,12 +107,12 @@ SUBMISSIONS = (
     Col("period", 9),
     Col("file", 34),
     Col("archive_path", 30),
-    Col("received_at", 20),
-    Col("collected_at", 20),
+    Col("received_at", 16, DATE),
+    Col("collected_at", 16, DATE),
     Col("verdict", 10),
     Col("signer", 18),
     Col("programme_version", 14),
-    Col("generated_at", 20),
+    Col("generated_at", 16, DATE),
     Col("errors", 8, INT),
     Col("warning_count", 9, INT),
     Col("superseded_by", 11, INT),
@@ -193,11 +196,16 @@ def write_register(
         )
         large = total > table_limit
         title, author = programme.settings.name, programme.settings.organisation
+        moment = number_format("datetime", programme.settings.language)
         with atomic_path(target) as tmp, frozen_heap():
-            book = StreamBook(tmp) if large else XlsxBook(tmp, title, author)
+            book = (
+                StreamBook(tmp, date_format=moment)
+                if large
+                else XlsxBook(tmp, title, author, date_format=moment)
+            )
             try:
                 writer = _Writer(book, conn, programme, max_rows, ws.db_path, pool_min)
-                for _ in (progress or no_progress)(writer.steps(), PROGRESS_LABEL, SECTIONS):
+                for _step in (progress or no_progress)(writer.steps(), PROGRESS_LABEL, SECTIONS):
                     pass
             except BaseException:
                 if isinstance(book, StreamBook):
@@ -222,6 +230,17 @@ def _open(db_path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def _moment(stored: str | None) -> dt.datetime | str | None:
+    """A stored ISO moment as a date cell's value, on the clock it was stored with (as the
+    chase list shows it); text that is no moment stays text."""
+    if not stored:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(stored).replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return stored
 
 
 def _rows(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> Iterator[sqlite3.Row]:
@@ -268,6 +287,7 @@ class _Writer:
         self.status_fmt = {s.key: book.fill(s.colour) for s in p.statuses}
         self.state = {True: self.w["is_current"], False: self.w["is_superseded"]}
         self.fields = {f: self.w[f"field_{f}"] for f in ("metric", "schedule", "responsible")}
+        self.verdicts = {v: self.w[f"verdict_{v}"] for v in ("accepted", "warnings")}
         self._periods: dict[str, Period | None] = {}
 
     def table(self, key: str, cols: tuple[Col, ...], wrap=("action", "comment", "message")):
@@ -281,7 +301,7 @@ class _Writer:
         )
 
     def write_all(self) -> None:
-        for _ in self.steps():
+        for _step in self.steps():
             pass
 
     def steps(self) -> Iterator[int]:
@@ -344,7 +364,7 @@ class _Writer:
                     r["original_name"] if r else None,
                     r["sheet"] if r else None,
                     r["status_cell"] if r else None,
-                    r["received_at"] if r else None,
+                    _moment(r["received_at"]) if r else None,
                 ],
                 {status_col: self.status_fmt[key]} if key in self.status_fmt else None,
             )
@@ -376,7 +396,7 @@ class _Writer:
                     r["status_cell"],
                     r["progress_cell"],
                     r["comment_cell"],
-                    r["received_at"],
+                    _moment(r["received_at"]),
                     self.state[r["superseded_by"] is None],
                 ],
                 {5: self.status_fmt[key]} if key in self.status_fmt else None,
@@ -412,7 +432,7 @@ class _Writer:
                     r["sheet"],
                     r["value_cell"],
                     r["comment_cell"],
-                    r["received_at"],
+                    _moment(r["received_at"]),
                     self.state[r["superseded_by"] is None],
                 ]
             )
@@ -428,12 +448,12 @@ class _Writer:
                     r["period"],
                     r["original_name"],
                     r["archive_path"],
-                    r["received_at"],
-                    r["collected_at"],
-                    r["verdict"],
+                    _moment(r["received_at"]),
+                    _moment(r["collected_at"]),
+                    self.verdicts.get(r["verdict"], r["verdict"]),
                     r["signer"],
                     r["programme_version"],
-                    r["generated_at"],
+                    _moment(r["generated_at"]),
                     r["errors"],
                     r["warnings"],
                     r["superseded_by"],
