@@ -100,7 +100,7 @@ def _new_temporary(folder: Path, suffix: str) -> Path:
             continue
         os.close(fd)
         return path
-    raise FileExistsError(f"no free temporary name in {folder}")
+    raise FileExistsError(_("no free temporary name in {folder}").format(folder=folder))
 
 
 def cannot_write(target: Path, exc: Exception) -> WorkspaceError:

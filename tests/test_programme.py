@@ -573,9 +573,8 @@ def programmes(draw):
                 draw(st.booleans()),
             )
         )
-    return with_version(
-        Programme(base.settings, priorities, departments, tuple(actions), base.statuses)
-    )
+    settings = dataclasses.replace(base.settings, language=draw(st.sampled_from(LANGUAGES)))
+    return with_version(Programme(settings, priorities, departments, tuple(actions), base.statuses))
 
 
 @settings(

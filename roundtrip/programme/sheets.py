@@ -341,12 +341,14 @@ def flag_words() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(yes), frozenset(no)
 
 
-def _flag_text(text: str, default: bool) -> bool | None:
+def _flag_text(
+    text: str, default: bool, words: tuple[frozenset[str], frozenset[str]]
+) -> bool | None:
     """Checker.flag on a cell's text when it is a yes/no word or blank; None otherwise."""
     if not text:
         return default
     low = text.lower()
-    yes, no = flag_words()
+    yes, no = words
     return True if low in yes else False if low in no else None
 
 
@@ -653,6 +655,7 @@ def read_metrics(table: Table, chk: Checker, action_ids: set[str]) -> dict[str, 
     """Metrics by action id. Rows without any problem take the fast path; any other row goes
     through the row checks one by one (the same messages, in row order)."""
     kinds = _kind_lookup()
+    words = flag_words()
     seen: dict[str, str] = {}
     out: dict[str, list[Metric]] = {}
     letter = table.letters["metric_id"]
@@ -672,7 +675,7 @@ def read_metrics(table: Table, chk: Checker, action_ids: set[str]) -> dict[str, 
     )
     for i, (number, mid, aid, name, raw_kind, unit, base, target, hib) in enumerate(rows):
         kind = kinds.get(raw_kind.lower(), "") if raw_kind else "text"
-        higher = _flag_text(hib, True)
+        higher = _flag_text(hib, True, words)
         if (
             mid
             and name
@@ -757,6 +760,7 @@ def read_actions(
     sheet is known. Rows without any problem take the fast path; any other row goes through
     the row checks (the same messages, in row order)."""
     seen: dict[str, str] = {}
+    words = flag_words()
     out: list[ActionFields] = []
     letter = table.letters["id"]
     match = ID_PATTERN.match
@@ -775,7 +779,7 @@ def read_actions(
         strict=True,
     )
     for i, (number, aid, pid, did, text, mt, schedule, resp, origin, act) in enumerate(rows):
-        active = _flag_text(act, True)
+        active = _flag_text(act, True, words)
         if (
             aid
             and pid
