@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from roundtrip.language import ngettext
+from roundtrip.language import console_language, format_number, ngettext
 
 # C0/C1 controls, and the bidirectional overrides that make "fdp.xlsx" look like "xlsx.pdf".
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -100,7 +100,7 @@ class ConfigError(RoundtripError):
             "{n} problem in the programme definition",
             "{n} problems in the programme definition",
             n,
-        ).format(n=n)
+        ).format(n=format_number(n, console_language()))
         super().__init__("\n".join([head, *lines]) if lines else head)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from roundtrip.errors import ConfigError, UsageError, WorkspaceError
-from roundtrip.language import _, ngettext, set_console_language
+from roundtrip.language import _, console_language, format_number, ngettext, set_console_language
 from roundtrip.programme.model import Programme
 from roundtrip.workspace import Workspace, atomic_path, atomic_write_bytes
 
@@ -28,19 +28,20 @@ class InitResult:
 
     def lines(self) -> list[str]:
         p = self.programme
+        lang = console_language()
         n_metrics = sum(len(a.metrics) for a in p.actions)
-        counts = [
-            ngettext("{n} priority", "{n} priorities", len(p.priorities)),
-            ngettext("{n} department", "{n} departments", len(p.departments)),
-            ngettext("{n} action", "{n} actions", len(p.actions)),
-            ngettext("{n} metric", "{n} metrics", n_metrics),
-        ]
+        n_priorities, n_departments, n_actions = (
+            len(p.priorities),
+            len(p.departments),
+            len(p.actions),
+        )
         figures = ", ".join(
-            c.format(n=n)
-            for c, n in zip(
-                counts,
-                (len(p.priorities), len(p.departments), len(p.actions), n_metrics),
-                strict=True,
+            text.format(n=format_number(n, lang))
+            for text, n in (
+                (ngettext("{n} priority", "{n} priorities", n_priorities), n_priorities),
+                (ngettext("{n} department", "{n} departments", n_departments), n_departments),
+                (ngettext("{n} action", "{n} actions", n_actions), n_actions),
+                (ngettext("{n} metric", "{n} metrics", n_metrics), n_metrics),
             )
         )
         out = [
@@ -55,7 +56,9 @@ class InitResult:
             n = active.get(d.id, 0)
             out.append(
                 f"    {d.id:<6} "
-                + ngettext("{name}: {n} action", "{name}: {n} actions", n).format(name=d.name, n=n)
+                + ngettext("{name}: {n} action", "{name}: {n} actions", n).format(
+                    name=d.name, n=format_number(n, lang)
+                )
             )
         out.append(_("  roundtrip.db: the register, with this workspace's signing secret"))
         if self.import_report_path is not None:

@@ -34,7 +34,14 @@ from typing import Any
 import xlsxwriter
 
 from roundtrip.errors import ConfigError, Problem
-from roundtrip.language import _, console_language, ngettext, set_console_language, tr
+from roundtrip.language import (
+    _,
+    console_language,
+    format_number,
+    ngettext,
+    set_console_language,
+    tr,
+)
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.bundled import with_version
 from roundtrip.programme.model import (
@@ -375,7 +382,9 @@ def _load_programme(path: Path) -> Programme:
         n = len(errors)
         raise ConfigError(
             errors,
-            ngettext("{n} problem in {file}", "{n} problems in {file}", n).format(n=n, file=file),
+            ngettext("{n} problem in {file}", "{n} problems in {file}", n).format(
+                n=format_number(n, console_language()), file=file
+            ),
         )
     no_metrics: list[Metric] = []
     actions = tuple(
