@@ -162,6 +162,44 @@ def test_an_english_programme_xlsx_still_reads(tmp_path: Path, aura_bytes, aura)
     assert load_programme(path) == in_language(aura, "en")
 
 
+def as_before_translation(path: Path) -> None:
+    """Rewrite a Finnish programme.xlsx as roundtrip wrote every one before its names were
+    translated: English sheets, headers, settings, flags, kinds and cadence (language fi)."""
+    fi = "fi"
+    english = {
+        **{flag_name(True, fi): "yes", flag_name(False, fi): "no"},
+        **{kind_name(k, fi): k for k in METRIC_KINDS},
+        **{cadence_name(c, fi): c for c in ("quarter", "half", "year")},
+        **{setting_name(k, fi): k for k in SETTING_KEYS},
+    }
+
+    def fn(wb):
+        for key, columns in COLUMNS.items():
+            ws = wb[sheet_name(key, fi)]
+            ws.title = key
+            for cell, column in zip(ws[1], columns, strict=True):
+                cell.value = column
+            for row in ws.iter_rows(min_row=2):
+                for cell in row[:2] if key == "settings" else row:  # (not the help)
+                    if isinstance(cell.value, str) and cell.value in english:
+                        cell.value = english[cell.value]
+
+    edit(path, fn)
+
+
+def test_a_finnish_programme_with_english_names_still_reads(written: Path, aura):
+    """Every workspace made before: a Finnish programme in a programme.xlsx with English
+    names. It reads as before, and its problems name its (English) sheets and columns."""
+    as_before_translation(written)
+    wb = openpyxl.load_workbook(written)
+    assert wb.sheetnames == list(COLUMNS) and wb["settings"]["A6"].value == "cadence"
+    assert load_programme(written) == aura
+    edit(written, lambda wb: CASES["bad flag"][0](wb, "en"))
+    assert problems_of(written) == [
+        "programme.xlsx: actions!I2: active must be yes or no, not 'maybe'"
+    ]
+
+
 def test_names_are_read_in_any_language_case_and_spacing(written: Path, aura):
     """Sheet by sheet, header by header, setting by setting: any of fi, sv, en, mixed, in any
     case, with spaces or underscores."""
