@@ -189,7 +189,7 @@ def test_an_insert_whose_anchor_is_missing_fails_loudly(tmp_path):
 
 
 def test_metric_rows_fast_xml_is_the_generic_xml():
-    styles = {"id": 1, "text": 2, "yesno": 3, "num": 4}
+    styles = {"id": 1, "text": 2, "yesno": 3, "num": 4, "whole": 5}
     rows = [
         MetricRow("M1", "P1-1", "Visitors", "count", "pcs", "100", True, (1 / 3, None, 3.5), True),
         MetricRow(

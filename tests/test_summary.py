@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import zipfile
@@ -135,8 +136,9 @@ def test_attention_list(book):
 
 def test_departments(book):
     sh = book["Departments"]
-    assert row_after(sh, "Alpha services")[2:8] == (2, "On time", "2025-10-10", 2, 1, 1)
-    assert row_after(sh, "Beta office")[2:8] == (2, "Late", "2025-10-20", 2, 1, 0)
+    alpha = row_after(sh, "Alpha services")
+    assert alpha[2:8] == (2, "On time", dt.datetime(2025, 10, 10), 2, 1, 1)  # a date cell
+    assert row_after(sh, "Beta office")[2:8] == (2, "Late", dt.datetime(2025, 10, 20), 2, 1, 0)
     assert row_after(sh, "Gamma works")[2:8] == (2, "Missing", "", 0, 0, 0)
     assert all(r[0] != "Delta unit" for r in rows(sh))  # no active actions: not expected
     assert row_after(sh, "Total")[3] == "2 / 3"
@@ -157,7 +159,7 @@ def test_priority_sheet_actions(book):
         "started",  # the latest comment, from 2025Q1
         "2025Q1",
     )
-    assert got["P1-03"][2:6] == ("Cancelled", "Major disruption", 20, "15 % (target 10)")
+    assert got["P1-03"][2:6] == ("Cancelled", "Major disruption", 20, "15% (target 10)")
     fill = sh.cell(start + 2, 4).fill.fgColor.rgb  # P1-01's status cell
     assert fill.endswith("4F81BD")
 
@@ -575,3 +577,93 @@ def test_a_summary_open_in_excel_is_one_clear_line(aura_ws, open_in_excel):
     (line,) = result.output.strip().splitlines()
     assert "cannot write" in line and "summary.xlsx (Permission denied)" in line
     assert "close it" in line
+
+
+NBSP = "\u00a0"
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def _texts(wb) -> list[str]:
+    return [v for sh in wb.worksheets for r in sh.iter_rows(values_only=True) for v in r if v]
+
+
+def test_the_finnish_summary_writes_dates_numbers_and_percentages_as_finnish(demo_base):
+    path = demo_base / "reports" / "2025Q3" / "summary.xlsx"
+    wb = openpyxl.load_workbook(path)
+    overview, departments = wb["Yhteenveto"], wb["Toimialat"]
+    assert overview["A2"].value == (
+        "Auran kunta · raportointikausi 2025Q3 (1.7.2025–30.9.2025) · "
+        "palautus viimeistään 14.10.2025"
+    )
+    assert not [t for t in _texts(wb) if isinstance(t, str) and ISO_DATE.search(t)]
+    rate = next(r for r in overview.iter_rows() if r[0].value == "Palautusaste")[1]
+    assert rate.value == 0.75 and rate.number_format == f'[$-40B]0"{NBSP}"%'
+    head = next(
+        i for i, r in enumerate(departments.iter_rows(values_only=True)) if r[0] == "Toimiala"
+    )
+    received = departments.cell(head + 2, 5)  # the first department's return
+    assert isinstance(received.value, dt.datetime)  # a date cell, not ISO text
+    assert received.number_format == "[$-40B]d\\.m\\.yyyy"
+    total = next(r for r in departments.iter_rows() if r[0].value == "Yhteensä")
+    assert total[6].number_format == rate.number_format  # every percentage alike
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_the_finnish_summary_reads_finnish_in_libreoffice(demo_base, tmp_path):
+    from soffice import convert
+
+    utf8 = "csv:Text - txt - csv (StarCalc):44,34,76,1"  # the first sheet, as shown
+    csv = convert(demo_base / "reports" / "2025Q3" / "summary.xlsx", tmp_path, utf8)
+    text = csv.read_text(encoding="utf-8")
+    assert f"75{NBSP}%" in text  # the return rate, as the PDF shows it
+    assert "1.7.2025–30.9.2025" in text and "14.10.2025" in text
+    assert not re.search(r"\d%", text)  # no 0% beside 75 %
+
+
+def test_percent_metrics_as_each_language_writes_them(tmp_path):
+    conn = known_register(tmp_path / "roundtrip.db")
+    paths = {
+        lang: build_summary(conn, small_programme(lang), Q3, tmp_path / f"{lang}.xlsx")
+        for lang in ("fi", "sv", "en")
+    }
+    conn.close()
+    texts = {lang: _texts(openpyxl.load_workbook(p)) for lang, p in paths.items()}
+    assert f"15{NBSP}% (tavoite 10)" in texts["fi"]
+    assert f"15{NBSP}% (mål 10)" in texts["sv"]
+    assert "15% (target 10)" in texts["en"]
+
+
+def test_a_swedish_programme_s_summary_is_swedish(tmp_path):
+    conn = known_register(tmp_path / "roundtrip.db")
+    out = build_summary(conn, small_programme("sv"), Q3, tmp_path / "sv.xlsx")
+    conn.close()
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:3] == ["Sammandrag", "Att behandla", "Sektorer"]
+    assert wb.sheetnames[-2:] == ["Mätare", "Utveckling"]
+    overview = wb["Sammandrag"]
+    assert overview["A1"].value == "Test & Vitality Programme: lägesrapport 2025Q3"
+    assert overview["A2"].value == (
+        "Testville · rapporteringsperiod 2025Q3 (1.7.2025–30.9.2025) · svar senast 14.10.2025"
+    )
+    assert row_after(overview, "Inget svar")[1] == 2
+    head = row_after(wb["Sektorer"], "Sektor")
+    assert head[:5] == ("Sektor", "Kontaktperson", "Åtgärder (gällande)", "Svar", "Inkom")
+    assert row_after(wb["Sektorer"], "Gamma works")[3] == "Saknas"
+    assert "Sida &amp;P / &amp;N" in _sheet_xml(out, wb, "Sammandrag")
+    assert not [t for t in _texts(wb) if isinstance(t, str) and ISO_DATE.search(t)]
+
+
+def test_an_english_programme_s_summary_writes_english_dates(tmp_path):
+    conn = known_register(tmp_path / "roundtrip.db")
+    out = build_summary(conn, small_programme("en"), Q3, tmp_path / "en.xlsx")
+    conn.close()
+    wb = openpyxl.load_workbook(out)
+    assert wb["Overview"]["A2"].value == (
+        "Testville · reporting period 2025Q3 (Jul 1, 2025 to Sep 30, 2025) · "
+        "returns due Oct 14, 2025"
+    )
+    rate = row_after(wb["Overview"], "Return rate")
+    assert rate[1] == pytest.approx(2 / 3)
+    cell = next(r for r in wb["Overview"].iter_rows() if r[0].value == "Return rate")[1]
+    assert cell.number_format == "[$-409]0%"

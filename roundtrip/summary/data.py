@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar, overload
 
+from roundtrip.language import format_number
 from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.model import Action, Programme
@@ -200,12 +201,6 @@ def on_track(value: float | None, target: str, higher_is_better: bool) -> bool |
     if goal is None or value is None:
         return None
     return value >= goal if higher_is_better else value <= goal
-
-
-def format_number(value: float) -> str:
-    if value == int(value):
-        return f"{int(value):,}".replace(",", "\u00a0")
-    return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u00a0")
 
 
 def _statuses(conn: sqlite3.Connection, period: str) -> dict[str, tuple[str | None, int | None]]:
@@ -487,18 +482,28 @@ def _with_not_answered(row: Mapping[str, int], keys: tuple[str, ...], active: in
 def _metric_text(
     kind: str, value: float | str | None, unit: str, target: str, words: Mapping[str, Any]
 ) -> str:
-    summary = words.get("summary", {})
+    language = words["language"]
     if value is None:
         shown = "–"
     elif kind == "yesno" and isinstance(value, float | int):
         shown = words["yes"] if value else words["no"]
     elif isinstance(value, float | int):
-        shown = format_number(float(value)) + (f" {unit}" if unit else "")
+        shown = with_unit(format_number(round(float(value), 2), language), unit, language)
     else:
         shown = str(value)
     if target:
-        shown += " " + summary.get("target_of", "(target {target})").format(target=target)
+        shown += " " + words["summary"]["target_of"].format(target=target)
     return shown
+
+
+def with_unit(number: str, unit: str, language: str) -> str:
+    """A formatted number and its unit as the language writes them: 15 % and 22 kpl with a
+    no-break space in fi and sv (as CLDR has it), 15% and 22 pcs in en."""
+    if not unit:
+        return number
+    if unit == "%" and language == "en":
+        return number + unit
+    return number + ("\u00a0" if language in ("fi", "sv") else " ") + unit
 
 
 def _departments(

@@ -49,7 +49,13 @@ def write_metrics(ctx: AnyContext, sheet: Worksheet) -> None:
     write_headers(ctx, sheet, head, [*fixed, *periods, w["sparkline"], w["target_met"]])
     sheet.freeze_panes(head + 1, 3)
     yes, no = _yes_no(ctx)
-    styles = {"id": xf(fmt.id), "text": xf(fmt.text), "yesno": xf(fmt.yesno), "num": xf(fmt.number)}
+    styles = {
+        "id": xf(fmt.id),
+        "text": xf(fmt.text),
+        "yesno": xf(fmt.yesno),
+        "num": xf(fmt.number),
+        "whole": xf(fmt.int),  # a whole number: "#,##0.##" would show Excel's "22."
+    }
     metrics = d.metrics
     spark_rows = [  # 1-based sheet rows with a sparkline
         head + 2 + i
@@ -143,7 +149,7 @@ def _metric_cells(
         if v is None:
             cells.append((first_value + i, None, t))
         elif isinstance(v, float | int) and numeric:
-            cells.append((first_value + i, v, vf))
+            cells.append((first_value + i, v, _value_style(v, vf, styles)))
         else:
             cells.append((first_value + i, str(v), t))
     cells.append((spark_col, None, t))
@@ -198,7 +204,8 @@ def _metric_rows(
                 if v is None:
                     out.append(f'<c r="{col}{x}" s="{t}"/>')
                 elif numeric and isinstance(v, float | int):
-                    out.append(f'<c r="{col}{x}" s="{vf}"><v>{v:.16G}</v></c>')
+                    vs = _value_style(v, vf, styles)
+                    out.append(f'<c r="{col}{x}" s="{vs}"><v>{v:.16G}</v></c>')
                 else:
                     v = str(v)
                     texts.append(v)
@@ -214,6 +221,11 @@ def _metric_rows(
                 yield "".join(out)
 
     return generate
+
+
+def _value_style(v: float, vf: int, styles: Mapping[str, int]) -> int:
+    """A value's style: the kind's (`vf`), or whole numbers' where a number has no decimals."""
+    return styles["whole"] if vf == styles["num"] and float(v).is_integer() else vf
 
 
 def _yes_no(ctx: AnyContext) -> tuple[str, str]:

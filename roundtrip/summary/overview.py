@@ -8,6 +8,7 @@ import math
 
 from xlsxwriter.worksheet import Worksheet
 
+from roundtrip.language import format_date, format_number
 from roundtrip.summary.data import Headline, SummaryData
 from roundtrip.summary.sheets import (
     CHANGES_LISTED,
@@ -44,6 +45,7 @@ def write_overview(ctx: Context[SummaryData], sheet: Worksheet) -> None:
     sheet.set_column(0, 0, 42)
     sheet.set_column(1, ncols - 1, 14)
     s = ctx.programme.settings
+    lang = s.language
     period = s.period(d.period)
     sheet.set_row(0, 24)
     sheet.write_string(0, 0, w["title"].format(programme=s.name, period=d.period), fmt.title)
@@ -53,9 +55,9 @@ def write_overview(ctx: Context[SummaryData], sheet: Worksheet) -> None:
         w["subtitle"].format(
             organisation=s.organisation,
             period=d.period,
-            start=period.start.isoformat(),
-            end=period.end.isoformat(),
-            deadline=d.deadline,
+            start=format_date(period.start, lang),
+            end=format_date(period.end, lang),
+            deadline=format_date(d.deadline, lang),
         ),
         fmt.subtitle,
     )
@@ -178,7 +180,9 @@ def write_overview(ctx: Context[SummaryData], sheet: Worksheet) -> None:
         if not d.changes:
             sheet.write_string(row, 0, w["no_changes"], fmt.note)
         elif len(d.changes) > CHANGES_LISTED:
-            sheet.write_string(row, 0, w["changes_many"].format(n=len(d.changes)), fmt.note)
+            sheet.write_string(
+                row, 0, w["changes_many"].format(n=format_number(len(d.changes), lang)), fmt.note
+            )
         else:
             # Wider cells (two columns each, when the table has them) keep rows one line high.
             span = 2 if ncols >= 7 else 1

@@ -8,6 +8,7 @@ from returns is always written as text (write_string, or an inline string), neve
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from roundtrip.language import format_number
 from roundtrip.programme.model import Programme
 from roundtrip.summary.data import (
     NOT_ANSWERED,
@@ -29,6 +31,7 @@ from roundtrip.summary.data import (
     SummaryData,
 )
 from roundtrip.xlsx.bulk import Block, needs_care, reserve, xf
+from roundtrip.xlsx.number_formats import number_format
 from roundtrip.xlsx.text import MAX_SHEET_NAME
 
 FONT = "Calibri"
@@ -100,12 +103,14 @@ class Fmt:
     delta: Format
     total_text: Format
     total_int: Format
+    total_pct: Format
     bold_int: Format
     note: Format
     status: dict[str, Format]
     returns: dict[str, Format]
     yesno: Format
     number: Format
+    date: Format
 
 
 def make_formats(wb: Workbook, programme: Programme, words: Mapping[str, Any]) -> Fmt:
@@ -125,6 +130,11 @@ def make_formats(wb: Workbook, programme: Programme, words: Mapping[str, Any]) -
     }
     status[NOT_ANSWERED] = f(**cell, italic=True, font_color="#595959", bg_color=NOT_ANSWERED_FILL)
     yes, no = words["yes"].replace('"', ""), words["no"].replace('"', "")
+    lang = programme.settings.language
+
+    def nf(kind: str) -> str:
+        return number_format(kind, lang)
+
     return Fmt(
         title=f(font_name=FONT, font_size=16, bold=True, font_color=HEADER_FILL),
         subtitle=f(font_name=FONT, font_size=10, italic=True, font_color="#595959"),
@@ -133,17 +143,19 @@ def make_formats(wb: Workbook, programme: Programme, words: Mapping[str, Any]) -
         text=f(**cell),
         bold=f(**cell, bold=True),
         id=f(**cell, bold=True, bg_color="#F2F2F2"),
-        int=f(**cell, num_format="0"),
-        pct=f(**cell, num_format="0 %"),
-        delta=f(**cell, num_format="+0;-0;0"),
+        int=f(**cell, num_format=nf("int")),
+        pct=f(**cell, num_format=nf("percent")),
+        delta=f(**cell, num_format=nf("delta")),
         total_text=f(**cell, bold=True, top=2),
-        total_int=f(**cell, bold=True, top=2, num_format="0"),
-        bold_int=f(**cell, bold=True, num_format="0"),
+        total_int=f(**cell, bold=True, top=2, num_format=nf("int")),
+        total_pct=f(**cell, bold=True, top=2, num_format=nf("percent")),
+        bold_int=f(**cell, bold=True, num_format=nf("int")),
         note=f(font_name=FONT, font_size=10, italic=True, text_wrap=False),
         status=status,
         returns={k: f(**cell, bg_color=v) for k, v in RETURN_FILLS.items()},
         yesno=f(**cell, num_format=f'"{yes}";"{yes}";"{no}"'),
-        number=f(**cell, num_format="#,##0.##"),
+        number=f(**cell, num_format=nf("number")),
+        date=f(**cell, num_format=nf("date")),
     )
 
 
@@ -377,7 +389,11 @@ def write_departments(ctx: Context[SummaryData], sheet: Worksheet) -> None:
         sheet.write_string(row, 1, r.contact, fmt.text)
         sheet.write_number(row, 2, r.actions, fmt.int)
         sheet.write_string(row, 3, w[r.returned], fmt.returns[r.returned])
-        sheet.write_string(row, 4, r.received_at, fmt.text)
+        received = _date(r.received_at)
+        if received is None:
+            sheet.write_string(row, 4, r.received_at, fmt.text)
+        else:
+            sheet.write_datetime(row, 4, received, fmt.date)
         sheet.write_number(row, 5, r.answered, fmt.int)
         write_number_or_dash(sheet, row, 6, r.completion, fmt.pct)
         sheet.write_number(row, 7, r.open_problems, fmt.int)
@@ -387,15 +403,23 @@ def write_departments(ctx: Context[SummaryData], sheet: Worksheet) -> None:
     sheet.write_blank(row, 1, None, fmt.total_text)
     sheet.write_number(row, 2, totals[0], fmt.total_int)
     hl = d.headline
-    sheet.write_string(row, 3, f"{hl.returns_received} / {hl.returns_expected}", fmt.total_text)
+    lang = ctx.programme.settings.language
+    got, expected = (format_number(n, lang) for n in (hl.returns_received, hl.returns_expected))
+    sheet.write_string(row, 3, f"{got} / {expected}", fmt.total_text)
     sheet.write_blank(row, 4, None, fmt.total_text)
     sheet.write_number(row, 5, totals[1], fmt.total_int)
     rate = totals[1] / totals[0] if totals[0] else None
-    write_number_or_dash(
-        sheet, row, 6, rate, ctx.wb.add_format({"bold": True, "num_format": "0 %"})
-    )
+    write_number_or_dash(sheet, row, 6, rate, fmt.total_pct)
     sheet.write_number(row, 7, totals[2], fmt.total_int)
     print_setup(ctx, sheet, name, head)
+
+
+def _date(iso: str) -> dt.datetime | None:
+    """An ISO date as a date cell's value; None for none (or not a date: written as text)."""
+    try:
+        return dt.datetime.fromisoformat(iso[:10]) if iso else None
+    except ValueError:
+        return None
 
 
 # ----------------------------------------------------------------------------- trend

@@ -17,6 +17,7 @@ from pathlib import Path
 import xlsxwriter
 
 from roundtrip.errors import RoundtripError, WorkspaceError
+from roundtrip.language import N_, _
 from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import collector_paused, frozen_heap
 from roundtrip.programme.model import Programme
@@ -77,7 +78,7 @@ def render_lists(
     """render_summary from load_lists' two steps: the long lists' sheets are drawn first and
     their rows start rendering in worker processes (from `pool_min_rows` rows on); then
     `figures()` is counted and the other sheets drawn meanwhile."""
-    for _ in _render_steps(lists, figures, programme, Path(output), pool_min_rows):
+    for _step in _render_steps(lists, figures, programme, Path(output), pool_min_rows):
         pass
     return Path(output)
 
@@ -133,7 +134,9 @@ def _render_summary(
             (f"{pid} {titles.get(pid, '')}".strip(), rows)
             for pid, rows in lists.actions.grouped(lambda a: a.priority_id, first).items()
         ]
-        priority_sheets = [wb.add_worksheet(unique_sheet_name(t, taken)) for t, _ in by_priority]
+        priority_sheets = [
+            wb.add_worksheet(unique_sheet_name(t, taken)) for t, _rows in by_priority
+        ]
         metrics = wb.add_worksheet(unique_sheet_name(w["metrics"], taken))
         trend = None
         if len(lists.periods) >= 2:
@@ -202,7 +205,7 @@ def _early_side(conn: sqlite3.Connection, period: str):
 
 
 SUMMARY_STEPS = 2 + RENDER_STEPS  # write_summary's progress steps
-PROGRESS_LABEL = "Writing the summary"
+PROGRESS_LABEL = N_("Writing the summary")  # translated where shown (the CLI)
 
 
 def write_summary(
@@ -223,14 +226,14 @@ def write_summary(
     where: list[Path] = []  # the target, once the programme says the period
     try:
         steps = _summary_steps(conn, ws, period, output, where, pool_min_rows)
-        for _ in (progress or no_progress)(steps, PROGRESS_LABEL, SUMMARY_STEPS):
+        for _step in (progress or no_progress)(steps, PROGRESS_LABEL, SUMMARY_STEPS):
             pass
     except sqlite3.Error as exc:
         raise register_error(ws.db_path, exc) from exc
     except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
         if where:
             raise cannot_write(where[0], exc) from exc
-        raise WorkspaceError(f"cannot write the summary: {exc}") from exc
+        raise WorkspaceError(_("cannot write the summary: {reason}").format(reason=exc)) from exc
     finally:
         conn.close()
     target = where[0]
@@ -277,8 +280,10 @@ def to_pdf(xlsx: Path, output: Path | None = None) -> Path:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise PdfError(
-            f"wrote {xlsx}, but --pdf needs LibreOffice, which is not installed: "
-            f"install it with '{INSTALL_HINT}' (or from libreoffice.org) and run again"
+            _(
+                "wrote {path}, but --pdf needs LibreOffice, which is not installed: "
+                "install it with '{command}' (or from libreoffice.org) and run again"
+            ).format(path=xlsx, command=INSTALL_HINT)
         )
     target = output or xlsx.with_suffix(".pdf")
     with tempfile.TemporaryDirectory(prefix="rt-pdf-") as tmp:
@@ -298,15 +303,18 @@ def to_pdf(xlsx: Path, output: Path | None = None) -> Path:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT)
         except subprocess.TimeoutExpired as exc:
             raise PdfError(
-                f"wrote {xlsx}, but LibreOffice did not finish the PDF in {PDF_TIMEOUT} s"
+                _("wrote {path}, but LibreOffice did not finish the PDF in {seconds} s").format(
+                    path=xlsx, seconds=PDF_TIMEOUT
+                )
             ) from exc
         produced = Path(tmp) / (xlsx.stem + ".pdf")
         if not produced.is_file():
             detail = (proc.stderr or proc.stdout or "").strip().splitlines()
-            raise PdfError(
-                f"wrote {xlsx}, but LibreOffice could not make a PDF of it"
-                + (f": {detail[-1]}" if detail else "")
-            )
+            if detail:
+                message = _("wrote {path}, but LibreOffice could not make a PDF of it: {reason}")
+            else:
+                message = _("wrote {path}, but LibreOffice could not make a PDF of it")
+            raise PdfError(message.format(path=xlsx, reason=detail[-1] if detail else ""))
         with atomic_path(target) as out:
             shutil.copyfile(produced, out)
     return target
