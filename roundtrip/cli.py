@@ -1,12 +1,15 @@
 """The command line: a thin click layer over the library.
 
 Every command is a few lines: parse options, call the library, print its result. Library
-errors (RoundtripError) become one line on stderr and the exit code they carry.
+errors (RoundtripError) become one line on stderr and the exit code they carry. Everything it
+prints is in the console language: the help texts (N_-marked on the decorators, translated
+when shown), its own lines, and click's usage errors (see _speak_click).
 """
 
 from __future__ import annotations
 
 import gc
+import gettext
 import sqlite3
 import sys
 import traceback
@@ -19,8 +22,67 @@ import click
 
 from roundtrip import __version__
 from roundtrip.errors import RoundtripError
-from roundtrip.language import LANGUAGES, N_, _, pin_console_language
+from roundtrip.language import (
+    LANGUAGES,
+    N_,
+    _,
+    console_language,
+    format_number,
+    ngettext,
+    pin_console_language,
+)
 from roundtrip.language.catalogue import reset_console_language
+
+# click's own messages (a usage error, its hint), in the catalogue so that they are spoken too.
+CLICK_MESSAGES = (
+    N_("Error: {message}"),
+    N_("Try '{command} {option}' for help."),
+    N_("Missing argument"),
+    N_("Missing option"),
+    N_("Missing command."),
+    N_("No such command {name!r}."),
+    N_("No such option {name!r}."),
+    N_("Option {name!r} does not take a value."),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("Aborted!"),
+)
+
+
+def _click_plurals(n: int) -> list[str]:
+    """(Never called: marks click's plural messages for the catalogue.)"""
+    return [
+        ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)", n),
+        ngettext("{value!r} is not {choice}.", "{value!r} is not one of {choices}.", n),
+        ngettext(
+            "Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", n
+        ),
+        ngettext(
+            "Option {name!r} requires an argument.",
+            "Option {name!r} requires {nargs} arguments.",
+            n,
+        ),
+    ]
+
+
+def _speak_click() -> None:
+    """click asks gettext for its messages through the `_` and `ngettext` each of its modules
+    imports from the gettext module (click's documented way to be translated); point those
+    at the catalogue, in the console language at the time a message is made. Only names that
+    are still gettext's are replaced: a click that does it otherwise is left as it is."""
+    import click.core
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.types
+
+    for module in (click.core, click.exceptions, click.formatting, click.parser, click.types):
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = _  # type: ignore[attr-defined]
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+_speak_click()
 
 
 class Context:
@@ -39,10 +101,11 @@ class Context:
             click.echo(message)
 
     def progress(self, items: Iterable, label: str = "", total: int = 0) -> Iterable:
-        """A progress bar on a terminal (stderr), nothing otherwise or with --quiet."""
+        """A progress bar on a terminal (stderr), nothing otherwise or with --quiet. The
+        library names its steps in English (N_): the label is translated here."""
         if self.quiet or not sys.stderr.isatty():
             return items
-        return _progressbar(items, label, total)
+        return _progressbar(items, _(label) if label else label, total)
 
 
 def _progressbar(items: Iterable, label: str, total: int) -> Iterable:
@@ -60,7 +123,7 @@ def command(fn):
         try:
             code = fn(*args, **kwargs)
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            click.echo(_("Interrupted."), err=True)
             sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - ours, or one we can say in a line; else raised
             line, exit_code = _error_line(exc)
@@ -69,7 +132,7 @@ def command(fn):
             if ctx and ctx.verbose:
                 traceback.print_exc()
             _let_go(exc)
-            click.echo(f"Error: {line}", err=True)
+            click.echo(_("Error: {line}").format(line=line), err=True)
             sys.exit(exit_code)
         sys.exit(code or 0)
 
@@ -183,7 +246,11 @@ def _pin_language(ctx: click.Context, param: click.Parameter, value: str | None)
         pin_console_language(value)
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_("Run an action programme's quarterly reporting round trip through Excel."),
+)
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
@@ -194,40 +261,44 @@ def _pin_language(ctx: click.Context, param: click.Parameter, value: str | None)
     help=N_("Language of the console: fi, sv or en (default: the programme's)."),
 )
 @click.option(
-    "-w", "--workspace", metavar="DIR", help="Workspace folder (default: the current directory)."
+    "-w",
+    "--workspace",
+    metavar="DIR",
+    help=N_("Workspace folder (default: the current directory)."),
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress or summary output.")
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks on errors.")
+@click.option("-q", "--quiet", is_flag=True, help=N_("No progress or summary output."))
+@click.option("-v", "--verbose", is_flag=True, help=N_("Show tracebacks on errors."))
 @click.version_option(__version__, prog_name="roundtrip", help=N_("Show the version and exit."))
 @click.pass_context
 def main(ctx: click.Context, workspace: str | None, quiet: bool, verbose: bool) -> None:
-    """Run an action programme's quarterly reporting round trip through Excel."""
+    # (The help texts are on the decorators, N_-marked: a docstring is not translated.)
     ctx.obj = Context(workspace, quiet, verbose)
 
 
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@main.command()
+@main.command(
+    help=N_("Create a workspace from a programme definition or a raw action table."),
+)
 @click.argument("workspace", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--example", metavar="NAME", help="Start from a bundled example (aura).")
+@click.option("--example", metavar="NAME", help=N_("Start from a bundled example (aura)."))
 @click.option(
     "--from-table",
     "table",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Import a raw action table (.txt tab-separated, .xlsx or .csv).",
+    help=N_("Import a raw action table (.txt tab-separated, .xlsx or .csv)."),
 )
 @click.option(
     "--programme",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Start from an existing programme.xlsx (or programme.toml).",
+    help=N_("Start from an existing programme.xlsx (or programme.toml)."),
 )
 @pass_ctx
 @command
 def init(
     ctx: Context, workspace: Path, example: str | None, table: Path | None, programme: Path | None
 ):
-    """Create a workspace from a programme definition or a raw action table."""
     from roundtrip.init import init_workspace
 
     result = init_workspace(workspace, example=example, table=table, programme=programme)
@@ -235,31 +306,48 @@ def init(
         ctx.echo(line)
 
 
-@main.command()
+@main.command(help=N_("Validate programme.xlsx and report every problem with its cell."))
 @pass_ctx
 @command
 def check(ctx: Context):
-    """Validate programme.xlsx and report every problem with its cell."""
     from roundtrip.programme.workbook import load_programme
 
     ws = ctx.workspace()
     p = load_programme(ws.programme_path, ws.cache_dir)
-    ctx.echo(
-        f"{ws.programme_path.name}: OK: {len(p.priorities)} priorities, {len(p.departments)} "
-        f"departments, {len(p.actions)} actions, "
-        f"{sum(len(a.metrics) for a in p.actions)} metrics (version {p.version})"
+    ctx.echo(_check_line(ws.programme_path.name, p))
+
+
+def _check_line(name: str, p) -> str:
+    """check's line: what the programme holds, in the console language."""
+    lang = console_language()
+
+    def count(singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n).format(n=format_number(n, lang))
+
+    return _(
+        "{file}: OK: {priorities}, {departments}, {actions}, {metrics} (version {version})"
+    ).format(
+        file=name,
+        priorities=count("{n} priority", "{n} priorities", len(p.priorities)),
+        departments=count("{n} department", "{n} departments", len(p.departments)),
+        actions=count("{n} action", "{n} actions", len(p.actions)),
+        metrics=count("{n} metric", "{n} metrics", sum(len(a.metrics) for a in p.actions)),
+        version=p.version,
     )
 
 
-@main.command()
+@main.command(help=N_("Write one return workbook per department into outbox/PERIOD/."))
 @click.argument("period")
 @click.option(
-    "--department", "departments", multiple=True, metavar="ID", help="Only these departments."
+    "--department",
+    "departments",
+    multiple=True,
+    metavar="ID",
+    help=N_("Only these departments."),
 )
 @pass_ctx
 @command
 def generate(ctx: Context, period: str, departments: tuple[str, ...]):
-    """Write one return workbook per department into outbox/PERIOD/."""
     from roundtrip.returns.generate import generate_period
 
     result = generate_period(ctx.workspace(), period, departments or None, progress=ctx.progress)
@@ -267,13 +355,12 @@ def generate(ctx: Context, period: str, departments: tuple[str, ...]):
         ctx.echo(line)
 
 
-@main.command()
+@main.command(help=N_("Read returned files (default inbox/PERIOD/) into the register."))
 @click.argument("period")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @pass_ctx
 @command
 def collect(ctx: Context, period: str, paths: tuple[Path, ...]):
-    """Read returned files (default inbox/PERIOD/) into the register."""
     from roundtrip.collect.run import collect_period
 
     result = collect_period(ctx.workspace(), period, list(paths) or None, progress=ctx.progress)
@@ -282,12 +369,11 @@ def collect(ctx: Context, period: str, paths: tuple[Path, ...]):
     return result.exit_code
 
 
-@main.command()
+@main.command(help=N_("Who has returned, who is late, who was rejected: the chase list."))
 @click.argument("period")
 @pass_ctx
 @command
 def status(ctx: Context, period: str):
-    """Who has returned, who is late, who was rejected: the chase list."""
     from roundtrip.register.status import period_status
 
     result = period_status(ctx.workspace(), period)
@@ -296,45 +382,48 @@ def status(ctx: Context, period: str):
     return result.exit_code
 
 
-@main.command()
+@main.command(help=N_("Write the master register workbook."))
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file."
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=N_("Output file.")
 )
 @pass_ctx
 @command
 def register(ctx: Context, output: Path | None):
-    """Write the master register workbook."""
     from roundtrip.register.workbook import write_register
 
     path = write_register(ctx.workspace(), output, progress=ctx.progress)
-    ctx.echo(f"Wrote {path}")
+    ctx.echo(_("Wrote {path}").format(path=path))
 
 
-@main.command()
+@main.command(help=N_("Write the council summary workbook for PERIOD."))
 @click.argument("period")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file."
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=N_("Output file.")
 )
-@click.option("--pdf", is_flag=True, help="Also render a PDF with LibreOffice.")
+@click.option("--pdf", is_flag=True, help=N_("Also render a PDF with LibreOffice."))
 @pass_ctx
 @command
 def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
-    """Write the council summary workbook for PERIOD."""
     from roundtrip.summary.workbook import write_summary
 
     for path in write_summary(ctx.workspace(), period, output, pdf=pdf, progress=ctx.progress):
-        ctx.echo(f"Wrote {path}")
+        ctx.echo(_("Wrote {path}").format(path=path))
 
 
-@main.command()
+@main.command(help=N_("Run the whole cycle on the bundled Aura example."))
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    help=N_("Language of the demo programme: fi, sv or en (default: fi, as Aura's)."),
+)
 @pass_ctx
 @command
-def demo(ctx: Context, directory: Path | None):
-    """Run the whole cycle on the bundled Aura example."""
+def demo(ctx: Context, directory: Path | None, language: str | None):
     from roundtrip.demo.run import run_demo
 
-    for line in run_demo(directory or Path("roundtrip-demo"), echo=ctx.echo, progress=ctx.progress):
+    target = directory or Path("roundtrip-demo")
+    for line in run_demo(target, echo=ctx.echo, progress=ctx.progress, language=language):
         ctx.echo(line)
 
 
