@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from roundtrip.cli import main
-from roundtrip.demo.run import MARKER, _prepare
+from roundtrip.demo.run import COMMENTS, MARKER, _prepare
 from roundtrip.errors import UsageError
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension")
@@ -119,3 +119,23 @@ def test_summary_command_on_the_demo_workspace(demo, tmp_path):
     assert book.sheetnames[0] == "Yhteenveto" and "Kehitys" in book.sheetnames
     bad = CliRunner().invoke(main, ["-w", str(root), "summary", "2025H1"])
     assert bad.exit_code == 2 and "cadence" in bad.output
+
+
+def test_a_swedish_demo_answers_in_swedish(tmp_path, monkeypatch):
+    """With a Swedish programme the department heads write Swedish, the console speaks it."""
+    monkeypatch.delenv("ROUNDTRIP_LANG", raising=False)  # the console follows the programme
+    target = tmp_path / "sv-demo"
+    result = CliRunner().invoke(main, ["demo", "--language", "sv", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "2025Q3: sektorernas rapportfiler skapas" in result.output
+    assert "Påminnelselista (2025Q3, läget 21.10.2025):" in result.output
+    assert "Titta på:" in result.output and "Look at" not in result.output
+    conn = sqlite3.connect(target / "roundtrip.db")
+    comments = {c for (c,) in conn.execute("SELECT comment FROM answers WHERE comment <> ''")}
+    names = {n for (n,) in conn.execute("SELECT original_name FROM submissions")}
+    conn.close()
+    assert "Framskrider enligt plan." in comments or "Klart." in comments
+    assert not comments & {c for cs in COMMENTS["fi"].values() for c in cs}
+    assert any(n.endswith("_korrigerad.xlsx") for n in names)
+    report = all_text(target / "reports" / "2025Q3" / "validation.xlsx")
+    assert "Delvis klar" in report  # the status typed past the dropdown, in Swedish

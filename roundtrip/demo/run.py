@@ -6,6 +6,11 @@ and reported on. The last quarter has what real returns have: a late department,
 and mistakes (text in a count cell, a status pasted past the dropdown, a major problem without
 a comment, `Valmis ` with a trailing space), so the validation report and the annotated copies
 have something to show; one department then sends a corrected file and it is collected again.
+
+The programme is Finnish, as Aura's is; `language` switches it to Swedish or English (its
+settings and statuses; the actions stay as Aura wrote them). The department heads then write
+their comments, and name their files, in that language; the console follows the programme
+unless --lang says otherwise.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import datetime as dt
 import os
 import random
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from roundtrip.demo.fill import ActionAnswer, fill_return
 from roundtrip.errors import UsageError
+from roundtrip.language import _, console_language, format_date
 from roundtrip.language.wording import wording
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
@@ -41,29 +48,81 @@ WEIGHTS = (
     {"not_started": 12, "on_track": 50, "minor": 16, "major": 8, "done": 12, "cancelled": 2},
     {"not_started": 5, "on_track": 44, "minor": 16, "major": 8, "done": 25, "cancelled": 2},
 )
+# What the department heads write, in the programme's language: their own words (user text,
+# not the tool's), so they are not in the message catalogue.
 COMMENTS = {
-    "on_track": ["Edennyt suunnitellusti.", "Työ jatkuu, seuraava vaihe keväällä."],
-    "minor": ["Aikataulu venynyt hieman.", "Resurssipulaa, kiinni kirjattu."],
-    "major": [
-        "Rahoitus ei toteutunut, haetaan uudelleen.",
-        "Hankinta keskeytyi valitukseen.",
-        "Vastuuhenkilö vaihtunut, työ seisoo.",
-    ],
-    "done": ["Valmistui.", "Toteutettu, jatko osana perustoimintaa."],
-    "cancelled": ["Keskeytetty valtuuston päätöksellä.", "Yhdistetty toiseen toimenpiteeseen."],
-    "not_started": ["Käynnistyy ensi vuonna."],
+    "fi": {
+        "on_track": ["Edennyt suunnitellusti.", "Työ jatkuu, seuraava vaihe keväällä."],
+        "minor": ["Aikataulu venynyt hieman.", "Resurssipulaa, kiinni kirjattu."],
+        "major": [
+            "Rahoitus ei toteutunut, haetaan uudelleen.",
+            "Hankinta keskeytyi valitukseen.",
+            "Vastuuhenkilö vaihtunut, työ seisoo.",
+        ],
+        "done": ["Valmistui.", "Toteutettu, jatko osana perustoimintaa."],
+        "cancelled": ["Keskeytetty valtuuston päätöksellä.", "Yhdistetty toiseen toimenpiteeseen."],
+        "not_started": ["Käynnistyy ensi vuonna."],
+    },
+    "sv": {
+        "on_track": ["Framskrider enligt plan.", "Arbetet fortsätter, nästa skede i vår."],
+        "minor": ["Tidtabellen har dragit ut något.", "Brist på resurser, vi tar igen det."],
+        "major": [
+            "Finansieringen uteblev, vi söker på nytt.",
+            "Upphandlingen avbröts efter ett besvär.",
+            "Den ansvariga personen har bytts, arbetet står still.",
+        ],
+        "done": ["Klart.", "Genomfört, fortsätter som en del av den ordinarie verksamheten."],
+        "cancelled": ["Avbrutet genom fullmäktiges beslut.", "Sammanslaget med en annan åtgärd."],
+        "not_started": ["Startar nästa år."],
+    },
+    "en": {
+        "on_track": ["Progressing as planned.", "Work continues, next stage in the spring."],
+        "minor": ["The schedule has slipped a little.", "Short of staff, catching up."],
+        "major": [
+            "The funding did not come through; applying again.",
+            "The procurement was halted by an appeal.",
+            "The person responsible has changed; work has stopped.",
+        ],
+        "done": ["Completed.", "Done; continues as part of normal operations."],
+        "cancelled": ["Cancelled by decision of the council.", "Merged into another action."],
+        "not_started": ["Starts next year."],
+    },
 }
-NAMES = (
-    "{period}_{dept}_palautus.xlsx",
-    "Kopio - {stem}.xlsx",
-    "elinvoimaohjelma {dept} {period} valmis.xlsx",
-    "{stem} (2).xlsx",
-    "{dept} raportti {period}.xlsx",
-)
+# The names people give the files they send back, in their language.
+NAMES = {
+    "fi": (
+        "{period}_{dept}_palautus.xlsx",
+        "Kopio - {stem}.xlsx",
+        "elinvoimaohjelma {dept} {period} valmis.xlsx",
+        "{stem} (2).xlsx",
+        "{dept} raportti {period}.xlsx",
+    ),
+    "sv": (
+        "{period}_{dept}_svar.xlsx",
+        "Kopia av {stem}.xlsx",
+        "livskraftsprogram {dept} {period} klar.xlsx",
+        "{stem} (2).xlsx",
+        "{dept} rapport {period}.xlsx",
+    ),
+    "en": (
+        "{period}_{dept}_return.xlsx",
+        "Copy of {stem}.xlsx",
+        "vitality programme {dept} {period} final.xlsx",
+        "{stem} (2).xlsx",
+        "{dept} report {period}.xlsx",
+    ),
+}
+CORRECTED = {
+    "fi": "{stem}_korjattu.xlsx",
+    "sv": "{stem}_korrigerad.xlsx",
+    "en": "{stem}_fixed.xlsx",
+}
+# A status typed past the dropdown: not one of the programme's.
+NOT_A_STATUS = {"fi": "Valmis osittain", "sv": "Delvis klar", "en": "Partly done"}
 
 
-def _human_name(rng: random.Random, period: str, dept: str, stem: str) -> str:
-    return rng.choice(NAMES).format(period=period, dept=dept, stem=stem)
+def _human_name(rng: random.Random, period: str, dept: str, stem: str, language: str) -> str:
+    return rng.choice(NAMES[language]).format(period=period, dept=dept, stem=stem)
 
 
 def _when(period: Period, days_after_end: int, hour: int) -> float:
@@ -73,12 +132,14 @@ def _when(period: Period, days_after_end: int, hour: int) -> float:
 
 def _prepare(directory: Path) -> None:
     if directory.exists() and not directory.is_dir():
-        raise UsageError(f"{directory} exists and is not a folder")
+        raise UsageError(_("{path} exists and is not a folder").format(path=directory))
     if directory.is_dir() and any(directory.iterdir()):
         if not (directory / MARKER).is_file():
             raise UsageError(
-                f"{directory} is not empty and is not a previous demo: choose a new or empty "
-                "folder, e.g. 'roundtrip demo roundtrip-demo'"
+                _(
+                    "{path} is not empty and is not a previous demo: choose a new or empty "
+                    "folder, e.g. {command}"
+                ).format(path=directory, command="'roundtrip demo roundtrip-demo'")
             )
         shutil.rmtree(directory)
 
@@ -92,8 +153,10 @@ class _People:
         self.state: dict[str, tuple[str, int]] = {}  # action -> (status key, progress)
         self.values: dict[str, int] = {}
         self.rng = random.Random(SEED)
-        words = wording(programme.settings.language)
+        self.language = programme.settings.language
+        words = wording(self.language)
         self.yes, self.no = words["yes"], words["no"]
+        self.comments = COMMENTS.get(self.language, COMMENTS["en"])
 
     def answers(self, q: int, dept: str) -> tuple[dict[str, ActionAnswer], dict[str, object]]:
         rng, out, metrics = self.rng, {}, {}
@@ -115,7 +178,7 @@ class _People:
             status = self.programme.status_by_key(key)
             comment = None
             if status.needs_comment or rng.random() < 0.35:
-                comment = rng.choice(COMMENTS[key])
+                comment = rng.choice(self.comments[key])
             out[a.id] = ActionAnswer(self.labels[key], progress, comment)
             for m in a.metrics:
                 if m.kind == "yesno":
@@ -137,7 +200,8 @@ def _mistakes(
         if counts:
             metrics[counts[0]] = "50 %"
         a = answers[ids[-1]]
-        answers[ids[-1]] = ActionAnswer("Valmis osittain", a.progress, a.comment)
+        typed = NOT_A_STATUS.get(programme.settings.language, NOT_A_STATUS["en"])
+        answers[ids[-1]] = ActionAnswer(typed, a.progress, a.comment)
     elif dept == NO_COMMENT:
         label = programme.status_by_key("major").label
         answers[ids[0]] = ActionAnswer(label, answers[ids[0]].progress or 10, "")
@@ -146,11 +210,15 @@ def _mistakes(
 
 
 def run_demo(
-    directory: Path, echo: Callable[[str], None] = print, progress: Progress | None = None
+    directory: Path,
+    echo: Callable[[str], None] = print,
+    progress: Progress | None = None,
+    language: str | None = None,
 ) -> list[str]:
-    """Run the whole cycle into `directory`; the lines say what was made and where to look."""
+    """Run the whole cycle into `directory`; the lines say what was made and where to look.
+
+    `language`: the programme's (fi, sv, en); None keeps the example's own (fi)."""
     from roundtrip.collect.run import collect_period
-    from roundtrip.init import init_workspace
     from roundtrip.programme.workbook import load_programme
     from roundtrip.register.status import period_status
     from roundtrip.register.workbook import write_register
@@ -159,10 +227,11 @@ def run_demo(
 
     directory = Path(directory)
     _prepare(directory)
-    init_workspace(directory, example="aura")
+    _init(directory, language)
     (directory / MARKER).write_text("made by 'roundtrip demo'; safe to delete\n", encoding="utf-8")
     ws = Workspace(directory.resolve())
     programme = load_programme(ws.programme_path, ws.cache_dir)
+    lang = programme.settings.language
     people = _People(programme)
     names = random.Random(SEED + 1)
     days = programme.settings.deadline_days
@@ -170,7 +239,7 @@ def run_demo(
     for q, text in enumerate(PERIODS):
         period = programme.settings.period(text)
         last = q == len(PERIODS) - 1
-        echo(f"{text}: generating the department workbooks")
+        echo(_("{period}: generating the department workbooks").format(period=text))
         made = generate_period(
             ws,
             text,
@@ -189,22 +258,25 @@ def run_demo(
                 good = (dict(answers), dict(metrics))
                 _mistakes(dept, answers, metrics, programme)
             signer = programme.department(dept).contact or dept
-            name = _human_name(names, text, dept, info.path.stem)
+            name = _human_name(names, text, dept, info.path.stem, lang)
             target = fill_return(info.path, inbox / name, answers, metrics, signer=signer)
             late = dept == LATE and q >= 1
             when = _when(period, days + 4 if late else names.randint(2, days - 1), 9 + q)
             os.utime(target, (when, when))
             if last and dept == NO_COMMENT:
                 fixes.append((info.path, target, *good, signer))
-        echo(f"{text}: collecting the returns from {inbox}")
+        echo(_("{period}: collecting the returns from {folder}").format(period=text, folder=inbox))
         result = collect_period(ws, text, progress=progress, now=_now(period, days + 6))
         collected = result
         for src, bad, answers, metrics, signer in fixes:
-            echo(f"{text}: {bad.name} was rejected; the department sends a corrected file")
-            bad.unlink()
-            fixed = fill_return(
-                src, inbox / f"{bad.stem}_korjattu.xlsx", answers, metrics, signer=signer
+            echo(
+                _("{period}: {file} was rejected; the department sends a corrected file").format(
+                    period=text, file=bad.name
+                )
             )
+            bad.unlink()
+            corrected = CORRECTED.get(lang, CORRECTED["en"]).format(stem=bad.stem)
+            fixed = fill_return(src, inbox / corrected, answers, metrics, signer=signer)
             when = _when(period, days + 2, 14)
             os.utime(fixed, (when, when))
         if fixes:
@@ -216,29 +288,61 @@ def run_demo(
     register_path = write_register(ws)
     summary_paths = write_summary(ws, PERIODS[-1])
     reports = ws.reports(last_period)
+    console = console_language()
+    chase = (
+        _("Chase list ({period}, as on {date}):").format(
+            period=PERIODS[-1], date=format_date(status.today, console)
+        )
+        if status
+        else ""
+    )
+    look = [
+        (_("department workbooks"), ws.outbox(last_period)),
+        (_("returned files"), ws.inbox(last_period)),
+        (_("validation report"), reports / "validation.xlsx"),
+        (_("annotated copies"), reports / "feedback"),
+        (_("master register workbook"), register_path),
+        (_("council summary"), summary_paths[0]),
+        (_("the register (SQLite)"), ws.db_path),
+    ]
+    width = max(len(label) for label, _path in look) + 2
     lines = [
         "",
-        f"Demo workspace: {ws.root}",
+        _("Demo workspace: {path}").format(path=ws.root),
         *(f"  {line}" for line in (first_run.lines() if first_run else []) if line),
         "",
-        f"After the corrected file ({PERIODS[-1]}):",
+        _("After the corrected file ({period}):").format(period=PERIODS[-1]),
         *(f"  {line}" for line in (collected.lines()[-3:] if collected else []) if line),
         "",
-        f"Chase list ({PERIODS[-1]}, as on {status.today.isoformat()}):" if status else "",
+        chase,
         *(f"  {line}" for line in (status.lines() if status else [])),
         "",
-        "Look at:",
-        f"  department workbooks      {ws.outbox(last_period)}",
-        f"  returned files            {ws.inbox(last_period)}",
-        f"  validation report         {reports / 'validation.xlsx'}",
-        f"  annotated copies          {reports / 'feedback'}",
-        f"  master register workbook  {register_path}",
-        f"  council summary           {summary_paths[0]}",
-        f"  the register (SQLite)     {ws.db_path}",
-        f"Try: roundtrip -w {ws.root} status {PERIODS[-1]}   |   "
-        f"roundtrip -w {ws.root} summary {PERIODS[-1]} --pdf",
+        _("Look at:"),
+        *(f"  {label:<{width}}{path}" for label, path in look),
+        _("Try: {command}   |   {other}").format(
+            command=f"roundtrip -w {ws.root} status {PERIODS[-1]}",
+            other=f"roundtrip -w {ws.root} summary {PERIODS[-1]} --pdf",
+        ),
     ]
     return lines
+
+
+def _init(directory: Path, language: str | None) -> None:
+    """The workspace of the Aura example, its programme in `language` when one is given."""
+    from roundtrip.init import init_workspace
+    from roundtrip.programme.bundled import programme_from_dict
+    from roundtrip.programme.workbook import write_programme
+    from roundtrip.resources import example_dir, read_toml
+
+    data = read_toml(example_dir("aura") / "programme.toml")
+    if language is None or language == data["settings"].get("language"):
+        init_workspace(directory, example="aura")
+        return
+    data["settings"] = {**data["settings"], "language": language}
+    with tempfile.TemporaryDirectory(prefix="roundtrip-demo-") as tmp:
+        path = Path(tmp) / "programme.xlsx"
+        write_programme(programme_from_dict(data), path)
+        init_workspace(directory, programme=path)
 
 
 def _now(period: Period, days_after_end: int) -> dt.datetime:
