@@ -15,6 +15,8 @@ from pathlib import Path
 import openpyxl
 
 from roundtrip.errors import UsageError
+from roundtrip.language import _, console_language
+from roundtrip.language.wording import wording
 from roundtrip.returns.contract import HEADER_ROW, header_lookup, norm_label, sheet_name_lookup
 
 _SCAN_ROWS = 12
@@ -45,7 +47,8 @@ def _find_sheet(wb, key: str):
     for sheet in wb.worksheets:
         if _header_map(sheet, key)[1]:
             return sheet
-    raise UsageError(f"no {key} sheet in the workbook")
+    sheet = wording(console_language())["sheets"][key]
+    raise UsageError(_("the workbook has no {sheet} sheet").format(sheet=sheet))
 
 
 def _header_map(sheet, key: str) -> tuple[int, dict[str, int]]:
@@ -105,7 +108,9 @@ def fill_return(
     for action_id, ans in answers.items():
         r = rows.get(action_id)
         if r is None:
-            raise UsageError(f"{src.name}: no row for action {action_id}")
+            raise UsageError(
+                _("{file}: no row for the action {id}").format(file=src.name, id=action_id)
+            )
         if ans.status is not None:
             _put(acts, r, cols["status"], ans.status)
         if ans.progress is not None:
@@ -115,7 +120,9 @@ def fill_return(
     for (action_id, field), text in (plan or {}).items():
         r = rows.get(action_id)
         if r is None:
-            raise UsageError(f"{src.name}: no row for action {action_id}")
+            raise UsageError(
+                _("{file}: no row for the action {id}").format(file=src.name, id=action_id)
+            )
         _put(acts, r, cols[field], text)
 
     if metrics or metric_comments:
@@ -124,11 +131,15 @@ def fill_return(
         mrows = _rows_by_id(msheet, mrow, mcols["metric_id"])
         for metric_id, value in (metrics or {}).items():
             if metric_id not in mrows:
-                raise UsageError(f"{src.name}: no row for metric {metric_id}")
+                raise UsageError(
+                    _("{file}: no row for the metric {id}").format(file=src.name, id=metric_id)
+                )
             _put(msheet, mrows[metric_id], mcols["value"], value)
         for metric_id, text in (metric_comments or {}).items():
             if metric_id not in mrows:
-                raise UsageError(f"{src.name}: no row for metric {metric_id}")
+                raise UsageError(
+                    _("{file}: no row for the metric {id}").format(file=src.name, id=metric_id)
+                )
             _put(msheet, mrows[metric_id], mcols["comment"], text)
 
     if proposals:
