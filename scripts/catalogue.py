@@ -76,11 +76,18 @@ def update() -> None:
         for message in cat:
             if not message.id:
                 continue
-            if language == "en" and not message.string:
-                message.string = message.id
+            if language == "en":  # English is the source: its translation is the message id
+                if isinstance(message.id, tuple) and not all(message.string or ()):
+                    message.string = tuple(message.id)
+                elif isinstance(message.id, str) and not message.string:
+                    message.string = message.id
         with open(po_path(language), "wb") as fh:
             write_po(fh, cat, width=100, include_lineno=False, sort_by_file=False)
-        missing = sum(1 for m in cat if m.id and not m.string)
+        missing = sum(
+            1
+            for m in cat
+            if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
+        )
         print(f"{language}: {len(cat)} messages, {missing} without a translation")
 
 
