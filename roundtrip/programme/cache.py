@@ -316,3 +316,17 @@ def write_cached(cache_dir: Path, key: str, p: Programme) -> None:
                 f.write(line.encode("utf-8") + b"\n")
     except OSError as exc:
         log.info("cannot write the programme cache %s: %s", path, exc)
+
+
+def cached_language(path: Path, cache_dir: Path) -> str | None:
+    """The language of the programme at `path` when the cache has it, without loading it: what
+    `--help` speaks in a workspace (None when the programme was never loaded)."""
+    try:
+        key = content_key(path)
+    except OSError:
+        return None
+    slices = Slices.open(cache_dir, key)
+    if slices is None:
+        return None
+    with slices:
+        return slices.head.settings.language
