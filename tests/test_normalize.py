@@ -93,15 +93,17 @@ def test_percentages():
     assert parse_decimal(0.07, percent=True, percent_format=True).text == "7"
     assert parse_decimal(0.5, percent=True, percent_format=False).text == "0.5"
     ambiguous = parse_decimal(0.5, percent=True, percent_format=None)
-    assert ambiguous.text == "0.5" and "50" in ambiguous.warning
+    assert ambiguous.text == "0.5" and ambiguous.warning is not None
+    assert ambiguous.warning.text("fi") == "luettiin arvoksi 0,5 %; jos tarkoitit 50 %, kirjoita 50"
+    assert ambiguous.warning.text("en") == "read as 0.5%; if you meant 50%, type 50"
     with pytest.raises(NormError):
         parse_decimal("50 %")  # not a percentage field
 
 
 def test_whole_numbers():
-    assert parse_whole(2.0, low=0) == (2, "")
-    assert parse_whole("29 000", low=0) == (29000, "")
-    assert parse_whole(1, low=0, high=100, percent=True, percent_format=True) == (100, "")
+    assert parse_whole(2.0, low=0) == (2, None)
+    assert parse_whole("29 000", low=0) == (29000, None)
+    assert parse_whole(1, low=0, high=100, percent=True, percent_format=True) == (100, None)
     for bad in (2.5, -1, "2,5"):
         with pytest.raises(NormError):
             parse_whole(bad, low=0)
@@ -180,13 +182,100 @@ def test_text_of_values():
     assert is_blank(" \u00a0 ") and is_blank(None) and not is_blank(0)
 
 
+# ----------------------------------------------------------------------------- messages
+
+
+def _message(call, lang):
+    with pytest.raises(NormError) as info:
+        call()
+    return info.value.text(lang)
+
+
+@pytest.mark.parametrize(
+    ("call", "fi", "sv", "en"),
+    [
+        (
+            lambda: parse_decimal("kolme"),
+            "ei ole luku (kirjoita esim. 29000, 29 000 tai 1234,5)",
+            "är inte ett tal (skriv t.ex. 29000, 29 000 eller 1234,5)",
+            "not a number (write e.g. 29000, 29 000 or 1234.5)",
+        ),
+        (
+            lambda: parse_decimal("1,234.5"),
+            "lukua ei voi lukea yksiselitteisesti, koska siinä on sekä pilkku että piste "
+            "(kirjoita esim. 1234,5 tai 1 234,5)",
+            "talet kan inte läsas entydigt eftersom det innehåller både komma och punkt "
+            "(skriv t.ex. 1234,5 eller 1 234,5)",
+            "cannot read this number exactly: it mixes ',' and '.' (write e.g. 1234.5 or 1 234.5)",
+        ),
+        (
+            lambda: parse_decimal("2.781"),
+            "arvoa '2.781' ei voi lukea yksiselitteisesti: se voi tarkoittaa lukua 2,781 tai 2781 "
+            "(kirjoita 2781 tai 2 781, jos tarkoitat kokonaislukua, tai 2,7810, jos tarkoitat "
+            "desimaalilukua)",
+            "värdet '2.781' kan inte läsas entydigt: det kan betyda 2,781 eller 2781 (skriv 2781 "
+            "eller 2 781 om du menar heltalet, 2,7810 om du menar decimaltalet)",
+            "cannot read '2.781' exactly: it may mean 2.781 or 2781 (write 2781 or 2 781 for the "
+            "whole number, 2.7810 for the decimal number)",
+        ),
+        (
+            lambda: parse_whole("2,5", low=0),
+            "2,5 ei ole kokonaisluku",
+            "2,5 är inte ett heltal",
+            "2.5 is not a whole number",
+        ),
+        (
+            lambda: parse_whole(-1, low=0),
+            "-1 on pienempi kuin 0",
+            "-1 är mindre än 0",
+            "-1 is less than 0",
+        ),
+        (
+            lambda: parse_yesno("ehkä"),
+            "vastauksen pitää olla kyllä tai ei (Kyllä/Ei tai 1/0)",
+            "svaret ska vara ja eller nej (Ja/Nej eller 1/0)",
+            "expected yes or no (Yes/No or 1/0)",
+        ),
+        (
+            lambda: parse_status("Melkein", LOOKUP, ["Valmis", "Keskeytetty"]),
+            "tila ei ole listalla (valitse jokin näistä: Valmis, Keskeytetty)",
+            "statusen finns inte i listan (välj en av: Valmis, Keskeytetty)",
+            "not a status from the list (choose one of: Valmis, Keskeytetty)",
+        ),
+    ],
+)
+def test_messages_in_each_language(call, fi, sv, en):
+    """A NormError keeps its message id and values: written in the programme's language, the
+    example numbers with that language's decimal sign (never a form the parser would refuse:
+    29,000 is ambiguous, so thousands are grouped with a space in English too)."""
+    assert _message(call, "fi") == fi
+    assert _message(call, "sv") == sv
+    assert _message(call, "en") == en
+    assert _message(call, "en") == str(_error(call))
+
+
+def _error(call):
+    with pytest.raises(NormError) as info:
+        call()
+    return info.value
+
+
+def test_a_norm_error_survives_pickling():
+    """(Errors may cross from a reader process.)"""
+    import pickle
+
+    exc = _error(lambda: parse_whole("2,5", low=0))
+    again = pickle.loads(pickle.dumps(exc))
+    assert again.text("fi") == "2,5 ei ole kokonaisluku" and str(again) == str(exc)
+
+
 # ----------------------------------------------------------------------------- properties
 
 
 @given(st.integers(min_value=0, max_value=10**12), st.sampled_from(SPACES))
 def test_grouped_integers_are_read_exactly(n, sep):
     assert parse_decimal(group(n, sep)).value == n
-    assert parse_whole(group(n, sep), low=0) == (n, "")
+    assert parse_whole(group(n, sep), low=0) == (n, None)
 
 
 @given(

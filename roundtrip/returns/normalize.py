@@ -1,7 +1,8 @@
 """Turn raw cell values (as a spreadsheet reader gives them) into exact typed values. PURE.
 
 Every parser either returns an exact value or raises NormError with a message a department
-head understands. Nothing is guessed: `29 000` is 29000 (never 29), `1,234.5` is an error
+head understands, in the programme's language: the error keeps its English message id and
+values, and `exc.text(lang)` writes it (numbers with the language's decimal sign). Nothing is guessed: `29 000` is 29000 (never 29), `1,234.5` is an error
 (mixed separators), 2.5 is not a count.
 
 Numbers
@@ -26,7 +27,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from roundtrip.language import N_, tr
 from roundtrip.programme.model import Status
 from roundtrip.returns.contract import norm_label
 
@@ -53,16 +56,83 @@ YES_WORDS = frozenset({"kyllä", "kylla", "k", "ja", "j", "yes", "y", "1", "true
 NO_WORDS = frozenset({"ei", "e", "nej", "n", "no", "0", "false", "epätosi", "falskt"})
 
 
+class Number(str):
+    """A number written with '.' as its decimal sign, shown with the language's sign."""
+
+
+def shown(value: object, lang: str) -> str:
+    """A message value as the reader of `lang` reads it: 1234,5 in fi and sv, 1234.5 in en.
+
+    Only the decimal sign changes: the digits stay those the person typed (no grouping, no
+    rounding), so a message about an exact value shows it exactly.
+    """
+    if isinstance(value, Decimal):
+        value = Number(decimal_text(value))
+    if isinstance(value, Number) and lang in ("fi", "sv"):
+        return value.replace(".", ",")
+    return str(value)
+
+
+class Note:
+    """A message for the person who typed a value: an English message id (marked with N_)
+    and its values, written in a language when it is shown."""
+
+    __slots__ = ("message", "params")
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message = message
+        self.params = params
+
+    def text(self, lang: str) -> str:
+        """The message in `lang` (fi, sv, en)."""
+        values = {k: shown(v, lang) for k, v in self.params.items()}
+        return tr(lang, self.message).format(**values)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __repr__(self) -> str:
+        return f"Note({self.message!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Note):
+            return NotImplemented
+        return (self.message, self.params) == (other.message, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+
 class NormError(ValueError):
-    """A value that cannot be read exactly; the message is meant for the person who typed it."""
+    """A value that cannot be read exactly; the message is meant for the person who typed it.
+
+    `text(lang)` is the message in the programme's language; str() is the English.
+    """
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.note = Note(message, **params)
+
+    def text(self, lang: str) -> str:
+        return self.note.text(lang)
+
+    def __str__(self) -> str:
+        return self.note.text("en")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_norm_error, (self.note.message, self.note.params))
+
+
+def _norm_error(message: str, params: dict[str, Any]) -> NormError:
+    return NormError(message, **params)
 
 
 @dataclass(frozen=True)
 class Num:
-    """An exact number and a warning about how it was read ('' when none)."""
+    """An exact number and a note on how it was read (None when none)."""
 
     value: Decimal
-    warning: str = ""
+    warning: Note | None = None
 
     @property
     def text(self) -> str:
@@ -116,60 +186,74 @@ def parse_decimal(
     (None when unknown).
     """
     if isinstance(value, bool):
-        raise NormError("expected a number, found a TRUE/FALSE value")
+        raise NormError(N_("expected a number, found a TRUE/FALSE value"))
     if isinstance(value, int):
         d = Decimal(value)
         return Num(d * 100) if (percent and percent_format) else Num(d)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise NormError("expected a number")
+            raise NormError(N_("expected a number"))
         d = Decimal(repr(value))
         if percent and percent_format:
             return Num((d * 100).normalize())
         if percent and percent_format is None and 0 < abs(d) < 1:
-            return Num(
-                d,
-                f"read as {decimal_text(d)} %; if you meant {decimal_text(d * 100)} %, "
-                f"type {decimal_text(d * 100)}",
-            )
+            note = N_("read as {value}%; if you meant {percent}%, type {percent}")
+            return Num(d, Note(note, value=d, percent=d * 100))
         return Num(d)
     if isinstance(value, Decimal):
         return Num(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
-        raise NormError("expected a number, found a date or time")
+        raise NormError(N_("expected a number, found a date or time"))
     if not isinstance(value, str):
-        raise NormError("expected a number")
+        raise NormError(N_("expected a number"))
     err = excel_error(value)
     if err:
-        raise NormError(f"the cell shows an Excel error ({err}), not a number")
+        raise NormError(N_("the cell shows an Excel error ({error}), not a number"), error=err)
     s = _clean_text(value)
     if not s:
-        raise NormError("expected a number, the cell is empty")
+        raise NormError(N_("expected a number, the cell is empty"))
     if percent and s.endswith("%"):
         s = s[:-1].rstrip()
     elif unit and norm_label(s).endswith(" " + norm_label(unit)):
         s = s[: len(s) - len(unit)].rstrip()
     m = _NUMBER.match(s)
     if not m:
+        # The examples are forms this parser reads: a space groups thousands (never a comma
+        # or a point: 29,000 would be read as ambiguous), the decimal sign is the language's.
         if "," in s and "." in s:
             raise NormError(
-                "cannot read this number exactly: it mixes ',' and '.' "
-                "(write e.g. 1234,5 or 1 234,5)"
+                N_(
+                    "cannot read this number exactly: it mixes ',' and '.' "
+                    "(write e.g. {plain} or {grouped})"
+                ),
+                plain=Number("1234.5"),
+                grouped=Number("1 234.5"),
             )
-        raise NormError("not a number (write e.g. 29000, 29 000 or 1234,5)")
+        raise NormError(
+            N_("not a number (write e.g. {whole}, {grouped} or {decimal})"),
+            whole="29000",
+            grouped="29 000",
+            decimal=Number("1234.5"),
+        )
     sign, whole, sep, frac = m.groups()
     digits = whole.replace(" ", "")
     if sep and len(frac) == 3 and " " not in whole and digits.strip("0"):
         raise NormError(
-            f"cannot read {s!r} exactly: it may mean {digits}{sep}{frac} or {digits}{frac} "
-            f"(write e.g. {digits}{frac} or {digits} {frac} for thousands, "
-            f"{digits},{frac}0 for a decimal)"
+            N_(
+                "cannot read {text!r} exactly: it may mean {decimal} or {thousands} (write "
+                "{thousands} or {grouped} for the whole number, {longer} for the decimal number)"
+            ),
+            text=s,
+            decimal=Number(f"{digits}.{frac}"),
+            thousands=f"{digits}{frac}",
+            grouped=f"{digits} {frac}",
+            longer=Number(f"{digits}.{frac}0"),
         )
     text = f"{'-' if sign == '-' else ''}{digits}" + (f".{frac}" if frac else "")
     try:
         return Num(Decimal(text))
     except InvalidOperation as exc:  # pragma: no cover - regex guarantees digits
-        raise NormError("not a number") from exc
+        raise NormError(N_("expected a number")) from exc
 
 
 _EXACT = 2.0**53  # every whole float below this is exactly the integer its text shows
@@ -183,7 +267,7 @@ def parse_whole(
     percent: bool = False,
     percent_format: bool | None = None,
     unit: str = "",
-) -> tuple[int, str]:
+) -> tuple[int, Note | None]:
     """A whole number (2.0 is fine, 2.5 is not) within [low, high]; returns (value, warning)."""
     if not (percent and percent_format) and (
         value.__class__ is int
@@ -194,11 +278,11 @@ def parse_whole(
         # take it too: they are read as their shortest text (1e+28 is 10**28, not int(1e28)).
         n = int(value)
         if (low is None or n >= low) and (high is None or n <= high):
-            return n, ""
+            return n, None
     num = parse_decimal(value, percent=percent, percent_format=percent_format, unit=unit)
     d = num.value
     if d != d.to_integral_value():
-        raise NormError(f"{decimal_text(d)} is not a whole number")
+        raise NormError(N_("{value} is not a whole number"), value=d)
     n = int(d)
     _check_range(Decimal(n), low, high)
     return n, num.warning
@@ -206,11 +290,11 @@ def parse_whole(
 
 def _check_range(d: Decimal, low: int | float | None, high: int | float | None) -> None:
     if low is not None and high is not None and not (low <= d <= high):
-        raise NormError(f"{decimal_text(d)} is not between {low} and {high}")
+        raise NormError(N_("{value} is not between {low} and {high}"), value=d, low=low, high=high)
     if low is not None and d < low:
-        raise NormError(f"{decimal_text(d)} is less than {low}")
+        raise NormError(N_("{value} is less than {low}"), value=d, low=low)
     if high is not None and d > high:
-        raise NormError(f"{decimal_text(d)} is more than {high}")
+        raise NormError(N_("{value} is more than {high}"), value=d, high=high)
 
 
 def parse_number_in_range(
@@ -227,6 +311,9 @@ def parse_number_in_range(
     return num
 
 
+_YESNO = N_("expected yes or no (Yes/No or 1/0)")
+
+
 def parse_yesno(value: object, extra_yes: Iterable[str] = (), extra_no: Iterable[str] = ()) -> bool:
     """Yes/no in Finnish, Swedish or English, 1/0 or TRUE/FALSE."""
     if isinstance(value, bool):
@@ -236,13 +323,13 @@ def parse_yesno(value: object, extra_yes: Iterable[str] = (), extra_no: Iterable
             return True
         if value == 0:
             return False
-        raise NormError("expected yes or no (Kyllä/Ei, Ja/Nej, Yes/No, 1/0)")
+        raise NormError(_YESNO)
     key = norm_label(value)
     if key in YES_WORDS or key in {norm_label(w) for w in extra_yes}:
         return True
     if key in NO_WORDS or key in {norm_label(w) for w in extra_no}:
         return False
-    raise NormError("expected yes or no (Kyllä/Ei, Ja/Nej, Yes/No, 1/0)")
+    raise NormError(_YESNO)
 
 
 def status_lookup(statuses: Iterable[Status]) -> dict[str, str]:
@@ -259,15 +346,17 @@ def parse_status(value: object, lookup: dict[str, str], labels: Iterable[str] = 
     key = lookup.get(norm_label(value)) if isinstance(value, str) else None
     if key is None:
         known = ", ".join(labels)
-        raise NormError(
-            "not a status from the list" + (f" (choose one of: {known})" if known else "")
-        )
+        if known:
+            raise NormError(
+                N_("not a status from the list (choose one of: {labels})"), labels=known
+            )
+        raise NormError(N_("not a status from the list"))
     return key
 
 
 def excel_serial_to_datetime(serial: float) -> dt.datetime:
     if not (1 <= serial < 2958466):  # 1900-01-01 .. 9999-12-31
-        raise NormError("not a date")
+        raise NormError(N_("not a date"))
     return _EXCEL_EPOCH + dt.timedelta(days=serial)
 
 
@@ -289,8 +378,8 @@ def parse_date(value: object) -> dt.date:
             if m:
                 return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError as exc:
-            raise NormError(f"not a valid date: {s}") from exc
-    raise NormError("not a date (write e.g. 15.3.2025)")
+            raise NormError(N_("not a valid date: {text}"), text=s) from exc
+    raise NormError(N_("not a date (write e.g. 15.3.2025 or 2025-03-15)"))
 
 
 def format_date(d: dt.date) -> str:
