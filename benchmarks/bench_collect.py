@@ -70,7 +70,8 @@ def main(n: int) -> None:
         per_file = []
         for f in files:
             t = time.perf_counter()
-            v = validate_return(read_return(f), programme, period, secret)
+            raw = read_return(f, lang=programme.settings.language)
+            v = validate_return(raw, programme, period, secret)
             per_file.append(time.perf_counter() - t)
             assert not v.errors, v.errors[:3]
         print(

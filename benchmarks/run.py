@@ -179,7 +179,7 @@ def _fill_fast(src: Path, dst: Path, programme: Programme, dept_id: str, seed: i
     """Write the answers into the generated file's XML (no openpyxl: ~10 ms a file)."""
     from roundtrip.returns.read import read_return
 
-    raw = read_return(src)
+    raw = read_return(src, lang=programme.settings.language)
     answers, metrics = _answers(programme, dept_id, seed)
     per_sheet: dict[str, dict[str, object]] = {}
     acts = raw.sheets["actions"]

@@ -2,7 +2,8 @@
 
 The corpus (test_corpus.py) runs these checks through collect on realistic files; here each
 rule is pinned on a minimal file, including the ones the corpus cannot reach cheaply
-(custom limits, UTF-16 XML, a lying CFB header, the time limit itself).
+(custom limits, UTF-16 XML, a lying CFB header, the time limit itself). The rules are checked
+on the English messages; the last tests check the Finnish and Swedish ones.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ import pytest
 import xlsxwriter
 
 from roundtrip.errors import ReturnError
+from roundtrip.language import tr
 from roundtrip.returns.safety import (
     DEFAULT_LIMITS,
+    MESSAGES,
     OLE2_MAGIC,
     Limits,
     TimeLimitError,
     check_file,
     ensure_safe,
     is_lock_file,
+    is_safe,
     sniff_format,
     time_limit,
 )
@@ -43,8 +47,8 @@ def xlsx(tmp_path) -> Path:
     return path
 
 
-def _errors(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[str]:
-    return [p.message for p in check_file(path, limits) if p.severity == "error"]
+def _errors(path: Path, limits: Limits = DEFAULT_LIMITS, lang: str = "en") -> list[str]:
+    return [p.message for p in check_file(path, limits, lang=lang) if p.severity == "error"]
 
 
 def _with_member(src: Path, dst: Path, name: str, data: bytes) -> Path:
@@ -56,8 +60,9 @@ def _with_member(src: Path, dst: Path, name: str, data: bytes) -> Path:
 
 
 def test_a_normal_workbook_passes(xlsx):
-    assert check_file(xlsx) == []
-    assert ensure_safe(xlsx) == []
+    assert check_file(xlsx, lang="fi") == []
+    assert ensure_safe(xlsx, lang="fi") == []
+    assert is_safe(xlsx)
 
 
 def test_limits_are_a_frozen_dataclass():
@@ -94,7 +99,7 @@ def test_ensure_safe_raises_a_return_error_naming_the_file(tmp_path):
     empty = tmp_path / "tyhjä.xlsx"
     empty.write_bytes(b"")
     with pytest.raises(ReturnError) as info:
-        ensure_safe(empty)
+        ensure_safe(empty, lang="en")
     assert info.value.problem.file == "tyhjä.xlsx"
     assert "empty" in info.value.problem.message
 
@@ -160,7 +165,7 @@ def test_encrypted_ooxml_container_is_password_protected(tmp_path):
 
 def test_macros_are_a_warning(xlsx, tmp_path):
     macro = _with_member(xlsx, tmp_path / "m.xlsm", "xl/vbaProject.bin", OLE2_MAGIC)
-    problems = check_file(macro)
+    problems = check_file(macro, lang="en")
     assert [p.severity for p in problems] == ["warning"]
     assert "macros" in problems[0].message
 
@@ -189,7 +194,7 @@ def _spin(seconds: float) -> None:
 
 
 def test_time_limit_stops_python_work_in_the_main_thread():
-    with pytest.raises(TimeLimitError) as info, time_limit(0.05, "hidas.xlsx"):
+    with pytest.raises(TimeLimitError) as info, time_limit(0.05, "hidas.xlsx", lang="en"):
         _spin(30)  # bounded even if the alarm never came
     assert info.value.problem.file == "hidas.xlsx"
     assert "longer than" in info.value.problem.message
@@ -198,7 +203,7 @@ def test_time_limit_stops_python_work_in_the_main_thread():
 
 def test_time_limit_restores_the_previous_handler_and_timer():
     before = signal.getsignal(signal.SIGALRM)
-    with time_limit(5):
+    with time_limit(5, lang="en"):
         pass
     assert signal.getsignal(signal.SIGALRM) is before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
@@ -208,7 +213,7 @@ def test_time_limit_is_a_no_op_off_the_main_thread():
     result: list[str] = []
 
     def work() -> None:
-        with time_limit(0.01):
+        with time_limit(0.01, lang="en"):
             _spin(0.05)
         result.append("done")
 
@@ -219,7 +224,7 @@ def test_time_limit_is_a_no_op_off_the_main_thread():
 
 
 def test_time_limit_zero_means_no_limit():
-    with time_limit(0):
+    with time_limit(0, lang="en"):
         _spin(0.01)
 
 
@@ -248,7 +253,7 @@ def test_ods_runs_of_empty_cells_pass_and_repeated_values_do_not(tmp_path):
         '<table:table-cell table:number-columns-repeated="1000" office:value-type="string">'
         "<text:p>x</text:p></table:table-cell></table:table-row>"
     )
-    assert "100000 rows x 1000 columns" in _errors(_ods(tmp_path / "bomb.ods", repeated))[0]
+    assert "100,000 rows x 1,000 columns" in _errors(_ods(tmp_path / "bomb.ods", repeated))[0]
 
 
 def test_kept_parts_are_the_package_parts_and_nothing_of_a_rejected_file(tmp_path):
@@ -262,7 +267,7 @@ def test_kept_parts_are_the_package_parts_and_nothing_of_a_rejected_file(tmp_pat
     path = tmp_path / "a.xlsx"
     wb.save(path)
     kept: dict[str, bytes] = {}
-    assert check_file(path, keep=kept) == []
+    assert check_file(path, keep=kept, lang="en") == []
     assert kept == package_parts(path)
     assert {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"} <= set(kept)
     assert KEPT_PARTS - {"docProps/core.xml"} <= set(kept)
@@ -273,7 +278,7 @@ def test_kept_parts_are_the_package_parts_and_nothing_of_a_rejected_file(tmp_pat
             dst.writestr(info, src.read(info))
         dst.writestr("xl/worksheets/sheet3.xml", b'<c r="XFD1048576"/>' * 10)
     kept = {}
-    assert check_file(bomb, keep=kept) and kept == {}
+    assert check_file(bomb, keep=kept, lang="en") and kept == {}
 
 
 def _sheet(cells: str, extra: str = "") -> bytes:
@@ -322,7 +327,7 @@ def test_a_far_reference_beyond_the_first_megabyte_of_a_sheet_is_found(xlsx, tmp
     filler = '<row r="2"><c r="B2"><v>1</v></c></row>' * 40_000  # about 1.5 MB
     cells = f'<row r="1"><c r="ZZ1"><v>1</v></c></row>{filler}<row r="9000"><c r="A9000"/></row>'
     big = _with_member(xlsx, tmp_path / "big.xlsx", "xl/worksheets/sheet9.xml", _sheet(cells))
-    assert "9000 rows x 702 columns" in _errors(big)[0]
+    assert "9,000 rows x 702 columns" in _errors(big)[0]
 
 
 def _patched(src: Path, dst: Path, patch) -> Path:
@@ -378,3 +383,47 @@ def test_a_local_name_that_differs_from_the_directory_is_damaged(xlsx, tmp_path)
         data[at] = ord("7")
 
     assert "damaged" in _errors(_patched(xlsx, tmp_path / "name.xlsx", rename))[0]
+
+
+# --- languages -------------------------------------------------------------------------------
+
+
+def test_every_message_is_written_in_finnish_and_swedish():
+    for key, message in MESSAGES.items():
+        for lang in ("fi", "sv"):
+            assert tr(lang, message) != message, (key, lang)
+
+
+def test_messages_follow_the_language_asked_for(xlsx, tmp_path):
+    """The department head reads why a file was refused in the programme's language, with the
+    numbers written as that language writes them."""
+    empty = tmp_path / "tyhjä.xlsx"
+    empty.write_bytes(b"")
+    assert _errors(empty, lang="fi") == [
+        "tiedosto on tyhjä (0 tavua): sitä ei tallennettu loppuun asti tai liite katosi "
+        "matkalla; tallenna tiedosto uudelleen Excelissä .xlsx-työkirjana ja lähetä se uudelleen"
+    ]
+    assert _errors(empty, lang="sv")[0].startswith("filen är tom (0 byte)")
+    small = Limits(max_bytes=100)
+    assert "(0 MB, the limit is 0 MB)" in _errors(xlsx, small, lang="en")[0]
+    assert _errors(xlsx, small, lang="fi")[0].startswith("tiedosto on liian suuri (0 Mt")
+    assert "(gränsen är 3)" in _errors(xlsx, Limits(max_members=3), lang="sv")[0]
+    macro = _with_member(xlsx, tmp_path / "m.xlsm", "xl/vbaProject.bin", OLE2_MAGIC)
+    [warning] = check_file(macro, lang="sv")
+    assert warning.severity == "warning"
+    assert warning.message.startswith("arbetsboken innehåller makron")
+
+
+def test_a_sheet_too_large_is_described_with_grouped_numbers(xlsx, tmp_path):
+    far = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    sheet = f"<worksheet><sheetData>{far}</sheetData></worksheet>".encode()
+    bad = _with_member(xlsx, tmp_path / "far.xlsx", "xl/worksheets/sheet9.xml", sheet)
+    fi = "1\u00a0048\u00a0576 riville ja 16\u00a0384 sarakkeeseen"
+    assert fi in _errors(bad, lang="fi")[0]
+    assert "1,048,576 rows x 16,384 columns" in _errors(bad, lang="en")[0]
+
+
+def test_the_time_limit_speaks_the_language_asked_for():
+    with pytest.raises(TimeLimitError) as info, time_limit(0.05, "hidas.xlsx", lang="fi"):
+        _spin(30)
+    assert info.value.problem.message.startswith("tiedoston lukeminen kesti yli 0,05 s")

@@ -155,9 +155,9 @@ def annotatable(source: Path, *, checked: bool = False) -> bool:
     if checked:
         return True
     try:  # the same pre-parse checks collect runs: real sizes, entity bombs, damage
-        from roundtrip.returns.safety import check_file
+        from roundtrip.returns.safety import is_safe
 
-        return not any(p.severity == "error" for p in check_file(source))
+        return is_safe(source)
     except Exception:  # noqa: BLE001 - when in doubt, do not hand the file to openpyxl
         return False
 

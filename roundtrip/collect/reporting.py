@@ -64,9 +64,9 @@ def feedback_target(ws: Workspace, period: Period, name: str, suffix: str) -> Pa
 
 
 def _annotated_copy(write: Callable[..., Path | None], job: tuple) -> Path | None:
-    name, *args, options = job
+    name, *args, options = job  # args: source, problems, target, language
     try:  # bounded like reading: a pathological file must not stall the run
-        with time_limit(DEFAULT_LIMITS.time_limit_s, name):
+        with time_limit(DEFAULT_LIMITS.time_limit_s, name, lang=args[3]):
             return write(*args, **options)
     except RoundtripError:
         return None

@@ -61,8 +61,9 @@ class ExtentScanner:
         return self.rows * max(self.cols, 1)
 
     @property
-    def span(self) -> str:
-        return f"{self.rows} rows x {self.cols} columns"
+    def span(self) -> tuple[int, int]:
+        """(rows, columns): the safety check's message names them."""
+        return self.rows, self.cols
 
     def feed(self, chunk: bytes) -> None:
         if self._unmeasured:  # more than the one chunk expected: measure what was probed
@@ -116,10 +117,9 @@ class OdsExtentScanner:
         return max(self.rows * max(self.cols, 1), self._table_rows * max(self._table_cols, 1))
 
     @property
-    def span(self) -> str:
-        return (
-            f"{max(self.rows, self._table_rows)} rows x {max(self.cols, self._table_cols)} columns"
-        )
+    def span(self) -> tuple[int, int]:
+        """(rows, columns): the safety check's message names them."""
+        return max(self.rows, self._table_rows), max(self.cols, self._table_cols)
 
     def feed(self, chunk: bytes) -> None:
         window = self._tail + chunk

@@ -13,6 +13,9 @@ files, keep percent_format=None (unknown); normalize warns when such a fraction 
 
 Nothing here trusts positions: sheets are found by name in any language or by their header
 row, columns by header text, and the identity sheet by name or by its keys in column A.
+
+Problems are written in `lang`, the programme's language: the department head reads them in
+the annotated copy and the coordinator in the validation report.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from types import MappingProxyType
 import python_calamine as pc
 
 from roundtrip.errors import Problem, ReturnError
+from roundtrip.language import N_, _, format_number, tr, trn
+from roundtrip.language.wording import wording
 from roundtrip.returns.cell_formats import (
     has_formula_or_error,
     inspect_cells,
@@ -41,6 +46,7 @@ from roundtrip.returns.contract import (
     COLUMNS,
     IDENTITY_FIELDS,
     SIGNATURE_FIELD,
+    header,
     norm_label,
 )
 from roundtrip.returns.contract import header_lookup as _header_lookup
@@ -262,31 +268,42 @@ def _wanted(sheets: dict[str, RawSheet], formulas: bool) -> dict[str, set[str]]:
     return wanted
 
 
-def read_return(path: Path, original_name: str | None = None) -> RawReturn:
-    """Read a returned file. Raises ReturnError when it cannot be read at all."""
+def read_return(path: Path, original_name: str | None = None, *, lang: str) -> RawReturn:
+    """Read a returned file. Raises ReturnError when it cannot be read at all.
+
+    `lang`: the programme's language (fi, sv, en), the language of every problem.
+    """
     name = original_name or path.name
     suffix = path.suffix.lower()
     if suffix == ".csv":
         raise _fail(
             name,
-            "a CSV file cannot be collected: it has lost the hidden identity and the "
-            "other sheets; please send the Excel file (.xlsx) you received",
+            tr(
+                lang,
+                "a CSV file cannot be collected: it has lost the hidden identity and the "
+                "other sheets; please send the Excel file (.xlsx) you received",
+            ),
         )
     if suffix not in READABLE_SUFFIXES:
-        raise _fail(name, f"not a workbook roundtrip can read ({path.suffix or 'no extension'})")
+        if path.suffix:
+            message = tr(lang, "not a workbook roundtrip can read ({suffix})")
+        else:
+            message = tr(lang, "not a workbook roundtrip can read (the name has no extension)")
+        raise _fail(name, message.format(suffix=path.suffix))
     try:
         package: dict[str, bytes] = {}  # the parts safety unpacks anyway, kept for below
-        safety_warnings = ensure_safe(path, keep=package)
+        safety_warnings = ensure_safe(path, keep=package, lang=lang)
     except ReturnError as exc:
         raise _fail(name, exc.problem.message) from exc
+    damaged = tr(lang, SAFETY_MESSAGES["damaged"])
     try:
         # By content, not by name: from_path picks its reader by the extension, so a real .xls
         # named .xlsx would be "invalid Zip archive". The size is bounded by ensure_safe.
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     except pc.PasswordError as exc:
-        raise _fail(name, "the file is password-protected: remove the password") from exc
+        raise _fail(name, tr(lang, SAFETY_MESSAGES["password"])) from exc
     except Exception as exc:
-        raise _fail(name, f"{SAFETY_MESSAGES['damaged']} ({exc})") from exc
+        raise _fail(name, f"{damaged} ({exc})") from exc
 
     problems: list[Problem] = [
         Problem(name, w.message, w.sheet, w.cell, w.severity, w.value) for w in safety_warnings
@@ -301,7 +318,7 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
             return _grid(wb, sheet_name, max_rows)
         except pc.CalamineError as exc:  # XmlError, ZipError, WorksheetNotFound...
             wb.close()
-            raise ReturnError(Problem(name, SAFETY_MESSAGES["damaged"], sheet=sheet_name)) from exc
+            raise ReturnError(Problem(name, damaged, sheet=sheet_name)) from exc
 
     def grid(sheet_name: str) -> list[list]:
         if sheet_name not in grids:
@@ -345,9 +362,7 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
                 problems.append(
                     Problem(
                         name,
-                        f"the {key} sheet has no column(s) "
-                        + ", ".join(repr(_en_header(key, k)) for k in missing)
-                        + ": do not delete or rename columns",
+                        _missing_columns(lang, key, missing),
                         sheet=sheet_name,
                         cell=f"A{hrow + 1}",
                     )
@@ -364,11 +379,14 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
             )
             taken.add(sheet_name)
             if len(grid(sheet_name)) > hrow + 1 + MAX_ROWS:
+                message = tr(lang, "more than {n} rows: the rows after row {row} were not read")
                 problems.append(
                     Problem(
                         name,
-                        f"more than {MAX_ROWS} rows: the rows after row {hrow + 1 + MAX_ROWS} "
-                        "were not read",
+                        message.format(
+                            n=format_number(MAX_ROWS, lang),
+                            row=format_number(hrow + 1 + MAX_ROWS, lang),
+                        ),
                         sheet_name,
                         severity="warning",
                     )
@@ -376,13 +394,14 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
             break
         else:
             if named:
+                message = tr(
+                    lang,
+                    "the header row of the sheet {sheet} was not found in its first {n} rows: "
+                    "do not delete or rename the headers",
+                )
+                sheet_word = wording(lang)["sheets"][key]
                 problems.append(
-                    Problem(
-                        name,
-                        f"the header row of the {key} sheet was not found in its first "
-                        f"{HEADER_SCAN_ROWS} rows: do not delete or rename the headers",
-                        sheet=named[0],
-                    )
+                    Problem(name, message.format(sheet=sheet_word, n=HEADER_SCAN_ROWS), named[0])
                 )
     wb.close()
     signer = ""
@@ -390,9 +409,8 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
         try:
             sheets = _with_inspection(path, package, sheets)
         except Exception as exc:  # formats are a refinement: say so, keep the values
-            problems.append(
-                Problem(name, f"cell formats could not be read ({exc})", severity="warning")
-            )
+            message = tr(lang, "cell formats could not be read ({reason})")
+            problems.append(Problem(name, message.format(reason=exc), severity="warning"))
         signer = signer_of(package)
     return RawReturn(
         file=name,
@@ -405,11 +423,21 @@ def read_return(path: Path, original_name: str | None = None) -> RawReturn:
     )
 
 
-def _en_header(key: str, column: str) -> str:
-    from roundtrip.returns.contract import header
+def _missing_columns(lang: str, key: str, missing: list[str]) -> str:
+    """The error for a data sheet without some of its columns, named as the workbook names them."""
+    columns = ", ".join(repr(_header(lang, key, k)) for k in missing)
+    message = trn(
+        lang,
+        "the sheet {sheet} has no column {columns}: do not delete or rename columns",
+        "the sheet {sheet} has no columns {columns}: do not delete or rename columns",
+        len(missing),
+    )
+    return message.format(sheet=wording(lang)["sheets"][key], columns=columns)
 
+
+def _header(lang: str, key: str, column: str) -> str:
     try:
-        return header("en", key, column)
+        return header(lang, key, column)
     except KeyError:
         return column
 
@@ -419,6 +447,9 @@ def returned_files(paths: list[Path]) -> list[Path]:
     return scan_sources(paths)[0]
 
 
+_LOCK = N_("an Office lock file left beside an open workbook, not a return")
+
+
 def scan_sources(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """(files to collect, [(skipped file, why)]).
 
@@ -426,7 +457,7 @@ def scan_sources(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]
     Office/LibreOffice lock files (~$name.xlsx, .~lock.name#) are listed as skipped. A file
     named explicitly is collected whatever its name, unless it is a lock file.
     """
-    lock = "an Office lock file left beside an open workbook, not a return"
+    lock = _(_LOCK)  # (a console line: the skipped files are listed by collect)
     files: list[Path] = []
     skipped: list[tuple[Path, str]] = []
     for p in paths:

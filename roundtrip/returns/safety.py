@@ -25,6 +25,9 @@ What it catches, and why here:
   anything from a return, it only reads cell values, so macros are harmless to us; rejecting
   would only make a department re-save for no gain. The warning tells them they were ignored.
 
+The messages are written in `lang`, the programme's language: they reach the department head
+in the annotated copy and the coordinator in the validation report.
+
 Legacy `.xls` (OLE2 without encryption streams) passes: the reader can open it, and its
 identity sheet decides whether it is a real return.
 
@@ -49,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roundtrip.errors import Problem, ReturnError
+from roundtrip.language import N_, format_number, tr
 from roundtrip.returns.part_scanners import (
     PROBED_CELLS,
     ExtentScanner,
@@ -63,6 +67,7 @@ __all__ = [
     "check_file",
     "ensure_safe",
     "is_lock_file",
+    "is_safe",
     "sniff_format",
     "time_limit",
 ]
@@ -87,7 +92,6 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
-_RESEND = "save it again from Excel as an .xlsx workbook and send it again"
 _COUNT_ATTR = re.compile(rb'\b(?:uniqueCount|count)="([0-9]{1,20})"')
 _CHUNK = 1024 * 1024
 _SIGN = 64 * 1024  # bytes read to sniff a format
@@ -108,49 +112,131 @@ def _problem(path: Path, message: str, severity: str = "error") -> Problem:
 
 
 class _Reject(Exception):  # noqa: N818 - internal control flow, never leaves this module
-    """A reason to refuse the file; check_file turns it into one error Problem."""
+    """A reason to refuse the file (a MESSAGES key and its values); check_file writes it."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def text(self, lang: str) -> str:
+        return message(lang, self.key, **self.params)
 
 
-# What the department head reads: what is wrong, then what to do.
+def message(lang: str, key: str, **params: object) -> str:
+    """MESSAGES[key] in `lang`, its numbers written as that language writes them."""
+    values = {
+        k: format_number(v, lang) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+        for k, v in params.items()
+    }
+    return tr(lang, MESSAGES[key]).format(**values)
+
+
+# What the department head reads: what is wrong, then what to do. (English message ids:
+# translated with message() when a file is refused.)
 MESSAGES = {
-    "lock": "this is a lock file that Excel or LibreOffice leaves beside an open workbook, "
-    "not a return: it is ignored; send the workbook itself (close it first)",
-    "folder": "this is a folder, not a file: put the returned workbook itself in the inbox",
-    "unreadable": "cannot open the file ({error}): check it exists and can be read",
-    "empty": "the file is empty (0 bytes): it was not saved completely or the attachment was "
-    f"lost; {_RESEND}",
-    "too_large": "the file is too large ({size:.1f} MB, the limit is {limit} MB); a return is "
-    "normally well under 1 MB: remove pictures or extra sheets and send it again",
-    "pdf": "this is a PDF, not a workbook: send the Excel workbook you filled in (.xlsx)",
-    "html": "this is a web page (HTML), not a workbook (often from 'Save as web page' or a "
-    f"download link); {_RESEND}",
-    "xml": f"this is an XML file (e.g. 'XML Spreadsheet 2003'), not a workbook; {_RESEND}",
-    "text": "this is a CSV/text file: saving as CSV loses the hidden sheet that tells which "
-    "department and period the answers belong to, so it cannot be used; send the original "
-    ".xlsx workbook instead",
-    "unknown": "this is not an Excel workbook (the content is not a format Excel or "
-    f"LibreOffice writes; it may be damaged or renamed); {_RESEND}",
-    "password": "this file is password-protected: open it, remove the password (File > Info > "
-    "Protect Workbook > Encrypt with Password, clear it) and send it again",
-    "damaged": "the file is damaged (a corrupt or incomplete workbook, e.g. a download or copy "
-    f"that did not finish); {_RESEND}",
-    "cfb": f"the file is damaged (its internal directory does not fit its size); {_RESEND}",
-    "zip": "this is a zip archive, not a workbook: unpack it and send the workbook inside, or "
-    "send the filled .xlsx file itself",
-    "twice": "the file is damaged (the part {name!r} appears twice); " + _RESEND,
-    "method": "the file uses a compression method Excel never writes (method {method}); " + _RESEND,
-    "bomb": "the file declares {what}, far more than any return workbook: it is not a normal "
-    "workbook and was not opened; " + _RESEND,
-    "unpacks": "the file unpacks to far more content than any return workbook: it is not a "
-    f"normal workbook and was not opened; {_RESEND}",
-    "extent": "the file declares {what}, far more than any return workbook (often a stray "
-    "value typed far down or far to the right, e.g. in column XFD): it was not opened; delete "
-    "the extra rows and columns, or copy the answers into the original workbook, and send it "
-    "again",
-    "doctype": "the part {name} contains an XML DOCTYPE/ENTITY declaration, which Excel and "
-    "LibreOffice never write (a possible 'entity bomb'): the file was not opened; " + _RESEND,
-    "macros": "the workbook contains macros: they were not run and are ignored; only cell "
-    "values were read (you can save it as .xlsx next time)",
+    "lock": N_(
+        "this is a lock file that Excel or LibreOffice leaves beside an open workbook, not a "
+        "return: it is ignored; send the workbook itself (close it first)"
+    ),
+    "folder": N_("this is a folder, not a file: put the returned workbook itself in the inbox"),
+    "unreadable": N_("cannot open the file ({error}): check it exists and can be read"),
+    "empty": N_(
+        "the file is empty (0 bytes): it was not saved completely or the attachment was lost; "
+        "save it again from Excel as an .xlsx workbook and send it again"
+    ),
+    "too_large": N_(
+        "the file is too large ({size} MB, the limit is {limit} MB); a return is normally well "
+        "under 1 MB: remove pictures or extra sheets and send it again"
+    ),
+    "pdf": N_("this is a PDF, not a workbook: send the Excel workbook you filled in (.xlsx)"),
+    "html": N_(
+        "this is a web page (HTML), not a workbook (often from 'Save as web page' or a download "
+        "link); save it again from Excel as an .xlsx workbook and send it again"
+    ),
+    "xml": N_(
+        "this is an XML file (e.g. 'XML Spreadsheet 2003'), not a workbook; save it again from "
+        "Excel as an .xlsx workbook and send it again"
+    ),
+    "text": N_(
+        "this is a CSV/text file: saving as CSV loses the hidden sheet that tells which "
+        "department and period the answers belong to, so it cannot be used; send the original "
+        ".xlsx workbook instead"
+    ),
+    "unknown": N_(
+        "this is not an Excel workbook (the content is not a format Excel or LibreOffice "
+        "writes; it may be damaged or renamed); save it again from Excel as an .xlsx workbook "
+        "and send it again"
+    ),
+    "password": N_(
+        "this file is password-protected: open it, remove the password (File > Info > Protect "
+        "Workbook > Encrypt with Password, clear it) and send it again"
+    ),
+    "damaged": N_(
+        "the file is damaged (a corrupt or incomplete workbook, e.g. a download or copy that did "
+        "not finish); save it again from Excel as an .xlsx workbook and send it again"
+    ),
+    "cfb": N_(
+        "the file is damaged (its internal directory does not fit its size); save it again from "
+        "Excel as an .xlsx workbook and send it again"
+    ),
+    "zip": N_(
+        "this is a zip archive, not a workbook: unpack it and send the workbook inside, or send "
+        "the filled .xlsx file itself"
+    ),
+    "twice": N_(
+        "the file is damaged (the part {name!r} appears twice); save it again from Excel as an "
+        ".xlsx workbook and send it again"
+    ),
+    "method": N_(
+        "the file uses a compression method Excel never writes (method {method}); save it again "
+        "from Excel as an .xlsx workbook and send it again"
+    ),
+    "bomb_parts": N_(
+        "the file declares {n} parts (the limit is {limit}), far more than any return workbook: "
+        "it is not a normal workbook and was not opened; save it again from Excel as an .xlsx "
+        "workbook and send it again"
+    ),
+    "bomb_size": N_(
+        "the file declares {size} MB of content when unpacked (the limit is {limit} MB), far "
+        "more than any return workbook: it is not a normal workbook and was not opened; save it "
+        "again from Excel as an .xlsx workbook and send it again"
+    ),
+    "bomb_ratio": N_(
+        "the file declares a part that unpacks {ratio}:1 (the limit is {limit}:1), far more "
+        "than any return workbook: it is not a normal workbook and was not opened; save it "
+        "again from Excel as an .xlsx workbook and send it again"
+    ),
+    "unpacks": N_(
+        "the file unpacks to far more content than any return workbook: it is not a normal "
+        "workbook and was not opened; save it again from Excel as an .xlsx workbook and send it "
+        "again"
+    ),
+    "extent_texts": N_(
+        "the file declares {n} texts, far more than any return workbook: it was not opened; "
+        "delete the extra rows and columns, or copy the answers into the original workbook, and "
+        "send it again"
+    ),
+    "extent": N_(
+        "the file declares a sheet spanning {rows} rows x {columns} columns, far more than any "
+        "return workbook (often a stray value typed far down or far to the right, e.g. in column "
+        "XFD): it was not opened; delete the extra rows and columns, or copy the answers into "
+        "the original workbook, and send it again"
+    ),
+    "doctype": N_(
+        "the part {name} contains an XML DOCTYPE/ENTITY declaration, which Excel and LibreOffice "
+        "never write (a possible 'entity bomb'): the file was not opened; save it again from "
+        "Excel as an .xlsx workbook and send it again"
+    ),
+    "macros": N_(
+        "the workbook contains macros: they were not run and are ignored; only cell values were "
+        "read (you can save it as .xlsx next time)"
+    ),
+    "time": N_(
+        "reading the file took longer than {seconds} s and was stopped: it is much larger or "
+        "more complex than a return workbook; save it again from Excel as an .xlsx workbook and "
+        "send it again"
+    ),
 }
 
 
@@ -180,9 +266,14 @@ def sniff_format(head: bytes, suffix: str = "") -> str:
 
 
 def check_file(
-    path: Path | str, limits: Limits = DEFAULT_LIMITS, keep: dict[str, bytes] | None = None
+    path: Path | str,
+    limits: Limits = DEFAULT_LIMITS,
+    keep: dict[str, bytes] | None = None,
+    *,
+    lang: str,
 ) -> list[Problem]:
-    """Every problem that makes `path` unsafe or unusable as a return (errors), plus warnings.
+    """Every problem that makes `path` unsafe or unusable as a return (errors), plus warnings,
+    written in `lang` (the programme's language).
 
     An empty list, or warnings only, means: hand it to the reader. Never raises for a bad file;
     reads at most `limits.max_bytes` from disk and decompresses at most
@@ -192,11 +283,17 @@ def check_file(
     """
     path = Path(path)
     try:
-        return _check(path, limits, keep)
+        found = _check(path, limits, keep)
     except _Reject as exc:
         if keep is not None:
             keep.clear()
-        return [_problem(path, str(exc))]
+        return [_problem(path, exc.text(lang))]
+    return [_problem(path, message(lang, key), severity="warning") for key in found]
+
+
+def is_safe(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether `path` passes check_file without an error (for callers that need no words)."""
+    return not any(p.severity == "error" for p in check_file(path, limits, lang="en"))
 
 
 KEPT_PARTS = frozenset(
@@ -209,21 +306,22 @@ def kept_part(name: str) -> bool:
     return name in KEPT_PARTS or (name.startswith("xl/worksheets/") and name.endswith(".xml"))
 
 
-def _check(path: Path, limits: Limits, keep: dict[str, bytes] | None = None) -> list[Problem]:
+def _check(path: Path, limits: Limits, keep: dict[str, bytes] | None = None) -> list[str]:
+    """The MESSAGES keys of the warnings; raises _Reject for an error."""
     if is_lock_file(path):
-        raise _Reject(MESSAGES["lock"])
+        raise _Reject("lock")
     try:
         if path.is_dir():
-            raise _Reject(MESSAGES["folder"])
+            raise _Reject("folder")
         size = path.stat().st_size
         with open(path, "rb") as fh:
             head = fh.read(_SIGN)
     except OSError as exc:
-        raise _Reject(MESSAGES["unreadable"].format(error=exc.strerror or exc)) from exc
+        raise _Reject("unreadable", error=str(exc.strerror or exc)) from exc
     if size == 0:
-        raise _Reject(MESSAGES["empty"])
+        raise _Reject("empty")
     if size > limits.max_bytes:
-        raise _Reject(MESSAGES["too_large"].format(size=size / 2**20, limit=limits.max_bytes >> 20))
+        raise _Reject("too_large", size=round(size / 2**20, 1), limit=limits.max_bytes >> 20)
     kind = sniff_format(head, path.suffix.lower())
     if kind == "zip":
         return _check_zip(path, limits, keep)
@@ -232,14 +330,18 @@ def _check(path: Path, limits: Limits, keep: dict[str, bytes] | None = None) -> 
         return []
     if kind not in ("pdf", "html", "xml", "text") and path.suffix.lower() in (".csv", ".tsv"):
         kind = "text"
-    raise _Reject(MESSAGES.get(kind, MESSAGES["unknown"]))
+    raise _Reject(kind if kind in MESSAGES else "unknown")
 
 
 def ensure_safe(
-    path: Path | str, limits: Limits = DEFAULT_LIMITS, keep: dict[str, bytes] | None = None
+    path: Path | str,
+    limits: Limits = DEFAULT_LIMITS,
+    keep: dict[str, bytes] | None = None,
+    *,
+    lang: str,
 ) -> list[Problem]:
     """`check_file`, raising ReturnError for the first error; returns the warnings."""
-    problems = check_file(path, limits, keep)
+    problems = check_file(path, limits, keep, lang=lang)
     for p in problems:
         if p.severity == "error":
             raise ReturnError(p)
@@ -261,10 +363,10 @@ def _check_ole2(path: Path) -> None:
         while chunk := fh.read(_CHUNK):
             window = tail + chunk
             if any(e in window for e in encoded):
-                raise _Reject(MESSAGES["password"])
+                raise _Reject("password")
             tail = window[-64:]
     if not _cfb_header_plausible(path):
-        raise _Reject(MESSAGES["cfb"])
+        raise _Reject("cfb")
 
 
 def _cfb_header_plausible(path: Path) -> bool:
@@ -289,24 +391,24 @@ def _cfb_header_plausible(path: Path) -> bool:
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError)
 
 
-def _check_zip(path: Path, limits: Limits, keep: dict[str, bytes] | None) -> list[Problem]:
+def _check_zip(path: Path, limits: Limits, keep: dict[str, bytes] | None) -> list[str]:
     try:
         blob = path.read_bytes()  # at most max_bytes (checked): members are sliced from it
         zf = zipfile.ZipFile(io.BytesIO(blob))
     except _ZIP_ERRORS as exc:
-        raise _Reject(MESSAGES["damaged"]) from exc
+        raise _Reject("damaged") from exc
     with zf:
         infos = zf.infolist()
         _check_directory(infos, limits)
         names = {i.filename for i in infos}
         if not _is_workbook(names, zf):
-            raise _Reject(MESSAGES["zip"])
+            raise _Reject("zip")
         try:
             _scan_members(zf, infos, limits, keep, blob)
         except (*_ZIP_ERRORS, struct.error, NotImplementedError) as exc:
-            raise _Reject(MESSAGES["damaged"]) from exc
+            raise _Reject("damaged") from exc
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        return [_problem(path, MESSAGES["macros"], severity="warning")]
+        return ["macros"]
     return []
 
 
@@ -326,29 +428,23 @@ def _is_workbook(names: set[str], zf: zipfile.ZipFile) -> bool:
 def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
     """Declared sizes and counts, before decompressing anything."""
     if len(infos) > limits.max_members:
-        what = f"{len(infos)} parts (the limit is {limits.max_members})"
-        raise _Reject(MESSAGES["bomb"].format(what=what))
+        raise _Reject("bomb_parts", n=len(infos), limit=limits.max_members)
     seen: set[str] = set()
     total = 0
     for info in infos:
         if info.filename in seen:
-            raise _Reject(MESSAGES["twice"].format(name=info.filename))
+            raise _Reject("twice", name=info.filename)
         seen.add(info.filename)
         if info.flag_bits & 0x1:
-            raise _Reject(MESSAGES["password"])
+            raise _Reject("password")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _Reject(MESSAGES["method"].format(method=info.compress_type))
+            raise _Reject("method", method=str(info.compress_type))
         total += info.file_size
         if info.file_size > limits.max_uncompressed or total > limits.max_uncompressed:
-            what = (
-                f"{total >> 20} MB of content when unpacked "
-                f"(the limit is {limits.max_uncompressed >> 20} MB)"
-            )
-            raise _Reject(MESSAGES["bomb"].format(what=what))
+            raise _Reject("bomb_size", size=total >> 20, limit=limits.max_uncompressed >> 20)
         ratio = info.file_size // max(info.compress_size, 1)
         if info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
-            what = f"a part that unpacks {ratio}:1 (the limit is {limits.max_ratio}:1)"
-            raise _Reject(MESSAGES["bomb"].format(what=what))
+            raise _Reject("bomb_ratio", ratio=ratio, limit=limits.max_ratio)
 
 
 def _scan_members(
@@ -387,18 +483,17 @@ def _scan_members(
                 chunks.append(chunk)
             budget -= len(chunk)
             if budget < 0:
-                raise _Reject(MESSAGES["unpacks"])
+                raise _Reject("unpacks")
             if first and _declared_count(chunk) > limits.max_cells:
-                what = f"{_declared_count(chunk)} texts"
-                raise _Reject(MESSAGES["extent"].format(what=what))
+                raise _Reject("extent_texts", n=_declared_count(chunk))
             first = False
             if extent is not None:
                 extent.feed(chunk)
                 if extent.cells > limits.max_cells:
-                    what = f"a sheet spanning {extent.span}"
-                    raise _Reject(MESSAGES["extent"].format(what=what))
+                    rows, columns = extent.span
+                    raise _Reject("extent", rows=rows, columns=columns)
             if decls is not None and decls.feed(chunk):
-                raise _Reject(MESSAGES["doctype"].format(name=info.filename))
+                raise _Reject("doctype", name=info.filename)
         if chunks is not None and keep is not None:
             keep[info.filename] = b"".join(chunks)
 
@@ -452,8 +547,9 @@ def _declared_count(chunk: bytes) -> int:
 
 
 @contextmanager
-def time_limit(seconds: float, file: str = "") -> Iterator[None]:
-    """Raise TimeLimitError if the body runs longer than `seconds` (main thread only).
+def time_limit(seconds: float, file: str = "", *, lang: str) -> Iterator[None]:
+    """Raise TimeLimitError if the body runs longer than `seconds` (main thread only); its
+    problem is written in `lang`, the programme's language.
 
     Uses SIGALRM/setitimer, restoring any previous handler and timer afterwards. Off the main
     thread, without setitimer, or with seconds <= 0 it does nothing. It cannot interrupt native
@@ -469,15 +565,7 @@ def time_limit(seconds: float, file: str = "") -> Iterator[None]:
         return
 
     def _expired(signum, frame):  # noqa: ARG001
-        raise TimeLimitError(
-            Problem(
-                file=file,
-                message=(
-                    f"reading the file took longer than {seconds:g} s and was stopped: it is "
-                    f"much larger or more complex than a return workbook; {_RESEND}"
-                ),
-            )
-        )
+        raise TimeLimitError(Problem(file=file, message=message(lang, "time", seconds=seconds)))
 
     previous = signal.signal(signal.SIGALRM, _expired)
     prev_delay, prev_interval = signal.setitimer(signal.ITIMER_REAL, seconds)

@@ -8,7 +8,9 @@ starts from; `build_corpus(workspace, out_dir)` writes one file (or folder) per 
 * ``stored``    accepted or with warnings;     * ``rejected`` not stored, an error;
 * ``not_stored`` rejected or skipped (lock files, duplicates): the register is unchanged.
 
-`fragment` must appear (case-insensitively) in what collect reports for the file; `sheet` and
+`fragment` must appear (case-insensitively) in what collect reports for the file (the messages
+are in the programme's language: Finnish for Aura; the console's English lines, without the
+file's own name, count too); `sheet` and
 `cell`, when given, must be where it is reported. `before` are files collected first in the
 same workspace (a duplicate, a newer return). `checks` are values that must be stored exactly:
 (table, row id, SQL expression, expected), e.g. ("metric_values", "P1-01-M2", "value_num", 29000).
@@ -194,7 +196,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "status_not_in_list",
         "rejected",
         answers={FIRST: A("Melkein valmis", 90, "x")},
-        fragment="status",
+        fragment="tila ei ole listalla",
         sheet=ACTIONS,
         cell=f"{STATUS_COL}4",
     )
@@ -233,7 +235,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "decimal_in_count",
         "rejected",
         metrics={COUNT_METRIC: "1 234,5"},
-        fragment="whole",
+        fragment="1234,5 ei ole kokonaisluku",
         sheet=METRICS,
         cell=f"{VALUE_COL}5",
     )
@@ -253,7 +255,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "progress_over_100",
         "rejected",
         answers={FIRST: A(ON_TRACK, 150, "")},
-        fragment="150",
+        fragment="150 ei ole välillä 0–100",
         sheet=ACTIONS,
         cell=f"{PROGRESS_COL}4",
     )
@@ -280,7 +282,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "formula_no_saved_value",
         "not_stored",
         _set(METRICS, COUNT_METRIC, VALUE_COL, "=10+5"),
-        fragment="formula",
+        fragment="kaava",
         sheet=METRICS,
         cell=f"{VALUE_COL}5",
     )
@@ -296,7 +298,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         lambda p: _cell_xml(
             b.filled, p, METRICS, f"{VALUE_COL}5", "<f>'C:\\[other.xlsx]Sheet1'!A1</f><v>7</v>"
         ),
-        fragment="formula",
+        fragment="kaava",
         sheet=METRICS,
         cell=f"{VALUE_COL}5",
     )
@@ -305,7 +307,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "status_needs_comment",
         "not_stored",
         answers={FIRST: A("Merkittäviä haasteita", 20, "")},
-        fragment="comment",
+        fragment="kommentti on pakollinen",
         sheet=ACTIONS,
     )
     add("empty_return", "stored", lambda p: shutil.copyfile(b.returns[(DEPT, PERIOD)], p))
@@ -317,7 +319,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "old_format_version",
         "rejected",
         _identity_edit(b.secret, format_version="0"),
-        fragment="version",
+        fragment="muotoversio",
     )
     edit(
         "old_programme_version",
@@ -341,25 +343,25 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "identity_sheet_deleted",
         "rejected",
         lambda wb: wb.remove(wb[IDENTITY]),
-        fragment="identity",
+        fragment="tunnistevälilehteä ei löytynyt",
     )
     edit(
         "identity_department_switched",
         "rejected",
         _identity_edit(None, department_id=OTHER_DEPT),
-        fragment="identity",
+        fragment="tunnisteen allekirjoitus ei täsmää",
     )
     edit(
         "identity_period_changed",
         "rejected",
         _identity_edit(None, period="2025Q4"),
-        fragment="identity",
+        fragment="tunnisteen allekirjoitus ei täsmää",
     )
     edit(
         "identity_ids_altered",
         "rejected",
         _identity_edit(None, action_ids=" ".join(a.id for a in programme.actions_of(DEPT)[:-1])),
-        fragment="identity",
+        fragment="tunnisteen allekirjoitus ei täsmää",
     )
     edit(
         "identity_from_other_department",
@@ -371,7 +373,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "signature_other_workspace",
         "rejected",
         _identity_edit(b.other_secret),
-        fragment="signature",
+        fragment="allekirjoitus ei täsmää",
     )
 
     # the same file twice; a newer return replacing an older one
@@ -401,13 +403,13 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         suffix=".csv",
         fragment="csv",
     )
-    add("zero_bytes", "rejected", lambda p: p.write_bytes(b""), fragment="empty")
+    add("zero_bytes", "rejected", lambda p: p.write_bytes(b""), fragment="tiedosto on tyhjä")
     add("directory_named_xlsx", "not_stored", lambda p: p.mkdir(), note="skipped: not a file")
     add(
         "random_bytes",
         "rejected",
         lambda p: p.write_bytes(secrets.token_bytes(4096)),
-        fragment="not an excel workbook",
+        fragment="ei ole Excel-työkirja",
     )
     add(
         "pdf_as_xlsx",
@@ -421,45 +423,45 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         lambda p: p.write_text(
             "<!DOCTYPE html><html><body><table><tr><td>P1-01</td></tr></table></body></html>"
         ),
-        fragment="web page",
+        fragment="verkkosivu (HTML)",
     )
-    add("plain_zip_as_xlsx", "rejected", lambda p: _plain_zip(p), fragment="zip archive")
+    add("plain_zip_as_xlsx", "rejected", lambda p: _plain_zip(p), fragment="zip-paketti")
     add(
         "truncated",
         "rejected",
         lambda p: p.write_bytes(b.filled.read_bytes()[: b.filled.stat().st_size // 2]),
-        fragment="damaged",
+        fragment="vioittunut",
     )
-    add("corrupt_zip", "rejected", lambda p: _corrupt(b.filled, p), fragment="damaged")
-    add("encrypted", "rejected", lambda p: _encrypt(b.filled, p), fragment="password")
+    add("corrupt_zip", "rejected", lambda p: _corrupt(b.filled, p), fragment="vioittunut")
+    add("encrypted", "rejected", lambda p: _encrypt(b.filled, p), fragment="suojattu salasanalla")
 
     # bombs
     add(
         "zip_bomb_declared",
         "rejected",
         lambda p: _declared_bomb(b.filled, p),
-        fragment="far more",
+        fragment="kuin missään palautustyökirjassa",
         bomb=True,
     )
     add(
         "zip_bomb_actual",
         "rejected",
         lambda p: _actual_bomb(b.filled, p, 210, declare=4096),
-        fragment="damaged",
+        fragment="vioittunut",
         bomb=True,
     )
     add(
         "zip_bomb_ratio",
         "rejected",
         lambda p: _actual_bomb(b.filled, p, 60),
-        fragment="far more",
+        fragment="kuin missään palautustyökirjassa",
         bomb=True,
     )
     add(
         "zip_many_members",
         "rejected",
         lambda p: _rewrite_zip(b.filled, p, extra={f"xl/media/x{i}.bin": b"" for i in range(2500)}),
-        fragment="far more",
+        fragment="kuin missään palautustyökirjassa",
         bomb=True,
     )
     add(
@@ -473,7 +475,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "cell_at_xfd1048576",
         "rejected",
         lambda p: _far_cell(b.filled, p, "XFD1048576", 1048576),
-        fragment="far more",
+        fragment="kuin missään palautustyökirjassa",
         bomb=True,
     )
     add(
@@ -481,7 +483,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "warnings",
         lambda p: _with_macros(b.filled, p),
         suffix=".xlsm",
-        fragment="macros",
+        fragment="makroja",
     )
 
     # names
@@ -499,7 +501,7 @@ def build_corpus(workspace: Path, out_dir: Path, libreoffice: bool | None = None
         "rows_100k_appended",
         "warnings",
         lambda p: _append_rows(b.filled, p, 100_000),
-        fragment="rows",
+        fragment="riviä",
         bomb=True,
         note="decided by read.py: rows past MAX_ROWS are ignored with a warning",
     )
@@ -602,7 +604,7 @@ def _libreoffice_cases(b: _Base, cases: list[Case]) -> None:
     jobs = (  # name, filter, output folder, expect, fragment
         ("libreoffice_ods", "ods", lo / "ods", "stored", ""),
         ("libreoffice_xls", "xls:MS Excel 97", lo / "xls", "stored", ""),
-        ("libreoffice_csv", "csv", lo / "csv", "rejected", "csv"),
+        ("libreoffice_csv", "csv", lo / "csv", "rejected", "CSV-tiedostoa ei voi"),
         ("libreoffice_resaved_xlsx", "xlsx:Calc MS Excel 2007 XML", lo / "xlsx", "stored", ""),
     )
     with ThreadPoolExecutor(len(jobs)) as pool:
@@ -616,5 +618,11 @@ def _libreoffice_cases(b: _Base, cases: list[Case]) -> None:
         bomb = lo / "ods_repeated_cells.ods"
         _ods_repeated_bomb(ods, bomb)
         cases.append(
-            Case("libreoffice_ods_repeated_cells", bomb, "rejected", fragment="far more", bomb=True)
+            Case(
+                "libreoffice_ods_repeated_cells",
+                bomb,
+                "rejected",
+                fragment="kuin missään palautustyökirjassa",
+                bomb=True,
+            )
         )
