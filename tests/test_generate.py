@@ -50,7 +50,7 @@ def test_cli_generate_writes_one_workbook_per_department(ws):
     expected = sorted(c.return_filename("2025Q3", d.id, d.name) for d in programme.departments)
     assert sorted(p.name for p in ws.outbox("2025Q3").iterdir()) == expected
     assert len(expected) == 8
-    assert "Wrote 8 workbook(s)" in result.output
+    assert "Wrote 8 workbooks for 2025Q3" in result.output
     assert "SIV" in result.output and "2025Q3_SIV_Sivistystoimi.xlsx" in result.output
 
 
@@ -156,9 +156,34 @@ def test_result_lines_one_per_file_and_a_total(ws):
     lines = res.lines()
     assert len(lines) == 4
     assert lines[0].startswith("HAL") and "Hallintotoimisto" in lines[0]
-    assert "6 actions" in lines[1] and "1 metrics" in lines[1]
-    assert lines[2].startswith("Wrote 2 workbook(s)")
+    assert "6 actions" in lines[1] and "1 metric " in lines[1]
+    assert lines[2].startswith("Wrote 2 workbooks for 2025Q3 into ")
+    assert lines[2].endswith("(14 actions, 4 metrics)")
     assert lines[3].startswith("Next:")
+
+
+def test_console_lines_and_progress_speak_the_console_language(ws):
+    """The lines are built when printed, in the console language (here pinned to Finnish; the
+    workbooks themselves follow the programme)."""
+    from roundtrip.language import pin_console_language
+
+    res = generate_period(ws, "2025Q3", ["SIV", "HAL"], now=NOW)
+    seen = []
+
+    def progress(items, label, total):
+        seen.append(label)
+        return items
+
+    pin_console_language("fi")
+    lines = res.lines()
+    assert "6 toimenpidettä" in lines[1] and "1 mittari " in lines[1]
+    assert lines[2].startswith("Luotiin 2 työkirjaa kaudelle 2025Q3 kansioon ")
+    assert lines[2].endswith("(14 toimenpidettä, 4 mittaria)")
+    assert lines[3].startswith("Seuraavaksi: lähetä kullekin toimialalle")
+    generate_period(ws, "2025Q3", ["SIV"], progress=progress, now=NOW)
+    assert seen == ["Luodaan työkirjat kaudelle 2025Q3"]
+    pin_console_language("sv")
+    assert res.lines()[2].startswith("Skapade 2 arbetsböcker för perioden 2025Q3 i mappen ")
 
 
 def test_terminal_progress_bar_can_be_iterated(monkeypatch):

@@ -11,6 +11,7 @@ from pathlib import Path
 from xlsxwriter.exceptions import FileCreateError
 
 from roundtrip.errors import UsageError
+from roundtrip.language import _, ngettext
 from roundtrip.parallel.heap import frozen_heap
 from roundtrip.parallel.pool import map_in_order, workers_for
 from roundtrip.programme.model import Programme
@@ -29,23 +30,36 @@ class GenerateResult:
     period: str
     outbox: Path
     files: tuple[ReturnInfo, ...]
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # console lines, already in the console language
 
     def lines(self) -> list[str]:
+        """The console lines, in the console language (built now, not when generated)."""
         out = [*self.notes]
-        out += [
-            f"{f.department_id:<6} {f.actions:>3} actions {f.metrics:>3} metrics  {f.path.name}"
-            for f in self.files
-        ]
-        actions = sum(f.actions for f in self.files)
-        metrics = sum(f.metrics for f in self.files)
-        out.append(
-            f"Wrote {len(self.files)} workbook(s) for {self.period} into {self.outbox} "
-            f"({actions} actions, {metrics} metrics)"
+        for f in self.files:
+            actions = ngettext("{n:>3} action", "{n:>3} actions", f.actions).format(n=f.actions)
+            metrics = ngettext("{n:>3} metric", "{n:>3} metrics", f.metrics).format(n=f.metrics)
+            out.append(f"{f.department_id:<6} {actions} {metrics}  {f.path.name}")
+        n_actions = sum(f.actions for f in self.files)
+        n_metrics = sum(f.metrics for f in self.files)
+        wrote = ngettext(
+            "Wrote {n} workbook for {period} into {outbox} ({actions}, {metrics})",
+            "Wrote {n} workbooks for {period} into {outbox} ({actions}, {metrics})",
+            len(self.files),
         )
         out.append(
-            f"Next: email each department its file; save the returns into inbox/{self.period}/ "
-            f"and run 'roundtrip collect {self.period}'"
+            wrote.format(
+                n=len(self.files),
+                period=self.period,
+                outbox=self.outbox,
+                actions=ngettext("{n} action", "{n} actions", n_actions).format(n=n_actions),
+                metrics=ngettext("{n} metric", "{n} metrics", n_metrics).format(n=n_metrics),
+            )
+        )
+        out.append(
+            _(
+                "Next: email each department its file; save the returns into {inbox} and run "
+                "{command}"
+            ).format(inbox=f"inbox/{self.period}/", command=f"'roundtrip collect {self.period}'")
         )
         return out
 
@@ -57,7 +71,9 @@ def default_now() -> dt.datetime:
         try:
             return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
         except (ValueError, OverflowError, OSError) as exc:
-            raise UsageError(f"SOURCE_DATE_EPOCH is not a Unix timestamp: {epoch!r}") from exc
+            raise UsageError(
+                _("SOURCE_DATE_EPOCH is not a Unix timestamp: {value!r}").format(value=epoch)
+            ) from exc
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
@@ -70,7 +86,12 @@ def select_departments(programme: Programme, departments: Sequence[str] | None) 
     by_fold = {k.casefold(): k for k in known}
     unknown = [d for d in wanted if d.casefold() not in by_fold]
     if unknown:
-        raise UsageError(f"unknown department(s): {', '.join(unknown)} (known: {', '.join(known)})")
+        message = ngettext(
+            "unknown department: {unknown} (known: {known})",
+            "unknown departments: {unknown} (known: {known})",
+            len(unknown),
+        )
+        raise UsageError(message.format(unknown=", ".join(unknown), known=", ".join(known)))
     chosen = {by_fold[d.casefold()] for d in wanted}
     return [k for k in known if k in chosen]
 
@@ -85,7 +106,9 @@ def range_note(programme: Programme, period: Period) -> str:
         return ""
     if (first and period < first) or (last and period > last):
         span = f"{s.first_period or '…'}–{s.last_period or '…'}"
-        return f"Note: {period} is outside the programme's periods ({span})"
+        return _("Note: {period} is outside the programme's periods ({span})").format(
+            period=period, span=span
+        )
     return ""
 
 
@@ -131,7 +154,7 @@ def generate_workbooks(
         initargs=args,  # (forked: inherited, not pickled)
         temporaries=[outbox],
     )
-    return tuple(wrap(written, f"Generating {period}", len(ids)))
+    return tuple(wrap(written, _("Generating {period}").format(period=period), len(ids)))
 
 
 _job: tuple | None = None  # (source, period, outbox, secret, previous, now) of this process
