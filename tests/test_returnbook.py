@@ -376,6 +376,72 @@ def test_other_languages_use_their_wording(tmp_path, lang):
     assert wb.sheetnames == [names(lang)[k] for k in c.SHEET_KEYS]
     ws = wb[names(lang)["actions"]]
     assert [ws.cell(3, i + 1).value for i in range(13)] == c.headers(lang, "actions")
+    # Dates a person reads as text are written as the language writes them.
+    ins = wb[names(lang)["instructions"]]
+    text = "\n".join(str(ins.cell(r, 1).value or "") for r in range(1, ins.max_row + 1))
+    dates = {
+        "sv": ("2025Q3 (1.7.2025–30.9.2025)", "Returnera senast: 14.10.2025", "Sektor: "),
+        "en": ("2025Q3 (Jul 1, 2025 to Sep 30, 2025)", "Return by: Oct 14, 2025", "Department: "),
+    }[lang]
+    for want in dates:
+        assert want in text, text
+    subtitle = wb[names(lang)["actions"]]["A2"].value
+    assert subtitle.endswith({"sv": "14.10.2025.", "en": "Oct 14, 2025."}[lang])
+    comment = {"sv": "roundtrip-svarsarbetsbok", "en": "roundtrip return workbook"}[lang]
+    assert wb.properties.description.startswith(comment)
+
+
+_TEXT = re.compile(r">([^<]+)<")
+_MESSAGE = re.compile(r'(?:prompt|promptTitle|error|errorTitle)="([^"]*)"')
+
+
+def _visible_texts(path: Path) -> str:
+    """Every text of the workbook a person can read: cells, sheet names, the input messages
+    and error alerts of its data validations, its document properties."""
+    import html
+
+    out = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.endswith(".xml") and "/theme/" not in name:
+                data = z.read(name).decode("utf-8")
+                out += [html.unescape(t) for t in _TEXT.findall(data)]
+                out += [html.unescape(t) for t in _MESSAGE.findall(data)]
+    return "\n".join(out)
+
+
+def _flat(words) -> list[str]:
+    if isinstance(words, dict):
+        return [x for k in sorted(words) for x in _flat(words[k])]
+    if isinstance(words, list):
+        return [x for w in words for x in _flat(w)]
+    return [words] if isinstance(words, str) else []
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_no_english_wording_left_in_a_finnish_or_swedish_workbook(tmp_path, lang):
+    """Every English phrase of the wording (its parts between placeholders, two words or more)
+    that the language words differently must be absent from the workbook, hidden sheets
+    included (their keys are the contract's, not wording)."""
+    p = load_example("aura")
+    p = with_version(
+        dataclasses.replace(p, settings=dataclasses.replace(p.settings, language=lang))
+    )
+    info = write_return_workbook(
+        tmp_path / "l.xlsx", p, "SIV", p.settings.period("2025Q3"), SECRET, PREVIOUS, NOW
+    )
+    texts = _visible_texts(info.path)
+    theirs = set(_flat(wording(lang)))
+    found = []
+    for english in _flat(wording("en")):
+        if english in theirs:
+            continue
+        for part in re.split(r"\{[^}]*\}", english):
+            part = part.strip(" .,:;()-–")
+            if len(part.split()) >= 2 and part in texts:
+                found.append(part)
+    assert found == []
+    assert "roundtrip return workbook" not in texts
 
 
 def test_atomic_write_leaves_no_temp_files(tmp_path, programme):

@@ -21,13 +21,6 @@ def iso_timestamp(moment: dt.datetime) -> str:
     return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def format_date(day: dt.date, language: str) -> str:
-    """A date as people in that language expect it (15.10.2025 in fi and sv, ISO in en)."""
-    if language in ("fi", "sv"):
-        return f"{day.day}.{day.month}.{day.year}"
-    return day.isoformat()
-
-
 def plan_metric_text(action: Action) -> str:
     """The `metric` plan column: the plan's wording, else the metric names, else blank."""
     return action.metric_text or "; ".join(m.name for m in action.metrics)

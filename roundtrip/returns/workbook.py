@@ -18,6 +18,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from roundtrip.errors import UsageError
+from roundtrip.language import _, format_date, tr
 from roundtrip.language.wording import wording
 from roundtrip.programme.model import Action, Department, Metric, Programme
 from roundtrip.programme.periods import Period
@@ -25,7 +26,6 @@ from roundtrip.register.history import Previous
 from roundtrip.returns import contract as c
 from roundtrip.returns.styles import WORKBOOK_OPTIONS, Styles, make_styles, row_height
 from roundtrip.returns.text import (  # noqa: F401  (re-exported: the writer's public text helpers)
-    format_date,
     identity_fields,
     iso_timestamp,
     naive_utc,
@@ -507,7 +507,8 @@ def write_return_workbook(
         dept = programme.department(department_id)
     except KeyError:
         known = ", ".join(d.id for d in programme.departments)
-        raise UsageError(f"unknown department {department_id!r} (known: {known})") from None
+        message = _("unknown department {department!r} (known: {known})")
+        raise UsageError(message.format(department=department_id, known=known)) from None
     target = Path(target)
     with atomic_path(target) as tmp:
         wb = Workbook(str(tmp), WORKBOOK_OPTIONS)
@@ -528,7 +529,9 @@ def write_return_workbook(
                 "subject": str(period),
                 "author": programme.settings.organisation,
                 "company": programme.settings.organisation,
-                "comments": f"roundtrip return workbook, format {c.FORMAT_VERSION}",
+                "comments": tr(book.lang, "roundtrip return workbook, format {version}").format(
+                    version=c.FORMAT_VERSION
+                ),
                 "created": naive_utc(generated_at),
             }
         )
