@@ -246,6 +246,15 @@ def _pin_language(ctx: click.Context, param: click.Parameter, value: str | None)
         pin_console_language(value)
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """--version (click's version_option words its line once, when the CLI is defined)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(
+            _("{program}, version {version}").format(program="roundtrip", version=__version__)
+        )
+        ctx.exit()
+
+
 @click.group(
     cls=Group,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -268,7 +277,14 @@ def _pin_language(ctx: click.Context, param: click.Parameter, value: str | None)
 )
 @click.option("-q", "--quiet", is_flag=True, help=N_("No progress or summary output."))
 @click.option("-v", "--verbose", is_flag=True, help=N_("Show tracebacks on errors."))
-@click.version_option(__version__, prog_name="roundtrip", help=N_("Show the version and exit."))
+@click.option(
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_show_version,
+    help=N_("Show the version and exit."),
+)
 @click.pass_context
 def main(ctx: click.Context, workspace: str | None, quiet: bool, verbose: bool) -> None:
     # (The help texts are on the decorators, N_-marked: a docstring is not translated.)

@@ -94,3 +94,12 @@ def test_wrote_lines(aura_ws, tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"Tallennettu: {out}"
+
+
+def test_version_line():
+    from roundtrip import __version__
+
+    result = CliRunner().invoke(main, ["--lang", "fi", "--version"])
+    assert result.exit_code == 0
+    assert result.output == f"roundtrip, versio {__version__}\n"
+    assert CliRunner().invoke(main, ["--version"]).output == f"roundtrip, version {__version__}\n"
