@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import io
 import re
 import zipfile
@@ -216,3 +217,14 @@ def test_no_other_xml_character_set_or_cell_limit():
                 if raw or "\ufffe" in value or ("\x0e" in value and "\x1f" in value):
                     found.append(f"{name}: {value[:40]!r}")
     assert found == []
+
+
+@given(st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2200, 1, 1)))
+@settings(max_examples=300, deadline=None)
+def test_a_streamed_date_is_the_serial_xlsxwriter_writes(moment):
+    """The streamed register's date cells hold the number xlsxwriter's write_datetime does."""
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+
+    from roundtrip.xlsx.stream import excel_serial
+
+    assert excel_serial(moment) == _datetime_to_excel_datetime(moment, False, False)

@@ -447,16 +447,16 @@ class StreamSheet:
             if v is None or v == "":
                 continue
             style = f' s="{formats[i]}"' if formats and i in formats else ""
-            if v.__class__ is dt.datetime:
-                style = style or f' s="{DATE_STYLE}"'
-                out.append(f'<c r="{letter}{r}"{style}><v>{excel_serial(v):.16G}</v></c>')
-            elif text_col or isinstance(v, str) or (isinstance(v, float) and not math.isfinite(v)):
+            if text_col or isinstance(v, str) or (isinstance(v, float) and not math.isfinite(v)):
                 t = text(v)
                 texts.append(t)
                 out.append(
                     f'<c r="{letter}{r}"{style} t="inlineStr"><is><t xml:space="preserve">'
                     f"{t}</t></is></c>"
                 )
+            elif v.__class__ is dt.datetime:  # (a DATE column's: texts, the most, never get here)
+                style = style or f' s="{DATE_STYLE}"'
+                out.append(f'<c r="{letter}{r}"{style}><v>{excel_serial(v):.16G}</v></c>')
             else:
                 out.append(f'<c r="{letter}{r}"{style}><v>{v:.16G}</v></c>')
         return out, texts
