@@ -31,7 +31,7 @@ from roundtrip.language import (
     ngettext,
     pin_console_language,
 )
-from roundtrip.language.catalogue import reset_console_language
+from roundtrip.language.catalogue import reset_console_language, set_console_language
 
 # click's own messages (a usage error, its hint), in the catalogue so that they are spoken too.
 CLICK_MESSAGES = (
@@ -190,6 +190,19 @@ def _translated(cmd: click.Command) -> Iterator[None]:
             p.help = text
 
 
+def _follow_workspace(ctx: click.Context) -> None:
+    """Help in a workspace speaks its programme's language (unless --lang says otherwise), as
+    the command itself would: read from the programme's cache, never by loading it."""
+    from roundtrip.programme.cache import cached_language
+    from roundtrip.workspace import Workspace
+
+    folder = ctx.find_root().params.get("workspace")
+    ws = Workspace(Path(folder or ".").resolve())
+    language = cached_language(ws.programme_path, ws.cache_dir)
+    if language:
+        set_console_language(language)
+
+
 class Command(click.Command):
     """A command whose help speaks the console language."""
 
@@ -202,6 +215,10 @@ class Command(click.Command):
         if option is not None:
             option.help = _(N_("Show this message and exit."))
         return option
+
+    def get_help(self, ctx: click.Context) -> str:
+        _follow_workspace(ctx)
+        return super().get_help(ctx)
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with _translated(self):

@@ -100,3 +100,12 @@ def test_dates_numbers_and_percentages_by_locale():
     assert format_datetime(dt.datetime(2025, 10, 14, 13, 5), "fi") == "14.10.2025 13.05"
     assert format_date(None, "fi") == ""
     assert format_date("not a date", "fi") == "not a date"
+
+
+def test_help_in_a_workspace_speaks_its_programmes_language(aura_ws, no_language_env):
+    load_programme(aura_ws.programme_path, aura_ws.cache_dir)  # as any command before it did
+    result = CliRunner().invoke(main, ["-w", str(aura_ws.root), "collect", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Käyttö:" in result.output
+    chosen = CliRunner().invoke(main, ["--lang", "en", "-w", str(aura_ws.root), "collect", "-h"])
+    assert "Usage:" in chosen.output
