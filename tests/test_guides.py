@@ -167,6 +167,16 @@ def test_every_command_named_in_a_guide_exists(name, lang):
             parse(line)
 
 
+def test_the_readmes_commands_exist():
+    """The README's ```sh blocks (the English quick start and the Finnish and Swedish ones)."""
+    lines = sh_lines((ROOT / "README.md").read_text(encoding="utf-8"))
+    parts = [p.strip().removeprefix(".venv/bin/") for ln in lines for p in ln.split("&&")]
+    commands = [p for p in parts if p.startswith("roundtrip ")]
+    assert any("demo --language sv" in c for c in commands)
+    for command in commands:
+        parse(command)
+
+
 def test_the_links_of_the_guides_and_the_readme_lead_somewhere():
     files = [*GUIDES.glob("*.md"), ROOT / "README.md"]
     for path in files:
