@@ -53,11 +53,10 @@ def english_fragments(language: str, skip: tuple[str, ...] = ()) -> dict[str, st
                 continue
             for lit in _literals(english):
                 words = re.findall(r"[A-Za-z]+", lit)
-                if (len(lit) >= MIN_PHRASE and len(words) >= 2) or (
-                    len(words) == 1 and len(lit) >= MIN_WORD and lit == words[0]
-                ):
-                    if not any(lit in s for s in strings):
-                        out[lit] = english
+                phrase = len(lit) >= MIN_PHRASE and len(words) >= 2
+                word = len(words) == 1 and len(lit) >= MIN_WORD and lit == words[0]
+                if (phrase or word) and not any(lit in s for s in strings):
+                    out[lit] = english
     return out
 
 
@@ -77,9 +76,9 @@ def _hidden_sheet_parts(z: zipfile.ZipFile) -> set[str]:
     hidden = set()
     for sheet in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
         rid = re.search(r'r:id="([^"]+)"', sheet) or re.search(r'\bid="([^"]+)"', sheet)
-        if 'state="hidden"' in sheet or 'state="veryHidden"' in sheet:
-            if rid and rid.group(1) in targets:
-                hidden.add("xl/" + targets[rid.group(1)].lstrip("/").removeprefix("xl/"))
+        shown = 'state="hidden"' not in sheet and 'state="veryHidden"' not in sheet
+        if not shown and rid and rid.group(1) in targets:
+            hidden.add("xl/" + targets[rid.group(1)].lstrip("/").removeprefix("xl/"))
     return hidden
 
 
