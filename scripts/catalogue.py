@@ -70,6 +70,7 @@ def update() -> None:
     pot = template()
     for language in LANGUAGES:
         cat = read(language)
+        pot.creation_date = cat.creation_date  # no churn in the header when nothing changed
         cat.update(pot, no_fuzzy_matching=True)
         cat.obsolete.clear()
         cat.fuzzy = False
