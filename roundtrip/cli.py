@@ -182,7 +182,7 @@ def _translated(cmd: click.Command) -> Iterator[None]:
         cmd.help = _(cmd.help) if cmd.help else cmd.help
         cmd.short_help = _(cmd.short_help) if cmd.short_help else cmd.short_help
         for p, text in saved:
-            p.help = _(text or "")
+            p.help = _(text) if text else text
         yield
     finally:
         cmd.help, cmd.short_help = saved_help, saved_short
