@@ -87,7 +87,7 @@ def update() -> None:
         missing = sum(
             1
             for m in cat
-            if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
+            if m.id and not (m.string if isinstance(m.string, str) else all(m.string or ()))
         )
         print(f"{language}: {len(cat)} messages, {missing} without a translation")
 

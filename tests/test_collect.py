@@ -272,7 +272,7 @@ def test_rejected_files_leave_the_register_byte_for_byte_unchanged(ws, programme
     lines = (ws.reports(PERIOD) / "rejections.jsonl").read_text().splitlines()
     assert len(lines) == len(ledger)
     # every rejected file was archived, and annotated where it is a workbook
-    assert (ws.reports(PERIOD) / "feedback" / "kul_feedback.xlsx").is_file()
+    assert (ws.reports(PERIOD) / "feedback" / "kul_kommentoitu.xlsx").is_file()
     archived = {p.name.split(".")[0] for p in ws.archive_dir.iterdir()}
     assert {f.content_hash for f in result.files} <= archived
 

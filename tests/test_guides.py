@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 from roundtrip.cli import main
 from roundtrip.demo.fill import ActionAnswer, fill_return
+from roundtrip.language import C_, tr
 from roundtrip.language.wording import default_statuses, wording
 from roundtrip.programme.workbook import load_programme, write_programme
 from roundtrip.returns.contract import return_filename
@@ -257,7 +258,8 @@ class People:
         """The department fixes the annotated copy and sends it; the coordinator saves it
         into the inbox and moves the rejected file out."""
         bad, action_id, status = self.rejected.pop(period)
-        copy = root / "reports" / period / "feedback" / f"{bad.stem}_feedback.xlsx"
+        mark = tr(self.lang, C_("file name", "feedback"))
+        copy = root / "reports" / period / "feedback" / f"{bad.stem}_{mark}.xlsx"
         assert copy.is_file(), f"no annotated copy of {bad.name}"
         fill_return(
             copy,

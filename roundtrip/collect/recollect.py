@@ -45,6 +45,7 @@ def all_collected_already(
     if not files or not ws.db_path.is_file():
         return None
     key = programme_key(ws)
+    language = _programmes_language(ws, key)  # None: not cached (the console stays as it is)
     final = ledger.final_rejections(ws.reports(per) / ledger.REJECTIONS_FILE, key)
     conn = register.connect(ws.db_path)
     try:
@@ -63,9 +64,9 @@ def all_collected_already(
             if not rejected:
                 return None
             problems = ledger.problems_of(rejected, path.name)
-            if problems is None:
+            if problems is None or language is None:
                 return None
-            copy = feedback_target(ws, per, path.name, path.suffix)
+            copy = feedback_target(ws, per, path.name, path.suffix, language)
             outcomes.append(
                 FileOutcome(
                     path.name,
@@ -80,7 +81,8 @@ def all_collected_already(
     finally:
         conn.close()
     outcomes += [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
-    _speak_the_programmes_language(ws, key)
+    if language:
+        set_console_language(language)  # as after a full run, unless the user chose one
     report = ws.reports(per) / REPORT_FILE
     return CollectResult(
         str(per),
@@ -91,12 +93,12 @@ def all_collected_already(
     )
 
 
-def _speak_the_programmes_language(ws: Workspace, key: str) -> None:
-    """The console in the programme's language, as after a full run (unless the user chose
-    one): read from the head of the programme's cache, not by loading the programme."""
+def _programmes_language(ws: Workspace, key: str) -> str | None:
+    """The programme's language, read from the head of its cache, not by loading it."""
     from roundtrip.programme.cache import Slices
 
     slices = Slices.open(ws.cache_dir, key) if key else None
-    if slices is not None:
-        with slices:
-            set_console_language(slices.head.settings.language)
+    if slices is None:
+        return None
+    with slices:
+        return slices.head.settings.language

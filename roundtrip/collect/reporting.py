@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roundtrip.errors import RoundtripError
+from roundtrip.language import C_, tr
 from roundtrip.parallel.pool import map_in_order, workers_for
 from roundtrip.programme.periods import Period
 from roundtrip.returns.safety import DEFAULT_LIMITS, time_limit
@@ -47,7 +48,7 @@ def write_feedback(
     for i, o in enumerate(outcomes):
         if o.problems and o.content_hash:
             archived = ws.archive_dir / f"{o.content_hash}{o.path.suffix.lower()}"
-            target = feedback_target(ws, period, o.name, o.path.suffix)
+            target = feedback_target(ws, period, o.name, o.path.suffix, language)
             # A file whose department was identified was read, so it passed the full safety
             # check already (its archived copy has the same bytes): no need to repeat it.
             checked = o.department_id is not None
@@ -58,9 +59,11 @@ def write_feedback(
     return out, report
 
 
-def feedback_target(ws: Workspace, period: Period, name: str, suffix: str) -> Path:
-    """Where the annotated copy of the file `name` (with `suffix`) is written."""
-    return ws.reports(period) / FEEDBACK_DIR / f"{Path(name).stem}_feedback{suffix}"
+def feedback_target(ws: Workspace, period: Period, name: str, suffix: str, language: str) -> Path:
+    """Where the annotated copy of the file `name` (with `suffix`) is written: its name says,
+    in the programme's language, what it is (`HAL raportti_kommentoitu.xlsx`)."""
+    mark = tr(language, C_("file name", "feedback"))
+    return ws.reports(period) / FEEDBACK_DIR / f"{Path(name).stem}_{mark}{suffix}"
 
 
 def _annotated_copy(write: Callable[..., Path | None], job: tuple) -> Path | None:
