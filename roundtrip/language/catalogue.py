@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import hashlib
 import io
 import locale
 import os
@@ -68,18 +69,44 @@ def language_of(value: object) -> str | None:
 @functools.cache
 def translations(language: str) -> gettext.NullTranslations:
     """The catalogue of `language` (fi, sv, en) as a gettext translations object."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if language not in LANGUAGES or not path.is_file():
         return gettext.NullTranslations()
-    with open(path, "rb") as fh:
-        catalogue = read_po(fh, locale=language)
+    return gettext.GNUTranslations(io.BytesIO(compiled(path, language)))
+
+
+def compiled(po: Path, language: str) -> bytes:
+    """The .mo bytes of the catalogue `po`: compiled with Babel once, then kept beside it.
+
+    Like Python's own .pyc files: ``locale/.compiled/LANG-HASH.mo``, named by the hash of the
+    .po's bytes (so an edited catalogue is compiled again) and git-ignored. Reading the .mo
+    costs about 1 ms where parsing the .po costs 25-30 ms and Babel's import 25 ms more, on
+    every command; where the folder cannot be written (a read-only installation), it is
+    compiled in memory each time.
+    """
+    source = po.read_bytes()
+    digest = hashlib.sha256(source).hexdigest()[:16]
+    cached = LOCALE_DIR / ".compiled" / f"{language}-{digest}.mo"
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     buffer = io.BytesIO()
-    write_mo(buffer, catalogue, use_fuzzy=False)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    write_mo(buffer, read_po(io.BytesIO(source), locale=language), use_fuzzy=False)
+    data = buffer.getvalue()
+    try:
+        cached.parent.mkdir(exist_ok=True)
+        for old in cached.parent.glob(f"{language}-*.mo"):
+            old.unlink(missing_ok=True)
+        temporary = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, cached)  # whole or not at all, also with two processes at once
+    except OSError:
+        pass  # read-only: compiled in memory again next time
+    return data
 
 
 def tr(language: str, message: str | Message) -> str:

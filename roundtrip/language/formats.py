@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import TYPE_CHECKING
 
-from babel import Locale
-from babel.dates import format_date as _babel_date
-from babel.dates import format_time as _babel_time
-from babel.numbers import format_decimal
-from babel.numbers import format_percent as _babel_percent
+if TYPE_CHECKING:
+    from babel import Locale
+
+# Babel is imported when a date or number is first formatted, not with the package: most
+# commands print a few lines and format no date at all (the import costs ~25 ms).
 
 LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_US"}
 # CLDR's "short" is the municipal 14.10.2025 in fi_FI and sv_FI; English reads "Oct 14, 2025".
@@ -24,6 +25,8 @@ _DATE_FORMAT = {"fi": "short", "sv": "short", "en": "medium"}
 
 @functools.cache
 def locale_of(language: str) -> Locale:
+    from babel import Locale
+
     return Locale.parse(LOCALES.get(language, "en_US"))
 
 
@@ -38,7 +41,9 @@ def format_date(value: dt.date | str | None, language: str) -> str:
             return value
     else:
         day = value.date() if isinstance(value, dt.datetime) else value
-    return _babel_date(day, _DATE_FORMAT.get(language, "medium"), locale=locale_of(language))
+    from babel.dates import format_date as babel_date
+
+    return babel_date(day, _DATE_FORMAT.get(language, "medium"), locale=locale_of(language))
 
 
 def format_datetime(value: dt.datetime | str | None, language: str) -> str:
@@ -52,12 +57,16 @@ def format_datetime(value: dt.datetime | str | None, language: str) -> str:
             return value
     else:
         moment = value
-    time = _babel_time(moment, "short", locale=locale_of(language))
+    from babel.dates import format_time
+
+    time = format_time(moment, "short", locale=locale_of(language))
     return f"{format_date(moment.date(), language)} {time}"
 
 
 def format_number(value: float | int, language: str, decimals: int | None = None) -> str:
     """A number with the language's grouping and decimal sign (1 234,5)."""
+    from babel.numbers import format_decimal
+
     if decimals is None:
         return format_decimal(value, locale=locale_of(language))
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
@@ -66,9 +75,11 @@ def format_number(value: float | int, language: str, decimals: int | None = None
 
 def format_percent(fraction: float, language: str, decimals: int = 0) -> str:
     """A fraction (0.75) as a percentage (75 % in fi and sv, 75% in en)."""
+    from babel.numbers import format_percent as babel_percent
+
     loc = locale_of(language)
     pattern = loc.percent_formats[None].pattern  # "#,##0 %" in fi, "#,##0%" in en
     if decimals:
         head, _, tail = pattern.rpartition("0")
         pattern = f"{head}0.{'0' * decimals}{tail}"
-    return _babel_percent(fraction, format=pattern, locale=loc)
+    return babel_percent(fraction, format=pattern, locale=loc)
