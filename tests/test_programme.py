@@ -26,7 +26,7 @@ from roundtrip.programme.model import (
     Priority,
     Programme,
 )
-from roundtrip.programme.sheets import (
+from roundtrip.programme.names import (
     COLUMN_NAMES,
     COLUMNS,
     SETTING_KEYS,

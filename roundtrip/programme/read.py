@@ -1,5 +1,5 @@
 """Reading programme.xlsx's sheets into Tables (sheets and columns found by name, in any of
-the three languages: sheets.SHEET_NAMES, sheets.COLUMN_NAMES).
+the three languages: names.SHEET_NAMES, names.COLUMN_NAMES).
 
 Cell values come from python-calamine (many times faster than openpyxl's read-only mode on
 a regional programme); openpyxl only when calamine cannot open the file.
@@ -15,18 +15,16 @@ from typing import Any
 
 from roundtrip.errors import ConfigError, Problem
 from roundtrip.language import _
-from roundtrip.programme.sheets import (
+from roundtrip.programme.names import (
     COLUMNS,
     REQUIRED_COLUMNS,
     Names,
-    Table,
-    cell_text,
     column_lookup,
     fold,
     most_common_language,
     sheet_lookup,
-    text_of,
 )
+from roundtrip.programme.rows import Table, cell_text, text_of
 from roundtrip.xlsx.text import column_letter
 
 

@@ -1,7 +1,7 @@
 """programme.xlsx: the programme definition the coordinator edits in Excel.
 
 The format (a stable machine contract). Sheets, columns, settings, flags, kinds and cadences
-are written in the programme's language and read in any of fi, sv and en (sheets.SHEET_NAMES
+are written in the programme's language and read in any of fi, sv and en (names.SHEET_NAMES
 and its neighbours are the one table of names; docs/programme-xlsx.md lists them). Sheets
 and columns are found by name, ignoring case, spaces and underscores, so columns may be
 reordered and extra columns added. In English:
@@ -51,33 +51,31 @@ from roundtrip.programme.model import (
     Metric,
     Programme,
 )
-from roundtrip.programme.periods import CADENCES
-from roundtrip.programme.read import find_sheets, open_workbook, sheet_rows
-from roundtrip.programme.sheets import (
+from roundtrip.programme.names import (
     COLUMNS,
     FIXED_DATE,
     ROOM,
     SETTING_KEYS,
     SETTINGS_HELP,
     WIDTHS,
-    Checker,
-    Row,
-    Table,
     cadence_name,
-    cell_text,
     column_name,
     flag_name,
     kind_name,
-    parse_flag,
+    setting_name,
+    sheet_name,
+)
+from roundtrip.programme.periods import CADENCES
+from roundtrip.programme.read import find_sheets, open_workbook, sheet_rows
+from roundtrip.programme.rows import Checker, Row, Table, cell_text, parse_flag
+from roundtrip.programme.sheets import (
     read_actions,
     read_departments,
     read_metrics,
     read_priorities,
     read_settings,
     read_statuses,
-    setting_name,
     settings_language,
-    sheet_name,
 )
 from roundtrip.workspace import atomic_path
 
