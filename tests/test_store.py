@@ -10,7 +10,7 @@ import pytest
 from roundtrip.collect.store import is_stored, store_submission
 from roundtrip.errors import Problem, UsageError
 from roundtrip.register import db as register
-from roundtrip.returns.validate import (
+from roundtrip.returns.validated import (
     Answer,
     MetricValue,
     PlanCompletion,

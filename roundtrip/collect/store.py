@@ -14,7 +14,7 @@ from operator import attrgetter
 
 from roundtrip.errors import Problem, UsageError, WithProblems
 from roundtrip.language import _
-from roundtrip.returns.validate import (
+from roundtrip.returns.validated import (
     Answer,
     MetricValue,
     PlanCompletion,
