@@ -59,7 +59,9 @@ def format_datetime(value: dt.datetime | str | None, language: str) -> str:
         moment = value
     from babel.dates import format_time
 
-    time = format_time(moment, "short", locale=locale_of(language))
+    # CLDR puts a narrow no-break space before "PM"; a plain no-break space reads the same and
+    # exists in every console's encoding (cp1252, cp850).
+    time = format_time(moment, "short", locale=locale_of(language)).replace("\u202f", "\u00a0")
     return f"{format_date(moment.date(), language)} {time}"
 
 
