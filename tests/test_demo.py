@@ -121,6 +121,7 @@ def test_summary_command_on_the_demo_workspace(demo, tmp_path):
     assert bad.exit_code == 2 and "cadence" in bad.output
 
 
+@pytest.mark.slow
 def test_a_swedish_demo_answers_in_swedish(tmp_path, monkeypatch):
     """With a Swedish programme the department heads write Swedish, the console speaks it."""
     monkeypatch.delenv("ROUNDTRIP_LANG", raising=False)  # the console follows the programme

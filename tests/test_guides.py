@@ -269,6 +269,7 @@ class People:
         bad.unlink()
 
 
+@pytest.mark.slow  # three whole quarters, one per language: CI runs it, the quick loop not
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_coordinator_guide_runs_as_written(lang, tmp_path, monkeypatch):
     text = text_of("coordinator", lang)
