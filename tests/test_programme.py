@@ -20,6 +20,7 @@ from roundtrip.programme.bundled import load_example, with_version
 from roundtrip.programme.model import (
     LANGUAGES,
     METRIC_KINDS,
+    SMTP_SECURITIES,
     Action,
     Department,
     Metric,
@@ -377,6 +378,56 @@ CASES = {
         ("actions", "active", "I2"),
         "{name} must be {yes} or {no}, not 'maybe'",
     ),
+    "bad department address": (
+        _set("departments", 1, "HAL", 4, "hallinto at aura.example"),
+        ("departments", "email", "D3"),
+        "{name} 'hallinto at aura.example' is not an e-mail address",
+    ),
+    "two department addresses": (
+        _set("departments", 1, "HAL", 4, "a@aura.example;b@aura.example"),
+        ("departments", "email", "D3"),
+        "is not an e-mail address (write one address",
+    ),
+    "bad coordinator address": (
+        _set("settings", 1, "coordinator_email", 2, "Miia Lehtonen"),
+        ("settings", "coordinator_email", "B11"),
+        "{name} 'Miia Lehtonen' is not an e-mail address",
+    ),
+    "bad sender address": (
+        _set("settings", 1, "mail_sender", 2, "elinvoima@aura"),
+        ("settings", "mail_sender", "B17"),
+        "{name} 'elinvoima@aura' is not an e-mail address",
+    ),
+    "bad reminder gap": (
+        _set("settings", 1, "reminder_gap_days", 2, -1),
+        ("settings", "reminder_gap_days", "B12"),
+        "{name} must be a whole number of days 0–366, not '-1'",
+    ),
+    "bad smtp host": (
+        _set("settings", 1, "smtp_host", 2, "smtp aura fi"),
+        ("settings", "smtp_host", "B13"),
+        "{name} must be a mail server's name",
+    ),
+    "bad smtp port": (
+        _set("settings", 1, "smtp_port", 2, 70000),
+        ("settings", "smtp_port", "B14"),
+        "{name} must be a whole number 0–65535, not '70000'",
+    ),
+    "bad smtp security": (
+        _set("settings", 1, "smtp_security", 2, "tls"),
+        ("settings", "smtp_security", "B15"),
+        "{name} must be starttls, ssl or none, not 'tls'",
+    ),
+    "bad mail limit": (
+        _set("settings", 1, "mail_limit_mb", 2, "ten"),
+        ("settings", "mail_limit_mb", "B18"),
+        "{name} must be a number of megabytes above 0, such as 10, not 'ten'",
+    ),
+    "zero mail limit": (
+        _set("settings", 1, "mail_limit_mb", 2, 0),
+        ("settings", "mail_limit_mb", "B18"),
+        "{name} must be a number of megabytes above 0",
+    ),
     "unknown setting": (
         _set("settings", 1, "coordinator", 1, "coordinater"),
         ("settings", "", "A10"),
@@ -570,6 +621,12 @@ _TEXT = st.text(
     max_size=40,
 ).map(str.strip)
 _ID = st.from_regex(r"[A-Z][A-Za-z0-9_.\-]{0,8}", fullmatch=True)
+_EMAIL = st.one_of(
+    st.just(""),
+    st.from_regex(
+        r"[a-z][a-z0-9_+\-]{0,8}(\.[a-z0-9]{1,4})?@[a-z0-9\-]{1,8}\.[a-z]{2,4}", fullmatch=True
+    ),
+)
 
 
 @st.composite
@@ -579,7 +636,7 @@ def programmes(draw):
     dids = draw(st.lists(_ID, min_size=1, max_size=3, unique=True))
     priorities = tuple(Priority(p, draw(_TEXT.filter(bool))) for p in pids)
     departments = tuple(
-        Department(d, draw(_TEXT.filter(bool)), draw(_TEXT), draw(_TEXT)) for d in dids
+        Department(d, draw(_TEXT.filter(bool)), draw(_TEXT), draw(_EMAIL)) for d in dids
     )
     actions = []
     for i in range(draw(st.integers(0, 4))):
@@ -611,7 +668,18 @@ def programmes(draw):
                 draw(st.booleans()),
             )
         )
-    settings = dataclasses.replace(base.settings, language=draw(st.sampled_from(LANGUAGES)))
+    settings = dataclasses.replace(
+        base.settings,
+        language=draw(st.sampled_from(LANGUAGES)),
+        reminder_gap_days=draw(st.integers(0, 366)),
+        smtp_host=draw(st.sampled_from(["", "localhost", "smtp.aura.example", "10.0.0.25"])),
+        smtp_port=draw(st.integers(0, 65535)),
+        smtp_security=draw(st.sampled_from(SMTP_SECURITIES)),
+        smtp_user=draw(_TEXT),
+        mail_sender=draw(_EMAIL),
+        mail_limit_mb=draw(st.integers(1, 100_000).map(lambda n: n / 100)),
+        signature=draw(_TEXT),
+    )
     return with_version(Programme(settings, priorities, departments, tuple(actions), base.statuses))
 
 

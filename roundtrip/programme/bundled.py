@@ -10,6 +10,7 @@ from typing import Any
 
 from roundtrip.language.wording import default_statuses
 from roundtrip.programme.model import (
+    MAIL_SETTINGS,
     Action,
     Department,
     Metric,
@@ -59,7 +60,8 @@ def programme_version(p: Programme) -> str:
     The hash of ``json.dumps(dataclasses.asdict(p with version=""), sort_keys=True,
     ensure_ascii=False)`` (so versions written into earlier workbooks still match), fed to
     sha256 in chunks by the C encoder instead: asdict deep-copies every object, which is
-    slow for a regional programme.
+    slow for a regional programme. The send-out's settings (MAIL_SETTINGS) shape no
+    workbook and are left out: the hash of a programme is what it was before they existed.
     """
     encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_fields).encode
     h = hashlib.sha256(b'{"actions": [')
@@ -70,7 +72,7 @@ def programme_version(p: Programme) -> str:
     rest = {
         "departments": p.departments,
         "priorities": p.priorities,
-        "settings": p.settings,
+        "settings": {k: v for k, v in _fields(p.settings).items() if k not in MAIL_SETTINGS},
         "statuses": p.statuses,
         "version": "",
     }
@@ -85,7 +87,10 @@ def with_version(p: Programme) -> Programme:
 def programme_from_dict(data: dict[str, Any]) -> Programme:
     """Build a Programme from the TOML layout of examples/*/programme.toml (trusted input)."""
     st = data["settings"]
-    settings = Settings(**{k: st[k] for k in st if k in Settings.__dataclass_fields__})
+    fields = {k: st[k] for k in st if k in Settings.__dataclass_fields__}
+    if type(fields.get("mail_limit_mb")) is int:  # TOML's 10 for 10.0
+        fields["mail_limit_mb"] = float(fields["mail_limit_mb"])
+    settings = Settings(**fields)
     priorities = tuple(Priority(p["id"], p["title"]) for p in data.get("priorities", []))
     departments = tuple(
         Department(d["id"], d["name"], d.get("contact", ""), d.get("email", ""))

@@ -38,7 +38,9 @@ from roundtrip.workspace import atomic_path
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4  # bump when the layout below changes
+# Bump when the layout below changes, or when reading checks more (a cache of a file read
+# before must not skip the new checks). 5: the send-out's settings, e-mail addresses checked.
+FORMAT = 5
 CACHE_FILE = "programme.json"
 
 _ACTION = ("metric_text", "schedule", "responsible", "origin", "active")

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 from typing import TypedDict
 
 from roundtrip.programme.periods import Period, parse_period
 
 METRIC_KINDS = ("count", "number", "percent", "yesno", "text")
 LANGUAGES = ("fi", "sv", "en")
+SMTP_SECURITIES = ("starttls", "ssl", "none")
+SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}  # what smtp_port 0 stands for
+# Settings of the send-out (roundtrip mail) only: they shape no return workbook, so they are
+# left out of the programme version (a new mail server must not make every workbook sent
+# out "from an earlier version of the programme").
+MAIL_SETTINGS = (
+    "reminder_gap_days",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "smtp_user",
+    "mail_sender",
+    "mail_limit_mb",
+    "signature",
+)
 
 
 @dataclass(frozen=True)
@@ -76,9 +92,37 @@ class Settings:
     deadline_days: int = 14  # days after the end of the period
     coordinator: str = ""
     coordinator_email: str = ""
+    # The send-out (MAIL_SETTINGS). Never a password: the mail package reads that from the
+    # environment variable ROUNDTRIP_SMTP_PASSWORD only.
+    reminder_gap_days: int = 5  # a reminder of the same kind is not repeated within this
+    smtp_host: str = ""  # "" = drafts only
+    smtp_port: int = 0  # 0 = the usual port of smtp_security (SMTP_PORTS)
+    smtp_security: str = "starttls"  # one of SMTP_SECURITIES
+    smtp_user: str = ""
+    mail_sender: str = ""  # the From address; "" = coordinator_email
+    mail_limit_mb: float = 10.0  # attachments over this size are flagged
+    signature: str = ""  # under every message; "" = coordinator name, organisation
 
     def period(self, text: str) -> Period:
         return parse_period(text, self.cadence)
+
+    def smtp_port_or_default(self) -> int:
+        """smtp_port, or the usual port of smtp_security when it is 0."""
+        return self.smtp_port or SMTP_PORTS.get(self.smtp_security, 587)
+
+
+def is_address(text: str) -> bool:
+    """A plain e-mail address (``name@example.org``): one @, something before it, a dot inside
+    the domain, no spaces, and read back the same by email.utils.parseaddr. Permissive, but it
+    catches a name, two addresses or a typo typed where an address belongs."""
+    if not text or any(c.isspace() for c in text) or text.count("@") != 1:
+        return False
+    local, domain = text.split("@")
+    if not local or "." not in domain.strip(".") or ".." in domain:
+        return False
+    if domain.startswith(".") or domain.endswith(".") or any(c in text for c in ',;<>()[]"\\'):
+        return False
+    return parseaddr(text) == ("", text)
 
 
 class _Index(TypedDict, total=False):

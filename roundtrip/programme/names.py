@@ -93,6 +93,14 @@ SETTING_NAMES: dict[str, Message] = {
     "deadline_days": C_("programme setting", "deadline_days"),
     "coordinator": C_("programme setting", "coordinator"),
     "coordinator_email": C_("programme setting", "coordinator_email"),
+    "reminder_gap_days": C_("programme setting", "reminder_gap_days"),
+    "smtp_host": C_("programme setting", "smtp_host"),
+    "smtp_port": C_("programme setting", "smtp_port"),
+    "smtp_security": C_("programme setting", "smtp_security"),
+    "smtp_user": C_("programme setting", "smtp_user"),
+    "mail_sender": C_("programme setting", "mail_sender"),
+    "mail_limit_mb": C_("programme setting", "mail_limit_mb"),
+    "signature": C_("programme setting", "signature"),
 }
 SETTINGS_HELP = {
     "programme_id": N_(
@@ -107,6 +115,28 @@ SETTINGS_HELP = {
     "deadline_days": N_("Days after the end of a period by which returns are due"),
     "coordinator": N_("Coordinator's name, shown in the instructions"),
     "coordinator_email": N_("Coordinator's e-mail, shown in the instructions"),
+    "reminder_gap_days": N_(
+        "Days before a department gets the same kind of reminder again (roundtrip mail)"
+    ),
+    "smtp_host": N_(
+        "Mail server that sends the messages (roundtrip mail --send); empty: drafts only"
+    ),
+    "smtp_port": N_(
+        "Mail server port; 0: the usual one (587 with starttls, 465 with ssl, 25 with none)"
+    ),
+    "smtp_security": N_("Connection to the mail server: starttls, ssl or none"),
+    "smtp_user": N_(
+        "User name on the mail server. The password is never written here: it is read from "
+        "the environment variable ROUNDTRIP_SMTP_PASSWORD"
+    ),
+    "mail_sender": N_("Sender (From) address of the messages; empty: the coordinator's e-mail"),
+    "mail_limit_mb": N_(
+        "Attachments larger than this many megabytes are flagged (many mail servers refuse "
+        "10 MB and more)"
+    ),
+    "signature": N_(
+        "Signature under every message; empty: the coordinator's name and the organisation"
+    ),
 }
 SETTING_KEYS = tuple(SETTING_NAMES)
 REQUIRED_SETTINGS = ("programme_id", "name", "language", "cadence")

@@ -6,17 +6,20 @@ becomes a Problem with sheet and cell, named as the file names them (roundtrip.p
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from roundtrip.errors import Problem, UsageError
 from roundtrip.language import _, language_of
 from roundtrip.programme.model import (
     METRIC_KINDS,
+    SMTP_SECURITIES,
     Department,
     Metric,
     Priority,
     Settings,
     Status,
+    is_address,
 )
 from roundtrip.programme.names import (
     COLOUR_PATTERN,
@@ -115,26 +118,10 @@ def read_settings(rows: list[Row], chk: Checker) -> Settings:
             ),
         )
     values["cadence"] = cadence or "quarter"
-    if "deadline_days" in found and text("deadline_days"):
-        raw = found["deadline_days"]
-        try:
-            number = float(str(raw).replace(",", ".").strip())
-        except ValueError:
-            number = -1.5
-        if not number.is_integer() or not 0 <= number <= 366:
-            chk.add(
-                sheet,
-                where["deadline_days"],
-                "value",
-                _("{name} must be a whole number of days 0–366, not {value!r}").format(
-                    name=names.setting("deadline_days"), value=text("deadline_days")
-                ),
-            )
-            values["deadline_days"] = 14
-        else:
-            values["deadline_days"] = int(number)
-    else:
-        values.pop("deadline_days", None)
+    _whole(values, found, where, chk, "deadline_days", 366, default=14)
+    _whole(values, found, where, chk, "reminder_gap_days", 366, default=5)
+    _whole(values, found, where, chk, "smtp_port", 65535, default=0)
+    _mail_settings(values, found, where, chk)
     periods = {}
     for key in ("first_period", "last_period"):
         if text(key) and cadence in CADENCES:
@@ -159,6 +146,101 @@ def read_settings(rows: list[Row], chk: Checker) -> Settings:
     values.setdefault("name", "")
     values.setdefault("organisation", "")
     return Settings(**values)
+
+
+def _whole(
+    values: dict[str, Any],
+    found: dict[str, Any],
+    where: dict[str, Row],
+    chk: Checker,
+    key: str,
+    most: int,
+    default: int,
+) -> None:
+    """values[key] as a whole number 0..most (blank: the Settings default; bad: `default`,
+    and the problem told)."""
+    text = cell_text(found.get(key))
+    if not text:
+        values.pop(key, None)
+        return
+    try:
+        number = float(str(found[key]).replace(",", ".").strip())
+    except ValueError:
+        number = -1.5
+    if number.is_integer() and 0 <= number <= most:
+        values[key] = int(number)
+        return
+    name = chk.names.setting(key)
+    if key == "smtp_port":
+        message = _("{name} must be a whole number 0–65535, not {value!r}")
+    else:
+        message = _("{name} must be a whole number of days 0–366, not {value!r}")
+    chk.add("settings", where[key], "value", message.format(name=name, value=text))
+    values[key] = default
+
+
+def _mail_settings(
+    values: dict[str, Any], found: dict[str, Any], where: dict[str, Row], chk: Checker
+) -> None:
+    """The send-out's settings (roundtrip mail): addresses, mail server, size limit."""
+    names = chk.names
+    for key in ("coordinator_email", "mail_sender"):
+        address = values.get(key, "")
+        if address and not is_address(address):
+            chk.add("settings", where[key], "value", not_an_address(names.setting(key), address))
+    host = values.get("smtp_host", "")
+    if host and (any(c.isspace() for c in host) or "@" in host or "/" in host):
+        chk.add(
+            "settings",
+            where["smtp_host"],
+            "value",
+            _(
+                "{name} must be a mail server's name, such as smtp.example.org, not {value!r}"
+            ).format(name=names.setting("smtp_host"), value=host),
+        )
+    security = values.get("smtp_security", "").lower()
+    if not security:
+        values.pop("smtp_security", None)
+    elif security in SMTP_SECURITIES:
+        values["smtp_security"] = security
+    else:
+        chk.add(
+            "settings",
+            where["smtp_security"],
+            "value",
+            _("{name} must be starttls, ssl or none, not {value!r}").format(
+                name=names.setting("smtp_security"), value=values["smtp_security"]
+            ),
+        )
+        values.pop("smtp_security")
+    limit = cell_text(found.get("mail_limit_mb"))
+    if not limit:
+        values.pop("mail_limit_mb", None)
+        return
+    try:
+        size = float(str(found["mail_limit_mb"]).replace(",", ".").strip())
+    except ValueError:
+        size = math.nan
+    if math.isfinite(size) and size > 0:
+        values["mail_limit_mb"] = size
+    else:
+        chk.add(
+            "settings",
+            where["mail_limit_mb"],
+            "value",
+            _("{name} must be a number of megabytes above 0, such as 10, not {value!r}").format(
+                name=names.setting("mail_limit_mb"), value=limit
+            ),
+        )
+        values.pop("mail_limit_mb")
+
+
+def not_an_address(name: str, value: str) -> str:
+    """The problem of a cell `name` holding `value`, which is no e-mail address."""
+    return _(
+        "{name} {value!r} is not an e-mail address (write one address, such as "
+        "name@example.org, without spaces)"
+    ).format(name=name, value=value)
 
 
 def settings_language(rows: list[Row]) -> str | None:
@@ -188,8 +270,17 @@ def read_departments(rows: list[Row], chk: Checker) -> tuple[Department, ...]:
     for row in rows:
         chk.required("departments", row, ("id", "name"))
         did = chk.ident("departments", row, "id", seen)
+        email = row.text("email")
+        if email and not is_address(email):
+            chk.add(
+                "departments",
+                row,
+                "email",
+                not_an_address(chk.column("departments", "email"), email),
+                email,
+            )
         if did:
-            out.append(Department(did, row.text("name"), row.text("contact"), row.text("email")))
+            out.append(Department(did, row.text("name"), row.text("contact"), email))
     return tuple(out)
 
 

@@ -8,7 +8,12 @@ reordered and extra columns added. In English:
 
 ``settings``    key | value | help        one row per setting (programme_id, name, organisation,
                                           language, cadence, first_period, last_period,
-                                          deadline_days, coordinator, coordinator_email)
+                                          deadline_days, coordinator, coordinator_email,
+                                          and for roundtrip mail: reminder_gap_days,
+                                          smtp_host, smtp_port, smtp_security, smtp_user,
+                                          mail_sender, mail_limit_mb, signature; these and
+                                          the other optional ones take their defaults when
+                                          left out)
 ``priorities``  id | title
 ``departments`` id | name | contact | email
 ``actions``     id | priority | department | action | metric_text | schedule | responsible |
@@ -47,6 +52,7 @@ from roundtrip.programme.bundled import with_version
 from roundtrip.programme.model import (
     LANGUAGES,
     METRIC_KINDS,
+    SMTP_SECURITIES,
     Action,
     Metric,
     Programme,
@@ -184,7 +190,7 @@ def write_programme(p: Programme, path: Path) -> None:
                 ws.write_string(0, c, column_name(sheet, name, lang), head)
             for r, values in enumerate(rows[sheet], start=1):
                 for c, value in enumerate(values):
-                    if isinstance(value, int) and not isinstance(value, bool):
+                    if isinstance(value, int | float) and not isinstance(value, bool):
                         ws.write_number(r, c, value)
                     elif value not in ("", None):
                         ws.write_string(r, c, str(value))
@@ -245,7 +251,7 @@ def _validations(
                     title,
                     tr(lang, "Choose {quarter}, {half} or {year}.").format(**cadences),
                 )
-            elif key == "deadline_days":
+            elif key in ("deadline_days", "reminder_gap_days"):
                 v = {
                     "validate": "integer",
                     "criteria": "between",
@@ -253,6 +259,29 @@ def _validations(
                     "maximum": 366,
                     "error_title": title[:32],
                     "error_message": tr(lang, "A whole number of days, 0 to 366."),
+                }
+            elif key == "smtp_port":
+                v = {
+                    "validate": "integer",
+                    "criteria": "between",
+                    "minimum": 0,
+                    "maximum": 65535,
+                    "error_title": title[:32],
+                    "error_message": tr(
+                        lang, "A port number, 0 to 65535 (0: the usual one for the security)."
+                    ),
+                }
+            elif key == "smtp_security":
+                v = _list_validation(
+                    SMTP_SECURITIES, title, tr(lang, "Choose starttls, ssl or none.")
+                )
+            elif key == "mail_limit_mb":
+                v = {
+                    "validate": "decimal",
+                    "criteria": ">",
+                    "value": 0,
+                    "error_title": title[:32],
+                    "error_message": tr(lang, "A number of megabytes above 0, such as 10."),
                 }
             else:
                 continue
