@@ -113,6 +113,21 @@ CREATE TABLE IF NOT EXISTS problems (
     message        TEXT NOT NULL
 );
 
+-- What was mailed to a department (roundtrip mail): a draft written or a message sent.
+-- Added after schema version 1 without a new version: CREATE TABLE IF NOT EXISTS gives an
+-- older register the table when it is next opened (register/mailings.py).
+CREATE TABLE IF NOT EXISTS mailings (
+    id             INTEGER PRIMARY KEY,
+    department_id  TEXT NOT NULL,
+    period         TEXT NOT NULL,
+    kind           TEXT NOT NULL,   -- 'request', 'before', 'late' or 'rejected'
+    at             TEXT NOT NULL,   -- ISO 8601 in UTC, when it was drafted or sent
+    how            TEXT NOT NULL,   -- 'draft' or 'sent'
+    recipient      TEXT NOT NULL,
+    path           TEXT NOT NULL DEFAULT ''  -- the .eml draft written ('' when none)
+);
+CREATE INDEX IF NOT EXISTS mailings_period ON mailings(period, department_id, kind);
+
 -- The submission that currently counts for each department and period.
 CREATE VIEW IF NOT EXISTS current_submissions AS
     SELECT * FROM submissions WHERE superseded_by IS NULL;

@@ -3,7 +3,9 @@
 A department with an accepted current submission for the period is *returned* (*late* when it
 arrived after the deadline: period end + settings.deadline_days), else *rejected* when collect
 logged a rejected file for it (reports/PERIOD/rejections.jsonl), else *missing*. Reads only:
-the register (roundtrip.db) and the rejection log; never changes anything.
+the register (roundtrip.db) and the rejection log; never changes anything. Each department's
+latest message for the period (roundtrip mail: register/mailings.py) is shown too, in a column
+of its own that appears once anything was mailed.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +26,12 @@ from roundtrip.language import (
     format_datetime,
     ngettext,
     set_console_language,
+    tr,
 )
 from roundtrip.parallel.heap import frozen_heap
 from roundtrip.programme.model import Programme
 from roundtrip.register.db import register_error
+from roundtrip.register.mailings import KIND_WORDS, last_mailed
 from roundtrip.register.rejections import REJECTIONS_FILE, read_entries
 from roundtrip.workspace import Workspace
 
@@ -55,6 +59,8 @@ class StatusRow:
     message: str = ""
     file: str = ""  # the file name as received
     warnings: int = 0  # returned: the accepted file's warnings
+    mailed_kind: str = ""  # the latest message mailed for the period (mailings.KINDS), if any
+    mailed_at: dt.datetime | None = None  # when (timezone-aware, UTC)
 
     def note(self) -> str:
         """The chase list's note on the row (console language)."""
@@ -68,6 +74,16 @@ class StatusRow:
                     n=self.warnings
                 )
         return _one_line(self.message or self.file)
+
+    def mailed(self) -> str:
+        """The latest message mailed, as "reminder Oct 21, 2025" (console language; the local
+        date); "" when none."""
+        if not self.mailed_kind or self.mailed_at is None:
+            return ""
+        lang = console_language()
+        word = KIND_WORDS.get(self.mailed_kind)
+        kind = tr(lang, word) if word is not None else self.mailed_kind
+        return f"{kind} {format_date(self.mailed_at.astimezone().date(), lang)}"
 
 
 @dataclass(frozen=True)
@@ -109,19 +125,22 @@ class StatusReport:
 
     def lines(self) -> list[str]:
         """An aligned table for the terminal, then the total line (console language)."""
-        head = (_("Department"), _("State"), _("Received"), _("By"), _("Days late"), _("Note"))
+        # The last mail's column only once anything was mailed for the period.
+        mailed = any(r.mailed_kind for r in self.rows)
+        head = [_("Department"), _("State"), _("Received"), _("By"), _("Days late")]
+        head += [_("Last mail")] if mailed else []
+        head += [_("Note")]
         table = [head]
         for r in self.rows:
-            table.append(
-                (
-                    f"{r.department_id} {r.department_name}".strip(),
-                    _(STATE_WORDS[r.state]),
-                    _short_time(r.received_at),
-                    printable(r.signer),
-                    str(r.days_late) if r.days_late > 0 else "",
-                    r.note(),
-                )
-            )
+            row = [
+                f"{r.department_id} {r.department_name}".strip(),
+                _(STATE_WORDS[r.state]),
+                _short_time(r.received_at),
+                printable(r.signer),
+                str(r.days_late) if r.days_late > 0 else "",
+            ]
+            row += [r.mailed()] if mailed else []
+            table.append([*row, r.note()])
         widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
         out = []
         for row in table:
@@ -175,7 +194,7 @@ def _period_status(
     key = str(p)
     deadline = p.deadline(programme.settings.deadline_days)
     today = today or dt.date.today()
-    accepted = _current_submissions(ws.db_path, key)
+    accepted, mailings = _read_register(ws.db_path, key)
     rejections = read_rejections(ws.reports(key) / REJECTIONS_FILE)
 
     latest_rejection: dict[str, dict[str, Any]] = {}
@@ -194,7 +213,12 @@ def _period_status(
     extra = sorted((set(accepted) | set(latest_rejection)) - set(expected))
     overdue = max(0, (today - deadline).days)
 
-    rows = []
+    latest_mail: dict[str, tuple[str, dt.datetime]] = {}
+    for (dept, kind), at in mailings.items():
+        if dept not in latest_mail or at > latest_mail[dept][1]:
+            latest_mail[dept] = (kind, at)
+
+    rows: list[StatusRow] = []
     for dept in [*expected, *extra]:
         name = names.get(dept, "")
         sub = accepted.get(dept)
@@ -233,6 +257,9 @@ def _period_status(
             )
         else:
             rows.append(StatusRow(dept, name, MISSING, days_late=overdue))
+        if dept in latest_mail:
+            kind, at = latest_mail[dept]
+            rows[-1] = replace(rows[-1], mailed_kind=kind, mailed_at=at)
     return StatusReport(key, deadline, today, tuple(rows), tuple(unidentified))
 
 
@@ -244,10 +271,13 @@ def read_rejections(path: Path) -> list[dict[str, Any]]:
     return list(by_hash.values())
 
 
-def _current_submissions(db_path: Path, period: str) -> dict[str, sqlite3.Row]:
-    """department id -> its current (not superseded) accepted submission for `period`."""
+def _read_register(
+    db_path: Path, period: str
+) -> tuple[dict[str, sqlite3.Row], dict[tuple[str, str], dt.datetime]]:
+    """department id -> its current (not superseded) accepted submission for `period`; and
+    (department id, kind) -> when a message of that kind was last mailed for it."""
     if not db_path.is_file():
-        return {}
+        return {}, {}
     try:
         conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
         conn.row_factory = sqlite3.Row
@@ -258,11 +288,12 @@ def _current_submissions(db_path: Path, period: str) -> dict[str, sqlite3.Row]:
                 "ORDER BY received_at, id",
                 (period,),
             ).fetchall()
+            mailed = last_mailed(conn, period)
         finally:
             conn.close()
     except sqlite3.Error as exc:
         raise register_error(db_path, exc) from exc
-    return {r["department_id"]: r for r in rows}  # the latest wins
+    return {r["department_id"]: r for r in rows}, mailed  # the latest wins
 
 
 def _date_of(iso: str) -> dt.date | None:
