@@ -14,7 +14,7 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname
 
 from roundtrip.programme.bundled import load_example, programme_version
-from roundtrip.programme.model import Metric, Status
+from roundtrip.programme.model import MAIL_SETTINGS, Metric, Status
 from roundtrip.summary import metrics as summary_metrics
 from roundtrip.summary import sheets as summary_sheets
 from roundtrip.summary.data import ActionRow, MetricRow
@@ -23,9 +23,12 @@ from roundtrip.xlsx.text import SAFE_LENGTH as MAX_STRING
 
 
 def _reference_version(p) -> str:
-    """The version as first defined: sha256 of asdict + json."""
+    """The version as first defined: sha256 of asdict + json (the send-out's settings, which
+    came later and shape no workbook, left out)."""
     body = dataclasses.asdict(dataclasses.replace(p, version=""))
     body.pop("_index", None)  # the lookups cache is no content
+    for key in MAIL_SETTINGS:
+        del body["settings"][key]
     blob = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:12]
 
