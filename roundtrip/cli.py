@@ -415,6 +415,56 @@ def status(ctx: Context, period: str):
     return result.exit_code
 
 
+@main.command(
+    help=N_(
+        "Mail the departments: the period's workbooks, or reminders from the register; as "
+        "drafts in outbox/PERIOD/mail/ (open them in Outlook or Thunderbird) or sent by SMTP."
+    )
+)
+@click.argument("period")
+@click.option(
+    "--reminders",
+    is_flag=True,
+    help=N_("Reminders to those who have not returned, correction requests to the rejected."),
+)
+@click.option(
+    "--before",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help=N_("The reminder before the deadline, when it is at most N days away."),
+)
+@click.option("--send", is_flag=True, help=N_("Send through the programme's SMTP server."))
+@click.option("--dry-run", is_flag=True, help=N_("Only show what would be made or sent."))
+@click.option(
+    "--force", is_flag=True, help=N_("Also to those who got the same message a few days ago.")
+)
+@pass_ctx
+@command
+def mail(
+    ctx: Context,
+    period: str,
+    reminders: bool,
+    before: int | None,
+    send: bool,
+    dry_run: bool,
+    force: bool,
+):
+    from roundtrip.mail.run import mail_period
+
+    result = mail_period(
+        ctx.workspace(),
+        period,
+        reminders=reminders,
+        before=before,
+        send=send,
+        dry_run=dry_run,
+        force=force,
+    )
+    for line in result.lines():
+        ctx.echo(line)
+    return result.exit_code
+
+
 @main.command(help=N_("Write the master register workbook."))
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=N_("Output file.")

@@ -116,3 +116,7 @@ class ReturnError(RoundtripError):
 
 class BusyError(RoundtripError):
     """Another roundtrip process holds the workspace lock."""
+
+
+class MailError(RoundtripError):
+    """The mail server cannot be reached or refuses the account (no message was sent)."""
