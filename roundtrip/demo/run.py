@@ -219,6 +219,7 @@ def run_demo(
 
     `language`: the programme's (fi, sv, en); None keeps the example's own (fi)."""
     from roundtrip.collect.run import collect_period
+    from roundtrip.mail.run import mail_period
     from roundtrip.programme.workbook import load_programme
     from roundtrip.register.status import period_status
     from roundtrip.register.workbook import write_register
@@ -235,17 +236,15 @@ def run_demo(
     people = _People(programme)
     names = random.Random(SEED + 1)
     days = programme.settings.deadline_days
-    status = first_run = collected = None
+    status = first_run = collected = reminders = None
     for q, text in enumerate(PERIODS):
         period = programme.settings.period(text)
         last = q == len(PERIODS) - 1
         echo(_("{period}: generating the department workbooks").format(period=text))
-        made = generate_period(
-            ws,
-            text,
-            progress=progress,
-            now=dt.datetime.combine(period.end, dt.time(8), tzinfo=dt.UTC) + dt.timedelta(1),
-        )
+        generated_at = dt.datetime.combine(period.end, dt.time(8), tzinfo=dt.UTC) + dt.timedelta(1)
+        made = generate_period(ws, text, progress=progress, now=generated_at)
+        mailed = mail_period(ws, text, now=generated_at + dt.timedelta(hours=1))
+        echo(mailed.lines()[-1])  # "2025Q1: 7 drafts in ..."
         inbox = ws.inbox(period)
         inbox.mkdir(parents=True, exist_ok=True)
         fixes: list[tuple[Path, Path, dict, dict, str]] = []
@@ -283,6 +282,7 @@ def run_demo(
             collected = collect_period(ws, text, progress=progress, now=_now(period, days + 7))
         if last:
             status = period_status(ws, text, today=period.end + dt.timedelta(days=days + 7))
+            reminders = mail_period(ws, text, reminders=True, now=_now(period, days + 7))
             first_run = result
     last_period = programme.settings.period(PERIODS[-1])
     register_path = write_register(ws)
@@ -298,6 +298,7 @@ def run_demo(
     )
     look = [
         (_("department workbooks"), ws.outbox(last_period)),
+        (_("mail drafts"), reminders.folder if reminders else ws.outbox(last_period)),
         (_("returned files"), ws.inbox(last_period)),
         (_("validation report"), reports / "validation.xlsx"),
         (_("annotated copies"), reports / "feedback"),
@@ -316,6 +317,9 @@ def run_demo(
         "",
         chase,
         *(f"  {line}" for line in (status.lines() if status else [])),
+        "",
+        _("Reminders:"),
+        *(f"  {line}" for line in (reminders.lines() if reminders else [])),
         "",
         _("Look at:"),
         *(f"  {label:<{width}}{path}" for label, path in look),
