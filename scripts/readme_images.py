@@ -4,17 +4,23 @@
 
 docs/images/summary.png          page 1 of the council summary (reports/2025Q3/summary.xlsx)
 docs/images/return-workbook.png  the actions page of a department's 2025Q3 workbook (top part)
+docs/images/mail-draft.png       a reminder drafted by `roundtrip mail --reminders`, read back
+                                 from its .eml and laid out as a mail client shows it
 
-Needs LibreOffice (soffice) and pdftoppm (poppler-utils).
+Needs LibreOffice (soffice; Writer too for the draft: libreoffice-writer-nogui) and pdftoppm
+(poppler-utils).
 """
 
 from __future__ import annotations
 
 import argparse
+import email
+import html
 import shutil
 import subprocess
 import sys
 import tempfile
+from email import policy
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -25,6 +31,7 @@ from roundtrip.demo.run import run_demo  # noqa: E402
 
 PERIOD = "2025Q3"
 DEPARTMENT = "SIV"
+MAILED = "HAL"  # its return was rejected: the reminder run drafts its correction request
 
 
 def page_png(
@@ -36,6 +43,40 @@ def page_png(
         cmd += ["-x", "0", "-y", str(top), "-W", str(int(11.7 * dpi)), "-H", str(crop_height)]
     stem = target.with_suffix("")
     subprocess.run([*cmd, str(pdf), str(stem)], check=True, capture_output=True, timeout=120)
+    return target
+
+
+def eml_page(eml: Path, target: Path) -> Path:
+    """The .eml as a mail client shows it (headers, attachment, text), as an HTML page.
+
+    Everything shown is read back from the file with the `email` package, so the picture is
+    what Outlook or Thunderbird would open, not what the tool meant to write."""
+    msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    rows = "".join(
+        f"<tr><th>{name}</th><td>{html.escape(str(msg[name]))}</td></tr>"
+        for name in ("From", "To", "Reply-To", "Subject", "Date")
+        if msg[name]
+    )
+    files = ", ".join(
+        f"{html.escape(part.get_filename() or '')} ({len(part.get_content()) // 1024} kB)"
+        for part in msg.iter_attachments()
+    )
+    body = msg.get_body(("plain",))
+    text = html.escape(body.get_content() if body is not None else "")
+    unsent = "X-Unsent: 1" if msg["X-Unsent"] == "1" else ""
+    target.write_text(
+        f"""<!DOCTYPE html><html lang="{msg["Content-Language"] or "en"}"><head><meta charset="utf-8">
+<style>body{{font-family:'DejaVu Sans',sans-serif;font-size:10pt;margin:0}}
+table{{border-collapse:collapse;width:100%;background:#eef2f6}}
+th{{text-align:left;padding:3pt 8pt;color:#555;width:70pt;font-weight:normal}}
+td{{padding:3pt 8pt}}
+pre{{font-family:'DejaVu Sans',sans-serif;white-space:pre-wrap;padding:4pt 8pt;margin:0}}
+.unsent{{color:#777;font-size:8pt;padding:2pt 8pt}}</style></head><body>
+<div class="unsent">{eml.name} &#8212; {unsent}</div>
+<table>{rows}<tr><th>&#8853;</th><td>{files}</td></tr></table><pre>{text}</pre></body></html>
+""",
+        encoding="utf-8",
+    )
     return target
 
 
@@ -55,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             summary = to_pdf(root / "reports" / PERIOD / "summary.xlsx", pdfs)
             book = next((root / "outbox" / PERIOD).glob(f"{PERIOD}_{DEPARTMENT}_*.xlsx"))
             workbook = to_pdf(book, pdfs)
+            eml = next((root / "outbox" / PERIOD / "mail").glob(f"*_{MAILED}_*.eml"))
+            draft = to_pdf(eml_page(eml, Path(tmp) / "draft.html"), pdfs)
         except (RenderError, StopIteration, subprocess.SubprocessError) as exc:
             print(f"Error: {exc}", file=sys.stderr)
             return 2
@@ -63,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             page_png(
                 workbook, 2, args.out / "return-workbook.png", dpi=140, crop_height=340, top=30
             ),
+            page_png(draft, 1, args.out / "mail-draft.png", dpi=110, crop_height=620),
         ]
     for path in made:
         print(path)

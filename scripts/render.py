@@ -33,8 +33,10 @@ def to_pdf(xlsx: Path, out_dir: Path, timeout: float = 120) -> Path:
             "--headless",
             "--norestore",
             f"-env:UserInstallation=file://{profile}/{uuid.uuid4().hex}",
+            # An HTML page goes through Writer (Calc would read it as a table)
+            *(["--infilter=HTML (StarWriter)"] if xlsx.suffix == ".html" else []),
             "--convert-to",
-            "pdf",
+            "pdf:writer_pdf_Export" if xlsx.suffix == ".html" else "pdf",
             "--outdir",
             str(out_dir),
             str(xlsx),
