@@ -6,8 +6,9 @@ against the schema its content type in [Content_Types].xml names, with the root 
 content type implies. Before validating, as an Office application reads a part (see
 tests/ooxml_xsd/README.md): markup compatibility is applied (what `mc:Ignorable` names is
 dropped, `mc:AlternateContent` becomes its first understood Choice or its Fallback), `xml:space`
-is stripped from `<t>` (Excel writes it, sml.xsd does not allow it), so is a later edition's
-`dateCompatibility` on `<workbookPr>` (LibreOffice writes it), and the `ext` children of
+is stripped from `<t>` (Excel writes it, sml.xsd does not allow it), so is
+`dateCompatibility` on `<workbookPr>` (Office reads it, LibreOffice writes it, the 2008 schema
+lacks it), and the `ext` children of
 every `extLst` are removed (their content is lax). Legacy VML drawings (comments) are validated
 shape by shape against vml-driver.xsd. A part with an unknown content type is reported, and
 so is a part with none; binary parts (images, VBA, printer settings) are skipped.
@@ -166,16 +167,17 @@ def _drop(el: etree._Element) -> None:
 
 
 def _lax(root: etree._Element) -> None:
-    """What the schemas leave open: extLst content, xml:space on SpreadsheetML <t>, and what
-    a later edition added (dateCompatibility)."""
+    """What the schemas leave open: extLst content, xml:space on SpreadsheetML <t>, and
+    workbookPr's dateCompatibility, which the 2008 schema lacks."""
     for ext_list in list(root.iter("{*}extLst")):
         for ext in list(ext_list):
             _drop(ext)
     space = f"{{{XML_NS}}}space"
     for t in root.iter(f"{{{SML}}}t"):
         t.attrib.pop(space, None)
-    # workbookPr/@dateCompatibility came with a later edition of ISO/IEC 29500-1 than the
-    # vendored 2008 schemas; LibreOffice 7.4 writes it when its Writer module is installed too.
+    # workbookPr/@dateCompatibility: in ECMA-376's first edition and in what Office 2010 reads
+    # ([MS-OI29500] 2.1.585), not in the ISO/IEC 29500:2008 schema vendored here; LibreOffice
+    # 7.4 writes it when its Writer module is installed too.
     for pr in root.iter(f"{{{SML}}}workbookPr"):
         pr.attrib.pop("dateCompatibility", None)
 
