@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import gettext
+import os
 import sqlite3
 import sys
 import traceback
@@ -32,6 +33,7 @@ from roundtrip.language import (
     pin_console_language,
 )
 from roundtrip.language.catalogue import reset_console_language, set_console_language
+from roundtrip.language.console import prepare_console, printable
 
 # click's own messages (a usage error, its hint), in the catalogue so that they are spoken too.
 CLICK_MESSAGES = (
@@ -98,7 +100,7 @@ class Context:
 
     def echo(self, message: str = "") -> None:
         if not self.quiet:
-            click.echo(message)
+            echo(message)
 
     def progress(self, items: Iterable, label: str = "", total: int = 0) -> Iterable:
         """A progress bar on a terminal (stderr), nothing otherwise or with --quiet. The
@@ -106,6 +108,11 @@ class Context:
         if self.quiet or not sys.stderr.isatty():
             return items
         return _progressbar(items, _(label) if label else label, total)
+
+
+def echo(message: str = "", err: bool = False) -> None:
+    """Print a line (stderr with `err`), in any console encoding (language/console.py)."""
+    click.echo(printable(message, sys.stderr if err else sys.stdout), err=err)
 
 
 def _progressbar(items: Iterable, label: str, total: int) -> Iterable:
@@ -123,8 +130,11 @@ def command(fn):
         try:
             code = fn(*args, **kwargs)
         except KeyboardInterrupt:
-            click.echo(_("Interrupted."), err=True)
+            echo(_("Interrupted."), err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader went away (`roundtrip status | head`): stop quietly
+            _silence_stdout()
+            sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - ours, or one we can say in a line; else raised
             line, exit_code = _error_line(exc)
             if line is None:
@@ -132,11 +142,21 @@ def command(fn):
             if ctx and ctx.verbose:
                 traceback.print_exc()
             _let_go(exc)
-            click.echo(_("Error: {line}").format(line=line), err=True)
+            echo(_("Error: {line}").format(line=line), err=True)
             sys.exit(exit_code)
         sys.exit(code or 0)
 
     return wrapper
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that Python's own flush at exit does not fail on
+    the closed pipe again (the recipe of the `signal` module's documentation)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a file (a test's stream): nothing to do
+        pass
 
 
 def _error_line(exc: Exception) -> tuple[str | None, int]:
@@ -243,6 +263,7 @@ class Group(Command, click.Group):
 
     def make_context(self, info_name, args, parent=None, **extra):
         reset_console_language()  # the language of a previous run (tests run many in a process)
+        prepare_console()  # no line fails on the console's encoding (cp1252 on Windows, say)
         return super().make_context(info_name, args, parent, **extra)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -266,9 +287,7 @@ def _pin_language(ctx: click.Context, param: click.Parameter, value: str | None)
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     """--version (click's version_option words its line once, when the CLI is defined)."""
     if value and not ctx.resilient_parsing:
-        click.echo(
-            _("{program}, version {version}").format(program="roundtrip", version=__version__)
-        )
+        echo(_("{program}, version {version}").format(program="roundtrip", version=__version__))
         ctx.exit()
 
 
