@@ -32,18 +32,15 @@ Legacy `.xls` (OLE2 without encryption streams) passes: the reader can open it, 
 identity sheet decides whether it is a real return.
 
 Time: the size limits bound the work of the Rust reader (which cannot be interrupted from
-Python: a signal handler only runs when control returns to the interpreter). `time_limit()`
-bounds the Python-level work per file (normalising, validating) with SIGALRM; it only works in
-the main thread and is a no-op elsewhere (and on platforms without `setitimer`).
+Python mid-call). `time_limit()` bounds the Python-level work per file (normalising,
+validating) without signals, on every platform and in any thread (parallel/deadline.py).
 """
 
 from __future__ import annotations
 
 import io
 import re
-import signal
 import struct
-import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -53,6 +50,7 @@ from pathlib import Path
 
 from roundtrip.errors import Problem, ReturnError
 from roundtrip.language import N_, format_number, tr
+from roundtrip.parallel.deadline import Expired, deadline
 from roundtrip.returns.part_scanners import (
     PROBED_CELLS,
     ExtentScanner,
@@ -548,31 +546,20 @@ def _declared_count(chunk: bytes) -> int:
 
 @contextmanager
 def time_limit(seconds: float, file: str = "", *, lang: str) -> Iterator[None]:
-    """Raise TimeLimitError if the body runs longer than `seconds` (main thread only); its
+    """Raise TimeLimitError if the body runs longer than `seconds` (<= 0: no limit); its
     problem is written in `lang`, the programme's language.
 
-    Uses SIGALRM/setitimer, restoring any previous handler and timer afterwards. Off the main
-    thread, without setitimer, or with seconds <= 0 it does nothing. It cannot interrupt native
-    code (the Rust reader) mid-call: the size limits of check_file bound that work instead.
+    Without signals (parallel/deadline.py): the same on Windows, in any thread, in worker
+    processes however started. It cannot stop native code (the Rust reader) mid-call: the
+    size limits of check_file bound that work instead.
     """
-    usable = (
-        seconds > 0
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield
-        return
-
-    def _expired(signum, frame):  # noqa: ARG001
-        raise TimeLimitError(Problem(file=file, message=message(lang, "time", seconds=seconds)))
-
-    previous = signal.signal(signal.SIGALRM, _expired)
-    prev_delay, prev_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    mine: type[Expired] = Expired
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if prev_delay:
-            signal.setitimer(signal.ITIMER_REAL, prev_delay, prev_interval)
+        with deadline(seconds) as mine:
+            yield
+    except Expired as exc:
+        if not isinstance(exc, mine):  # an enclosing limit's: not ours to say
+            raise
+        raise TimeLimitError(
+            Problem(file=file, message=message(lang, "time", seconds=seconds))
+        ) from None
