@@ -10,7 +10,7 @@ from pathlib import Path
 from roundtrip.errors import ConfigError, UsageError, WorkspaceError
 from roundtrip.language import _, console_language, format_number, ngettext, set_console_language
 from roundtrip.programme.model import Programme
-from roundtrip.workspace import Workspace, atomic_path, atomic_write_bytes
+from roundtrip.workspace import Workspace, atomic_path, atomic_write_bytes, usable_folder
 
 FOLDERS = ("outbox", "inbox", "archive", "reports")
 IMPORT_REPORT = Path("reports") / "import-report.txt"
@@ -153,7 +153,7 @@ def init_workspace(
                 "'--programme FILE'"
             ).format(given=what)
         )
-    target = Path(target)
+    target = usable_folder(target)
     ws = Workspace(target.resolve())
     if target.exists() and not target.is_dir():
         raise WorkspaceError(_("{path} exists and is not a folder").format(path=target))

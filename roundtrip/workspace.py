@@ -5,12 +5,13 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from roundtrip.errors import WorkspaceError
+from roundtrip.errors import BusyError, WorkspaceError
 from roundtrip.language import _
 
 
@@ -49,7 +50,7 @@ class Workspace:
     @classmethod
     def find(cls, path: Path | str | None = None) -> Workspace:
         """The workspace at `path` (or the current directory); it must hold programme.xlsx."""
-        root = Path(path) if path else Path.cwd()
+        root = usable_folder(path) if path else Path.cwd()
         ws = cls(root.resolve())
         if not ws.programme_path.is_file():
             if path:
@@ -66,7 +67,58 @@ class Workspace:
         return ws
 
 
+def usable_folder(path: Path | str, *, windows: bool | None = None) -> Path:
+    """`path` as a folder this system can use. A Windows network path (``\\\\server\\share``)
+    is one only on Windows: elsewhere it would silently become a folder of that odd name
+    here, so it is refused with what to do instead."""
+    windows = os.name == "nt" if windows is None else windows
+    text = str(path)
+    if not windows and text.startswith("\\\\"):
+        raise WorkspaceError(
+            _(
+                "{path} is a Windows network path, which this system cannot open: mount the "
+                "share (such as /mnt/share) and give the folder there"
+            ).format(path=text)
+        )
+    return Path(path)
+
+
 TEMP_PREFIX = ".tmp-"  # then the writing process's id and "-": see atomic_path
+
+
+LOCK_FILE = "roundtrip.db.lock"
+LOCK_WAIT_S = 5.0
+
+
+@contextmanager
+def workspace_lock(ws: Workspace, wait_s: float | None = None) -> Iterator[None]:
+    """Hold the workspace's collect lock, waiting up to `wait_s` seconds (default
+    LOCK_WAIT_S) for it; BusyError when another collect keeps it longer.
+
+    The lock is filelock's FileLock on `LOCK_FILE`: the system's own lock on the file
+    (`flock` on Linux and macOS, `msvcrt.locking` on Windows, which holds on a network share
+    too), held the same way on every platform. The system lets go of it when the process
+    ends, however it ends, so a collect that crashed never blocks the next one. Where the
+    system has no such lock (a Unix without fcntl), filelock falls back to a marker file that
+    records the owner's process, which the next collect breaks once that process is gone."""
+    with warnings.catch_warnings():  # "only soft file lock is available": said above
+        warnings.simplefilter("ignore")
+        import filelock
+
+    wait_s = LOCK_WAIT_S if wait_s is None else wait_s
+    lock = filelock.FileLock(str(ws.root / LOCK_FILE))
+    try:
+        lock.acquire(timeout=wait_s, poll_interval=0.1)
+    except filelock.Timeout as exc:
+        raise BusyError(
+            _(
+                "another roundtrip collect is running in {folder}; try again when it has finished"
+            ).format(folder=ws.root)
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @contextmanager
@@ -103,6 +155,26 @@ def _new_temporary(folder: Path, suffix: str) -> Path:
     raise FileExistsError(_("no free temporary name in {folder}").format(folder=folder))
 
 
+NAME_MAX = 255  # a name's length: bytes on Linux and macOS, UTF-16 units on Windows
+WINDOWS_MAX_PATH = 259  # a whole path on Windows, unless long paths are enabled
+
+
+def fitted_name(folder: Path, stem: str, suffix: str, *, windows: bool | None = None) -> str:
+    """`stem` + `suffix`, the stem cut short (at a character, never below 16 of them) so that
+    the name fits every file system (255 bytes of UTF-8, which is also 255 UTF-16 units)
+    and, on Windows, the path in `folder` fits 259 characters where it can. A name made from
+    a returned file's (`..._kommentoitu.xlsx`) may otherwise be longer than the system takes."""
+    windows = os.name == "nt" if windows is None else windows
+    room = NAME_MAX - len(suffix.encode("utf-8"))
+    keep = len(stem)
+    while keep > 16 and len(stem[:keep].encode("utf-8")) > room:
+        keep -= 1
+    if windows:
+        over = len(str(folder)) + 1 + keep + len(suffix) - WINDOWS_MAX_PATH
+        keep = max(min(keep, 16), keep - max(over, 0))
+    return stem[:keep].rstrip(" .") + suffix
+
+
 def cannot_write(target: Path, exc: Exception) -> WorkspaceError:
     """The one-line error for a file that could not be written, with the usual cause named
     (on Windows a workbook open in Excel cannot be replaced: PermissionError)."""
@@ -132,12 +204,27 @@ def os_error_line(exc: OSError) -> str:
 
 def remedy(exc: OSError) -> str:
     """'; what to do about it' for the usual errors of the system (else '')."""
-    if isinstance(exc, PermissionError):
+    winerror = getattr(exc, "winerror", None)
+    if exc.errno == errno.EROFS:
+        what = _("the folder is read-only: copy the workspace to a folder you can write to")
+    elif isinstance(exc, PermissionError):
         what = _("if it is open in Excel or another program, close it and run the command again")
     elif isinstance(exc, IsADirectoryError):
         what = _("a folder has that name: move or rename the folder")
     elif exc.errno == errno.ENOSPC:
         what = _("free some space on the disk and run the command again")
+    elif winerror in (53, 64, 67, 1231):  # the network path is not found or went away
+        what = _("the network drive cannot be reached: check the connection (VPN) and try again")
+    elif winerror == 123:  # ERROR_INVALID_NAME
+        what = _(
+            "Windows does not allow this name: names such as CON, PRN, AUX, NUL, COM1 or LPT1 "
+            'and the characters < > : " / \\ | ? * are reserved; choose another name'
+        )
+    elif exc.errno == errno.ENAMETOOLONG or winerror == 206:
+        what = _(
+            "the name or the path is too long for the system: move the workspace to a folder "
+            "with a shorter path (such as C:\\roundtrip) or give the file a shorter name"
+        )
     else:
         return ""
     return f"; {what}"

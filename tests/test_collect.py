@@ -18,17 +18,18 @@ import pytest
 from click.testing import CliRunner
 from programme_copies import whole_and_sliced
 
+from roundtrip import workspace as workspace_mod
 from roundtrip.cli import main
 from roundtrip.collect import intake as intake_mod
 from roundtrip.collect import reporting
 from roundtrip.collect import run as collect_mod
-from roundtrip.collect.run import collect_period, workspace_lock
+from roundtrip.collect.run import collect_period
 from roundtrip.demo.fill import ActionAnswer, _find_sheet, _header_map, _rows_by_id, fill_return
 from roundtrip.errors import BusyError, WorkspaceError
 from roundtrip.init import init_workspace
 from roundtrip.programme.workbook import load_programme
 from roundtrip.returns.generate import generate_period
-from roundtrip.workspace import Workspace
+from roundtrip.workspace import Workspace, workspace_lock
 
 PERIOD = "2025Q3"
 NOW = dt.datetime(2025, 10, 10, 9, 0, tzinfo=dt.UTC)
@@ -380,6 +381,41 @@ def test_a_timed_out_file_is_read_again(ws, programme, monkeypatch):
     assert collect_period(ws, PERIOD, now=NOW).files[0].verdict in ("accepted", "warnings")
 
 
+def test_a_file_that_makes_the_reader_spin_is_stopped_and_the_run_goes_on(
+    ws, programme, monkeypatch
+):
+    """The time limit needs no signal (Windows has none): a reader spinning on one file is
+    stopped with the time-limit message, and the next file is collected as usual."""
+    import dataclasses
+    import time
+
+    good_return(ws, programme, "VAP", name="a-VAP.xlsx")
+    good_return(ws, programme, "TEK", name="b-hidas-TEK.xlsx")
+    real = collect_mod.read_return
+
+    def spinning(path, original_name=None, lang="en"):
+        if "hidas" in (original_name or path.name):
+            end = time.monotonic() + 60
+            while time.monotonic() < end:  # bounded, should the limit never come
+                pass
+        return real(path, original_name=original_name, lang=lang)
+
+    monkeypatch.setattr(collect_mod, "read_return", spinning)
+    limits = dataclasses.replace(collect_mod.DEFAULT_LIMITS, time_limit_s=0.3)
+    monkeypatch.setattr(collect_mod, "DEFAULT_LIMITS", limits)
+    started = time.monotonic()
+    result = collect_period(ws, PERIOD, now=NOW)
+    assert time.monotonic() - started < 30
+    verdicts = {f.name: f.verdict for f in result.files}
+    assert verdicts["a-VAP.xlsx"] in ("accepted", "warnings")
+    assert verdicts["b-hidas-TEK.xlsx"] == "rejected"
+    [slow] = [f for f in result.files if f.name == "b-hidas-TEK.xlsx"]
+    from roundtrip.returns.safety import message
+
+    expected = message(programme.settings.language, "time", seconds=0.3)
+    assert [p.message for p in slow.problems] == [expected]
+
+
 def test_archive_holds_exactly_the_bytes_hashed_even_after_a_crash(ws, programme):
     """archive/<sha256>.xlsx holds the bytes whose hash names it; a temporary file left by a
     killed run is overwritten, never taken for the archive."""
@@ -483,7 +519,7 @@ def test_cli_exit_codes_and_no_traceback(ws, programme):
 
 
 def test_a_second_collect_waits_then_stops_busy(ws, monkeypatch):
-    monkeypatch.setattr(collect_mod, "LOCK_WAIT_S", 0.3)
+    monkeypatch.setattr(workspace_mod, "LOCK_WAIT_S", 0.3)
     with workspace_lock(ws), pytest.raises(BusyError, match="another roundtrip collect"):
         collect_period(ws, PERIOD, now=NOW)
 

@@ -17,7 +17,7 @@ from roundtrip.language import C_, tr
 from roundtrip.parallel.pool import map_in_order, workers_for
 from roundtrip.programme.periods import Period
 from roundtrip.returns.safety import DEFAULT_LIMITS, time_limit
-from roundtrip.workspace import Workspace
+from roundtrip.workspace import Workspace, fitted_name
 
 if TYPE_CHECKING:
     from roundtrip.collect.outcome import FileOutcome
@@ -63,7 +63,8 @@ def feedback_target(ws: Workspace, period: Period, name: str, suffix: str, langu
     """Where the annotated copy of the file `name` (with `suffix`) is written: its name says,
     in the programme's language, what it is (`HAL raportti_kommentoitu.xlsx`)."""
     mark = tr(language, C_("file name", "feedback"))
-    return ws.reports(period) / FEEDBACK_DIR / f"{Path(name).stem}_{mark}{suffix}"
+    folder = ws.reports(period) / FEEDBACK_DIR
+    return folder / fitted_name(folder, Path(name).stem, f"_{mark}{suffix}")
 
 
 def _annotated_copy(write: Callable[..., Path | None], job: tuple) -> Path | None:

@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import gc
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,7 +49,6 @@ from roundtrip.collect.store import (
     stored_submission,
 )
 from roundtrip.errors import (
-    BusyError,
     Problem,
     ReturnError,
     RoundtripError,
@@ -69,44 +67,7 @@ from roundtrip.returns.read import read_return, scan_sources
 from roundtrip.returns.safety import DEFAULT_LIMITS, TimeLimitError, time_limit
 from roundtrip.returns.validate import prepare as prepare_validation
 from roundtrip.returns.validate import validate_return
-from roundtrip.workspace import Workspace
-
-LOCK_FILE = "roundtrip.db.lock"
-LOCK_WAIT_S = 5.0
-
-
-@contextmanager
-def workspace_lock(ws: Workspace, wait_s: float | None = None) -> Iterator[None]:
-    """Hold the workspace's collect lock; BusyError when another collect keeps it."""
-    wait_s = LOCK_WAIT_S if wait_s is None else wait_s
-    path = ws.root / LOCK_FILE
-    fh = open(path, "a+b")  # noqa: SIM115 - closed in finally
-    try:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no advisory lock
-            yield
-            return
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if time.monotonic() >= deadline:
-                    raise BusyError(
-                        _(
-                            "another roundtrip collect is running in {folder}; try again when "
-                            "it has finished"
-                        ).format(folder=ws.root)
-                    ) from exc
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    finally:
-        fh.close()
+from roundtrip.workspace import Workspace, workspace_lock
 
 
 @dataclass(frozen=True)

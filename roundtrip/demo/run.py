@@ -30,7 +30,7 @@ from roundtrip.language.wording import wording
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress
-from roundtrip.workspace import Workspace
+from roundtrip.workspace import Workspace, usable_folder
 
 MARKER = ".roundtrip-demo"
 PERIODS = ("2025Q1", "2025Q2", "2025Q3")
@@ -226,7 +226,7 @@ def run_demo(
     from roundtrip.returns.generate import generate_period
     from roundtrip.summary.workbook import write_summary
 
-    directory = Path(directory)
+    directory = usable_folder(directory)
     _prepare(directory)
     _init(directory, language)
     (directory / MARKER).write_text("made by 'roundtrip demo'; safe to delete\n", encoding="utf-8")

@@ -8,6 +8,7 @@ one (`superseded_by`), which stays in the history.
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from pathlib import Path
@@ -168,6 +169,8 @@ def register_error(path: Path | str, exc: sqlite3.Error) -> WorkspaceError:
         )
     elif "locked" in text or "busy" in text:
         hint = _("Another program keeps it busy: close that program (or wait) and run again.")
+    elif ("readonly" in text or "unable to open" in text) and not _writable(Path(path).parent):
+        hint = _("Its folder is read-only: copy the workspace to a folder you can write to.")
     elif "readonly" in text or "read-only" in text or "unable to open" in text:
         hint = _("Check that it is a file, and the permissions of the file and its folder.")
     elif "full" in text or "disk I/O" in text:
@@ -176,6 +179,12 @@ def register_error(path: Path | str, exc: sqlite3.Error) -> WorkspaceError:
         hint = ""
     line = _("cannot use the register {path}: {reason}.").format(path=path, reason=text)
     return WorkspaceError(f"{line} {hint}".rstrip())
+
+
+def _writable(folder: Path) -> bool:
+    """`folder` exists and this process may write in it (False on a read-only file system,
+    for every user)."""
+    return folder.is_dir() and os.access(folder, os.W_OK)
 
 
 def query(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> sqlite3.Cursor:
