@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import soffice
+from child import ENCODING as CHILD_ENCODING
 
 from roundtrip.collect.run import collect_period
 from roundtrip.demo.fill import _find_sheet, _header_map, _rows_by_id
@@ -77,7 +78,7 @@ def test_return_filled_in_libreoffice_is_collected(tmp_path):
     run = subprocess.run(
         [SYSTEM_PYTHON, str(helper), str(src), str(dst), str(edit_file)],
         capture_output=True,
-        text=True,
+        encoding=CHILD_ENCODING,
         timeout=240,
         check=False,
     )

@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from child import ENCODING as CHILD_ENCODING
 from click.testing import CliRunner
 
 from roundtrip.cli import main
@@ -154,7 +155,7 @@ def _run_cli(ws: Path, path: Path, subprocess_run: bool) -> tuple[int, str]:
         proc = subprocess.run(
             [sys.executable, "-m", "roundtrip.cli", *args],
             capture_output=True,
-            text=True,
+            encoding=CHILD_ENCODING,
             timeout=SUBPROCESS_TIMEOUT,
             check=False,
         )
@@ -341,7 +342,7 @@ def mutant_run(corpus, tmp_path_factory) -> tuple[Path, subprocess.CompletedProc
     proc = subprocess.run(
         [sys.executable, "-m", "roundtrip.cli", "-w", str(ws), "collect", PERIOD],
         capture_output=True,
-        text=True,
+        encoding=CHILD_ENCODING,
         timeout=SUBPROCESS_TIMEOUT,
         check=False,
     )

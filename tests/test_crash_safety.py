@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from child import ENCODING as CHILD_ENCODING
 
 from tests.corpus.build import NOW, PERIOD
 
@@ -85,7 +86,7 @@ def _collect(ws: Path) -> subprocess.Popen:
         [sys.executable, "-m", "roundtrip.cli", "-q", "-w", str(ws), "collect", PERIOD],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
+        encoding=CHILD_ENCODING,
     )
 
 

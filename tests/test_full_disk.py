@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from child import ENCODING as CHILD_ENCODING
 from click.testing import CliRunner
 
 from roundtrip.cli import main
@@ -106,7 +107,7 @@ def test_what_the_full_disk_left_open_is_closed_quietly(demo_ws):
     done = subprocess.run(
         [sys.executable, "-c", _WHOLE_RUN, "-w", str(demo_ws), "-q", "summary", "2025Q3"],
         capture_output=True,
-        text=True,
+        encoding=CHILD_ENCODING,
         timeout=120,
     )
     assert done.returncode == 2

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from child import ENCODING as CHILD_ENCODING
 
 from roundtrip.collect import intake as intake_mod
 from roundtrip.collect.intake import Early
@@ -123,7 +124,7 @@ def _interrupt(args: list[str], after: float) -> tuple[int, str, float]:
         [sys.executable, "-c", _RUN, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
+        encoding=CHILD_ENCODING,
         start_new_session=True,
     )
     time.sleep(after)
