@@ -6,6 +6,7 @@ summary_sheets. The workbook is written atomically, in the programme's language.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -40,7 +41,11 @@ from roundtrip.workspace import Workspace, atomic_path, cannot_write
 from roundtrip.xlsx.bulk import PARALLEL_MIN_ROWS, finish, render_ahead, render_here
 
 PDF_TIMEOUT = 180  # seconds
-INSTALL_HINT = "apt-get install libreoffice-calc-nogui"
+INSTALL_HINT = (
+    "winget install --id TheDocumentFoundation.LibreOffice -e"
+    if os.name == "nt"
+    else "apt-get install libreoffice-calc-nogui"
+)
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -275,9 +280,22 @@ def _summary_steps(
         yield from _render_steps(lists, figures, programme, target, pool_min_rows)
 
 
+def find_soffice() -> str | None:
+    """LibreOffice's soffice: on the PATH, else (Windows, where its installer does not add
+    it to the PATH) in its usual folders under Program Files."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found or os.name != "nt":
+        return found
+    for base in (os.environ.get("PROGRAMFILES"), os.environ.get("PROGRAMFILES(X86)")):
+        candidate = Path(base or "C:\\Program Files") / "LibreOffice" / "program" / "soffice.exe"
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
 def to_pdf(xlsx: Path, output: Path | None = None) -> Path:
     """Render `xlsx` to PDF with LibreOffice headless (private profile, time limit)."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    soffice = find_soffice()
     if soffice is None:
         raise PdfError(
             _(
