@@ -52,12 +52,12 @@ def text_of(name: str, lang: str) -> str:
     return (GUIDES / f"{name}.{lang}.md").read_text(encoding="utf-8")
 
 
-def sh_lines(text: str) -> list[str]:
-    """The lines of the guide's ```sh blocks, in order."""
+def sh_lines(text: str, shell: str = "sh") -> list[str]:
+    """The lines of the guide's ```sh (or ```powershell) blocks, in order."""
     out, inside = [], False
     for line in text.splitlines():
         if line.startswith("```"):
-            inside = not inside and line.strip() == "```sh"
+            inside = not inside and line.strip() == f"```{shell}"
             continue
         if inside and line.strip() and not line.lstrip().startswith("#"):
             out.append(line.strip())
@@ -175,6 +175,27 @@ def test_the_readmes_commands_exist():
     commands = [p for p in parts if p.startswith("roundtrip ")]
     assert any("demo --language sv" in c for c in commands)
     for command in commands:
+        parse(command)
+
+
+def test_the_readmes_powershell_commands_are_the_posix_ones():
+    """The Windows set-up lines run the same roundtrip commands, the PowerShell way."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    posix = [
+        p.strip().removeprefix(".venv/bin/")
+        for ln in sh_lines(readme)
+        for p in ln.split("&&")
+        if ".venv/bin/roundtrip demo" in p
+    ]
+    windows = [
+        p.strip().removeprefix(".venv\\Scripts\\")
+        for ln in sh_lines(readme, "powershell")
+        for p in ln.split(";")
+        if "roundtrip demo" in p
+    ]
+    assert len(windows) == len(posix) == 3
+    assert windows == posix
+    for command in windows:
         parse(command)
 
 

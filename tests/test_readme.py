@@ -29,3 +29,9 @@ def test_every_documented_command_has_help():
 def test_readme_keeps_the_two_setup_commands():
     assert "pip install -e . && .venv/bin/roundtrip demo" in README
     assert "pip install -e '.[test]' && .venv/bin/pytest" in README
+    # and the same two in Windows PowerShell
+    assert (
+        "py -m venv .venv; .venv\\Scripts\\pip install -e .; .venv\\Scripts\\roundtrip demo"
+        in README
+    )
+    assert "pip install -e '.[test]'; .venv\\Scripts\\pytest" in README
