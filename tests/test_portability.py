@@ -308,3 +308,24 @@ def test_the_demo_runs_end_to_end_in_windows_emulation(tmp_path):
         assert (target / made).is_file(), made
     assert len(list((target / "outbox" / PERIOD).glob("*.xlsx"))) == 8
     assert list((target / "outbox" / PERIOD / "mail").glob("*.eml"))
+
+
+@pytest.mark.skipif(not shutil.which("mount") or os.name == "nt", reason="needs mount(8)")
+def test_returns_on_a_read_only_share_are_collected(demo_ws, tmp_path):
+    """Returns read from a read-only place (a share, a mail attachment folder): archived,
+    read and stored as from the inbox, and nothing is written beside them."""
+    import openpyxl
+
+    [siv] = (Path(demo_ws) / "inbox" / PERIOD).glob("*SIV*.xlsx")
+    with _read_only_folder(tmp_path / "share") as freeze:
+        share = tmp_path / "share"
+        book = openpyxl.load_workbook(siv)
+        sheet = book.worksheets[0]
+        sheet.cell(row=sheet.max_row + 1, column=1, value="uusi rivi")  # a new version
+        book.save(share / "SIV uusi versio.xlsx")
+        freeze()
+        before = {p.name: p.read_bytes() for p in share.iterdir()}
+        result = CliRunner().invoke(main, ["-w", str(demo_ws), "collect", PERIOD, str(share)])
+        assert "Traceback" not in result.output
+        assert "SIV uusi versio.xlsx → SIV: accepted" in result.output, result.output
+        assert {p.name: p.read_bytes() for p in share.iterdir()} == before
