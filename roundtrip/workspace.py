@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,10 +135,27 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp_path = _new_temporary(target.parent, target.suffix)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        _replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+# Windows: how often a rename refused with PermissionError is tried again, 0.1 s apart. A virus
+# scanner or the search indexer opens a new file for a moment; a workbook open in Excel stays
+# refused, and the error then says to close it. Elsewhere a refusal does not pass by waiting.
+REPLACE_RETRIES = 10 if os.name == "nt" else 0
+
+
+def _replace(source: Path, target: Path) -> None:
+    for attempt in range(REPLACE_RETRIES + 1):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if attempt == REPLACE_RETRIES:
+                raise
+            time.sleep(0.1)
 
 
 def _new_temporary(folder: Path, suffix: str) -> Path:

@@ -329,3 +329,29 @@ def test_returns_on_a_read_only_share_are_collected(demo_ws, tmp_path):
         assert "Traceback" not in result.output
         assert "SIV uusi versio.xlsx → SIV: accepted" in result.output, result.output
         assert {p.name: p.read_bytes() for p in share.iterdir()} == before
+
+
+def test_a_rename_refused_for_a_moment_is_tried_again(tmp_path, monkeypatch):
+    """On Windows a virus scanner holds a new file for a moment: the rename over the old
+    one is tried again; refused for longer (Excel has it open), the error stands."""
+    from roundtrip import workspace as workspace_mod
+    from roundtrip.workspace import atomic_write_bytes
+
+    real, refusals = os.replace, [2]
+
+    def replace(src, dst):
+        if refusals[0] > 0:
+            refusals[0] -= 1
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(workspace_mod, "REPLACE_RETRIES", 3)
+    monkeypatch.setattr(os, "replace", replace)
+    target = tmp_path / "yhteenveto.xlsx"
+    atomic_write_bytes(target, b"uusi")
+    assert target.read_bytes() == b"uusi"
+    refusals[0] = 10
+    with pytest.raises(PermissionError):
+        atomic_write_bytes(target, b"toinen")
+    assert target.read_bytes() == b"uusi"
+    assert [p.name for p in tmp_path.iterdir()] == ["yhteenveto.xlsx"]
