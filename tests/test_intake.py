@@ -9,10 +9,7 @@ import pytest
 
 from roundtrip.collect import intake as intake_mod
 from roundtrip.collect.intake import Early
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(os, "fork"), reason="the early intake runs in a forked process"
-)
+from roundtrip.parallel.pool import inherits
 
 
 def _files(tmp_path, n):
@@ -58,6 +55,7 @@ def test_every_file_is_taken_in_by_the_other_process(tmp_path):
     assert early.get(tmp_path / "not-listed.xlsx") is None
 
 
+@pytest.mark.skipif(not inherits(), reason="a function patched here reaches a forked process only")
 def test_a_dead_intake_is_waited_for_once_not_once_per_file(tmp_path, monkeypatch):
     """The process dies before taking anything in: every file is None (the caller takes it
     in itself), found after one wait that tells the process is gone, not one per file (at

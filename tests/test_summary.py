@@ -13,9 +13,14 @@ import pytest
 from register_builder import known_register, small_programme
 
 import roundtrip.summary.workbook as summary_module
+from roundtrip.parallel.pool import inherits
 from roundtrip.programme.periods import parse_period
 from roundtrip.summary.data import NOT_ANSWERED, load_summary
 from roundtrip.summary.workbook import build_summary, to_pdf
+
+# Spawned workers render only blocks whose rows can be pickled; the summary's are closures
+# over its figures, rendered here (xlsx/bulk.py's docstring).
+SPAWNED_ROWS = "the summary's rows are rendered by forked workers only"
 
 Q3 = parse_period("2025Q3")
 pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension")
@@ -326,8 +331,10 @@ def test_in_memory_register_gives_the_same_figures(tmp_path):
     assert in_memory == on_file
 
 
+@pytest.mark.skipif(not inherits(), reason=SPAWNED_ROWS)
 def test_rows_rendered_in_worker_processes_are_the_inline_rows(tmp_path, monkeypatch):
-    """Big row blocks are rendered by forked workers: the file is the same, part by part."""
+    """Big row blocks are rendered by forked workers: the file is the same, part by part.
+    (Spawned workers: test_start_methods.py.)"""
     import roundtrip.xlsx.bulk as bulk
     from roundtrip.parallel.pool import workers_for
 
@@ -396,6 +403,7 @@ def test_the_lists_rows_are_under_way_before_the_figures_are_counted(tmp_path, m
     assert events == ["ahead 3", "figures"]
 
 
+@pytest.mark.skipif(not inherits(), reason=SPAWNED_ROWS)
 def test_a_failure_after_the_rows_started_stops_their_workers(tmp_path, monkeypatch):
     """Counting the figures fails while workers render the lists' rows: the workers are
     stopped, the error goes on, and no workbook is left."""

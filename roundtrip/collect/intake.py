@@ -119,8 +119,9 @@ def _take_in_chunks(archive_dir: Path, files: list[Path], chunk: int, out: Any) 
 
 
 class Early:
-    """take_in for `files`, in order, in one process started now (forked while this process is
-    still small). `get(path)` waits for that file's intake; None when the file was not in the
+    """take_in for `files`, in order, in one process started now, as the pools' workers are
+    (parallel/pool.py: forked while this process is still small; spawned, it is sent the
+    archive folder and the file names, nothing else). `get(path)` waits for that file's intake; None when the file was not in the
     list or the process died (the caller then takes the file in itself). A WorkspaceError
     raised there is raised here, by `get`, as it would have been by take_in.
 
@@ -133,7 +134,7 @@ class Early:
     POLL_S = 0.5  # how often a wait checks that the process is still alive
 
     def __init__(self, archive_dir: Path, files: Sequence[Path]) -> None:
-        ctx = context()  # started as the pools' workers are (fork where there is fork)
+        ctx = context()  # (ROUNDTRIP_START_METHOD, else fork where there is fork)
         self._archive_dir = archive_dir
         self._where = {p: i for i, p in enumerate(files)}
         self._chunks: list[list[Intake] | WorkspaceError] = []

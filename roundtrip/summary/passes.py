@@ -2,7 +2,7 @@
 
 At 8 periods of 3,000 returns these are passes over 1.44 million answers: the latest answer
 and comment of every action, every metric value, and the status trend. They need only the
-register and the period, so write_summary starts them in forked worker processes (`Beside`)
+register and the period, so write_summary starts them in worker processes (`Beside`)
 before the programme is even loaded; summary_data.py builds the figures from their results.
 """
 
@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from roundtrip.parallel.pool import Pool
+from roundtrip.parallel.pool import Pool, Threshold, minimum
 from roundtrip.register.db import query
 
 
@@ -47,12 +47,23 @@ def summary_periods(conn: sqlite3.Connection, p: str) -> list[str]:
     return periods
 
 
-def start_side(conn: sqlite3.Connection, p: str) -> Beside:
+# Stored answers worth worker processes for the passes. Forked ones cost next to nothing; a
+# spawned one (Windows) imports roundtrip first, a few tenths of a second of the other core
+# while the programme loads here. The whole summary, passes here / in spawned workers: 6,000
+# answers 0.25 / 0.34 s, 180,000 answers 6.65 / 6.45 s, 1.44 million 10.0 / 8.7 s.
+POOL_MIN_ANSWERS = Threshold(0, spawned=100_000)
+
+
+def start_side(conn: sqlite3.Connection, p: str, pool_min: int | None = None) -> Beside:
     """Start the per-action history and the metric values of the periods up to `p` in worker
-    processes (see Beside): passes over every answer that need no programme."""
+    processes (see Beside): passes over every answer that need no programme. With fewer than
+    `pool_min` (default POOL_MIN_ANSWERS) answers stored they are done here, when their
+    results are asked for."""
     periods = summary_periods(conn, p)
+    answers = conn.execute("SELECT MAX(rowid) FROM answers").fetchone()[0] or 0  # (at once)
+    least = minimum(POOL_MIN_ANSWERS if pool_min is None else pool_min)
     return Beside(
-        _db_path(conn),
+        _db_path(conn) if answers >= least else "",
         [[("histories", _histories, (p,))], [("metrics", _metric_values, (p, periods))]],
         period=p,
     )
@@ -75,13 +86,13 @@ def _on_own_connection(path: str, fn, *args):
         conn.close()
 
 
-_side_jobs: list[list[tuple[str, Any, tuple]]] = []  # what forked workers run (inherited)
+Job = tuple[str, Any, tuple]  # name, a module-level function fn(conn, *args), its args
 
 
-def _run_side(path: str, lane: int) -> dict[str, Any]:
+def _run_side(path: str, lane: list[Job]) -> dict[str, Any]:
     """Run one lane of side jobs in a worker: name -> result (or the SQLite error)."""
     out: dict[str, Any] = {}
-    for name, fn, args in _side_jobs[lane]:
+    for name, fn, args in lane:
         try:
             out[name] = _on_own_connection(path, fn, *args)
         except sqlite3.Error as exc:
@@ -98,17 +109,16 @@ def _run_one(path: str, name: str, fn: Any, args: tuple) -> dict[str, Any]:
 
 
 class Beside:
-    """Queries run in forked worker processes, one process per lane of jobs run in order.
+    """Queries run in worker processes, one process per lane of jobs run in order.
 
-    Anything a worker could not do (no fork, a read-only WAL it cannot open, a broken pool)
-    is done in this process by `result`, so the figures never depend on where they were
-    computed. Forking after the programme is loaded means only the results are pickled.
+    What a worker is given is the register's path and the jobs (module-level functions and
+    their few arguments): forked or spawned, it opens its own read-only connection. Anything
+    a worker could not do (no process, a read-only WAL it cannot open, a broken pool) is done
+    in this process by `result`, so the figures never depend on where they were computed.
+    Only the results are pickled back.
     """
 
-    def __init__(
-        self, path: str, lanes: list[list[tuple[str, Any, tuple]]], period: str = ""
-    ) -> None:
-        global _side_jobs
+    def __init__(self, path: str, lanes: list[list[Job]], period: str = "") -> None:
         self.jobs = {name: (fn, args) for lane in lanes for name, fn, args in lane}
         self.lanes: dict[str, Any] = {}
         self.pool: Pool | None = None
@@ -116,13 +126,12 @@ class Beside:
         self.period = period  # the period whose passes these are
         if not path:
             return
-        _side_jobs = lanes  # (what the workers inherit)
-        self.pool = Pool.start(len(lanes), fork_only=True)
+        self.pool = Pool.start(len(lanes))
         if self.pool is None:
             return
         try:
-            for i, lane in enumerate(lanes):
-                future = self.pool.submit(_run_side, path, i)
+            for lane in lanes:
+                future = self.pool.submit(_run_side, path, lane)
                 for name, _fn, _args in lane:
                     self.lanes[name] = future
         except (OSError, NotImplementedError):  # then every query is done here
@@ -151,11 +160,9 @@ class Beside:
 
     def close(self) -> None:
         """Stop the workers: queries still running are not wanted (an error, Ctrl-C)."""
-        global _side_jobs
         if self.pool is not None:
             self.pool.close(self.lanes.values())
             self.pool = None
-        _side_jobs = []
 
 
 def _metric_values(

@@ -10,6 +10,16 @@ by worker processes (render_ahead); the main process deflates only each sheet's 
 them and joins the parts (zip_copy.deflate_part, crc32_combine), copying the other members
 as they are.
 
+Forked workers inherit the blocks (nothing is pickled). Spawned ones (Windows, or
+ROUNDTRIP_START_METHOD=spawn) are sent the blocks whose rows can be pickled (a module-level
+function over picklable data); a block whose rows come from a closure is rendered here. The
+summary's are such closures: its action rows are made as they are read (summary/data.py,
+Rows) from the figures in this process, so under spawn the summary renders its rows here
+and only its passes run beside (summary/passes.py). Sending them would mean making them here
+first: at 180,000 actions 1.6 s to make and 0.6 s to pickle (0.9 s to unpickle there),
+against 3.7 s to render every block here, in a summary of 6.5 s; at most 1.5 s to gain, and
+only with picklable row makers in summary/ (data.py, sheets.py, metrics.py).
+
 Cells are (column, value, format): a str becomes an inline string (escaped, never a formula),
 an int/float a number ("%.16G", as xlsxwriter writes it), None a formatted blank; text is
 escaped by roundtrip.xlsx.text.cell_text, as xlsxwriter escapes it. Formats get their style
@@ -22,19 +32,20 @@ the sparklines made here against xlsxwriter's.
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import shutil
 import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, cast
 
 from xlsxwriter.worksheet import Worksheet
 
-from roundtrip.parallel.pool import Pool, workers_for
+from roundtrip.parallel.pool import Pool, inherits, shipped, unshipped, workers_for
 from roundtrip.xlsx.text import (
     CONTROL,
     LETTERS,
@@ -199,28 +210,39 @@ def _deflate_rows(block: Block, target: Path) -> Rendered:
 
 
 def _render_to_file(index: int, target: str) -> Rendered:
+    """(In a forked worker) render the block at `index` of the inherited blocks."""
     return _deflate_rows(_forked[index], Path(target))
+
+
+def _render_shipped(payload: bytes, target: str) -> Rendered:
+    """(In a spawned worker) render the block `payload` holds."""
+    return _deflate_rows(unshipped(payload), Path(target))
 
 
 class Ahead:
     """Blocks being rendered by worker processes, each into a file of its rows' XML, deflated
     there too (the main process only joins the parts into the zip).
 
-    Start it as soon as the blocks exist (the workers are forked then, so nothing is pickled
-    but file names) and let the main process go on (xlsxwriter writing the rest of the file);
-    `files()` waits. The XML is byte for byte what the inline path writes (tested).
+    Start it as soon as the blocks exist (forked workers inherit them then, so nothing is
+    pickled but file names; spawned ones are sent the blocks `shipped`) and let the main
+    process go on (xlsxwriter writing the rest of the file); `files()` waits. The XML is byte
+    for byte what the inline path writes (tested).
     """
 
-    def __init__(self, blocks: Sequence[Block], folder: Path, pool: Pool) -> None:
-        self.pool = pool  # forked after _forked was set to `blocks`
+    def __init__(
+        self, blocks: Sequence[Block], folder: Path, pool: Pool, payloads: Mapping[int, bytes]
+    ) -> None:
+        self.pool = pool  # forked after _forked was set to `blocks`, or spawned
         order = sorted(range(len(blocks)), key=lambda i: blocks[i].first_row - blocks[i].last_row)
         self.futures = {
-            i: self.pool.submit(_render_to_file, i, str(folder / f"block{i}.deflate"))
+            i: self.pool.submit(*_task(i, payloads, str(folder / f"block{i}.deflate")))
             for i in order
+            if pool.inherits or i in payloads
         }
 
     def files(self) -> dict[int, Rendered]:
-        """Block index -> its rendered rows; {} if a worker failed (render inline then)."""
+        """Block index -> its rendered rows (those sent); {} if a worker failed (render inline
+        then)."""
         try:
             return {i: f.result() for i, f in self.futures.items()}
         except Exception:  # noqa: BLE001 - a broken pool: the inline path does it all
@@ -235,25 +257,52 @@ class Ahead:
         _forked = ()
 
 
+def _task(i: int, payloads: Mapping[int, bytes], target: str) -> tuple:
+    """What a worker is sent for block `i`: its index (forked), or the block (spawned)."""
+    if i in payloads:
+        return _render_shipped, payloads[i], target
+    return _render_to_file, i, target
+
+
+def _payloads(blocks: Sequence[Block]) -> dict[int, bytes]:
+    """The blocks a spawned worker can be sent, pickled (their insert is made here, not
+    there); a block whose rows are made by a closure over this process's data cannot be."""
+    out = {}
+    for i, block in enumerate(blocks):
+        try:
+            out[i] = shipped(replace(block, insert=None))
+        except (pickle.PicklingError, TypeError, AttributeError):
+            continue
+    return out
+
+
 def render_ahead(
     blocks: Sequence[Block], folder: Path, pool_min_rows: int = PARALLEL_MIN_ROWS
 ) -> Ahead | None:
     """Start rendering the blocks in worker processes; None when they have fewer than
-    `pool_min_rows` rows in all, there is one CPU, or no process can be forked (finish
-    renders them inline then)."""
+    `pool_min_rows` rows in all, there is one CPU, or no process can be started (finish
+    renders them inline then). Spawned workers render only the blocks whose rows can be
+    pickled (see the module's docstring); the others are rendered inline."""
     global _forked
     rows = sum(b.last_row - b.first_row + 1 for b in blocks)
     workers = workers_for(len(blocks), 2) if rows >= pool_min_rows else 1
     if workers < 2:
         return None
-    _forked = blocks  # (what the workers inherit)
-    pool = Pool.start(workers, fork_only=True)
+    payloads: dict[int, bytes] = {}
+    if not inherits():
+        payloads = _payloads(blocks)
+        if not payloads:
+            return None
+        workers = min(workers, len(payloads))
+    else:
+        _forked = blocks  # (what the workers inherit)
+    pool = Pool.start(workers)
     if pool is None:
         _forked = ()
         return None
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        return Ahead(blocks, folder, pool)
+        return Ahead(blocks, folder, pool, payloads)
     except (OSError, NotImplementedError):
         pool.close()
         _forked = ()
