@@ -1,6 +1,7 @@
 """The speed and memory figures of the whole round trip, in one command.
 
     .venv/bin/python benchmarks/run.py [--sizes 1,100,3000] [--quick] [--actions 60]
+                                       [--start-method fork|spawn|forkserver|both]
 
 For each size N (returns per quarter) a synthetic workspace is built: N departments x 60
 actions (a metric on every other action, all five kinds), written as programme.xlsx and
@@ -28,6 +29,11 @@ add nothing but time).
 
 The machine's plain-Python speed (REFERENCE) is printed at the start and the end: it drifts,
 and figures from different days compare only with it.
+
+With --start-method the commands start their worker processes that way
+(ROUNDTRIP_START_METHOD; default: roundtrip's own choice, fork on Linux); `both` measures
+every size with fork, then with spawn (as on Windows), and adds a table of the two side by
+side, step by step.
 
 Results are printed and written as markdown to benchmarks/results/latest.md.
 """
@@ -63,6 +69,7 @@ from roundtrip.programme.model import (  # noqa: E402
     Settings,
 )
 
+START_METHOD_ENV = "ROUNDTRIP_START_METHOD"  # (roundtrip.parallel.pool)
 RESULTS = HERE / "results"
 CACHE = RESULTS / "cache"
 CACHE_VERSION = "3"  # bump when the synthetic workspace changes
@@ -329,6 +336,7 @@ class Step:
     cpu: float
     rss_mb: float
     note: str = ""
+    method: str = ""  # the workers' start method (ROUNDTRIP_START_METHOD), "" for the default
 
     @property
     def per_file_ms(self) -> float:
@@ -490,8 +498,12 @@ def spread_periods(db: Path, periods: list[str]) -> None:
     conn.close()
 
 
-def measure_size(n: int, args, rows: list[Step]) -> None:
+def measure_size(n: int, args, rows: list[Step], method: str = "") -> None:
+    """Every step at `n` returns; the commands' workers started by `method` ("": default)."""
+    os.environ.pop(START_METHOD_ENV, None)
     base = build_base(n, args.actions, args.workers)
+    if method:
+        os.environ[START_METHOD_ENV] = method  # (inherited by every command run below)
     rt = roundtrip_cmd()
     # Every step starts, as a user's would, from the programme cached by the command before:
     # made current here (once after a change of roundtrip), so no step pays for reading it.
@@ -503,10 +515,10 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
         wall, cpu, rss = median_of(runs)
         if len(runs) > 1:
             note = (note + "; " if note else "") + f"median of {len(runs)}"
-        s = Step(n, name, files, wall, cpu, rss, note)
+        s = Step(n, name, files, wall, cpu, rss, note, method)
         rows.append(s)
         print(
-            f"  {n:>5} {name:<28} {wall:8.2f} s {s.per_file_ms:8.1f} ms/file "
+            f"  {n:>5} {method:<6} {name:<28} {wall:8.2f} s {s.per_file_ms:8.1f} ms/file "
             f"{cpu:7.2f} s CPU {rss:7.0f} MB  {note}",
             flush=True,
         )
@@ -562,6 +574,7 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
                 f"{marginal:.1f} ms/file beyond the fixed cost: "
                 f"{marginal / cal.per_file_ms:.1f}× calamine, "
                 f"pandas {pd_step.per_file_ms / marginal if marginal else float('inf'):.1f}× it",
+                method,
             )
         )
         if n == max(args.sizes) and args.periods > 1:
@@ -587,6 +600,8 @@ def measure_size(n: int, args, rows: list[Step]) -> None:
 
 
 def table(rows: list[Step], load: str, speed: str) -> str:
+    methods = any(s.method for s in rows)
+    start = "start | " if methods else ""
     out = [
         f"roundtrip benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
         f"{os.cpu_count()} CPU(s), load average before the run: {load}",
@@ -594,19 +609,42 @@ def table(rows: list[Step], load: str, speed: str) -> str:
         f"Machine speed, the plain-Python reference workload (benchmarks/run.py REFERENCE, "
         f"lower is faster): {speed}",
         "",
-        "| returns | step | total s | ms/file | CPU s | peak MB | note |",
-        "|---:|---|---:|---:|---:|---:|---|",
+        f"| returns | {start}step | total s | ms/file | CPU s | peak MB | note |",
+        f"|---:|{'---|' if methods else ''}---|---:|---:|---:|---:|---|",
     ]
     for s in rows:
+        at = f"{s.size} | {s.method} |" if methods else f"{s.size} |"
         if s.name == "ratio":
             out.append(
-                f"| {s.size} | **collect ÷ calamine floor** | | **{s.wall:.1f}×** | | | "
+                f"| {at} **collect ÷ calamine floor** | | **{s.wall:.1f}×** | | | "
                 f"pandas ÷ collect: **{s.cpu:.1f}×**; {s.note} |"
             )
             continue
         out.append(
-            f"| {s.size} | {s.name} | {s.wall:.2f} | {s.per_file_ms:.1f} | {s.cpu:.2f} | "
+            f"| {at} {s.name} | {s.wall:.2f} | {s.per_file_ms:.1f} | {s.cpu:.2f} | "
             f"{s.rss_mb:.0f} | {s.note} |"
+        )
+    return "\n".join(out) + "\n" + side_by_side(rows)
+
+
+def side_by_side(rows: list[Step]) -> str:
+    """The steps measured with fork and with spawn, one row each: wall and CPU time."""
+    got = {(s.size, s.name, s.method): s for s in rows if s.name != "ratio"}
+    steps = [(s.size, s.name) for s in rows if s.method == "fork" and s.name != "ratio"]
+    steps = [k for k in steps if (*k, "spawn") in got]
+    if not steps:
+        return ""
+    out = [
+        "",
+        "| returns | step | fork: wall s | CPU s | spawn: wall s | CPU s | spawn ÷ fork (wall) |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for size, name in steps:
+        f, s = got[(size, name, "fork")], got[(size, name, "spawn")]
+        ratio = s.wall / f.wall if f.wall else float("nan")
+        out.append(
+            f"| {size} | {name} | {f.wall:.2f} | {f.cpu:.2f} | {s.wall:.2f} | {s.cpu:.2f} | "
+            f"{ratio:.2f} |"
         )
     return "\n".join(out) + "\n"
 
@@ -620,8 +658,17 @@ def main() -> None:
     ap.add_argument("--pandas-sample", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=0, help="runs per step (default 3, 1 above 100)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument(
+        "--start-method",
+        choices=["default", "fork", "spawn", "forkserver", "both"],
+        default="default",
+        help="how the commands start their workers (both: fork, then spawn, side by side)",
+    )
     ap.add_argument("-o", "--output", type=Path, default=RESULTS / "latest.md")
     args = ap.parse_args()
+    methods = {"default": [""], "both": ["fork", "spawn"]}.get(
+        args.start_method, [args.start_method]
+    )
     args.sizes = [1, 100] if args.quick else [int(x) for x in args.sizes.split(",")]
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average: {load} on {os.cpu_count()} CPU(s)")
@@ -629,7 +676,9 @@ def main() -> None:
     print(f"python reference workload: {before:.0f} ms")
     rows: list[Step] = []
     for n in args.sizes:
-        measure_size(n, args, rows)
+        for method in methods:
+            measure_size(n, args, rows, method)
+    os.environ.pop(START_METHOD_ENV, None)
     after = python_reference()
     speed = f"{before:.0f} ms at the start, {after:.0f} ms at the end"
     text = table(rows, load, speed)
