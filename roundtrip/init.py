@@ -9,6 +9,7 @@ from pathlib import Path
 
 from roundtrip.errors import ConfigError, UsageError, WorkspaceError
 from roundtrip.language import _, console_language, format_number, ngettext, set_console_language
+from roundtrip.language.console import shell_word
 from roundtrip.programme.model import Programme
 from roundtrip.workspace import Workspace, atomic_path, atomic_write_bytes, usable_folder
 
@@ -73,12 +74,12 @@ class InitResult:
                 out.append(_("    ... {n} more in the report").format(n=n - 12))
         out.extend(self.notes)
         first = p.settings.first_period or _("PERIOD")
+        folder = shell_word(self.root)
         out.append(
-            _(
-                "Next: review {file} in Excel, then run 'roundtrip -w {folder} check' and "
-                "'roundtrip -w {folder} generate {period}'"
-            ).format(file=self.root / "programme.xlsx", folder=self.root, period=first)
+            _("Next: review {file} in Excel, then run:").format(file=self.root / "programme.xlsx")
         )
+        out.append(f"  roundtrip -w {folder} check")
+        out.append(f"  roundtrip -w {folder} generate {shell_word(first)}")
         return out
 
 

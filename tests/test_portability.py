@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from roundtrip.cli import main
 from roundtrip.collect.reporting import feedback_target
 from roundtrip.errors import BusyError
-from roundtrip.language.console import FALLBACK, prepare_console, printable, stand_in
+from roundtrip.language.console import FALLBACK, prepare_console, printable, shell_word, stand_in
 from roundtrip.programme.periods import parse_period
 from roundtrip.workspace import (
     Workspace,
@@ -239,6 +239,35 @@ def test_a_workspace_named_with_spaces_and_letters_beyond_ascii_works(aura_base,
     assert len(list((root / "outbox" / PERIOD).glob("*.xlsx"))) == 8
 
 
+def test_a_path_in_a_printed_command_is_one_word_in_the_user_s_shell():
+    assert shell_word("2025Q3") == "2025Q3"
+    assert shell_word("/srv/ws-1/a.b") == "/srv/ws-1/a.b"
+    assert shell_word("/tmp/Työ tila", windows=False) == "'/tmp/Työ tila'"
+    assert shell_word("it's here", windows=False) == "'it'\"'\"'s here'"
+    assert shell_word(r"C:\Users\Työ tila", windows=True) == r"'C:\Users\Työ tila'"
+    assert shell_word("O'Brien", windows=True) == "'O''Brien'"
+    assert shell_word(r"\\palvelin\jako", windows=True) == r"\\palvelin\jako"
+    assert shell_word("-w", windows=True) == "'-w'"
+
+
+def test_the_commands_init_suggests_run_as_printed_in_a_folder_with_spaces(tmp_path):
+    """The lines `init` ends with are copied into a shell as they are: the folder, with its
+    space and ``ä``, stays one word, and the command does what it says."""
+    import shlex
+
+    root = tmp_path / "Elinvoima työtila"
+    runner = CliRunner()
+    made = runner.invoke(main, ["--lang", "en", "init", str(root), "--example", "aura"])
+    assert made.exit_code == 0, made.output
+    lines = made.output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Next: review"))
+    check, generate = (shlex.split(line) for line in lines[start + 1 : start + 3])
+    assert check == ["roundtrip", "-w", str(root), "check"]
+    assert generate[:3] == ["roundtrip", "-w", str(root)] and generate[3] == "generate"
+    ran = runner.invoke(main, check[1:])
+    assert ran.exit_code == 0, ran.output
+
+
 @contextlib.contextmanager
 def _read_only_folder(folder: Path):
     """`folder` as a read-only file system of its own (a tmpfs remounted read-only)."""
@@ -299,6 +328,7 @@ def test_the_demo_runs_end_to_end_in_windows_emulation(tmp_path):
     assert out.returncode == 0, out.stderr.decode("cp1252", "replace")
     assert b"Traceback" not in out.stderr
     assert "-> SIV: hyväksytty" in text and "→" not in text
+    assert f"roundtrip -w '{target}' status {PERIOD}" in text  # one word in the shell
     for made in (
         f"reports/{PERIOD}/summary.xlsx",
         f"reports/{PERIOD}/validation.xlsx",

@@ -26,6 +26,7 @@ from pathlib import Path
 from roundtrip.demo.fill import ActionAnswer, fill_return
 from roundtrip.errors import UsageError
 from roundtrip.language import _, console_language, format_date
+from roundtrip.language.console import shell_word
 from roundtrip.language.wording import wording
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
@@ -324,8 +325,8 @@ def run_demo(
         _("Look at:"),
         *(f"  {label:<{width}}{path}" for label, path in look),
         _("Try: {command}   |   {other}").format(
-            command=f"roundtrip -w {ws.root} status {PERIODS[-1]}",
-            other=f"roundtrip -w {ws.root} summary {PERIODS[-1]} --pdf",
+            command=f"roundtrip -w {shell_word(ws.root)} status {PERIODS[-1]}",
+            other=f"roundtrip -w {shell_word(ws.root)} summary {PERIODS[-1]} --pdf",
         ),
     ]
     return lines

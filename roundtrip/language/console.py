@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import os
+import re
+import shlex
 import sys
 import unicodedata
 from typing import TextIO
@@ -103,6 +106,24 @@ def printable(text: str, stream: TextIO | None) -> str:
         return "".join(c if _encodes(c, encoding) else stand_in(c, encoding) for c in text)
     except LookupError:  # an encoding Python does not know: leave it to the stream
         return text
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_@%+=:,./\\-]+")
+
+
+def shell_word(text: object, *, windows: bool | None = None) -> str:
+    """`text` as one word of a command the user can copy into their shell: as it is when it
+    needs no quoting, else quoted for PowerShell on Windows (``'Työtila ä'``, a ``'`` doubled)
+    and for a POSIX shell elsewhere (`shlex.quote`). A workspace named ``Kehitys 2026``
+    printed in a hint as ``roundtrip -w Kehitys 2026 status`` would run the wrong command."""
+    word = str(text)
+    if windows is None:
+        windows = os.name == "nt"
+    if word and _PLAIN_WORD.fullmatch(word) and not (windows and word.startswith("-")):
+        return word
+    if windows:
+        return "'" + word.replace("'", "''") + "'"
+    return shlex.quote(word)
 
 
 def _unmarked(char: str) -> str:
