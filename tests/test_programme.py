@@ -413,6 +413,34 @@ CASES = {
         ("settings", "smtp_port", "B14"),
         "{name} must be a whole number 0–65535, not '70000'",
     ),
+    "unknown partner": (
+        _set("actions", 1, "P1-03", 10, "SIV; XYZ"),
+        ("actions", "partners", "J4"),
+        "unknown department 'XYZ' (not on the {departments} sheet)",
+    ),
+    "lead as partner": (
+        _set("actions", 1, "P1-01", 10, "YEP"),
+        ("actions", "partners", "J2"),
+        "'YEP' leads the action: it is not also its partner",
+    ),
+    "bad schedule start": (
+        _set("actions", 1, "P1-01", 11, "syksy"),
+        ("actions", "start", "K2"),
+        "{name} must be a year (2025) or a period (2025Q3, 2025H2), not 'syksy'",
+    ),
+    "schedule end before start": (
+        lambda wb, language: (
+            _set("actions", 1, "P1-01", 11, "2024q1")(wb, language),
+            _set("actions", 1, "P1-01", 12, "2023H2")(wb, language),
+        ),
+        ("actions", "end", "L2"),
+        "{name} 2023H2 is before ",
+    ),
+    "bad partners_report": (
+        _set("settings", 1, "partners_report", 2, "often"),
+        ("settings", "partners_report", "B20"),
+        "{name} must be {yes} or {no}, not 'often'",
+    ),
     "bad smtp security": (
         _set("settings", 1, "smtp_security", 2, "tls"),
         ("settings", "smtp_security", "B15"),
@@ -666,8 +694,15 @@ def programmes(draw):
                 draw(_TEXT),
                 draw(_TEXT),
                 draw(st.booleans()),
+                partners=tuple(draw(st.lists(st.sampled_from(dids), unique=True, max_size=3))),
+                **dict(zip(("start", "end"), draw(_BOUNDS), strict=True)),
             )
         )
+        lead = actions[-1].department_id
+        if lead in actions[-1].partners:
+            actions[-1] = dataclasses.replace(
+                actions[-1], partners=tuple(d for d in actions[-1].partners if d != lead)
+            )
     settings = dataclasses.replace(
         base.settings,
         language=draw(st.sampled_from(LANGUAGES)),
@@ -679,8 +714,21 @@ def programmes(draw):
         mail_sender=draw(_EMAIL),
         mail_limit_mb=draw(st.integers(1, 100_000).map(lambda n: n / 100)),
         signature=draw(_TEXT),
+        partners_report=draw(st.booleans()),
     )
     return with_version(Programme(settings, priorities, departments, tuple(actions), base.statuses))
+
+
+_BOUNDS = st.sampled_from(
+    [
+        ("", ""),
+        ("2024", "2026"),
+        ("2025Q3", ""),
+        ("", "2026H2"),
+        ("2025H1", "2025Q2"),
+        ("2030", "2030"),
+    ]
+)
 
 
 @settings(
@@ -712,3 +760,22 @@ def test_docs_list_the_names_the_code_uses():
     want["flag yes"] = [flag_name(True, x) for x in ("en", "fi", "sv")]
     want["flag no"] = [flag_name(False, x) for x in ("en", "fi", "sv")]
     assert rows == want
+
+
+def test_fields_added_later_change_no_version_while_unused(aura):
+    """Partners, schedule bounds and partners_report came after versions were first written
+    into workbooks: unused, they leave the version as it was (every workbook sent out before
+    stays current); used, they make a new one."""
+    assert aura.version == "7a3e62e701b3"  # as written into the golden annotated copy
+    first = aura.actions[0]
+    for changed in (
+        dataclasses.replace(first, partners=("SIV",)),
+        dataclasses.replace(first, start="2024"),
+        dataclasses.replace(first, end="2026Q4"),
+    ):
+        p = dataclasses.replace(aura, actions=(changed, *aura.actions[1:]), version="")
+        assert with_version(p).version != aura.version
+    p = dataclasses.replace(
+        aura, settings=dataclasses.replace(aura.settings, partners_report=True), version=""
+    )
+    assert with_version(p).version != aura.version

@@ -10,6 +10,7 @@ from typing import Any
 
 from roundtrip.language.wording import default_statuses
 from roundtrip.programme.model import (
+    LATER_FIELDS,
     MAIL_SETTINGS,
     Action,
     Department,
@@ -45,13 +46,33 @@ def default_status_scale(language: str) -> tuple[Status, ...]:
 _CHUNK = 5000  # actions encoded at a time: C-speed JSON without one huge string
 
 
+_FieldNames = tuple[tuple[str, ...], tuple[tuple[str, object], ...]]
+_field_names_of: dict[type, _FieldNames] = {}
+
+
+def _field_names(cls: type) -> _FieldNames:
+    """A dataclass's fields as (those always hashed, (later field, its default) pairs)."""
+    got = _field_names_of.get(cls)
+    if got is None:
+        names = tuple(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+        later = tuple((k, LATER_FIELDS[k]) for k in names if k in LATER_FIELDS)
+        got = tuple(k for k in names if k not in LATER_FIELDS), later
+        _field_names_of[cls] = got
+    return got
+
+
 def _fields(o: Any) -> Any:
-    """A dataclass's fields for the JSON encoder (the same dict dataclasses.asdict makes)."""
-    names = getattr(o, "__dataclass_fields__", None)
-    if names is None:
+    """A dataclass's fields for the JSON encoder (the same dict dataclasses.asdict makes),
+    without the LATER_FIELDS that hold their default."""
+    if not hasattr(o, "__dataclass_fields__"):
         return str(o)
-    got = getattr(o, "__dict__", None)  # a frozen dataclass's __dict__ holds its fields
-    return got if got is not None else {k: getattr(o, k) for k in names}
+    always, later = _field_names(type(o))
+    got = {k: getattr(o, k) for k in always}
+    for k, default in later:
+        value = getattr(o, k)
+        if value != default:
+            got[k] = value
+    return got
 
 
 def programme_version(p: Programme) -> str:
@@ -123,6 +144,9 @@ def programme_from_dict(data: dict[str, Any]) -> Programme:
                 responsible=a.get("responsible", ""),
                 origin=a.get("origin", ""),
                 active=bool(a.get("active", True)),
+                partners=tuple(a.get("partners", ())),
+                start=str(a.get("start", "")),
+                end=str(a.get("end", "")),
             )
         )
     statuses = (

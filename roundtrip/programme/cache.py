@@ -40,10 +40,11 @@ log = logging.getLogger(__name__)
 
 # Bump when the layout below changes, or when reading checks more (a cache of a file read
 # before must not skip the new checks). 5: the send-out's settings, e-mail addresses checked.
-FORMAT = 5
+# 6: partners and schedule bounds of actions, partners_report.
+FORMAT = 6
 CACHE_FILE = "programme.json"
 
-_ACTION = ("metric_text", "schedule", "responsible", "origin", "active")
+_ACTION = ("metric_text", "schedule", "responsible", "origin", "active", "partners", "start", "end")
 
 
 _last_key: tuple[tuple, str] | None = None  # (the file's identity, its key): one command's
@@ -142,7 +143,11 @@ def _actions_from(rows: list, same: dict[str, str]) -> Iterator[Action]:
             if ms
             else no_metrics
         )  # fmt: skip
-        yield Action(aid, one(pid, pid), one(did, did), text, metrics, *rest)
+        mt, schedule, resp, origin, active, partners, start, end = rest
+        yield Action(
+            aid, one(pid, pid), one(did, did), text, metrics, mt, schedule, resp, origin, active,
+            tuple(one(x, x) for x in partners) if partners else (), start, end,
+        )  # fmt: skip
 
 
 def _head(data: dict[str, Any], actions: tuple[Action, ...]) -> Programme:

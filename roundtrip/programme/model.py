@@ -38,6 +38,17 @@ class Status:
     aliases: tuple[str, ...] = ()  # labels in other languages, accepted on collect
 
 
+# Fields added after programme versions were first written: left out of the version's hash
+# while they hold their default, so a programme that does not use them keeps its version.
+LATER_FIELDS: dict[str, object] = {
+    "partners": (),
+    "start": "",
+    "end": "",
+    "partners_report": False,
+}
+BOUND_PATTERN = r"^(\d{4})(?:([QH])([1-4]))?$"  # a schedule bound: 2025, 2025Q3, 2025H2
+
+
 # Metric and Action use __slots__: a regional programme holds 270,000 of them, and a
 # per-instance __dict__ was about a fifth of collect's peak memory.
 @dataclass(frozen=True, slots=True)
@@ -64,6 +75,12 @@ class Action:
     responsible: str = ""
     origin: str = ""  # e.g. "Elinvoimatyöryhmän huomio 12.4.2023"
     active: bool = True
+    # Departments that carry the action out with the lead (department_id); ids, in order.
+    partners: tuple[str, ...] = ()
+    # The schedule as bounds, where it could be read: a year ("2025") or a period ("2025Q3",
+    # "2025H2"); "" when open or unknown. `schedule` keeps the words as written.
+    start: str = ""
+    end: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,9 @@ class Settings:
     first_period: str = ""
     last_period: str = ""
     deadline_days: int = 14  # days after the end of the period
+    # Partner departments report on the actions they share too (each in its own workbook);
+    # off: only the lead reports, and the partners are named on the lead's workbook.
+    partners_report: bool = False
     coordinator: str = ""
     coordinator_email: str = ""
     # The send-out (MAIL_SETTINGS). Never a password: the mail package reads that from the

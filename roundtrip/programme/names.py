@@ -60,6 +60,9 @@ COLUMN_NAMES: dict[str, dict[str, Message]] = {
         "responsible": C_("programme actions column", "responsible"),
         "origin": C_("programme actions column", "origin"),
         "active": C_("programme actions column", "active"),
+        "partners": C_("programme actions column", "partners"),
+        "start": C_("programme actions column", "start"),
+        "end": C_("programme actions column", "end"),
     },
     "metrics": {
         "metric_id": C_("programme metrics column", "metric_id"),
@@ -101,6 +104,7 @@ SETTING_NAMES: dict[str, Message] = {
     "mail_sender": C_("programme setting", "mail_sender"),
     "mail_limit_mb": C_("programme setting", "mail_limit_mb"),
     "signature": C_("programme setting", "signature"),
+    "partners_report": C_("programme setting", "partners_report"),
 }
 SETTINGS_HELP = {
     "programme_id": N_(
@@ -113,6 +117,10 @@ SETTINGS_HELP = {
     "first_period": N_("First reporting period, e.g. 2023Q3 (2023H2 or 2023 for other cadences)"),
     "last_period": N_("Last reporting period, e.g. 2026Q4"),
     "deadline_days": N_("Days after the end of a period by which returns are due"),
+    "partners_report": N_(
+        "Partner departments report on the actions they share too ({yes}/{no}); {no}: only "
+        "the lead department reports"
+    ),
     "coordinator": N_("Coordinator's name, shown in the instructions"),
     "coordinator_email": N_("Coordinator's e-mail, shown in the instructions"),
     "reminder_gap_days": N_(
@@ -164,6 +172,9 @@ WIDTHS: dict[str, dict[str, float]] = {
         "responsible": 26,
         "origin": 36,
         "active": 8,
+        "partners": 14,
+        "start": 9,
+        "end": 9,
     },
     "metrics": {
         "metric_id": 12,

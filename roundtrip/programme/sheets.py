@@ -122,6 +122,22 @@ def read_settings(rows: list[Row], chk: Checker) -> Settings:
     _whole(values, found, where, chk, "reminder_gap_days", 366, default=5)
     _whole(values, found, where, chk, "smtp_port", 65535, default=0)
     _mail_settings(values, found, where, chk)
+    if text("partners_report"):
+        flag = flag_text(text("partners_report"), False, flag_words())
+        if flag is None:
+            chk.add(
+                sheet,
+                where["partners_report"],
+                "value",
+                _("{name} must be {yes} or {no}, not {value!r}").format(
+                    name=names.setting("partners_report"),
+                    value=text("partners_report"),
+                    **names.yes_no(),
+                ),
+            )
+        values["partners_report"] = bool(flag)
+    else:
+        values.pop("partners_report", None)
     periods = {}
     for key in ("first_period", "last_period"):
         if text(key) and cadence in CADENCES:
@@ -375,105 +391,6 @@ def _metric_row(
                 baseline=row.text("baseline"),
                 target=row.text("target"),
                 higher_is_better=hib,
-            )
-        )
-
-
-ActionFields = tuple[str, str, str, str, str, str, str, str, bool]
-"""id, priority, department, action, metric_text, schedule, responsible, origin, active."""
-
-
-def read_actions(
-    table: Table,
-    chk: Checker,
-    priority_ids: set[str] | None,
-    department_ids: set[str] | None,
-) -> list[ActionFields]:
-    """Actions' fields (metrics are added once read); unknown references are checked when the
-    sheet is known. Rows without any problem take the fast path; any other row goes through
-    the row checks (the same messages, in row order)."""
-    seen: dict[str, str] = {}
-    words = flag_words()
-    out: list[ActionFields] = []
-    letter = table.letters["id"]
-    match = ID_PATTERN.match
-    col = table.column
-    rows = zip(
-        table.numbers,
-        col("id"),
-        col("priority"),
-        col("department"),
-        col("action"),
-        col("metric_text"),
-        col("schedule"),
-        col("responsible"),
-        col("origin"),
-        col("active"),
-        strict=True,
-    )
-    for i, (number, aid, pid, did, text, mt, schedule, resp, origin, act) in enumerate(rows):
-        active = flag_text(act, True, words)
-        if (
-            aid
-            and pid
-            and did
-            and text
-            and active is not None
-            and (priority_ids is None or pid in priority_ids)
-            and (department_ids is None or did in department_ids)
-            and aid not in seen
-            and match(aid)
-        ):
-            seen[aid] = f"{letter}{number}"
-            out.append((aid, pid, did, text, mt, schedule, resp, origin, active))
-        else:
-            _action_row(table.row(i), chk, priority_ids, department_ids, seen, out)
-    return out
-
-
-def _action_row(
-    row: Row,
-    chk: Checker,
-    priority_ids: set[str] | None,
-    department_ids: set[str] | None,
-    seen: dict[str, str],
-    out: list[ActionFields],
-) -> None:
-    sheet = "actions"
-    chk.required(sheet, row, ("id", "priority", "department", "action"))
-    aid = chk.ident(sheet, row, "id", seen)
-    pid, did = row.text("priority"), row.text("department")
-    if pid and priority_ids is not None and pid not in priority_ids:
-        chk.add(
-            sheet,
-            row,
-            "priority",
-            _("unknown priority {value!r} (not on the {sheet} sheet)").format(
-                value=pid, sheet=chk.names.sheet("priorities")
-            ),
-        )
-    if did and department_ids is not None and did not in department_ids:
-        chk.add(
-            sheet,
-            row,
-            "department",
-            _("unknown department {value!r} (not on the {sheet} sheet)").format(
-                value=did, sheet=chk.names.sheet("departments")
-            ),
-        )
-    active = chk.flag(sheet, row, "active", True)
-    if aid:
-        out.append(
-            (
-                aid,
-                pid,
-                did,
-                row.text("action"),
-                row.text("metric_text"),
-                row.text("schedule"),
-                row.text("responsible"),
-                row.text("origin"),
-                active,
             )
         )
 

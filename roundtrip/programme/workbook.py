@@ -48,6 +48,7 @@ from roundtrip.language import (
     tr,
 )
 from roundtrip.parallel.heap import collector_paused
+from roundtrip.programme.actions_sheet import read_actions
 from roundtrip.programme.bundled import with_version
 from roundtrip.programme.model import (
     LANGUAGES,
@@ -75,7 +76,6 @@ from roundtrip.programme.periods import CADENCES
 from roundtrip.programme.read import find_sheets, open_workbook, sheet_rows
 from roundtrip.programme.rows import Checker, Row, Table, cell_text, parse_flag
 from roundtrip.programme.sheets import (
-    read_actions,
     read_departments,
     read_metrics,
     read_priorities,
@@ -106,7 +106,10 @@ def _rows(p: Programme, lang: str) -> dict[str, list[list[Any]]]:
         value = getattr(st, key)
         if key == "cadence":
             value = cadence_name(value, lang)
-        return [setting_name(key, lang), value, tr(lang, SETTINGS_HELP[key]).format(**cadences)]
+        if isinstance(value, bool):
+            value = _flag(value)
+        words = {**cadences, "yes": _flag(True), "no": _flag(False)}
+        return [setting_name(key, lang), value, tr(lang, SETTINGS_HELP[key]).format(**words)]
 
     return {
         "settings": [setting(k) for k in SETTING_KEYS],
@@ -123,6 +126,9 @@ def _rows(p: Programme, lang: str) -> dict[str, list[list[Any]]]:
                 a.responsible,
                 a.origin,
                 _flag(a.active),
+                "; ".join(a.partners),
+                a.start,
+                a.end,
             ]
             for a in p.actions
         ],
@@ -271,6 +277,8 @@ def _validations(
                         lang, "A port number, 0 to 65535 (0: the usual one for the security)."
                     ),
                 }
+            elif key == "partners_report":
+                v = yes_no
             elif key == "smtp_security":
                 v = _list_validation(
                     SMTP_SECURITIES, title, tr(lang, "Choose starttls, ssl or none.")
@@ -288,6 +296,36 @@ def _validations(
             ws.data_validation(r, 1, r, 1, v)
     elif sheet == "actions":
         ws.data_validation(1, col("active"), last, col("active"), yes_no)
+        partners = column_name(sheet, "partners", lang)
+        ws.data_validation(
+            1,
+            col("partners"),
+            last,
+            col("partners"),
+            {
+                "validate": "any",
+                "input_title": partners[:32],
+                "input_message": tr(
+                    lang,
+                    "Ids from the {sheet} sheet, separated by ';': the departments that carry "
+                    "out the action with the lead department.",
+                ).format(sheet=sheet_name("departments", lang))[:255],
+            },
+        )
+        for name in ("start", "end"):
+            ws.data_validation(
+                1,
+                col(name),
+                last,
+                col(name),
+                {
+                    "validate": "any",
+                    "input_title": column_name(sheet, name, lang)[:32],
+                    "input_message": tr(
+                        lang, "A year (2025) or a period (2025Q3, 2025H2); empty: open."
+                    ),
+                },
+            )
         for name, of in (("priority", "priorities"), ("department", "departments")):
             ws.data_validation(
                 1,
@@ -415,7 +453,10 @@ def _load_programme(path: Path) -> Programme:
         )
     no_metrics: list[Metric] = []
     actions = tuple(
-        Action(aid, pid, did, text, tuple(metrics.get(aid, no_metrics)), mt, sched, resp, orig, on)
-        for aid, pid, did, text, mt, sched, resp, orig, on in fields
-    )
+        Action(
+            aid, pid, did, text, tuple(metrics.get(aid, no_metrics)), mt, sched, resp, orig, on,
+            partners, start, end,
+        )
+        for aid, pid, did, text, mt, sched, resp, orig, on, partners, start, end in fields
+    )  # fmt: skip
     return with_version(Programme(settings, priorities, departments, actions, statuses))
