@@ -18,19 +18,18 @@ Rules (the decisions of examples/aura/README.md):
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from roundtrip.errors import ConfigError, Problem, UsageError
+from roundtrip.errors import ConfigError, Problem
 from roundtrip.language import _, console_language, ngettext
 from roundtrip.language.wording import wording
 from roundtrip.programme.bundled import default_status_scale, with_version
 from roundtrip.programme.model import Action, Department, Metric, Priority, Programme, Settings
+from roundtrip.programme.tables.read import RawLine, read_table
 
 COLUMN_NAMES = {
     "department": ("kuka", "toimiala", "department", "who", "vem", "sektor"),
@@ -62,7 +61,6 @@ SCHEDULE_WORDS = re.compile(
 )
 SCHEDULE_ONLY = re.compile(r"^(koko ajan|säännöllisesti|jatkuvasti|vuosittain)\.?$", re.I)
 CAPITAL_SPLIT = re.compile(r"(?<=[a-zåäöü.]) (?=[A-ZÅÄÖ][a-zåäö])")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # not \t or \n
 COUNT_WORDS = ("lukumäärä", "määrä")
 YESNO_WORDS = ("toteutuminen", "toteutunut prosessi")
 
@@ -76,85 +74,9 @@ class ImportResult:
         return list(self.report)
 
 
-@dataclass(frozen=True)
-class RawLine:
-    number: int  # 1-based line (or sheet row) in the source
-    cells: tuple[str, ...]
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _clean(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).replace("\u00a0", " ").replace("\r\n", "\n")
-    return CONTROL.sub("", text).strip()
-
-
 def read_lines(path: Path) -> list[RawLine]:
-    """The source table as lines of cells; one clear ConfigError when it cannot be read."""
-    suffix = path.suffix.lower()
-    if suffix not in (".txt", ".tsv", ".csv", ".xlsx", ".xlsm"):
-        raise UsageError(
-            _(
-                "{file}: import takes a tab-separated .txt, a .csv or an .xlsx table "
-                "(save .xls or .ods files as .xlsx first)"
-            ).format(file=path.name)
-        )
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            from openpyxl import load_workbook
-
-            wb = load_workbook(path, read_only=True, data_only=True)
-            try:
-                ws = wb.worksheets[0]
-                return [
-                    RawLine(i, tuple(_clean(v) for v in row))
-                    for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
-                ]
-            finally:
-                wb.close()
-        text = _decode(path.read_bytes())
-        if suffix == ".csv":
-            sample = text[:4096]
-            try:
-                dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-                delimiter = dialect.delimiter
-            except csv.Error:
-                delimiter = max(",;\t", key=sample.count)
-            reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-            out, start = [], 1
-            for row in reader:
-                out.append(RawLine(start, tuple(_clean(c) for c in row)))
-                start = reader.line_num + 1
-            return out
-        return [
-            RawLine(i, tuple(_clean(c) for c in line.split("\t")))
-            for i, line in enumerate(text.splitlines(), start=1)
-        ]
-    except (OSError, ValueError, KeyError, csv.Error) as exc:
-        raise ConfigError(
-            [], _("{file}: cannot read the table ({error})").format(file=path.name, error=exc)
-        ) from exc
-    except Exception as exc:  # a corrupt workbook: one clear line, never a traceback
-        raise ConfigError(
-            [],
-            _("{file}: cannot read the table ({error})").format(
-                file=path.name, error=type(exc).__name__
-            ),
-        ) from exc
+    """The source table as lines of cells (tables.read); one clear error when it cannot be read."""
+    return read_table(path)
 
 
 def import_table(path: Path, organisation: str = "") -> ImportResult:

@@ -1,0 +1,1 @@
+"""Reading a municipality's action table (Word, Excel, OpenDocument, .csv, .txt) as lines."""
