@@ -41,7 +41,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: .doc/.x
 ZIP_MAGIC = b"PK\x03\x04"
 PACKAGES = (".docx", ".xlsx", ".xlsm", ".ods")
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")  # not \t or \n
-MISSING_PART = re.compile(r"no item named '([^']*)'")
+MISSING_PART = re.compile(r"no item named '([^']*)'|'([^']*)' file not found")  # zipfile, calamine
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,8 @@ def read_table(path: Path) -> list[RawLine]:
     except (RoundtripError, MemoryError):
         raise
     except OSError as exc:
+        if exc.errno is None:  # not the file system: what a reader says of the content
+            raise damaged(path, _detail(exc)) from exc
         raise _unreadable(path, exc) from exc
     except Exception as exc:  # a damaged file: one clear line, never a traceback
         raise damaged(path, _detail(exc)) from exc
@@ -180,10 +182,11 @@ def _old_excel(path: Path) -> str:
 
 def _detail(exc: Exception) -> str:
     """What went wrong inside a package, in words where we know them."""
-    if isinstance(exc, KeyError):
-        missing = MISSING_PART.search(str(exc))
-        if missing:
-            return _("no {part} inside").format(part=missing.group(1))
+    missing = MISSING_PART.search(str(exc))
+    if missing:
+        return _("no {part} inside").format(part=missing.group(1) or missing.group(2))
+    if isinstance(exc, OSError):  # openpyxl: "File contains no valid workbook part"
+        return _("no workbook inside")
     if isinstance(exc, (zipfile.BadZipFile, EOFError, zlib.error)):
         return _("a part of the file is corrupt")
     if "XML" in type(exc).__name__ or "Xml" in type(exc).__name__:
