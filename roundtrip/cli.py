@@ -339,7 +339,16 @@ pass_ctx = click.make_pass_decorator(Context)
     "--from-table",
     "table",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Import a raw action table (.txt tab-separated, .xlsx or .csv)."),
+    help=N_("Import an action table: .docx, .xlsx, .ods, .csv or tab-separated .txt."),
+)
+@click.option(
+    "--columns",
+    metavar="KEY=HEADER,...",
+    help=N_(
+        "With --from-table: which header names which column, where the import does not know "
+        "the name (keys: action, department, partners, metric, schedule, start, end, "
+        "responsible, priority, number)."
+    ),
 )
 @click.option(
     "--programme",
@@ -349,11 +358,18 @@ pass_ctx = click.make_pass_decorator(Context)
 @pass_ctx
 @command
 def init(
-    ctx: Context, workspace: Path, example: str | None, table: Path | None, programme: Path | None
+    ctx: Context,
+    workspace: Path,
+    example: str | None,
+    table: Path | None,
+    columns: str | None,
+    programme: Path | None,
 ):
     from roundtrip.init import init_workspace
 
-    result = init_workspace(workspace, example=example, table=table, programme=programme)
+    result = init_workspace(
+        workspace, example=example, table=table, programme=programme, columns=columns
+    )
     for line in result.lines():
         ctx.echo(line)
 

@@ -63,15 +63,13 @@ class InitResult:
             )
         out.append(_("  roundtrip.db: the register, with this workspace's signing secret"))
         if self.import_report_path is not None:
-            n = len(self.import_report)
+            n = sum(1 for line in self.import_report if line.startswith(" "))
             out.append(
                 ngettext(
                     "  import report ({n} note): {file}", "  import report ({n} notes): {file}", n
                 ).format(n=n, file=self.import_report_path)
             )
-            out.extend(f"    {line}" for line in self.import_report[:12])
-            if n > 12:
-                out.append(_("    ... {n} more in the report").format(n=n - 12))
+            out.extend(f"    {line}" for line in self.import_report)
         out.extend(self.notes)
         first = p.settings.first_period or _("PERIOD")
         folder = shell_word(self.root)
@@ -137,6 +135,7 @@ def init_workspace(
     example: str | None = None,
     table: Path | None = None,
     programme: Path | None = None,
+    columns: str | None = None,
 ) -> InitResult:
     """Create the workspace at `target` from exactly one source; never overwrites one."""
     given = [
@@ -154,6 +153,8 @@ def init_workspace(
                 "'--programme FILE'"
             ).format(given=what)
         )
+    if columns and not table:
+        raise UsageError(_("--columns goes with --from-table: it names the table's columns"))
     target = usable_folder(target)
     ws = Workspace(target.resolve())
     if target.exists() and not target.is_dir():
@@ -177,9 +178,9 @@ def init_workspace(
         set_console_language(prog.settings.language)  # as loading its programme.xlsx will
         source = _("the bundled example {name!r}").format(name=example)
     elif table:
-        from roundtrip.programme.table_import import import_table
+        from roundtrip.programme.tables.importer import import_table
 
-        imported = import_table(Path(table))
+        imported = import_table(Path(table), columns=columns)
         prog, report = imported.programme, tuple(imported.report)
         set_console_language(prog.settings.language)
         source = _("table {file}").format(file=table)
