@@ -414,3 +414,17 @@ def test_a_bad_columns_option_or_one_without_a_table_is_one_line(tmp_path: Path)
                                "--columns", "action"])  # fmt: skip
     assert bad.exit_code == 2 and "--columns takes KEY=HEADER pairs" in bad.output
     assert not (tmp_path / "b").exists()
+
+
+def test_the_readme_s_example_gives_the_report_it_shows(tmp_path: Path):
+    """README: the csv of "Importing your own action table" gives the lines it quotes."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("### Importing your own action table", 1)[1]
+    table = section.split("```csv\n", 1)[1].split("```", 1)[0]
+    quoted = section.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    path = tmp_path / "toimenpiteet.csv"
+    path.write_text(table, encoding="utf-8")
+    report = [line.rstrip() for line in import_table(path).report]
+    at = 0
+    for line in quoted:  # in the report, in this order
+        at = report.index(line, at) + 1

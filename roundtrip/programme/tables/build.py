@@ -100,7 +100,8 @@ def build(parsed: Parsed, file: str, organisation: str = "") -> ImportResult:
 
 def _stem(file: str) -> str:
     stem = file.rsplit(".", 1)[0]
-    return sentence_case(re.sub(r"[_-]+", " ", stem)) or "Toimenpideohjelma"
+    name = sentence_case(re.sub(r"[_-]+", " ", stem)).strip()
+    return name[:1].upper() + name[1:] if name else "Toimenpideohjelma"
 
 
 def _nothing_imported(parsed: Parsed, file: str) -> ConfigError:
