@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from roundtrip.errors import ConfigError, Problem
+from roundtrip.errors import ConfigError
 from roundtrip.language import _, console_language, ngettext, tr
 from roundtrip.language.wording import wording
 from roundtrip.programme.bundled import default_status_scale, with_version
@@ -122,7 +122,7 @@ def _nothing_imported(parsed: Parsed, file: str) -> ConfigError:
         message = _("{file}: the table has a header but no action under it").format(file=file)
     else:
         message = _("{file}: no table found (no row with two or more columns)").format(file=file)
-    return ConfigError([Problem(file, _("no action table found"))], message)
+    return ConfigError([], message)  # one line: the message says it all
 
 
 def _columns(parsed: Parsed) -> list[str]:

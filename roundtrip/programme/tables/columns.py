@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from roundtrip.errors import UsageError
 from roundtrip.language import _, console_language
 from roundtrip.programme.names import column_lookup, column_name
 from roundtrip.programme.names import fold as names_fold
+from roundtrip.programme.schedule import read_schedule
 
 # What a column holds -> {language: names}. "department" names the lead's column strongly;
 # "responsible" names a person or a party: it is the department column when no stronger
@@ -244,6 +245,15 @@ def parse_columns_option(text: str) -> dict[str, str]:
     return out
 
 
+def _mostly(texts: Sequence[str], test: Callable[[str], bool]) -> bool:
+    return sum(1 for t in texts if test(t)) * 2 > len(texts)
+
+
+def _looks_timely(text: str) -> bool:
+    """A schedule's words: a year, or a reading schedule.read_schedule makes something of."""
+    return bool(re.search(r"\b(?:19|20)\d\d\b", text)) or bool(read_schedule(text).how)
+
+
 def _option_key(written: str) -> str:
     """The key a --columns name stands for: a key, or an actions column's name in any of the
     three languages; "" when neither."""
@@ -292,14 +302,22 @@ def suggest_columns(rows: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], str
     if "action" not in mapping and free:
         mapping["action"] = max(free, key=lambda i: sum(map(len, texts(i))) / max(len(texts(i)), 1))
         free.remove(mapping["action"])
+    if "schedule" not in mapping and "start" not in mapping and "end" not in mapping:
+        timely = [i for i in free if texts(i) and _mostly(texts(i), _looks_timely)]
+        if timely:
+            mapping["schedule"] = timely[0]
+            free.remove(timely[0])
     if "department" not in mapping and free:
 
-        def repetition(i: int) -> float:
+        def repetition(i: int) -> tuple[float, float]:
             got = texts(i)
-            return len(got) / max(len(set(got)), 1) if got else 0.0
+            if not got or not _mostly(got, lambda t: any(c.isalpha() for c in t)):
+                return (0.0, 0.0)
+            average = sum(map(len, got)) / len(got)
+            return (len(got) / max(len(set(got)), 1), -average)
 
         best = max(free, key=repetition)
-        if repetition(best) > 1:
+        if repetition(best)[0] > 0:
             mapping["department"] = best
     pairs = ",".join(f"{key}={header[i]}" for key, i in sorted(mapping.items(), key=lambda x: x[1]))
     return tuple(c for c in header if c), f'--columns "{pairs}"'
