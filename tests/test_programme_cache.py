@@ -79,9 +79,9 @@ def test_damaged_cache_is_ignored_and_replaced(xlsx, tmp_path, aura, junk):
         path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
     elif junk in ("beyond", "negative", "twice"):  # a department line's action positions
         key, head, first, *rest = text.splitlines()
-        positions, rows = json.loads(first)
+        positions, rows, shared = json.loads(first)
         positions[-1] = {"beyond": 10**6, "negative": -1, "twice": positions[0]}[junk]
-        first = json.dumps([positions, rows], ensure_ascii=False)
+        first = json.dumps([positions, rows, shared], ensure_ascii=False)
         path.write_text("\n".join([key, head, first, *rest]) + "\n", encoding="utf-8")
     else:
         path.write_text(junk, encoding="utf-8")

@@ -175,7 +175,7 @@ def mail_period(
     per = programme.settings.period(period)
     now = now or dt.datetime.now(dt.UTC)
     report = period_status(ws, str(per), today=now.date(), programme=programme)
-    emails = {d.id: d.email.strip() for d in programme.departments if programme.actions_of(d.id)}
+    emails = {d.id: d.email.strip() for d in programme.departments if programme.reported_by(d.id)}
     conn = connect(ws.db_path)
     try:
         planned = plan(

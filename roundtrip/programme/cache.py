@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 
 # Bump when the layout below changes, or when reading checks more (a cache of a file read
 # before must not skip the new checks). 5: the send-out's settings, e-mail addresses checked.
-# 6: partners and schedule bounds of actions, partners_report.
-FORMAT = 6
+# 6: partners and schedule bounds of actions, partners_report. 7: a department's line holds
+# the actions it is a partner of too.
+FORMAT = 7
 CACHE_FILE = "programme.json"
 
 _ACTION = ("metric_text", "schedule", "responsible", "origin", "active", "partners", "start", "end")
@@ -94,35 +95,47 @@ def to_json(p: Programme) -> dict[str, Any]:
         ],
         "version": p.version,
         "actions": len(p.actions),  # a file cut at a line break must not lose actions
+        "pairs": sorted(p.partner_pairs()),  # (action, partner): known to a head alone
     }
 
 
-def _groups(p: Programme) -> dict[str, list[int]]:
-    """Each department's action positions, departments in the order of their first action."""
-    groups: dict[str, list[int]] = {}
+def _groups(p: Programme) -> dict[str, tuple[list[int], list[int]]]:
+    """Each department's action positions: (those it leads, those it is a partner of), the
+    departments in the order of their first action, then those that are only partners."""
+    groups: dict[str, tuple[list[int], list[int]]] = {}
     for i, a in enumerate(p.actions):
-        groups.setdefault(a.department_id, []).append(i)
+        groups.setdefault(a.department_id, ([], []))[0].append(i)
+    for i, a in enumerate(p.actions):
+        for d in dict.fromkeys(a.partners):
+            if d != a.department_id:
+                groups.setdefault(d, ([], []))[1].append(i)
     return groups
 
 
 def json_lines(p: Programme) -> Iterator[str]:
     """The cache body: to_json's data on one line, then one line per department.
 
-    A department's line is [its actions' positions in the programme, their rows]; the head
-    says where each line starts (`index`: department -> [offset, length in bytes from the
-    start of the first department line, number of active actions]), so one department can be
-    read alone (`Slices`).
+    A department's line is [its actions' positions in the programme, their rows, the rows of
+    the actions it is a partner of]; the head says where each line starts (`index`:
+    department -> [offset, length in bytes from the start of the first department line,
+    number of active actions it leads, number of active actions it is a partner of]), so one
+    department can be read alone (`Slices`), with the actions it shares.
     """
+    groups = _groups(p)
     lines = []
-    for positions in _groups(p).values():
-        rows = [_action_row(p.actions[i]) for i in positions]
-        lines.append(json.dumps([positions, rows], ensure_ascii=False, separators=(",", ":")))
+    for own, shared in groups.values():
+        rows = [_action_row(p.actions[i]) for i in own]
+        partner_rows = [_action_row(p.actions[i]) for i in shared]
+        lines.append(
+            json.dumps([own, rows, partner_rows], ensure_ascii=False, separators=(",", ":"))
+        )
     index: dict[str, list[int]] = {}
     offset = 0
-    for (dept, positions), line in zip(_groups(p).items(), lines, strict=True):
+    for (dept, (own, shared)), line in zip(groups.items(), lines, strict=True):
         size = len(line.encode("utf-8")) + 1  # and its line break
-        active = sum(1 for i in positions if p.actions[i].active)
-        index[dept] = [offset, size, active]
+        active = sum(1 for i in own if p.actions[i].active)
+        partnered = sum(1 for i in shared if p.actions[i].active)
+        index[dept] = [offset, size, active, partnered]
         offset += size
     yield json.dumps({**to_json(p), "index": index}, ensure_ascii=False, separators=(",", ":"))
     yield from lines
@@ -165,7 +178,7 @@ def _head(data: dict[str, Any], actions: tuple[Action, ...]) -> Programme:
         actions,
         statuses,
         version,
-    )
+    ).knowing_pairs(data["pairs"])
 
 
 def from_json_lines(lines: Iterable[str]) -> Programme:
@@ -183,7 +196,7 @@ def _programme(head: dict[str, Any], lines: Iterable[str | bytes]) -> Programme:
     actions: list[Action | None] = [None] * n
     same: dict[str, str] = {}
     for line in lines:
-        positions, rows = json.loads(line)
+        positions, rows, _shared = json.loads(line)  # (shared: in their lead's line too)
         for i, a in zip(positions, _actions_from(rows, same), strict=True):
             if not 0 <= i < n or actions[i] is not None:
                 raise ValueError(f"action position {i!r} out of place in the cache")
@@ -209,7 +222,7 @@ class Slices:
     def __init__(self, path: Path, key: str, data: dict[str, Any], base: int, fd: int) -> None:
         index = data["index"]
         if not isinstance(index, dict) or not all(
-            isinstance(e, list) and len(e) == 3 and all(type(x) is int for x in e)
+            isinstance(e, list) and len(e) == 4 and all(type(x) is int for x in e)
             for e in index.values()
         ):
             raise TypeError("no department index in the cache")
@@ -267,23 +280,34 @@ class Slices:
             return f.read(size)
 
     def department(self, dept_id: str) -> Programme:
-        """The programme with only `dept_id`'s actions (none for an unknown department)."""
+        """The programme with only `dept_id`'s actions, those it leads and then those it is a
+        partner of (none for an unknown department)."""
         where = self._index.get(dept_id)
         if where is None:
             return self.head.with_actions(self.head.actions)
-        offset, size, _active = where
+        offset, size, _active, _partnered = where
         data = self._read(offset, size)
         if len(data) != size or not data.endswith(b"\n"):
             raise ValueError(f"the cache line of department {dept_id!r} is cut")
-        _positions, rows = json.loads(data)
-        actions = tuple(_actions_from(rows, {}))
-        if any(a.department_id != dept_id for a in actions):
+        _positions, rows, shared_rows = json.loads(data)
+        same: dict[str, str] = {}
+        actions = tuple(_actions_from(rows, same))
+        shared = tuple(_actions_from(shared_rows, same))
+        if any(a.department_id != dept_id for a in actions) or any(
+            dept_id not in a.partners for a in shared
+        ):
             raise ValueError(f"the cache line of department {dept_id!r} holds other actions")
-        return self.head.with_actions(actions)
+        return self.head.with_actions(actions + shared)
 
     def active_departments(self) -> frozenset[str]:
-        """The departments with at least one active action (from the index alone)."""
-        return frozenset(d for d, (_o, _s, active) in self._index.items() if active > 0)
+        """The departments with at least one active action to report on (from the index
+        alone): one they lead, or, when partners report, one they are a partner of."""
+        partners = self.head.settings.partners_report
+        return frozenset(
+            d
+            for d, (_o, _s, active, partnered) in self._index.items()
+            if active > 0 or (partners and partnered > 0)
+        )
 
     def whole(self) -> Programme:
         """The whole programme of this cache file (raises as from_json_lines)."""

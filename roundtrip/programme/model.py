@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from typing import TypedDict
@@ -151,6 +152,8 @@ class _Index(TypedDict, total=False):
     departments: dict[str, Department]
     priorities: dict[str, Priority]
     actions: dict[tuple[str, bool], tuple[Action, ...]]  # (department, active only) -> actions
+    partnered: dict[str, tuple[Action, ...]]  # partner department -> active shared actions
+    pairs: frozenset[tuple[str, str]]  # (action, partner department), every action
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,19 @@ class Programme:
             self._index["actions"] = got
         return got
 
+    def _partnered(self) -> dict[str, tuple[Action, ...]]:
+        got = self._index.get("partnered")
+        if got is None:
+            groups: dict[str, list[Action]] = {}
+            for a in self.actions:
+                if a.active:
+                    for d in dict.fromkeys(a.partners):
+                        if d != a.department_id:
+                            groups.setdefault(d, []).append(a)
+            got = {k: tuple(v) for k, v in groups.items()}
+            self._index["partnered"] = got
+        return got
+
     def with_actions(self, actions: tuple[Action, ...]) -> Programme:
         """This programme with other actions (a department's slice of it), sharing the lookups
         that do not depend on them: 3,000 departments are indexed once, not once a slice."""
@@ -214,6 +230,41 @@ class Programme:
 
     def actions_of(self, dept_id: str, active_only: bool = True) -> tuple[Action, ...]:
         return self._actions().get((dept_id, active_only), ())
+
+    def partnered_by(self, dept_id: str) -> tuple[Action, ...]:
+        """The active actions another department leads with `dept_id` as a partner."""
+        return self._partnered().get(dept_id, ())
+
+    def reported_by(self, dept_id: str) -> tuple[Action, ...]:
+        """The active actions `dept_id` reports on, in its return workbook: those it leads
+        (actions_of), then, with settings.partners_report, those it is a partner of."""
+        own = self.actions_of(dept_id)
+        if not self.settings.partners_report:
+            return own
+        shared = self.partnered_by(dept_id)
+        return own + shared if shared else own
+
+    def shares_reports(self) -> bool:
+        """Partners report on shared actions: the setting is on and some action has partners
+        (the register and the summary then show the partners' answers)."""
+        return self.settings.partners_report and bool(self.partner_pairs())
+
+    def partner_pairs(self) -> frozenset[tuple[str, str]]:
+        """(action id, partner department id) of every action with partners, active or not:
+        the answers that are a partner's, not the lead's."""
+        got = self._index.get("pairs")
+        if got is None:
+            got = frozenset(
+                (a.id, d) for a in self.actions for d in a.partners if d != a.department_id
+            )
+            self._index["pairs"] = got
+        return got
+
+    def knowing_pairs(self, pairs: Iterable[Sequence[str]]) -> Programme:
+        """This programme, its partner_pairs() being `pairs`: a head without its actions (a
+        cache's) still tells a partner's answer from the lead's."""
+        self._index["pairs"] = frozenset((str(a), str(d)) for a, d in pairs)
+        return self
 
     def status_by_key(self, key: str) -> Status:
         for s in self.statuses:

@@ -1,6 +1,7 @@
 """The programme a return is validated against in collect, and a workbook made from in generate.
 
-(status needs only the departments with active actions: the cache's index says which.)
+(status needs only the departments with active actions to report on: the cache's index says
+which.) A department's slice holds the actions it leads and those it is a partner of.
 
 Validating a return needs the programme's settings, departments, statuses and priorities, and
 the actions and metrics its identity lists, which are its department's. Building all the
@@ -53,8 +54,8 @@ class Whole:
         return self.head
 
     def active_departments(self) -> frozenset[str]:
-        """The departments with at least one active action."""
-        return frozenset(d.id for d in self.head.departments if self.head.actions_of(d.id))
+        """The departments with at least one active action to report on (reported_by)."""
+        return frozenset(d.id for d in self.head.departments if self.head.reported_by(d.id))
 
     def for_return(self, identity: Mapping[str, str]) -> Programme:
         return self.head
