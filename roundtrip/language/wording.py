@@ -39,6 +39,8 @@ WORDING: dict[str, Any] = {
         "metric": C_("actions", "Metric / follow-up"),
         "schedule": C_("actions", "Schedule"),
         "responsible": C_("actions", "Responsible"),
+        "partners": C_("actions", "Partners"),
+        "lead_is": C_("actions", "Lead: {department}"),
         "prev_period": C_("actions", "Previous period"),
         "prev_status": C_("actions", "Previous status"),
         "prev_progress": C_("actions", "Previous progress %"),
@@ -130,6 +132,11 @@ WORDING: dict[str, Any] = {
             "",
             C_("instructions", "Do not delete the hidden sheets: they identify your return."),
         ],
+        # Only in a partner's workbook (partners_report): the rows of actions another leads.
+        "partners_line": C_(
+            "instructions",
+            "The rows whose {column} column names the lead are actions another department leads: report your own part in them (status, progress, comment). The lead reports their metrics.",
+        ),
     },
     "report": {
         "file": C_("report", "File"),
@@ -161,6 +168,9 @@ WORDING: dict[str, Any] = {
         "period": C_("register", "Period"),
         "priority": C_("register", "Priority"),
         "department": C_("register", "Department"),
+        "role": C_("register", "Role"),
+        "role_lead": C_("register", "lead"),
+        "role_partner": C_("register", "partner"),
         "action_id": C_("register", "Action ID"),
         "action": C_("register", "Action"),
         "active": C_("register", "Active"),
@@ -258,6 +268,7 @@ WORDING: dict[str, Any] = {
         "metric": C_("summary", "Metric and target"),
         "comment": C_("summary", "Latest comment"),
         "comment_period": C_("summary", "Period"),
+        "partners": C_("summary", "Partners' answers"),
         "target_of": C_("summary", "(target {target})"),
         "contact": C_("summary", "Contact"),
         "returned": C_("summary", "Return"),

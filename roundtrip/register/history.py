@@ -29,10 +29,12 @@ class PreviousValue:
 
 @dataclass(frozen=True)
 class Previous:
-    """The latest answer per action and value per metric before some period."""
+    """The latest answer per action and value per metric before some period; an action with
+    partners has its lead's answer in `actions`, and each partner's own in `shared`."""
 
     actions: Mapping[str, PreviousAnswer] = field(default_factory=dict)
     metrics: Mapping[str, PreviousValue] = field(default_factory=dict)
+    shared: Mapping[tuple[str, str], PreviousAnswer] = field(default_factory=dict)
 
 
 def _period_of(text: str, cadence: str) -> Period | None:
@@ -74,9 +76,20 @@ def last_answers(
         answers, values = _latest_of_departments(conn, usable, texts, tuple(departments))
     else:
         answers, values = _latest_of_all(conn, usable)
+    shared: dict[tuple[str, str], PreviousAnswer] = {}
+    pairs = programme.partner_pairs()
+    if pairs:  # the answers above are anyone's: a shared action's are the lead's or a partner's
+        leads, partners = _latest_of_shared(conn, usable, texts, pairs)
+        for aid in {a for a, _d in pairs}:
+            if aid in leads:
+                answers[aid] = leads[aid]
+            else:
+                answers.pop(aid, None)
+        shared = {k: _answer(r, usable[r[1]][1], labels) for k, r in partners.items()}
     return Previous(
         actions=Made({k: (r, usable[r[1]][1]) for k, r in answers.items()}, _answer, labels),
         metrics=Made({k: (r, usable[r[1]][1]) for k, r in values.items()}, _value, labels),
+        shared=shared,
     )
 
 
@@ -135,6 +148,38 @@ def _latest_of_departments(
         args,
     )
     return {r[0]: r for r in answers}, {r[0]: r for r in values}
+
+
+def _latest_of_shared(
+    conn: sqlite3.Connection,
+    usable: dict[str, tuple[int, str]],
+    texts: tuple[str, ...],
+    pairs: frozenset[tuple[str, str]],
+) -> tuple[Rows, dict[tuple[str, str], tuple]]:
+    """The latest rows of the actions with partners: (action -> the latest of every answer
+    but its partners', (action, partner) -> the partner's latest), along the action index."""
+    ids = sorted({a for a, _d in pairs})
+    rank, ranks = _rank(usable, texts)
+    within = ", ".join("?" * len(texts))
+    leads: Rows = {}
+    partners: dict[tuple[str, str], tuple] = {}
+    for i in range(0, len(ids), MAX_FILTERED):
+        chunk = ids[i : i + MAX_FILTERED]
+        rows = query(
+            conn,
+            f"SELECT {_ANSWER_COLUMNS}, department_id, {rank} FROM answers "
+            f"WHERE action_id IN ({', '.join('?' * len(chunk))}) "
+            f"AND submission_id IN ({_current(texts)}) AND period IN ({within}) AND {_ANSWERED} "
+            "GROUP BY action_id, department_id",
+            (*ranks, *chunk, *texts, *texts),
+        )
+        for r in rows:
+            aid, dept = r[0], r[6]
+            if (aid, dept) in pairs:
+                partners[(aid, dept)] = r
+            elif aid not in leads or r[7] > leads[aid][7]:
+                leads[aid] = r
+    return leads, partners
 
 
 def _latest_of_all(

@@ -61,6 +61,16 @@ ACTION_COLUMNS: tuple[Column, ...] = (
     Column("comment", ROLE_INPUT, 40),
 )
 
+# The partners of a shared action, after `responsible`: only in a workbook that lists one (the
+# lead's names its partners, a partner's names the lead), so a programme without partners
+# keeps the workbook it had. The reader finds it by its header, and never needs it.
+PARTNERS_COLUMN = Column("partners", ROLE_CONTEXT, 22)
+ACTION_COLUMNS_WITH_PARTNERS: tuple[Column, ...] = (
+    *ACTION_COLUMNS[: [col.key for col in ACTION_COLUMNS].index("responsible") + 1],
+    PARTNERS_COLUMN,
+    *ACTION_COLUMNS[[col.key for col in ACTION_COLUMNS].index("responsible") + 1 :],
+)
+
 METRIC_COLUMNS: tuple[Column, ...] = (
     Column("metric_id", ROLE_ID, 12),
     Column("action_id", ROLE_CONTEXT, 9),
@@ -129,11 +139,17 @@ def headers(language: str, sheet_key: str) -> list[str]:
     return [header(language, sheet_key, c.key) for c in COLUMNS[sheet_key]]
 
 
+def action_columns(partners: bool) -> tuple[Column, ...]:
+    """The actions sheet's columns: with the partners column, or without it."""
+    return ACTION_COLUMNS_WITH_PARTNERS if partners else ACTION_COLUMNS
+
+
 def header_lookup(sheet_key: str) -> dict[str, str]:
     """Normalised header text (any language) -> column key."""
     out: dict[str, str] = {}
+    every = ACTION_COLUMNS_WITH_PARTNERS if sheet_key == "actions" else COLUMNS[sheet_key]
     for lang in LANGUAGES:
-        for col in COLUMNS[sheet_key]:
+        for col in every:
             out.setdefault(norm_label(header(lang, sheet_key, col.key)), col.key)
     return out
 

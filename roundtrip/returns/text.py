@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from roundtrip.language.wording import wording
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period
 from roundtrip.returns import contract as c
@@ -24,6 +25,24 @@ def iso_timestamp(moment: dt.datetime) -> str:
 def plan_metric_text(action: Action) -> str:
     """The `metric` plan column: the plan's wording, else the metric names, else blank."""
     return action.metric_text or "; ".join(m.name for m in action.metrics)
+
+
+def partners_text(programme: Programme, action: Action, dept_id: str) -> str:
+    """The `partners` column of `action` in `dept_id`'s workbook: on the lead's, the partners'
+    names; on a partner's, who leads it ("Lead: Sivistystoimi"); "" for an unshared action."""
+    if action.department_id != dept_id:
+        lead = _name(programme, action.department_id)
+        words = wording(programme.settings.language)["actions"]
+        return str(words["lead_is"]).format(department=lead)
+    names = dict.fromkeys(_name(programme, d) for d in action.partners if d != dept_id)
+    return "; ".join(names)
+
+
+def _name(programme: Programme, dept_id: str) -> str:
+    try:
+        return programme.department(dept_id).name
+    except KeyError:
+        return dept_id
 
 
 def identity_fields(

@@ -245,6 +245,15 @@ def _check_locked(
     )
 
 
+def _reports(programme: Programme, dept: str, action: Action) -> bool:
+    """False for an action `dept` is only a partner of, when partners no longer report on
+    them (a workbook made before the setting changed); anything else listed in the signed
+    identity is answered (an action moved to another department since: matched by ID)."""
+    if action.department_id == dept or dept not in action.partners:
+        return True
+    return programme.settings.partners_report
+
+
 def _actions(
     raw: RawReturn,
     programme: Programme,
@@ -256,8 +265,15 @@ def _actions(
     by_id = _index(programme).actions
     expected: dict[str, Action] = {}
     for aid in ids:
-        if aid in by_id:
-            expected[aid] = by_id[aid]
+        found = by_id.get(aid)
+        if found is not None and not _reports(programme, dept, found):
+            message = tr(
+                out.lang,
+                "action {id} is now reported by its lead department only: its answer was ignored",
+            )
+            out.warning(message.format(id=aid))
+        elif found is not None:
+            expected[aid] = found
         else:
             out.warning(
                 tr(

@@ -20,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from roundtrip.errors import UsageError
 from roundtrip.language import _, format_date, tr
 from roundtrip.language.wording import wording
-from roundtrip.programme.model import Action, Department, Metric, Programme
+from roundtrip.programme.model import Department, Metric, Programme
 from roundtrip.programme.periods import Period
 from roundtrip.register.history import Previous
 from roundtrip.returns import contract as c
@@ -30,6 +30,7 @@ from roundtrip.returns.text import (  # noqa: F401  (re-exported: the writer's p
     iso_timestamp,
     naive_utc,
     needs_comment_text,
+    partners_text,
     plan_metric_text,
     priority_choice,
 )
@@ -106,8 +107,13 @@ class _Book:
         self.words = wording(self.lang)
         self.names = self.words["sheets"]
         self.st: Styles = make_styles(wb, programme.statuses)
-        self.actions = _actions_of(programme, dept.id)
-        self.metrics: tuple[Metric, ...] = tuple(m for a in self.actions for m in a.metrics)
+        # The actions it leads, then (partners_report) those it is a partner of, whose
+        # metrics only their lead reports.
+        self.actions = programme.reported_by(dept.id)
+        self.metrics: tuple[Metric, ...] = tuple(
+            m for a in self.actions if a.department_id == dept.id for m in a.metrics
+        )
+        self.action_columns = c.action_columns(any(a.partners for a in self.actions))
         self.action_by_id = {a.id: a for a in self.actions}
         self.deadline = format_date(period.deadline(programme.settings.deadline_days), self.lang)
         self.needs_comment = needs_comment_text(programme)
@@ -118,7 +124,7 @@ class _Book:
     # ------------------------------------------------------------------ common layout
     def data_sheet(self, key: str, n_rows: int, freeze_col: int, title: str, sub: str) -> Worksheet:
         ws = self.wb.add_worksheet(self.names[key], worksheet_class=Sheet)
-        cols = c.COLUMNS[key]
+        cols = self.action_columns if key == "actions" else c.COLUMNS[key]
         ws.write_string(0, 0, title, self.st.title)
         ws.write_string(1, 0, sub, self.st.subtitle)
         heads = []
@@ -209,6 +215,12 @@ class _Book:
                 ws.set_row(row, row_height([(text, INSTRUCTIONS_WIDTH)]))
             row += 1
         row += 1
+        if any(a.department_id != self.dept.id for a in self.actions):  # it is a partner
+            partners = c.header(self.lang, "actions", "partners")
+            text = w["partners_line"].format(column=partners)
+            ws.write_string(row, 0, text, self.st.text)
+            ws.set_row(row, row_height([(text, INSTRUCTIONS_WIDTH)]))
+            row += 2
         ws.write_string(row, 0, c.header(self.lang, "actions", "status"), self.st.bold)
         row += 1
         for label, fmt in self.st.status_cells:
@@ -235,8 +247,8 @@ class _Book:
         key = "actions"
         n = len(self.actions)
         ws = self.titled_data_sheet(key, n)
-        col = {k.key: i for i, k in enumerate(c.ACTION_COLUMNS)}
-        widths = {k.key: k.width for k in c.ACTION_COLUMNS}
+        col = {k.key: i for i, k in enumerate(self.action_columns)}
+        widths = {k.key: k.width for k in self.action_columns}
         st = self.st
         blank_plan: dict[str, list[int]] = {"metric": [], "schedule": [], "responsible": []}
         plan_prompt = {
@@ -263,7 +275,17 @@ class _Book:
                 else:
                     ws.write_blank(r, col[field], None, st.input)
                     blank_plan[field].append(r)
-            pa = self.prev.actions.get(a.id)
+            partners = ""
+            if "partners" in col:
+                partners = partners_text(self.p, a, self.dept.id)
+                if partners:
+                    ws.write_string(r, col["partners"], partners, st.context)
+                else:
+                    ws.write_blank(r, col["partners"], None, st.context)
+            if a.department_id == self.dept.id:
+                pa = self.prev.actions.get(a.id)
+            else:  # its own last answer on an action it is a partner of
+                pa = self.prev.shared.get((a.id, self.dept.id))
             for field in ("prev_period", "prev_status", "prev_progress", "prev_comment"):
                 ws.write_blank(r, col[field], None, st.previous)
             if pa is not None:
@@ -283,10 +305,14 @@ class _Book:
                 "metric": plan_metric_text(a),
                 "schedule": a.schedule,
                 "responsible": a.responsible,
+                "partners": partners,
                 "prev_status": pa.status if pa else "",
                 "prev_comment": pa.comment if pa else "",
             }
-            ws.set_row(r, row_height([(t, widths[k]) for k, t in texts.items()], min_lines=2))
+            ws.set_row(
+                r,
+                row_height([(t, widths[k]) for k, t in texts.items() if k in widths], min_lines=2),
+            )
         if n:
             last = D0 + n - 1
             _validate(
@@ -455,23 +481,6 @@ class _Book:
             ws.write_string(i, 1, v, self.st.hidden_text)
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         ws.very_hidden()
-
-
-_grouped: tuple[Programme | None, dict[str, tuple[Action, ...]]] = (None, {})
-
-
-def _actions_of(programme: Programme, dept_id: str) -> tuple[Action, ...]:
-    """programme.actions_of(dept_id), grouped once per programme (big runs: O(n), not O(n²))."""
-    global _grouped
-    cached = _grouped  # one read: safe if another thread replaces it meanwhile
-    if cached[0] is not programme:
-        groups: dict[str, list[Action]] = {}
-        for a in programme.actions:
-            if a.active:
-                groups.setdefault(a.department_id, []).append(a)
-        cached = (programme, {k: tuple(v) for k, v in groups.items()})
-        _grouped = cached
-    return cached[1].get(dept_id, ())
 
 
 def _runs(col: int, rows: Sequence[int] | range) -> str:
