@@ -33,11 +33,21 @@ from roundtrip.parallel.heap import frozen_heap
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress, no_progress
+from roundtrip.register.columns import (
+    COMPLETIONS,
+    CURRENT,
+    HISTORY,
+    METRICS,
+    PROPOSALS,
+    SUBMISSIONS,
+    WARNINGS,
+    with_role,
+)
 from roundtrip.register.db import connect, register_error
 from roundtrip.workspace import Workspace, atomic_path, cannot_write
 from roundtrip.xlsx.number_formats import number_format
 from roundtrip.xlsx.stream import POOL_MIN_SECTIONS, StreamBook
-from roundtrip.xlsx.tables import DATE, INT, NUM, Col, XlsxBook
+from roundtrip.xlsx.tables import Col, XlsxBook
 from roundtrip.xlsx.text import MAX_ROWS
 
 # Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
@@ -45,118 +55,6 @@ TABLE_ROW_LIMIT = 20_000
 PROGRESS_LABEL = N_("Writing the register")  # translated where shown (the CLI)
 CHUNK = 5_000
 BATCH = 500  # actions per current-state query
-
-CURRENT = (
-    Col("action_id", 13),
-    Col("priority", 9),
-    Col("department", 11),
-    Col("action", 50),
-    Col("active", 10),
-    Col("status", 22),
-    Col("progress", 10, INT),
-    Col("comment", 50),
-    Col("last_period", 11),
-    Col("periods_since", 11, INT),
-    Col("submission", 10, INT),
-    Col("file", 30),
-    Col("sheet", 14),
-    Col("status_cell", 8),
-    Col("received_at", 16, DATE),
-)
-HISTORY = (
-    Col("period", 9),
-    Col("priority", 9),
-    Col("department", 11),
-    Col("action_id", 13),
-    Col("action", 50),
-    Col("status", 22),
-    Col("progress", 10, INT),
-    Col("comment", 50),
-    Col("submission", 10, INT),
-    Col("file", 30),
-    Col("sheet", 14),
-    Col("status_cell", 8),
-    Col("progress_cell", 8),
-    Col("comment_cell", 8),
-    Col("received_at", 16, DATE),
-    Col("state", 12),
-)
-METRICS = (
-    Col("period", 9),
-    Col("metric_id", 13),
-    Col("action_id", 13),
-    Col("department", 11),
-    Col("metric", 40),
-    Col("kind", 11),
-    Col("unit", 9),
-    Col("baseline", 10),
-    Col("target", 10),
-    Col("value", 12, NUM),
-    Col("comment", 40),
-    Col("submission", 10, INT),
-    Col("file", 30),
-    Col("sheet", 14),
-    Col("value_cell", 8),
-    Col("comment_cell", 8),
-    Col("received_at", 16, DATE),
-    Col("state", 12),
-)
-SUBMISSIONS = (
-    Col("submission", 10, INT),
-    Col("department", 11),
-    Col("period", 9),
-    Col("file", 34),
-    Col("archive_path", 30),
-    Col("received_at", 16, DATE),
-    Col("collected_at", 16, DATE),
-    Col("verdict", 10),
-    Col("signer", 18),
-    Col("programme_version", 14),
-    Col("generated_at", 16, DATE),
-    Col("errors", 8, INT),
-    Col("warning_count", 9, INT),
-    Col("superseded_by", 11, INT),
-    Col("state", 12),
-)
-PROPOSALS = (
-    Col("period", 9),
-    Col("department", 11),
-    Col("priority", 9),
-    Col("action", 50),
-    Col("metric", 30),
-    Col("schedule", 14),
-    Col("responsible", 18),
-    Col("comment", 40),
-    Col("submission", 10, INT),
-    Col("file", 30),
-    Col("sheet", 14),
-    Col("row", 6, INT),
-    Col("state", 12),
-)
-COMPLETIONS = (
-    Col("period", 9),
-    Col("department", 11),
-    Col("action_id", 13),
-    Col("action", 50),
-    Col("field", 12),
-    Col("value", 40),
-    Col("submission", 10, INT),
-    Col("file", 30),
-    Col("sheet", 14),
-    Col("cell", 8),
-    Col("state", 12),
-)
-WARNINGS = (
-    Col("submission", 10, INT),
-    Col("file", 30),
-    Col("department", 11),
-    Col("period", 9),
-    Col("sheet", 14),
-    Col("cell", 8),
-    Col("value", 20),
-    Col("message", 60),
-    Col("state", 12),
-)
 
 _ANSWERED = (
     "(a.status_key IS NOT NULL OR a.progress IS NOT NULL "
@@ -289,6 +187,11 @@ class _Writer:
         self.fields = {f: self.w[f"field_{f}"] for f in ("metric", "schedule", "responsible")}
         self.verdicts = {v: self.w[f"verdict_{v}"] for v in ("accepted", "warnings")}
         self._periods: dict[str, Period | None] = {}
+        # Answers on shared actions: a partner's are never the lead's; with partners_report
+        # both are shown, each row saying whose it is (the role column).
+        self.pairs = p.partner_pairs()
+        self.roles = p.shares_reports()
+        self.role = {False: self.w["role_lead"], True: self.w["role_partner"]}
 
     def table(self, key: str, cols: tuple[Col, ...], wrap=("action", "comment", "message")):
         return self.book.table(
@@ -326,9 +229,10 @@ class _Writer:
     # -- sheets ---------------------------------------------------------------------------
 
     def current(self) -> None:
-        t = self.table("current", CURRENT)
+        cols = with_role(CURRENT) if self.roles else CURRENT
+        t = self.table("current", cols)
         latest = self._latest_period()
-        status_col = 5
+        status_col = [c.key for c in cols].index("status")
         known = [a.id for a in self.p.actions]
         extra = [
             r[0]
@@ -337,41 +241,51 @@ class _Writer:
         ]
         order = known + extra
         last: dict[str, sqlite3.Row] = {}
+        shared: dict[tuple[str, str], sqlite3.Row] = {}
         for i, action_id in enumerate(order):
             if i % BATCH == 0:  # the latest answers of the next batch of actions (flat memory)
-                last = self._last_answers(order[i : i + BATCH])
+                last, shared = self._last_answers(order[i : i + BATCH])
             a = self.actions.get(action_id)
             r = last.get(action_id)
-            since = None
-            if r is not None and latest is not None:
-                answered = self._period(r["period"])
-                if answered is not None:
-                    since = latest.ordinal() - answered.ordinal()
-            key = r["status_key"] if r is not None else None
-            t.add(
-                [
-                    action_id,
-                    a.priority_id if a else "",
-                    a.department_id if a else (r["department_id"] if r else ""),
-                    a.text if a else "",
-                    (self.w["yes"] if a.active else self.w["no"]) if a else "",
-                    self._label(key),
-                    r["progress"] if r else None,
-                    r["comment"] if r else None,
-                    r["period"] if r else None,
-                    since,
-                    r["submission_id"] if r else None,
-                    r["original_name"] if r else None,
-                    r["sheet"] if r else None,
-                    r["status_cell"] if r else None,
-                    _moment(r["received_at"]) if r else None,
-                ],
-                {status_col: self.status_fmt[key]} if key in self.status_fmt else None,
-            )
+            dept = a.department_id if a else (r["department_id"] if r else "")
+            rows = [(dept, r, False)]
+            if self.roles and a is not None:  # then each partner's own latest answer
+                partners = dict.fromkeys(d for d in a.partners if d != a.department_id)
+                rows += [(d, shared.get((action_id, d)), True) for d in partners]
+            for dept, r, partner in rows:
+                since = None
+                if r is not None and latest is not None:
+                    answered = self._period(r["period"])
+                    if answered is not None:
+                        since = latest.ordinal() - answered.ordinal()
+                key = r["status_key"] if r is not None else None
+                t.add(
+                    [
+                        action_id,
+                        a.priority_id if a else "",
+                        dept,
+                        *([self.role[partner]] if self.roles else []),
+                        a.text if a else "",
+                        (self.w["yes"] if a.active else self.w["no"]) if a else "",
+                        self._label(key),
+                        r["progress"] if r else None,
+                        r["comment"] if r else None,
+                        r["period"] if r else None,
+                        since,
+                        r["submission_id"] if r else None,
+                        r["original_name"] if r else None,
+                        r["sheet"] if r else None,
+                        r["status_cell"] if r else None,
+                        _moment(r["received_at"]) if r else None,
+                    ],
+                    {status_col: self.status_fmt[key]} if key in self.status_fmt else None,
+                )
         t.close()
 
     def history(self) -> None:
-        t = self.table("history", HISTORY)
+        cols = with_role(HISTORY) if self.roles else HISTORY
+        t = self.table("history", cols)
+        status_col = [c.key for c in cols].index("status")
         for r in _rows(
             self.conn,
             "SELECT a.*, s.original_name, s.received_at, s.superseded_by FROM answers a "
@@ -385,6 +299,11 @@ class _Writer:
                     r["period"],
                     a.priority_id if a else "",
                     r["department_id"],
+                    *(
+                        [self.role[(r["action_id"], r["department_id"]) in self.pairs]]
+                        if self.roles
+                        else []
+                    ),
                     r["action_id"],
                     a.text if a else "",
                     self._label(key),
@@ -399,7 +318,7 @@ class _Writer:
                     _moment(r["received_at"]),
                     self.state[r["superseded_by"] is None],
                 ],
-                {5: self.status_fmt[key]} if key in self.status_fmt else None,
+                {status_col: self.status_fmt[key]} if key in self.status_fmt else None,
             )
         t.close()
 
@@ -540,21 +459,31 @@ class _Writer:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _last_answers(self, ids: list[str]) -> dict[str, sqlite3.Row]:
-        """action id -> its latest answered row in a current submission."""
+    def _last_answers(
+        self, ids: list[str]
+    ) -> tuple[dict[str, sqlite3.Row], dict[tuple[str, str], sqlite3.Row]]:
+        """(action id -> its latest answered row in a current submission, (action id, partner)
+        -> the partner's): a partner's answer is never taken for the lead's."""
         marks = ",".join("?" * len(ids))
         # SQLite: with MAX(), the bare columns come from the row holding the maximum.
-        return {
-            r["action_id"]: r
-            for r in self.conn.execute(
-                "SELECT a.action_id, MAX(a.period) AS period, a.department_id, a.status_key, "
-                "a.progress, a.comment, a.submission_id, a.sheet, a.status_cell, "
-                "s.original_name, s.received_at FROM answers a JOIN submissions s "
-                f"ON s.id = a.submission_id WHERE a.action_id IN ({marks}) "
-                f"AND s.superseded_by IS NULL AND {_ANSWERED} GROUP BY a.action_id",
-                ids,
-            )
-        }
+        sql = (
+            "SELECT a.action_id, MAX(a.period) AS period, a.department_id, a.status_key, "
+            "a.progress, a.comment, a.submission_id, a.sheet, a.status_cell, "
+            "s.original_name, s.received_at FROM answers a JOIN submissions s "
+            f"ON s.id = a.submission_id WHERE a.action_id IN ({marks}) "
+            f"AND s.superseded_by IS NULL AND {_ANSWERED} GROUP BY a.action_id"
+        )
+        if not self.pairs:
+            return {r["action_id"]: r for r in self.conn.execute(sql, ids)}, {}
+        last: dict[str, sqlite3.Row] = {}
+        shared: dict[tuple[str, str], sqlite3.Row] = {}
+        for r in self.conn.execute(sql + ", a.department_id", ids):
+            pair = (r["action_id"], r["department_id"])
+            if pair in self.pairs:
+                shared[pair] = r
+            elif pair[0] not in last or r["period"] > last[pair[0]]["period"]:
+                last[pair[0]] = r
+        return last, shared
 
     def _label(self, key: str | None) -> str | None:
         if key is None:
