@@ -20,10 +20,10 @@ from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period, parse_period
+from roundtrip.summary.answers import partner_lines, period_answers, returns_of, statuses_of
 from roundtrip.summary.passes import (
-    CURRENT_SUBMISSIONS,
     Beside,
-    query,
+    action_histories,
     same_cadence,
     start_side,
     status_trend,
@@ -70,6 +70,9 @@ class ActionRow:
     comment_period: str  # the period the comment is from ("" when none)
     periods_since_answer: int  # 0 when answered in this period
     previous_key: str = NOT_ANSWERED  # status in the previous period
+    # With partners_report: each partner's own answer this period, one line each
+    # ("Sivistystoimi: On track, 40 % – comment"); the status above is the lead's.
+    partners: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,27 +206,6 @@ def on_track(value: float | None, target: str, higher_is_better: bool) -> bool |
     return value >= goal if higher_is_better else value <= goal
 
 
-def _statuses(conn: sqlite3.Connection, period: str) -> dict[str, tuple[str | None, int | None]]:
-    rows = query(
-        conn,
-        "SELECT action_id, status_key, progress FROM answers "
-        f"WHERE submission_id IN ({CURRENT_SUBMISSIONS.format(op='=')}) AND period = ?",
-        (period, period),
-    )
-    return {r[0]: (r[1], r[2]) for r in rows}
-
-
-def _returns(conn: sqlite3.Connection, period: str) -> dict[str, str]:
-    """department id -> received_at of its current submission for `period`."""
-    rows = query(
-        conn,
-        "SELECT department_id, MAX(received_at) FROM current_submissions WHERE period = ? "
-        "GROUP BY department_id",
-        (period,),
-    )
-    return {r[0]: r[1] or "" for r in rows}
-
-
 def _headline(
     programme: Programme,
     expected: set[str],
@@ -320,23 +302,31 @@ def _load_summary(
 
     keys = tuple(st.key for st in programme.statuses)
     inactive = tuple(a.id for a in programme.actions if not a.active)
-    side.add("trend", status_trend, (keys, inactive, p, periods))
+    # A partner's answer is never its action's: counted once, the lead's (issue 22).
+    pairs = programme.partner_pairs()
+    shared = tuple(sorted(pairs))
+    side.add("trend", status_trend, (keys, inactive, p, periods, *((shared,) if shared else ())))
+    if shared:  # (the histories started before the programme was loaded hold partners' too)
+        side.add("lead_histories", action_histories, (p, shared))
     active = [a for a in programme.actions if a.active]
     active_ids = [a.id for a in active]
     expected = {a.department_id for a in active}
-    statuses = _statuses(conn, p)
-    returns = _returns(conn, p)
+    shows_partners = programme.shares_reports()
+    if programme.settings.partners_report:  # partners return a workbook too
+        expected |= {d for a in active for d in a.partners}
+    statuses, partner_answers = period_answers(conn, p, pairs)
+    returns = returns_of(conn, p)
     counts = _counts(programme, active_ids, statuses)
     headline = _headline(programme, expected, returns, deadline, counts)
-    prev_statuses = _statuses(conn, prev) if has_prev else {}
+    prev_statuses = statuses_of(conn, prev, pairs) if has_prev else {}
     prev_counts = _counts(programme, active_ids, prev_statuses) if has_prev else None
     prev_headline = (
-        _headline(programme, expected, _returns(conn, prev), prev_deadline, prev_counts)
+        _headline(programme, expected, returns_of(conn, prev), prev_deadline, prev_counts)
         if prev_counts is not None
         else None
     )
 
-    last_answered, comments = side.result("histories", conn)
+    last_answered, comments = side.result("lead_histories" if shared else "histories", conn)
     metric_values = side.result("metrics", conn)
     trend_rows = side.result("trend", conn)
 
@@ -345,6 +335,8 @@ def _load_summary(
     first_ordinal = _ordinal(periods[0], period)
     ordinals = {q: _ordinal(q, period) for q in set(last_answered.values()) if same_cadence(q, p)}
     words = wording(programme.settings.language)
+    labels = {s.key: s.label for s in programme.statuses}
+    labels[NOT_ANSWERED] = words["summary"]["not_answered"]
 
     def since(aid: str, key: str) -> int:
         """Periods since the action's last answer (0: answered now)."""
@@ -380,6 +372,9 @@ def _load_summary(
             comment_period or "",
             since(a.id, key),
             before_of(a.id),
+            partner_lines(a, partner_answers, dept_names, labels, programme.settings.language)
+            if shows_partners and a.partners
+            else "",
         )
 
     metric_rows: list[MetricRow] = []
@@ -439,7 +434,7 @@ def _load_summary(
         flagged.sort(key=lambda t: t[:2])
         stale.sort(key=lambda t: t[:2])
 
-        departments = _departments(programme, statuses, returns, deadline, known)
+        departments = _departments(programme, statuses, returns, deadline, known, expected)
 
         trend = tuple(
             (q, tuple(_with_not_answered(trend_rows[q], status_keys, len(active)))) for q in periods
@@ -512,8 +507,12 @@ def _departments(
     returns: Mapping[str, str],
     deadline: str,
     known: set[str],
+    expected: set[str],
 ) -> tuple[DepartmentRow, ...]:
-    per: dict[str, list[int]] = {}  # dept -> [actions, answered, open problems]
+    """Each expected department's return and its led actions' answers (a department that
+    only partners, when partners report, has a row for its return, with no actions)."""
+    # dept -> [actions, answered, open problems]
+    per: dict[str, list[int]] = {dept: [0, 0, 0] for dept in expected}
     for a in programme.actions:
         if not a.active:
             continue

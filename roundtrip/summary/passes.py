@@ -26,6 +26,18 @@ def _temp_inactive(conn: sqlite3.Connection, inactive: tuple[str, ...]) -> None:
     )
 
 
+def _temp_partners(conn: sqlite3.Connection, pairs: tuple[tuple[str, str], ...]) -> str:
+    """A temporary table of (action, partner department): the answers that are a partner's,
+    never counted as the action's own. The condition an answer is one of them."""
+    conn.execute("DROP TABLE IF EXISTS temp.rt_partners")
+    conn.execute(
+        "CREATE TEMP TABLE rt_partners (action_id TEXT, department_id TEXT, "
+        "PRIMARY KEY (action_id, department_id)) WITHOUT ROWID"
+    )
+    conn.executemany("INSERT OR IGNORE INTO temp.rt_partners VALUES (?, ?)", pairs)
+    return "(action_id, department_id) IN (SELECT action_id, department_id FROM temp.rt_partners)"
+
+
 # Answers of current submissions: one period's through the answers' primary key; all periods'
 # by one sequential scan (`+column` keeps SQLite from using an index where a scan is faster).
 CURRENT_SUBMISSIONS = "SELECT id FROM current_submissions WHERE period {op} ?"
@@ -64,7 +76,7 @@ def start_side(conn: sqlite3.Connection, p: str, pool_min: int | None = None) ->
     least = minimum(POOL_MIN_ANSWERS if pool_min is None else pool_min)
     return Beside(
         _db_path(conn) if answers >= least else "",
-        [[("histories", _histories, (p,))], [("metrics", _metric_values, (p, periods))]],
+        [[("histories", action_histories, (p,))], [("metrics", _metric_values, (p, periods))]],
         period=p,
     )
 
@@ -185,24 +197,26 @@ def _metric_values(
     return out
 
 
-def _histories(
-    conn: sqlite3.Connection, p: str
+def action_histories(
+    conn: sqlite3.Connection, p: str, partners: tuple[tuple[str, str], ...] = ()
 ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
     """Latest answered period and latest (period, comment) per action, up to `p`, in one scan
-    (periods of one cadence have the same length, so MAX(period || comment) is the latest).
+    (periods of one cadence have the same length, so MAX(period || comment) is the latest);
+    without the answers of `partners` (action, partner department), which are not the lead's.
 
     The table is read in its own order and grouped by sorting (NOT INDEXED): walking the
     action index instead looks every answer up in the table at random, a third slower at
     1.4 million answers."""
     last_answered: dict[str, str] = {}
     comments: dict[str, tuple[str, str]] = {}
+    skip = f"AND NOT {_temp_partners(conn, partners)} " if partners else ""
     for aid, answered, latest in query(
         conn,
         "SELECT action_id, MAX(CASE WHEN status_key IS NOT NULL THEN period END), "
         "MAX(CASE WHEN TRIM(COALESCE(comment, '')) <> '' THEN period || char(31) || comment END) "
         "FROM answers NOT INDEXED "
         f"WHERE submission_id IN ({CURRENT_SUBMISSIONS.format(op='<=')}) AND period <= ? "
-        "GROUP BY action_id",
+        f"{skip}GROUP BY action_id",
         (p, p),
     ):
         if answered:
@@ -210,6 +224,8 @@ def _histories(
         if latest:
             cp, _, text = latest.partition("\x1f")
             comments[aid] = (cp, text)
+    if partners:
+        conn.execute("DROP TABLE IF EXISTS temp.rt_partners")
     return last_answered, comments
 
 
@@ -219,15 +235,22 @@ def status_trend(
     inactive: tuple[str, ...],
     p: str,
     periods: list[str],
+    partners: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, dict[str, int]]:
-    """Status distribution per period (status keys of the programme, its inactive action ids):
-    count every answer, then take the inactive actions' out."""
+    """Status distribution per period (status keys of the programme, its inactive action ids,
+    its (action, partner department) pairs): count every answer, then take the inactive
+    actions' and the partners' out."""
     known = set(keys)
     rows: dict[str, dict[str, int]] = {q: {} for q in periods}
     passes = [(1, "")]
+    out: list[str] = []
     if inactive:
         _temp_inactive(conn, inactive)
-        passes.append((-1, "AND action_id IN (SELECT action_id FROM temp.rt_inactive)"))
+        out.append("action_id IN (SELECT action_id FROM temp.rt_inactive)")
+    if partners:
+        out.append(_temp_partners(conn, partners))
+    if out:
+        passes.append((-1, f"AND ({' OR '.join(out)})"))
     # Every answer, counted per submission along the covering index answers_status (in
     # index order: no sort of the 1.4 million answers, no table lookups).
     sums = ", ".join("SUM(status_key = ?)" for _ in keys)
@@ -253,6 +276,7 @@ def status_trend(
             if tp in rows and key in known:
                 rows[tp][key] = rows[tp].get(key, 0) + sign * n
     conn.execute("DROP TABLE IF EXISTS temp.rt_inactive")
+    conn.execute("DROP TABLE IF EXISTS temp.rt_partners")
     return rows
 
 

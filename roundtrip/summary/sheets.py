@@ -234,15 +234,19 @@ def write_number_or_dash(
 # ----------------------------------------------------------------------------- action lists
 
 ACTION_WIDTHS = (9, 40, 22, 18, 18, 10, 22, 44, 9)
+PARTNERS_WIDTH = 40  # the partners' answers, last, when partners report (ActionRow.partners)
 HEADER_HEIGHT = 2 * LINE_HEIGHT + 3
 
 
 def write_action_list(
     ctx: AnyContext, sheet: Worksheet, title: str, rows: Sequence[ActionRow], intro: str = ""
 ) -> None:
-    """One row per action: status (coloured), progress, metrics, latest comment, department."""
+    """One row per action: status (coloured), progress, metrics, latest comment, department;
+    and the partners' answers when partners report on shared actions."""
     w, fmt = ctx.words, ctx.fmt
-    for c, width in enumerate(ACTION_WIDTHS):
+    partners = ctx.programme.shares_reports()
+    widths = (*ACTION_WIDTHS, PARTNERS_WIDTH) if partners else ACTION_WIDTHS
+    for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
     sheet.set_row(0, 22)
     sheet.write_string(0, 0, title, fmt.title)
@@ -264,6 +268,7 @@ def write_action_list(
             w["metric"],
             w["comment"],
             w["comment_period"],
+            *([w["partners"]] if partners else []),
         ],
     )
     sheet.freeze_panes(head + 1, 2)
@@ -274,16 +279,28 @@ def write_action_list(
         first, last = head + 1, head + len(rows)
         reserve(sheet, first, last)
         ctx.blocks.append(
-            Block(sheet.index + 1, first, last, _action_rows(ctx, rows, show_previous, first))
+            Block(
+                sheet.index + 1,
+                first,
+                last,
+                _action_rows(ctx, rows, show_previous, first, partners),
+            )
         )
     if rows:
-        sheet.autofilter(head, 0, head + len(rows), len(ACTION_WIDTHS) - 1)
+        sheet.autofilter(head, 0, head + len(rows), len(widths) - 1)
     print_setup(ctx, sheet, title, head)
 
 
-def _action_rows(ctx: AnyContext, rows: Sequence[ActionRow], show_previous: bool, first: int):
+def _action_rows(
+    ctx: AnyContext,
+    rows: Sequence[ActionRow],
+    show_previous: bool,
+    first: int,
+    partners: bool = False,
+):
     """The rows of an action list (from 0-based sheet row `first`), generated when the file
-    is finished: the row's XML directly when no text needs escaping, else (cells, height)."""
+    is finished: the row's XML directly when no text needs escaping, else (cells, height).
+    `partners`: with the partners' answers in a last column."""
     st = {k: xf(f) for k, f in ctx.fmt.status.items()}
     text, idf, intf = xf(ctx.fmt.text), xf(ctx.fmt.id), xf(ctx.fmt.int)
     labels = ctx.labels
@@ -294,7 +311,7 @@ def _action_rows(ctx: AnyContext, rows: Sequence[ActionRow], show_previous: bool
             prev = labels[r.previous_key] if show_previous else ""
             joined = "|".join(
                 (r.action_id, r.text, r.department, label, prev, r.metrics, r.comment,
-                 r.comment_period)
+                 r.comment_period, *((r.partners,) if partners else ()))
             )  # fmt: skip
             h = None
             if (
@@ -304,11 +321,19 @@ def _action_rows(ctx: AnyContext, rows: Sequence[ActionRow], show_previous: bool
                 or len(r.department) > 25
                 or len(label) > 20
                 or "\n" in joined
+                or len(r.partners) > 47
             ):
                 h = row_height(
                     [(r.text, 40), (r.comment, 44), (r.metrics, 22), (r.department, 22),
-                     (label, 18)]
+                     (label, 18), (r.partners, PARTNERS_WIDTH)]
                 )  # fmt: skip
+            s = ' t="inlineStr"><is><t>'
+            last = (
+                (f'<c r="J{x}" s="{text}"{s}{r.partners}</t></is></c>' if r.partners
+                 else f'<c r="J{x}" s="{text}"/>')
+                if partners
+                else ""
+            )  # fmt: skip
             if needs_care(joined):
                 previous = (4, prev, st[r.previous_key]) if show_previous else (4, None, text)
                 yield (
@@ -322,11 +347,11 @@ def _action_rows(ctx: AnyContext, rows: Sequence[ActionRow], show_previous: bool
                         (6, r.metrics, text),
                         (7, r.comment, text),
                         (8, r.comment_period, text),
+                        *(((9, r.partners, text),) if partners else ()),
                     ),
                     h,
                 )
                 continue
-            s = ' t="inlineStr"><is><t>'
             yield "".join(
                 (
                     f'<row r="{x}" ht="{h:g}" customHeight="1">' if h else f'<row r="{x}">',
@@ -342,7 +367,9 @@ def _action_rows(ctx: AnyContext, rows: Sequence[ActionRow], show_previous: bool
                     else f'<c r="F{x}" s="{intf}"><v>{r.progress:.16G}</v></c>',
                     f'<c r="G{x}" s="{text}"{s}{r.metrics}</t></is></c>',
                     f'<c r="H{x}" s="{text}"{s}{r.comment}</t></is></c>',
-                    f'<c r="I{x}" s="{text}"{s}{r.comment_period}</t></is></c></row>',
+                    f'<c r="I{x}" s="{text}"{s}{r.comment_period}</t></is></c>',
+                    last,
+                    "</row>",
                 )
             )
 
