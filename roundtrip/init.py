@@ -15,6 +15,7 @@ from roundtrip.workspace import Workspace, atomic_path, atomic_write_bytes, usab
 
 FOLDERS = ("outbox", "inbox", "archive", "reports")
 IMPORT_REPORT = Path("reports") / "import-report.txt"
+PRINTED_REPORT = 300  # lines of it printed; a regional table's report is read in the file
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,11 @@ class InitResult:
                     "  import report ({n} note): {file}", "  import report ({n} notes): {file}", n
                 ).format(n=n, file=self.import_report_path)
             )
-            out.extend(f"    {line}" for line in self.import_report)
+            shown = self.import_report[:PRINTED_REPORT]
+            out.extend(f"    {line}" for line in shown)
+            if len(self.import_report) > len(shown):
+                more = len(self.import_report) - len(shown)
+                out.append(_("    ... {n} more lines in the report").format(n=more))
         out.extend(self.notes)
         first = p.settings.first_period or _("PERIOD")
         folder = shell_word(self.root)

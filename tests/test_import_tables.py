@@ -428,3 +428,20 @@ def test_the_readme_s_example_gives_the_report_it_shows(tmp_path: Path):
     at = 0
     for line in quoted:  # in the report, in this order
         at = report.index(line, at) + 1
+
+
+def test_a_row_whose_words_begin_like_headers_is_an_action_not_a_header(tmp_path: Path):
+    path = tmp_path / "ohjelma.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, delimiter=";").writerows(
+            [
+                ["Toimenpide", "Toimiala"],
+                ["Toimenpide 12: kyläkoulujen iltakäyttö", "Toimialajohto"],
+                ["Toimenpiteet kartoitetaan", "Sivistystoimi"],
+            ]
+        )
+    p = import_table(path).programme
+    assert [a.text for a in p.actions] == [
+        "Toimenpide 12: kyläkoulujen iltakäyttö",
+        "Toimenpiteet kartoitetaan",
+    ]

@@ -281,8 +281,10 @@ def _actions(
     the notes on metrics go to `report`."""
     actions: list[Action] = []
     kinds: list[str] = []
-    schedules: dict[str, tuple[Reading, list[str], str]] = {}
+    schedules: dict[str, tuple[Reading, list[str], object]] = {}
     kind_names = wording(console_language())["kinds"]  # the report is read on the console
+    from_words = _("{metric} {name!r}: kind guessed {kind} (from {words!r}): check it")
+    no_words = _("{metric} {name!r}: kind guessed {kind} (no wording to go by): check it")
     for d, aid in zip(drafts, ids, strict=True):
         metric, schedule = d.metric, d.schedule
         if metric and not schedule and looks_like_schedule(metric):
@@ -311,15 +313,13 @@ def _actions(
             metrics.append(Metric(mid, aid, name, kind, unit="kpl" if kind == "count" else ""))
             guessed = kind_names[kind]
             if why:
-                line = _("{metric} {name!r}: kind guessed {kind} (from {words!r}): check it")
-                kinds.append(line.format(metric=mid, name=name, kind=guessed, words=why))
+                kinds.append(from_words.format(metric=mid, name=name, kind=guessed, words=why))
             else:
-                line = _("{metric} {name!r}: kind guessed {kind} (no wording to go by): check it")
-                kinds.append(line.format(metric=mid, name=name, kind=guessed))
+                kinds.append(no_words.format(metric=mid, name=name, kind=guessed))
         bounds = _bounds(d)
         key = f"{schedule}\x00{d.start}\x00{d.end}"
         if schedule or d.start or d.end:
-            where = d.refs.get("schedule") or d.refs.get("end") or d.refs.get("start", "")
+            where = next((d.refs[k] for k in ("schedule", "end", "start") if k in d.refs), "")
             schedules.setdefault(key, (bounds, [], where))[1].append(aid)
         actions.append(
             Action(
@@ -353,7 +353,7 @@ def _actions(
     return actions, _schedule_lines(schedules), notes
 
 
-def _schedule_lines(schedules: dict[str, tuple[Reading, list[str], str]]) -> list[str]:
+def _schedule_lines(schedules: dict[str, tuple[Reading, list[str], object]]) -> list[str]:
     out = []
     for key, (bounds, ids, where) in schedules.items():
         written = " / ".join(p for p in key.split("\x00") if p)

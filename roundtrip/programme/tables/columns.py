@@ -3,7 +3,8 @@ give their columns in Finnish, Swedish and English, or named by the user (``--co
 
 Pure functions. A header cell is compared folded (case, punctuation and whitespace ignored:
 ``MITTARI /SEURANTA`` = ``mittariseuranta``), equal to a synonym or starting with one of six
-letters or more (``Vastuutahot`` starts with ``vastuutaho``).
+letters or more and ending within three more (``Vastuutahot`` is ``vastuutaho`` + ``t``; a
+data cell such as ``Toimenpide numero 12`` names nothing).
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ ACTIONS_COLUMN = {
 }
 PERSON_WORDS = ("vastuuhenkilö", "ansvarsperson", "contactperson", "yhteyshenkilö", "owner")
 SCAN_ROWS = 40  # the header is looked for among a table's first rows
-_PREFIX = 6  # a header that starts with a synonym this long names its column
+_PREFIX = 6  # a header that starts with a synonym this long names its column,
+_ENDING = 3  # when at most this much follows it (an ending: "Vastuutahot", "Mittarit")
 
 
 def fold(text: str) -> str:
@@ -159,12 +161,11 @@ def name_of(cell: str) -> tuple[str, str] | None:
     got = _FOLDED.get(folded)
     if got is not None:
         return got
-    best = None
-    for synonym, found in _FOLDED.items():
-        longer = best is None or len(synonym) > len(best[0])
-        if len(synonym) >= _PREFIX and folded.startswith(synonym) and longer:
-            best = (synonym, found)
-    return best[1] if best else None
+    for length in range(len(folded) - 1, max(len(folded) - _ENDING, _PREFIX) - 1, -1):
+        got = _FOLDED.get(folded[:length])  # the longest synonym the header starts with
+        if got is not None:
+            return got
+    return None
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,22 @@ OTHER_NAME = "Muu, mikä?"
 SHORT_HEADING = 100  # a paragraph this short above a table, without a full stop, heads it
 
 
+class CellRef:
+    """Where a cell is, said only when a note needs it (a large table has many cells and
+    few notes: the words are looked up in the catalogue then)."""
+
+    __slots__ = ("column", "line")
+
+    def __init__(self, line: RawLine, column: int | None = None):
+        self.line, self.column = line, column
+
+    def __str__(self) -> str:
+        return self.line.ref(self.column)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 @dataclass
 class Draft:
     """An action being assembled (mutable only while parsing)."""
@@ -64,7 +80,7 @@ class Draft:
     end: str = ""
     responsible: str = ""
     origin: str = ""
-    refs: dict[str, str] = field(default_factory=dict)  # key -> the cell it came from
+    refs: dict[str, CellRef] = field(default_factory=dict)  # key -> the cell it came from
 
 
 @dataclass
@@ -73,9 +89,9 @@ class Parsed:
 
     drafts: list[Draft] = field(default_factory=list)
     priorities: dict[str, str] = field(default_factory=dict)  # id -> title, in order
-    priority_refs: dict[str, str] = field(default_factory=dict)  # id -> where it was named
+    priority_refs: dict[str, object] = field(default_factory=dict)  # id -> where it was named
     departments: dict[str, str] = field(default_factory=dict)  # id -> name, in order
-    department_refs: dict[str, str] = field(default_factory=dict)
+    department_refs: dict[str, object] = field(default_factory=dict)
     title: str = ""
     languages: list[str] = field(default_factory=list)
     report: list[str] = field(default_factory=list)  # notes on rows, in the order found
@@ -85,13 +101,15 @@ class Parsed:
     # (a table not read: where, the header-like cells seen, the --columns line to write)
     no_department: bool = False
 
-    def department_for(self, name: str, where: str) -> str:
-        for did, known in self.departments.items():
-            if known.lower() == name.lower():
-                return did
-        did = department_id(name, self.departments)
-        self.departments[did] = name
-        self.department_refs[did] = where
+    _by_name: dict[str, str] = field(default_factory=dict)  # name in lower case -> id
+
+    def department_for(self, name: str, where: object) -> str:
+        did = self._by_name.get(name.lower())
+        if did is None:
+            did = department_id(name, self.departments)
+            self.departments[did] = name
+            self.department_refs[did] = where
+            self._by_name[name.lower()] = did
         return did
 
 
@@ -114,7 +132,7 @@ class _State:
     pending: tuple[RawLine, dict[str, str]] | None = None
     last: Draft | None = None
 
-    def set_priority(self, number: str, title: str, where: str) -> None:
+    def set_priority(self, number: str, title: str, where: object) -> None:
         p = self.out.priorities
         pid = f"P{int(number)}" if number else f"P{len(p) + 1}"
         while not number and pid in p:
@@ -142,7 +160,7 @@ def parse_lines(lines: list[RawLine], given: dict[str, str] | None = None) -> Pa
         seen.append(line)
         if len(seen) == 1 and (line.table or line.sheet):
             _new_table(st, line, len(sheets) > 1)
-        scanning = len(seen) <= SCAN_ROWS or not (line.table or line.sheet) or named(line.cells)
+        scanning = len(seen) <= SCAN_ROWS or named(line.cells)
         header = recognise(line.cells, given) if scanning else None
         if header is not None:
             if st.header is None or header.columns != st.header.columns:
@@ -225,12 +243,12 @@ def _short(text: str, most: int = 70) -> str:
     return text if len(text) <= most else text[: most - 3] + "..."
 
 
-def _cells(line: RawLine, header: Header) -> tuple[dict[str, str], dict[str, str], set[str]]:
+def _cells(line: RawLine, header: Header) -> tuple[dict[str, str], dict[str, CellRef], set[str]]:
     """The row's text per key, each cell's reference, and the keys whose cell is merged."""
     texts, refs, merged = {}, {}, set()
     for key, i in header.columns.items():
         texts[key] = line.cells[i] if i < len(line.cells) else ""
-        refs[key] = line.ref(i)
+        refs[key] = CellRef(line, i)
         if i in line.continued:
             merged.add(key)
     return texts, refs, merged
@@ -294,7 +312,7 @@ def _row(st: _State, line: RawLine) -> None:
     st.last = draft
 
 
-def _priority_cell(st: _State, value: str, where: str) -> None:
+def _priority_cell(st: _State, value: str, where: object) -> None:
     m = HEADING.match(value) or NUMBERED_HEADING.match(value)
     number = m.group(1) or "" if m else ""
     title = (m.group(2) if m else value) or value
@@ -307,7 +325,7 @@ def _priority_cell(st: _State, value: str, where: str) -> None:
 
 
 def _department(
-    st: _State, line: RawLine, cells: dict[str, str], refs: dict[str, str], merged: set[str]
+    st: _State, line: RawLine, cells: dict[str, str], refs: dict[str, CellRef], merged: set[str]
 ) -> None:
     """The lead department (and the partners its cell names) of the row."""
     out = st.out
@@ -362,7 +380,7 @@ def _department(
 
 
 def _partners_cell(
-    st: _State, cells: dict[str, str], refs: dict[str, str], merged: set[str]
+    st: _State, cells: dict[str, str], refs: dict[str, CellRef], merged: set[str]
 ) -> tuple[str, ...]:
     if "partners" not in cells:
         return ()
@@ -391,7 +409,9 @@ def _add_to_last(st: _State, line: RawLine, cells: dict[str, str]) -> None:
         )
 
 
-def _merge_pending(st: _State, line: RawLine, cells: dict[str, str], refs: dict[str, str]) -> bool:
+def _merge_pending(
+    st: _State, line: RawLine, cells: dict[str, str], refs: dict[str, CellRef]
+) -> bool:
     """The page-split row: a metric with no action, then the action with no department."""
     assert st.pending is not None
     pline, pcells = st.pending
