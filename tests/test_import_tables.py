@@ -370,7 +370,9 @@ def test_a_table_without_an_action_column_and_a_document_without_a_table(tmp_pat
         csv.writer(fh).writerows([["Kuka", "Mittari"], ["Sivistystoimi", "Käynnit"]])
     with pytest.raises(ConfigError, match="no header row naming the action column"):
         import_table(path)
-    doc = word_document(tmp_path / "muistio.docx", [("title", "Muistio"), ("note", "Ei taulukkoa.")])
+    doc = word_document(
+        tmp_path / "muistio.docx", [("title", "Muistio"), ("note", "Ei taulukkoa.")]
+    )
     with pytest.raises(ConfigError, match="no table found"):
         import_table(doc)
 
