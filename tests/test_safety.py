@@ -34,6 +34,7 @@ from roundtrip.returns.safety import (
     is_safe,
     sniff_format,
     time_limit,
+    time_limited,
 )
 
 
@@ -239,8 +240,8 @@ def test_a_time_limit_that_expires_as_the_body_ends_does_not_leak():
     # Bodies that end about when their limit does: an exception raised in that instant is
     # taken back or dropped, never raised later in unrelated code.
     for i in range(300):
-        with contextlib.suppress(TimeLimitError), time_limit(0.0005, lang="en"):
-            _spin(0.0005 * (i % 3))
+        with contextlib.suppress(TimeLimitError):
+            time_limited(0.0005, "", "en", _spin, 0.0005 * (i % 3))
     _spin(0.05)
 
 

@@ -16,7 +16,7 @@ from roundtrip.errors import RoundtripError
 from roundtrip.language import C_, tr
 from roundtrip.parallel.pool import Threshold, map_in_order, workers_for
 from roundtrip.programme.periods import Period
-from roundtrip.returns.safety import DEFAULT_LIMITS, time_limit
+from roundtrip.returns.safety import DEFAULT_LIMITS, time_limited
 from roundtrip.workspace import Workspace, fitted_name
 
 if TYPE_CHECKING:
@@ -73,8 +73,7 @@ def feedback_target(ws: Workspace, period: Period, name: str, suffix: str, langu
 def _annotated_copy(write: Callable[..., Path | None], job: tuple) -> Path | None:
     name, *args, options = job  # args: source, problems, target, language
     try:  # bounded like reading: a pathological file must not stall the run
-        with time_limit(DEFAULT_LIMITS.time_limit_s, name, lang=args[3]):
-            return write(*args, **options)
+        return time_limited(DEFAULT_LIMITS.time_limit_s, name, args[3], write, *args, **options)
     except RoundtripError:
         return None
 

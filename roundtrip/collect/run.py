@@ -64,7 +64,7 @@ from roundtrip.register import db as register
 from roundtrip.register import rejections
 from roundtrip.register.rejections import REJECTIONS_FILE
 from roundtrip.returns.read import read_return, scan_sources
-from roundtrip.returns.safety import DEFAULT_LIMITS, TimeLimitError, time_limit
+from roundtrip.returns.safety import DEFAULT_LIMITS, TimeLimitError, time_limited
 from roundtrip.returns.validate import prepare as prepare_validation
 from roundtrip.returns.validate import validate_return
 from roundtrip.workspace import Workspace, workspace_lock
@@ -78,6 +78,12 @@ class _Unread:
     final: bool = False
 
 
+def _read(archived: Path, name: str, source: Source, period: Period, secret: bytes) -> StoreRows:
+    lang = source.head.settings.language
+    raw = read_return(archived, original_name=name, lang=lang)
+    return store_rows(validate_return(raw, source.for_return(raw.identity), period, secret))
+
+
 def _read_and_validate(
     archived: Path, name: str, source: Source, period: Period, secret: bytes
 ) -> StoreRows | _Unread:
@@ -85,9 +91,9 @@ def _read_and_validate(
     (in the programme's language: they are written into the annotated copy and the report)."""
     lang = source.head.settings.language
     try:
-        with time_limit(DEFAULT_LIMITS.time_limit_s, name, lang=lang):
-            raw = read_return(archived, original_name=name, lang=lang)
-            return store_rows(validate_return(raw, source.for_return(raw.identity), period, secret))
+        return time_limited(
+            DEFAULT_LIMITS.time_limit_s, name, lang, _read, archived, name, source, period, secret
+        )
     except ReturnError as exc:
         p = exc.problem
         problem = Problem(name, p.message, p.sheet, p.cell, p.severity, p.value)

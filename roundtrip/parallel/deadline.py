@@ -19,14 +19,14 @@ each catch only their own.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import heapq
 import itertools
 import os
+import queue
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 
 class Expired(BaseException):
@@ -35,41 +35,54 @@ class Expired(BaseException):
 
 
 class _Watchdog:
-    """The process's one watchdog thread and the deadlines it keeps (a heap by time)."""
+    """The process's one watchdog thread and the deadlines it keeps (a heap by time).
+
+    The state is guarded by a plain lock, never a `threading.Condition`: the exception this
+    raises can arrive at any Python-level call in the thread that armed it, and a Condition's
+    ``__enter__``/``__exit__`` are Python functions, so it could arrive between taking the
+    lock and letting it go, and leave it held (the next deadline then waits for ever). A
+    ``_thread.lock`` and a ``SimpleQueue`` are C: ``with lock:`` always lets go. The watchdog
+    is woken through the queue.
+    """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._wake: queue.SimpleQueue[None] = queue.SimpleQueue()
         self._heap: list[tuple[float, int]] = []
         self._armed: dict[int, tuple[int, type[Expired]]] = {}  # token -> thread, exception
         self._fired: set[int] = set()
         self._tokens = itertools.count()
         self._pid = -1  # the process the thread runs in (a forked child has none)
 
-    def arm(self, seconds: float, exc: type[Expired]) -> int:
-        with self._cond:
+    def token(self) -> int:
+        return next(self._tokens)
+
+    def arm(self, token: int, seconds: float, exc: type[Expired]) -> None:
+        start = False
+        with self._lock:
             if self._pid != os.getpid():
-                self._pid = os.getpid()
+                self._pid, start = os.getpid(), True
                 self._heap.clear()
                 self._armed.clear()
                 self._fired.clear()
-                threading.Thread(target=self._watch, name="roundtrip-deadline", daemon=True).start()
-            token = next(self._tokens)
-            self._armed[token] = (threading.get_ident(), exc)
+                self._wake = queue.SimpleQueue()
             heapq.heappush(self._heap, (time.monotonic() + seconds, token))
-            self._cond.notify()
-            return token
+            self._armed[token] = (threading.get_ident(), exc)
+        if start:
+            threading.Thread(target=self._watch, name="roundtrip-deadline", daemon=True).start()
+        self._wake.put(None)
 
     def disarm(self, token: int) -> bool:
         """Forget `token`; True when its exception was raised (it may still be pending)."""
-        with self._cond:
+        with self._lock:
             self._armed.pop(token, None)
             fired = token in self._fired
             self._fired.discard(token)
-            return fired
+        return fired
 
     def _watch(self) -> None:
-        with self._cond:
-            while True:
+        while True:
+            with self._lock:
                 now = time.monotonic()
                 while self._heap and (
                     self._heap[0][0] <= now or self._heap[0][1] not in self._armed
@@ -79,7 +92,10 @@ class _Watchdog:
                     if target is not None:
                         self._fired.add(token)
                         _raise_in(*target)
-                self._cond.wait(self._heap[0][0] - now if self._heap else None)
+                wait = self._heap[0][0] - now if self._heap else None
+                wake = self._wake
+            with contextlib.suppress(queue.Empty):
+                wake.get(timeout=wait)
 
 
 _WATCHDOG = _Watchdog()
@@ -92,28 +108,60 @@ def _raise_in(thread: int, exc: type[BaseException] | None) -> None:
     )
 
 
-@contextmanager
-def deadline(seconds: float) -> Iterator[type[Expired]]:
-    """Raise (a subclass of) `Expired` in this thread if the body runs longer than `seconds`;
-    `seconds` <= 0: no limit. Yields the class it would raise."""
-    expired = type("Expired", (Expired,), {})
-    if seconds <= 0:
-        yield expired
-        return
-    token = _WATCHDOG.arm(seconds, expired)
-    try:
-        yield expired
-    finally:
-        _settle(token, expired)
+class Deadline:
+    """``with Deadline(seconds) as expired:`` raises (a subclass of) `Expired`, the class it
+    yields, in this thread if the body runs longer than `seconds`; <= 0: no limit.
+
+    The exception can arrive as the body ends, before ``__exit__`` has run a line (a Python
+    ``__exit__`` is a call, and a call is where it is delivered): it then reaches the code
+    around the ``with``. Code that must turn every timeout into its own error catches
+    `Expired` around the ``with`` too and calls `settle` there (returns.safety.time_limited).
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired: type[Expired] = type("Expired", (Expired,), {})
+        self._token: int | None = None
+
+    def __enter__(self) -> type[Expired]:
+        if self.seconds > 0:
+            self._token = _WATCHDOG.token()
+            try:
+                _WATCHDOG.arm(self._token, self.seconds, self.expired)
+            except BaseException:
+                self.settle()  # an enclosing limit stopped the arming: nothing left armed
+                raise
+        return self.expired
+
+    def __exit__(self, *exc: object) -> None:
+        self.settle()
+
+    def settle(self) -> None:
+        """Disarm (once; again is nothing): see `_settle`."""
+        token, self._token = self._token, None
+        if token is not None:
+            _settle(token, self.expired)
+
+
+def deadline(seconds: float) -> Deadline:
+    """`Deadline(seconds)`: ``with deadline(2) as expired: ...``."""
+    return Deadline(seconds)
 
 
 def _settle(token: int, expired: type[Expired]) -> None:
     """Disarm `token`; if the watchdog raised in the same instant the body ended, take back
-    the exception still pending, or drop it if it arrives here."""
+    the exception still pending, or drop it if it arrives here. An enclosing deadline's
+    exception arriving here is raised once this one is settled (else this token could stay
+    armed and fire later, in code it never limited)."""
+    enclosing: Expired | None = None
     while True:
         try:
             if _WATCHDOG.disarm(token):
                 _raise_in(threading.get_ident(), None)
-            return
+            break
         except expired:
             continue  # arrived while disarming: the body had already ended
+        except Expired as other:
+            enclosing = other
+    if enclosing is not None:
+        raise enclosing

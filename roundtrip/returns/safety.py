@@ -43,20 +43,22 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from roundtrip.errors import Problem, ReturnError
 from roundtrip.language import N_, format_number, tr
-from roundtrip.parallel.deadline import Expired, deadline
+from roundtrip.parallel.deadline import Deadline, Expired
 from roundtrip.returns.part_scanners import (
     PROBED_CELLS,
     ExtentScanner,
     OdsExtentScanner,
     XmlDeclScanner,
 )
+
+T = TypeVar("T")
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -544,22 +546,47 @@ def _declared_count(chunk: bytes) -> int:
 # --- time limit ------------------------------------------------------------------------------
 
 
-@contextmanager
-def time_limit(seconds: float, file: str = "", *, lang: str) -> Iterator[None]:
+class time_limit:  # noqa: N801 - used as a function: with time_limit(2, name, lang=...)
     """Raise TimeLimitError if the body runs longer than `seconds` (<= 0: no limit); its
     problem is written in `lang`, the programme's language.
 
     Without signals (parallel/deadline.py): the same on Windows, in any thread, in worker
     processes however started. It cannot stop native code (the Rust reader) mid-call: the
-    size limits of check_file bound that work instead.
+    size limits of check_file bound that work instead. The timeout can arrive as the body
+    ends, before ``__exit__`` runs, as a bare `Expired`: `time_limited` catches that too.
     """
-    mine: type[Expired] = Expired
+
+    def __init__(self, seconds: float, file: str = "", *, lang: str):
+        self.seconds, self.file, self.lang = seconds, file, lang
+        self.deadline = Deadline(seconds)
+
+    def __enter__(self) -> None:
+        self.deadline.__enter__()
+
+    def __exit__(
+        self, typ: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        self.deadline.settle()
+        if isinstance(exc, self.deadline.expired):
+            raise self.error() from None
+
+    def error(self) -> TimeLimitError:
+        return TimeLimitError(
+            Problem(file=self.file, message=message(self.lang, "time", seconds=self.seconds))
+        )
+
+
+def time_limited(
+    seconds: float, file: str, lang: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any
+) -> T:
+    """`fn(*args, **kwargs)` under `time_limit`: its time up is always TimeLimitError, also
+    when the exception arrived as the body ended, outside time_limit's ``__exit__``."""
+    limit = time_limit(seconds, file, lang=lang)
     try:
-        with deadline(seconds) as mine:
-            yield
+        with limit:
+            return fn(*args, **kwargs)
     except Expired as exc:
-        if not isinstance(exc, mine):  # an enclosing limit's: not ours to say
-            raise
-        raise TimeLimitError(
-            Problem(file=file, message=message(lang, "time", seconds=seconds))
-        ) from None
+        limit.deadline.settle()
+        if isinstance(exc, limit.deadline.expired):
+            raise limit.error() from None
+        raise
