@@ -13,8 +13,9 @@ from pathlib import Path
 
 from roundtrip.programme.tables.build import ImportResult, build
 from roundtrip.programme.tables.columns import parse_columns_option
+from roundtrip.programme.tables.lines import RawLine
 from roundtrip.programme.tables.parse import parse_lines
-from roundtrip.programme.tables.read import RawLine, read_table
+from roundtrip.programme.tables.read import read_table
 
 __all__ = ["ImportResult", "import_table", "parse_table"]
 

@@ -35,7 +35,7 @@ from roundtrip.programme.tables.guess import (
     parties,
     sentence_case,
 )
-from roundtrip.programme.tables.read import RawLine
+from roundtrip.programme.tables.lines import RawLine
 
 HEADING = re.compile(
     r"^\s*(?:painopiste(?:alue)?|priority(?:\s+area)?|prioritet|fokusområde|teema|theme|tema|"

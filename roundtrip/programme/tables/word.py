@@ -30,7 +30,7 @@ from typing import Any
 from docx.oxml.parser import parse_xml
 
 from roundtrip.language import _
-from roundtrip.programme.tables.read import RawLine, clean_text, damaged
+from roundtrip.programme.tables.lines import RawLine, clean_text, damaged
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
