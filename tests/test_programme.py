@@ -766,14 +766,19 @@ def test_fields_added_later_change_no_version_while_unused(aura):
     """Partners, schedule bounds and partners_report came after versions were first written
     into workbooks: unused, they leave the version as it was (every workbook sent out before
     stays current); used, they make a new one."""
-    assert aura.version == "7a3e62e701b3"  # as written into the golden annotated copy
-    first = aura.actions[0]
+    unbounded = tuple(dataclasses.replace(a, start="", end="") for a in aura.actions)
+    before = with_version(dataclasses.replace(aura, actions=unbounded, version=""))
+    assert before.version == "7a3e62e701b3"  # Aura's version before its schedules had bounds
+    assert aura.version != before.version  # with them
+    first = aura.actions[1]  # no bounds
     for changed in (
         dataclasses.replace(first, partners=("SIV",)),
         dataclasses.replace(first, start="2024"),
         dataclasses.replace(first, end="2026Q4"),
     ):
-        p = dataclasses.replace(aura, actions=(changed, *aura.actions[1:]), version="")
+        p = dataclasses.replace(
+            aura, actions=(aura.actions[0], changed, *aura.actions[2:]), version=""
+        )
         assert with_version(p).version != aura.version
     p = dataclasses.replace(
         aura, settings=dataclasses.replace(aura.settings, partners_report=True), version=""

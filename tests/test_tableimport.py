@@ -41,9 +41,10 @@ def test_seed_gives_the_curated_example(seed):
     assert by_department(got) == by_department(aura)
     assert [a.id for a in got.actions] == [a.id for a in aura.actions]
     assert [(p.id, p.title) for p in got.priorities] == [(p.id, p.title) for p in aura.priorities]
-    # schedules and responsibles as in the example (P1-09's schedule moved from the metric)
-    assert [(a.schedule, a.responsible) for a in got.actions] == [
-        (a.schedule, a.responsible) for a in aura.actions
+    # schedules (as written and as bounds) and responsibles as in the example (P1-09's
+    # schedule moved from the metric)
+    assert [(a.schedule, a.start, a.end, a.responsible, a.partners) for a in got.actions] == [
+        (a.schedule, a.start, a.end, a.responsible, a.partners) for a in aura.actions
     ]
 
 
