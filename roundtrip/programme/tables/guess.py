@@ -8,6 +8,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from roundtrip.programme.schedule import read_schedule
+
 KNOWN_DEPARTMENTS = {
     "yritys- ja elinkeinopalvelut": "YEP",
     "hallintotoimisto": "HAL",
@@ -20,12 +22,6 @@ KNOWN_DEPARTMENTS = {
     "muu": "MUU",
 }
 YEAR_RANGE = re.compile(r"\b(20\d\d)\s*[-–]\s*(20\d\d)\b")
-SCHEDULE_WORDS = re.compile(
-    r"\b(ohjelmakaudella|ohjelmakauden|vuosina|vuonna|vuosittain|koko ajan|säännöllisesti|"
-    r"jatkuvasti|syksy|syksyllä|kevät|keväällä|alkaen|mennessä|aikana|valmistelu)\b",
-    re.I,
-)
-SCHEDULE_ONLY = re.compile(r"^(koko ajan|säännöllisesti|jatkuvasti|vuosittain)\.?$", re.I)
 CAPITAL_SPLIT = re.compile(r"(?<=[a-zåäöü.]) (?=[A-ZÅÄÖ][a-zåäö])")
 # A list item's mark at the start of a line: a bullet, a dash, or a number ("1.", "2)").
 ITEM_MARK = re.compile(r"^\s*(?:[•◦▪●‣∙·*–—-]|\(?\d{1,2}[.)])\s+")
@@ -101,15 +97,9 @@ def slug(text: str) -> str:
 
 
 def looks_like_schedule(text: str) -> bool:
-    """Whether a metric cell's words are a schedule (``Ohjelmakaudella 2023-2026``)."""
-    t = text.strip()
-    if SCHEDULE_ONLY.match(t):
-        return True
-    if not re.search(r"\b20\d\d\b", t):
-        return False
-    rest = SCHEDULE_WORDS.sub(" ", YEAR_RANGE.sub(" ", t))
-    rest = re.sub(r"\b20\d\d\b|[-–.,/]", " ", rest)
-    return not rest.strip()
+    """Whether a metric cell's words are a schedule (``Ohjelmakaudella 2023-2026``,
+    ``Koko ajan``): whatever schedule.read_schedule makes something of."""
+    return bool(read_schedule(text).how)
 
 
 def parties(text: str) -> tuple[list[str], bool]:
