@@ -1,0 +1,1 @@
+"""Computed health: overdue, stale, off target and no owner, beside what departments report."""

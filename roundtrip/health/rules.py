@@ -1,0 +1,182 @@
+"""The health rules: what nobody reports but the council most needs to see. Pure functions
+over the programme and the answers of the register, computed when read (never stored, so
+never stale themselves).
+
+- **overdue**: the schedule's end has passed (the period reported starts after the last day
+  its `end` bound covers) and the action is not done or cancelled;
+- **stale**: for `stale_periods` periods running, no answer, or the same status and progress
+  as the period before with no comment;
+- **off target**: a metric behind the straight line from its baseline (at the programme's
+  first period) to its target (at the target's date), as `higher_is_better` reads "behind";
+- **no owner**: the department has no contact person and no e-mail address.
+
+Each flag says why in one line, in the programme's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from roundtrip.language import format_number, tr
+from roundtrip.programme.model import Action, Department, Status
+from roundtrip.programme.periods import Period
+from roundtrip.programme.schedule import bound_dates
+
+FLAGS = ("overdue", "stale", "off_target", "no_owner")
+CLOSED_KEYS = ("cancelled",)  # beside every status marked done
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How the programme tunes the rules (its settings); each can be switched off."""
+
+    stale_periods: int = 2  # 0: no stale flags
+    overdue: bool = True
+    off_target: bool = True
+    no_owner: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One department's answer to an action in one period, as the register holds it."""
+
+    status_key: str | None
+    progress: int | None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str  # one of FLAGS
+    reason: str  # one line, in the programme's language
+
+
+def closed(status_key: str | None, statuses: Sequence[Status]) -> bool:
+    """Whether an action with this status needs no more work (done, or cancelled)."""
+    if status_key is None:
+        return False
+    if status_key in CLOSED_KEYS:
+        return True
+    return any(s.key == status_key and s.done for s in statuses)
+
+
+def _label(status_key: str | None, statuses: Sequence[Status], lang: str) -> str:
+    if status_key is None:
+        return tr(lang, "no answer")
+    return next((s.label for s in statuses if s.key == status_key), status_key)
+
+
+def overdue(
+    action: Action,
+    period: Period,
+    answer: Answer | None,
+    statuses: Sequence[Status],
+    lang: str,
+) -> Flag | None:
+    """The action's schedule ended before `period` began and it is not done or cancelled."""
+    if not action.end or not action.active:
+        return None
+    if period.start <= bound_dates(action.end)[1]:
+        return None  # the period the schedule ends in is not yet past it
+    status = answer.status_key if answer else None
+    if closed(status, statuses):
+        return None
+    reason = tr(lang, "schedule ended {end}, status: {status}").format(
+        end=action.end, status=_label(status, statuses, lang)
+    )
+    return Flag("overdue", reason)
+
+
+def stale(history: Sequence[Answer | None], periods: int, lang: str) -> Flag | None:
+    """Flag when each of the last `periods` periods is quiet: no answer, or the status and
+    progress of the period before with no comment. `history` is newest first and holds
+    `periods` + 1 entries where the programme had run that long (fewer: no flag)."""
+    if periods <= 0 or len(history) < periods:
+        return None
+    window = history[:periods]
+    before = list(history[1 : periods + 1]) + [None] * (periods + 1 - len(history))
+    for answer, previous in zip(window, before, strict=True):
+        if answer is None or answer.status_key is None:
+            continue
+        unchanged = (
+            previous is not None
+            and previous.status_key == answer.status_key
+            and previous.progress == answer.progress
+            and not (answer.comment or "").strip()
+        )
+        if not unchanged:
+            return None
+    if all(a is None or a.status_key is None for a in window):
+        reason = tr(lang, "no answer for {n} periods").format(n=periods)
+    else:
+        reason = tr(lang, "no update for {n} periods (status and progress unchanged, no comment)")
+        reason = reason.format(n=periods)
+    return Flag("stale", reason)
+
+
+def line_value(
+    baseline: float, target: float, start: dt.date, target_date: dt.date, at: dt.date
+) -> float:
+    """The straight line from `baseline` at `start` to `target` at `target_date`, at `at`
+    (held at the target after its date, at the baseline before the start)."""
+    if target_date <= start or at >= target_date:
+        return target
+    if at <= start:
+        return baseline
+    share = (at - start).days / (target_date - start).days
+    return baseline + (target - baseline) * share
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(str(text).replace("\u00a0", "").replace(" ", "").replace(",", "."))
+    except ValueError:
+        return None
+
+
+def off_target(
+    name: str,
+    value: float | None,
+    baseline: str,
+    target: str,
+    higher_is_better: bool,
+    start: dt.date,
+    target_date: dt.date,
+    at: dt.date,
+    lang: str,
+    bound: str = "",
+) -> Flag | None:
+    """A metric whose value at `at` is behind the line from its baseline to its target
+    (exactly on the line is on target). Nothing to say without a value, a numeric baseline
+    and a numeric target."""
+    base, goal = _number(baseline), _number(target)
+    if value is None or base is None or goal is None:
+        return None
+    expected = line_value(base, goal, start, target_date, at)
+    behind = value < expected if higher_is_better else value > expected
+    if not behind:
+        return None
+    reason = tr(
+        lang,
+        "{metric}: {value}, behind the line to its target ({expected} by now, {target} by {bound})",
+    )
+    return Flag(
+        "off_target",
+        reason.format(
+            metric=name,
+            value=format_number(value, lang),
+            expected=format_number(round(expected, 2), lang),
+            target=format_number(goal, lang),
+            bound=bound or target_date.isoformat(),
+        ),
+    )
+
+
+def no_owner(department: Department, lang: str) -> Flag | None:
+    """A department without a contact person and without an e-mail address."""
+    if department.contact.strip() or department.email.strip():
+        return None
+    reason = tr(lang, "{department} has no contact person").format(department=department.name)
+    return Flag("no_owner", reason)

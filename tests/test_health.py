@@ -1,0 +1,156 @@
+"""Computed health: each rule firing and not firing at its edges (the period a schedule ends,
+the first stale period, exactly on the target line), and over a whole programme."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from roundtrip.health.compute import Register, health
+from roundtrip.health.rules import Answer, Rules, line_value, no_owner, off_target, overdue, stale
+from roundtrip.programme.bundled import load_example
+from roundtrip.programme.model import Department, Metric
+from roundtrip.programme.periods import parse_period
+
+
+@pytest.fixture(scope="module")
+def aura():
+    return load_example("aura")
+
+
+def q(text: str):
+    return parse_period(text, "quarter")
+
+
+ON_TRACK = Answer("on_track", 40, "")
+
+
+@pytest.mark.parametrize(
+    "end, period, flagged",
+    [
+        ("2025", "2025Q4", False),  # the period the schedule ends in
+        ("2025", "2026Q1", True),  # the first period after it
+        ("2025H1", "2025Q2", False),
+        ("2025H1", "2025Q3", True),
+        ("2025Q3", "2025Q3", False),
+        ("2025Q3", "2025Q4", True),
+        ("", "2030Q1", False),  # no end: never overdue
+    ],
+)
+def test_overdue_from_the_period_after_the_schedule_ends(aura, end, period, flagged):
+    action = dataclasses.replace(aura.actions[0], end=end)
+    flag = overdue(action, q(period), ON_TRACK, aura.statuses, "fi")
+    assert (flag is not None) == flagged
+    if flagged:
+        assert flag.reason == f"aikataulu päättyi {end}, tila: Etenee suunnitellusti"
+
+
+def test_a_done_or_cancelled_action_is_not_overdue(aura):
+    action = dataclasses.replace(aura.actions[0], end="2024")
+    for key in ("done", "cancelled"):
+        assert overdue(action, q("2026Q1"), Answer(key, 100, ""), aura.statuses, "fi") is None
+    flag = overdue(action, q("2026Q1"), None, aura.statuses, "en")
+    assert flag is not None and flag.reason == "schedule ended 2024, status: no answer"
+
+
+def test_stale_from_the_first_period_it_has_been_quiet_for_n(aura):
+    moved = Answer("on_track", 40, "")
+    same = Answer("on_track", 40, "")
+    commented = Answer("on_track", 40, "Hankehaku käynnissä")
+    # newest first: this period, the one before, the one before that
+    assert stale([same, moved, Answer("minor", 20, "")], 2, "fi") is None  # one quiet period
+    assert stale([same, same, moved], 2, "fi") is not None  # two: the first stale period
+    assert stale([commented, same, moved], 2, "fi") is None  # a comment is an update
+    assert stale([Answer("minor", 40, ""), same, moved], 2, "fi") is None  # a new status
+    assert stale([Answer("on_track", 50, ""), same, moved], 2, "fi") is None  # new progress
+    none = stale([None, None, moved], 2, "fi")
+    assert none is not None and none.reason == "ei vastausta 2 kauteen"
+    assert stale([None], 2, "fi") is None  # the programme has not run two periods yet
+    assert stale([same, same, same], 0, "fi") is None  # switched off
+    quiet = stale([same, same, same], 2, "en")
+    assert quiet.reason == "no update for 2 periods (status and progress unchanged, no comment)"
+
+
+def test_off_target_behind_the_line_and_not_on_it():
+    start, end = dt.date(2024, 1, 1), dt.date(2026, 12, 31)
+    at = dt.date(2025, 7, 1)
+    expected = line_value(10, 40, start, end, at)
+    assert 10 < expected < 40
+
+    def check(value, higher=True):
+        return off_target("Kävijät", value, "10", "40", higher, start, end, at, "fi", "2026")
+
+    assert check(expected) is None  # exactly on the line
+    assert check(expected + 0.5) is None
+    flag = check(expected - 0.5)
+    assert flag is not None and flag.reason.startswith("Kävijät: ")
+    assert "2026" in flag.reason
+    # lower is better: the line runs down from 40 to 10
+    assert round(line_value(40, 10, start, end, at)) == 25
+    assert off_target("Jono", 30, "40", "10", False, start, end, at, "en", "2026") is not None
+    assert off_target("Jono", 20, "40", "10", False, start, end, at, "en", "2026") is None
+    assert off_target("Jono", None, "40", "10", False, start, end, at, "en") is None
+    assert off_target("Jono", 5, "", "10", False, start, end, at, "en") is None
+    assert line_value(10, 40, start, end, dt.date(2030, 1, 1)) == 40
+    assert line_value(10, 40, start, end, dt.date(2020, 1, 1)) == 10
+
+
+def test_no_owner():
+    assert no_owner(Department("X", "Kirjasto", "Liisa", ""), "fi") is None
+    assert no_owner(Department("X", "Kirjasto", "", "kirjasto@aura.example"), "fi") is None
+    flag = no_owner(Department("X", "Kirjasto", "", ""), "fi")
+    assert flag is not None and flag.reason == "Kirjasto: ei yhteyshenkilöä"
+
+
+def test_a_programme_s_health_names_each_action_and_why(aura):
+    settings = dataclasses.replace(aura.settings, first_period="2025Q1", last_period="2026Q4")
+    late = dataclasses.replace(aura.actions[0], end="2025Q2")
+    counted = aura.actions[1]
+    metric = Metric(f"{counted.id}-M9", counted.id, "Kävijät", "count", "", "0", "100")
+    counted = dataclasses.replace(counted, metrics=(metric,))
+    quiet = next(
+        a
+        for a in aura.actions
+        if a.department_id not in (late.department_id, counted.department_id)
+    )
+    depts = tuple(
+        dataclasses.replace(d, contact="", email="") if d.id == quiet.department_id else d
+        for d in aura.departments
+    )
+    p = dataclasses.replace(
+        aura,
+        settings=settings,
+        departments=depts,
+        actions=tuple({late.id: late, counted.id: counted}.get(a.id, a) for a in aura.actions),
+    )
+    same = Answer("on_track", 40, "")
+    answers = {}
+    for a in p.actions:
+        for period in ("2025Q1", "2025Q2", "2025Q3"):
+            answers[(a.id, period)] = Answer("on_track", 10 * int(period[-1]), "edistyy")
+    answers[(quiet.id, "2025Q1")] = same
+    answers[(quiet.id, "2025Q2")] = same
+    answers[(quiet.id, "2025Q3")] = same
+    values = {(metric.id, "2025Q3"): 5.0}
+    got = health(p, q("2025Q3"), Register(answers, values), Rules(stale_periods=2))
+    assert [f.kind for f in got[late.id]] == ["overdue"]
+    assert [f.kind for f in got[counted.id]] == ["off_target"]
+    assert sorted(f.kind for f in got[quiet.id]) == ["no_owner", "stale"]
+    assert all(a.id in got for a in p.actions if a.department_id == quiet.department_id)
+    others = [
+        a.id
+        for a in p.actions
+        if a.department_id != quiet.department_id and a.id not in (late.id, counted.id)
+    ]
+    ended = {a.id for a in p.actions if a.end and a.end < "2025"}  # Aura's P2-02, P2-05
+    assert ended == {"P2-02", "P2-05"}
+    assert all("overdue" in [f.kind for f in got[a]] for a in ended)
+    others = [a for a in others if a not in ended]
+    assert not any(a in got for a in others)
+    # on the line: not off target
+    values = {(metric.id, "2025Q3"): 100 * (q("2025Q3").end - q("2025Q1").start).days / (
+        q("2026Q4").end - q("2025Q1").start).days}  # fmt: skip
+    got = health(p, q("2025Q3"), Register(answers, values), Rules(stale_periods=2))
+    assert counted.id not in got
