@@ -763,9 +763,9 @@ def test_docs_list_the_names_the_code_uses():
 
 
 def test_fields_added_later_change_no_version_while_unused(aura):
-    """Partners, schedule bounds and partners_report came after versions were first written
-    into workbooks: unused, they leave the version as it was (every workbook sent out before
-    stays current); used, they make a new one."""
+    """Partners, schedule bounds, partners_report and metric targets by period came after
+    versions were first written into workbooks: unused, they leave the version as it was
+    (every workbook sent out before stays current); used, they make a new one."""
     unbounded = tuple(dataclasses.replace(a, start="", end="") for a in aura.actions)
     before = with_version(dataclasses.replace(aura, actions=unbounded, version=""))
     assert before.version == "7a3e62e701b3"  # Aura's version before its schedules had bounds
@@ -775,6 +775,10 @@ def test_fields_added_later_change_no_version_while_unused(aura):
         dataclasses.replace(first, partners=("SIV",)),
         dataclasses.replace(first, start="2024"),
         dataclasses.replace(first, end="2026Q4"),
+        dataclasses.replace(
+            first,
+            metrics=(Metric("X-M1", first.id, "m", "count", target="5", targets=(("2025", "3"),)),),
+        ),
     ):
         p = dataclasses.replace(
             aura, actions=(aura.actions[0], changed, *aura.actions[2:]), version=""

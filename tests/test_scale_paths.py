@@ -30,7 +30,8 @@ def _reference_version(p) -> str:
     body.pop("_index", None)  # the lookups cache is no content
     for key in MAIL_SETTINGS:
         del body["settings"][key]
-    for record in [body["settings"], *body["actions"]]:
+    metrics = [m for a in body["actions"] for m in a["metrics"]]
+    for record in [body["settings"], *body["actions"], *metrics]:
         for key, default in LATER_FIELDS.items():
             if key in record and record[key] == default:
                 del record[key]
@@ -48,7 +49,15 @@ def test_programme_version_keeps_its_value():
             dataclasses.replace(
                 a,
                 text=f'ä & "q" \n {i}',
-                metrics=(Metric(f"M{i}", a.id, "m", "count"),),
+                metrics=(
+                    Metric(
+                        f"M{i}",
+                        a.id,
+                        "m",
+                        "count",
+                        targets=(("2025", "3"), ("2026H1", "4")) if i % 3 == 0 else (),
+                    ),
+                ),
                 partners=("SIV",) if i % 7 == 0 else (),
                 end="2026Q4" if i % 5 == 0 else "",
             )

@@ -46,6 +46,7 @@ LATER_FIELDS: dict[str, object] = {
     "start": "",
     "end": "",
     "partners_report": False,
+    "targets": (),
 }
 BOUND_PATTERN = r"^(\d{4})(?:([QH])([1-4]))?$"  # a schedule bound: 2025, 2025Q3, 2025H2
 
@@ -62,6 +63,9 @@ class Metric:
     baseline: str = ""
     target: str = ""
     higher_is_better: bool = True
+    # Targets by year or period beside the single `target`: (bound, value) pairs, the bound a
+    # year ("2025") or a period ("2025Q3", "2025H2"), in bound order (the targets sheet).
+    targets: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
