@@ -9,10 +9,11 @@ import datetime as dt
 import pytest
 
 from roundtrip.health.compute import Register, health
-from roundtrip.health.rules import Answer, Rules, line_value, no_owner, off_target, overdue, stale
+from roundtrip.health.rules import Answer, Rules, no_owner, off_target, overdue, stale
 from roundtrip.programme.bundled import load_example
 from roundtrip.programme.model import Department, Metric
 from roundtrip.programme.periods import parse_period
+from roundtrip.programme.targets import target_line
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def test_stale_from_the_first_period_it_has_been_quiet_for_n(aura):
 def test_off_target_behind_the_line_and_not_on_it():
     start, end = dt.date(2024, 1, 1), dt.date(2026, 12, 31)
     at = dt.date(2025, 7, 1)
-    expected = line_value(10, 40, start, end, at)
+    expected = target_line("10", "40", start, end, at)
     assert 10 < expected < 40
 
     def check(value, higher=True):
@@ -88,13 +89,13 @@ def test_off_target_behind_the_line_and_not_on_it():
     assert flag is not None and flag.reason.startswith("Kävijät: ")
     assert "2026" in flag.reason
     # lower is better: the line runs down from 40 to 10
-    assert round(line_value(40, 10, start, end, at)) == 25
+    assert round(target_line("40", "10", start, end, at)) == 25
     assert off_target("Jono", 30, "40", "10", False, start, end, at, "en", "2026") is not None
     assert off_target("Jono", 20, "40", "10", False, start, end, at, "en", "2026") is None
     assert off_target("Jono", None, "40", "10", False, start, end, at, "en") is None
     assert off_target("Jono", 5, "", "10", False, start, end, at, "en") is None
-    assert line_value(10, 40, start, end, dt.date(2030, 1, 1)) == 40
-    assert line_value(10, 40, start, end, dt.date(2020, 1, 1)) == 10
+    assert target_line("10", "40", start, end, dt.date(2030, 1, 1)) == 40
+    assert target_line("10", "40", start, end, dt.date(2020, 1, 1)) == 10
 
 
 def test_no_owner():

@@ -356,7 +356,8 @@ def test_the_summary_counts_the_leads_answer_and_shows_the_partners_beside_it(co
     assert validate_xlsx(path) == []
     wb = openpyxl.load_workbook(path)
     head, rows = _priority_rows(wb, "P1")
-    assert head[-1] == SUMMARY["partners"] == "Kumppanien vastaukset"
+    assert head[-2] == SUMMARY["partners"] == "Kumppanien vastaukset"
+    assert head[-1] == SUMMARY["health"]
     status, partners = head.index(SUMMARY["status"]), head.index(SUMMARY["partners"])
     pct = {n: format_percent(n / 100, "fi") for n in (10, 30, 60)}
     assert rows[SHARED][status] == DONE  # SIV's, the lead's

@@ -98,7 +98,12 @@ def test_action_rows_fast_xml_is_the_generic_xml(monkeypatch, show_previous):
         ActionRow("P1-2", "P1", "Long text " * 10, "Dept", "", None, "", "", "", 3, ""),
         ActionRow("P1-3", "P1", "line\nbreak", "D", "done", 100, "x" * 30, "c" * 60, "2025Q1", 0),
         ActionRow("P1-4", "P1", "a & b <c>", " Dept", "done", 1, "", "_x0041_", "", 0, ""),
-    ]
+        ActionRow(
+            "P1-5", "P1", "Late", "D", "on_track", 20, "", "", "", 0, "on_track",
+            health="schedule ended 2024, status: On track\nno update for 2 periods",
+        ),
+        ActionRow("P1-6", "P1", "Owner", "D", "done", 100, "", "", "", 0, "", health="D has none"),
+    ]  # fmt: skip
     first = 4
     for i, (item, r) in enumerate(
         zip(summary_sheets._action_rows(ctx, rows, show_previous, first)(), rows, strict=True)
@@ -115,10 +120,12 @@ def test_action_rows_fast_xml_is_the_generic_xml(monkeypatch, show_previous):
             (6, r.metrics, 7),
             (7, r.comment, 7),
             (8, r.comment_period, 7),
+            (9, r.health or None, 7),
         ]
         height = summary_sheets.row_height(
-            [(r.text, 40), (r.comment, 44), (r.metrics, 22), (r.department, 22), (label, 18)]
-        )
+            [(r.text, 40), (r.comment, 44), (r.metrics, 22), (r.department, 22), (label, 18),
+             (r.partners, 40), (r.health, 40)]
+        )  # fmt: skip
         want = row_xml(first + i, cells, height)
         got = item if isinstance(item, str) else row_xml(first + i, *item)
         assert got == want

@@ -220,9 +220,10 @@ def test_charts_and_their_ranges(summary):
     bar, trend = xml
     assert '<c:barDir val="bar"/>' in bar and '<c:grouping val="stacked"/>' in bar
     refs = re.findall(r"<c:f>([^<]+)</c:f>", bar)
-    assert "Overview!$A$18:$A$19" in refs  # the priority rows (P1, P2)
-    assert "Overview!$E$17" in refs  # major disruption: its header and values
-    assert "Overview!$E$18:$E$19" in refs
+    # the priority rows (P1, P2), below the key figures and the computed health's five rows
+    assert "Overview!$A$24:$A$25" in refs
+    assert "Overview!$E$23" in refs  # major disruption: its header and values
+    assert "Overview!$E$24:$E$25" in refs
     assert bar.count("<c:ser>") == 7
     assert "F8696B" in bar  # the major-disruption colour
     assert '<c:barDir val="col"/>' in trend and trend.count("<c:ser>") == 7

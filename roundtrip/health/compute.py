@@ -18,6 +18,7 @@ from roundtrip.health.rules import (
 )
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period
+from roundtrip.programme.targets import bound_end, target_for
 
 
 @dataclass(frozen=True)
@@ -118,12 +119,11 @@ def _off_target(
         if m.kind not in ("count", "number", "percent"):
             continue
         value = register.values.get((m.id, str(period)))
-        bound = last
-        target = m.target
-        if bound:
-            target_date = programme.settings.period(bound).end
-        else:
+        applies = target_for(m, period, last)
+        if value is None or applies is None or not applies[1]:
             continue
+        target, bound = applies
+        target_date = bound_end(bound)
         flag = off_target(
             m.name,
             value,

@@ -23,6 +23,7 @@ from roundtrip.language import format_number, tr
 from roundtrip.programme.model import Action, Department, Status
 from roundtrip.programme.periods import Period
 from roundtrip.programme.schedule import bound_dates
+from roundtrip.programme.targets import target_line, target_number
 
 FLAGS = ("overdue", "stale", "off_target", "no_owner")
 CLOSED_KEYS = ("cancelled",)  # beside every status marked done
@@ -116,26 +117,6 @@ def stale(history: Sequence[Answer | None], periods: int, lang: str) -> Flag | N
     return Flag("stale", reason)
 
 
-def line_value(
-    baseline: float, target: float, start: dt.date, target_date: dt.date, at: dt.date
-) -> float:
-    """The straight line from `baseline` at `start` to `target` at `target_date`, at `at`
-    (held at the target after its date, at the baseline before the start)."""
-    if target_date <= start or at >= target_date:
-        return target
-    if at <= start:
-        return baseline
-    share = (at - start).days / (target_date - start).days
-    return baseline + (target - baseline) * share
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(str(text).replace("\u00a0", "").replace(" ", "").replace(",", "."))
-    except ValueError:
-        return None
-
-
 def off_target(
     name: str,
     value: float | None,
@@ -151,10 +132,10 @@ def off_target(
     """A metric whose value at `at` is behind the line from its baseline to its target
     (exactly on the line is on target). Nothing to say without a value, a numeric baseline
     and a numeric target."""
-    base, goal = _number(baseline), _number(target)
-    if value is None or base is None or goal is None:
+    expected = target_line(baseline, target, start, target_date, at)
+    goal = target_number(target)
+    if value is None or expected is None or goal is None:
         return None
-    expected = line_value(base, goal, start, target_date, at)
     behind = value < expected if higher_is_better else value > expected
     if not behind:
         return None

@@ -98,6 +98,26 @@ WORDING: dict[str, Any] = {
         "plan": C_("prompts", "Missing from the plan: complete it if you know."),
         "priority": C_("prompts", "Pick a priority from the list."),
     },
+    # The approver of a return: two input cells at the top of the actions sheet (labels,
+    # input messages), and what the instructions say when the programme asks for them.
+    "signoff": {
+        "approved_by": C_("signoff", "Approved by"),
+        "approved_on": C_("signoff", "Approval date"),
+        "approved_by_prompt": C_(
+            "signoff",
+            "The name of the person who approved this return, usually the head of the department.",
+        ),
+        "approved_on_prompt": C_("signoff", "The date the return was approved, such as {example}."),
+        "approved_on_error": C_("signoff", "Enter a date, such as {example}."),
+        "warn": C_(
+            "signoff",
+            "Before sending the file, the head of the department writes their name and the date in the yellow cells {approved_by} and {approved_on} at the top of the {sheet} sheet.",
+        ),
+        "required": C_(
+            "signoff",
+            "Before sending the file, the head of the department writes their name and the date in the yellow cells {approved_by} and {approved_on} at the top of the {sheet} sheet. A return without them is not accepted.",
+        ),
+    },
     "instructions": {
         "title": C_("instructions", "{programme}: reporting {period}"),
         "lines": [
@@ -269,6 +289,12 @@ WORDING: dict[str, Any] = {
         "comment": C_("summary", "Latest comment"),
         "comment_period": C_("summary", "Period"),
         "partners": C_("summary", "Partners' answers"),
+        "health": C_("summary", "Health"),
+        "health_figures": C_("summary", "Computed health (the reasons: the actions to discuss)"),
+        "health_overdue": C_("summary", "Overdue: schedule ended, not done"),
+        "health_stale": C_("summary", "Stale: no update"),
+        "health_off_target": C_("summary", "Behind the line to a metric's target"),
+        "health_no_owner": C_("summary", "Department without a contact person"),
         "target_of": C_("summary", "(target {target})"),
         "contact": C_("summary", "Contact"),
         "returned": C_("summary", "Return"),
@@ -282,7 +308,8 @@ WORDING: dict[str, Any] = {
         "attention_title": C_("summary", "Actions for the council to discuss {period}"),
         "attention_intro": C_(
             "summary",
-            "Major problems, cancelled actions, and actions without an answer for {stale} periods or more.",
+            "Major problems, cancelled actions, actions without an answer for {stale} periods or "
+            "more, and what the health rules find: overdue, stale, behind target, no owner.",
         ),
         "reason": C_("summary", "Reason"),
         "stale": C_("summary", "No answer for {n} periods"),

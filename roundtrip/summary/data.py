@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar, overload
 
+from roundtrip.health.rules import FLAGS
 from roundtrip.language import format_number
 from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period, parse_period
+from roundtrip.register.health import register_health
 from roundtrip.summary.answers import partner_lines, period_answers, returns_of, statuses_of
 from roundtrip.summary.passes import (
     Beside,
@@ -73,6 +75,8 @@ class ActionRow:
     # With partners_report: each partner's own answer this period, one line each
     # ("Sivistystoimi: On track, 40 % – comment"); the status above is the lead's.
     partners: str = ""
+    # Computed health (roundtrip.health): each flag's reason, one line each; "" when none.
+    health: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ class SummaryData:
     attention: Rows[ActionRow]  # attention statuses first, then stale
     metrics: tuple[MetricRow, ...]
     trend: tuple[tuple[str, tuple[int, ...]], ...]  # (period, count per status key)
+    # Computed health: flag kind (health.rules.FLAGS) -> actions with that flag, this period
+    health_counts: Mapping[str, int] = field(default_factory=dict)
 
 
 class Rows(Sequence[T]):
@@ -326,6 +332,7 @@ def _load_summary(
         else None
     )
 
+    flags = register_health(conn, programme, period)
     last_answered, comments = side.result("lead_histories" if shared else "histories", conn)
     metric_values = side.result("metrics", conn)
     trend_rows = side.result("trend", conn)
@@ -375,6 +382,7 @@ def _load_summary(
             partner_lines(a, partner_answers, dept_names, labels, programme.settings.language)
             if shows_partners and a.partners
             else "",
+            "\n".join(f.reason for f in flags.get(a.id, ())),
         )
 
     metric_rows: list[MetricRow] = []
@@ -433,6 +441,8 @@ def _load_summary(
         by_priority = [(pid, tuple(row[k] for k in status_keys)) for pid, row in tally.items()]
         flagged.sort(key=lambda t: t[:2])
         stale.sort(key=lambda t: t[:2])
+        listed = {t[2].id for t in flagged + stale}
+        unhealthy = [a for a in active if a.id in flags and a.id not in listed]
 
         departments = _departments(programme, statuses, returns, deadline, known, expected)
 
@@ -453,9 +463,13 @@ def _load_summary(
             actions=lists.actions,
             changes=tuple(changes),
             departments=departments,
-            attention=Rows([t[2] for t in flagged + stale], action_row),
+            attention=Rows([t[2] for t in flagged + stale] + unhealthy, action_row),
             metrics=lists.metrics,
             trend=trend,
+            health_counts={
+                kind: sum(1 for fs in flags.values() if any(f.kind == kind for f in fs))
+                for kind in FLAGS
+            },
         )
 
     return lists, figures

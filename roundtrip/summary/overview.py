@@ -114,6 +114,15 @@ def write_overview(ctx: Context[SummaryData], sheet: Worksheet) -> None:
             sheet.write_number(row, cc + 2, now, fmt.int)
             sheet.write_number(row, cc + 3, now - was, fmt.delta)
 
+    # Computed health: how many actions each rule flags (the reasons: the attention sheet).
+    if d.health_counts:
+        row += 2
+        sheet.write_string(row, 0, w["health_figures"], fmt.section)
+        for kind, n in d.health_counts.items():
+            row += 1
+            sheet.write_string(row, 0, w[f"health_{kind}"], fmt.bold)
+            sheet.write_number(row, 1, n, fmt.int)
+
     # Priority x status table and its stacked bar chart.
     row += 2
     sheet.write_string(row, 0, w["by_priority"], fmt.section)

@@ -235,6 +235,7 @@ def write_number_or_dash(
 
 ACTION_WIDTHS = (9, 40, 22, 18, 18, 10, 22, 44, 9)
 PARTNERS_WIDTH = 40  # the partners' answers, last, when partners report (ActionRow.partners)
+HEALTH_WIDTH = 40  # computed health (ActionRow.health), the last column
 HEADER_HEIGHT = 2 * LINE_HEIGHT + 3
 
 
@@ -245,7 +246,7 @@ def write_action_list(
     and the partners' answers when partners report on shared actions."""
     w, fmt = ctx.words, ctx.fmt
     partners = ctx.programme.shares_reports()
-    widths = (*ACTION_WIDTHS, PARTNERS_WIDTH) if partners else ACTION_WIDTHS
+    widths = (*ACTION_WIDTHS, *((PARTNERS_WIDTH,) if partners else ()), HEALTH_WIDTH)
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
     sheet.set_row(0, 22)
@@ -269,6 +270,7 @@ def write_action_list(
             w["comment"],
             w["comment_period"],
             *([w["partners"]] if partners else []),
+            w["health"],
         ],
     )
     sheet.freeze_panes(head + 1, 2)
@@ -311,7 +313,7 @@ def _action_rows(
             prev = labels[r.previous_key] if show_previous else ""
             joined = "|".join(
                 (r.action_id, r.text, r.department, label, prev, r.metrics, r.comment,
-                 r.comment_period, *((r.partners,) if partners else ()))
+                 r.comment_period, *((r.partners,) if partners else ()), r.health)
             )  # fmt: skip
             h = None
             if (
@@ -322,10 +324,11 @@ def _action_rows(
                 or len(label) > 20
                 or "\n" in joined
                 or len(r.partners) > 47
+                or len(r.health) > 47
             ):
                 h = row_height(
                     [(r.text, 40), (r.comment, 44), (r.metrics, 22), (r.department, 22),
-                     (label, 18), (r.partners, PARTNERS_WIDTH)]
+                     (label, 18), (r.partners, PARTNERS_WIDTH), (r.health, HEALTH_WIDTH)]
                 )  # fmt: skip
             s = ' t="inlineStr"><is><t>'
             last = (
@@ -333,6 +336,11 @@ def _action_rows(
                  else f'<c r="J{x}" s="{text}"/>')
                 if partners
                 else ""
+            )  # fmt: skip
+            hc = "K" if partners else "J"
+            health = (
+                f'<c r="{hc}{x}" s="{text}"{s}{r.health}</t></is></c>' if r.health
+                else f'<c r="{hc}{x}" s="{text}"/>'
             )  # fmt: skip
             if needs_care(joined):
                 previous = (4, prev, st[r.previous_key]) if show_previous else (4, None, text)
@@ -348,6 +356,7 @@ def _action_rows(
                         (7, r.comment, text),
                         (8, r.comment_period, text),
                         *(((9, r.partners, text),) if partners else ()),
+                        (10 if partners else 9, r.health or None, text),
                     ),
                     h,
                 )
@@ -369,6 +378,7 @@ def _action_rows(
                     f'<c r="H{x}" s="{text}"{s}{r.comment}</t></is></c>',
                     f'<c r="I{x}" s="{text}"{s}{r.comment_period}</t></is></c>',
                     last,
+                    health,
                     "</row>",
                 )
             )
