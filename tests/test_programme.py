@@ -117,9 +117,33 @@ def test_each_language_writes_and_reads_the_same_programme(tmp_path: Path, aura,
 
 def test_the_names_are_finnish_swedish_and_english(aura_bytes, tmp_path: Path):
     expected = {
-        "fi": ["asetukset", "painopisteet", "toimialat", "toimenpiteet", "mittarit", "tilat"],
-        "sv": ["inställningar", "fokusområden", "sektorer", "åtgärder", "mätare", "statusar"],
-        "en": ["settings", "priorities", "departments", "actions", "metrics", "statuses"],
+        "fi": [
+            "asetukset",
+            "painopisteet",
+            "toimialat",
+            "toimenpiteet",
+            "mittarit",
+            "välitavoitteet",
+            "tilat",
+        ],
+        "sv": [
+            "inställningar",
+            "fokusområden",
+            "sektorer",
+            "åtgärder",
+            "mätare",
+            "delmål",
+            "statusar",
+        ],
+        "en": [
+            "settings",
+            "priorities",
+            "departments",
+            "actions",
+            "metrics",
+            "targets",
+            "statuses",
+        ],
     }
     for language, sheets in expected.items():
         path = tmp_path / f"{language}.xlsx"

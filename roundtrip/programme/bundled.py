@@ -20,6 +20,7 @@ from roundtrip.programme.model import (
     Settings,
     Status,
 )
+from roundtrip.programme.schedule import bound_dates
 from roundtrip.resources import example_dir, read_toml
 
 
@@ -129,6 +130,7 @@ def programme_from_dict(data: dict[str, Any]) -> Programme:
                 baseline=str(m.get("baseline", "")),
                 target=str(m.get("target", "")),
                 higher_is_better=bool(m.get("higher_is_better", True)),
+                targets=_targets(m.get("targets", ())),
             )
             for m in a.get("metrics", [])
         )
@@ -155,6 +157,12 @@ def programme_from_dict(data: dict[str, Any]) -> Programme:
         else default_status_scale(settings.language)
     )
     return with_version(Programme(settings, priorities, departments, tuple(actions), statuses))
+
+
+def _targets(rows: Any) -> tuple[tuple[str, str], ...]:
+    """A metric's ``targets = [{ period = "2025", target = "30" }, ...]``, in bound order."""
+    pairs = [(str(t["period"]), str(t["target"])) for t in rows]
+    return tuple(sorted(pairs, key=lambda t: bound_dates(t[0])[::-1]))
 
 
 def load_example(name: str) -> Programme:

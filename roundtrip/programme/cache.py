@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 # Bump when the layout below changes, or when reading checks more (a cache of a file read
 # before must not skip the new checks). 5: the send-out's settings, e-mail addresses checked.
 # 6: partners and schedule bounds of actions, partners_report. 7: a department's line holds
-# the actions it is a partner of too.
-FORMAT = 7
+# the actions it is a partner of too. 8: a metric's targets by year or period (the targets
+# sheet), checked.
+FORMAT = 8
 CACHE_FILE = "programme.json"
 
 _ACTION = ("metric_text", "schedule", "responsible", "origin", "active", "partners", "start", "end")
@@ -71,7 +72,8 @@ def content_key(path: Path) -> str:
 
 def _action_row(a: Action) -> list[Any]:
     metrics = [
-        [m.id, m.name, m.kind, m.unit, m.baseline, m.target, m.higher_is_better] for m in a.metrics
+        [m.id, m.name, m.kind, m.unit, m.baseline, m.target, m.higher_is_better, m.targets]
+        for m in a.metrics
     ]
     return [
         a.id,
@@ -150,8 +152,8 @@ def _actions_from(rows: list, same: dict[str, str]) -> Iterator[Action]:
         metrics = (
             tuple(
                 Metric(mid, aid, name, one(kind, kind), one(unit, unit), one(base, base),
-                       one(target, target), hib)
-                for mid, name, kind, unit, base, target, hib in ms
+                       one(target, target), hib, tuple(map(tuple, targets)) if targets else ())
+                for mid, name, kind, unit, base, target, hib, targets in ms
             )
             if ms
             else no_metrics

@@ -31,6 +31,7 @@ SHEET_NAMES: dict[str, Message] = {
     "departments": C_("programme sheet", "departments"),
     "actions": C_("programme sheet", "actions"),
     "metrics": C_("programme sheet", "metrics"),
+    "targets": C_("programme sheet", "targets"),
     "statuses": C_("programme sheet", "statuses"),
 }
 # sheet -> column -> name, in the written order; the first column of each is its key column.
@@ -74,6 +75,11 @@ COLUMN_NAMES: dict[str, dict[str, Message]] = {
         "target": C_("programme metrics column", "target"),
         "higher_is_better": C_("programme metrics column", "higher_is_better"),
     },
+    "targets": {
+        "metric_id": C_("programme targets column", "metric_id"),
+        "period": C_("programme targets column", "period"),
+        "target": C_("programme targets column", "target"),
+    },
     "statuses": {
         "key": C_("programme statuses column", "key"),
         "label": C_("programme statuses column", "label"),
@@ -85,6 +91,8 @@ COLUMN_NAMES: dict[str, dict[str, Message]] = {
     },
 }
 COLUMNS: dict[str, tuple[str, ...]] = {sheet: tuple(c) for sheet, c in COLUMN_NAMES.items()}
+# Sheets a programme.xlsx may leave out (one written before they existed reads as before).
+OPTIONAL_SHEETS = ("targets",)
 SETTING_NAMES: dict[str, Message] = {
     "programme_id": C_("programme setting", "programme_id"),
     "name": C_("programme setting", "name"),
@@ -156,6 +164,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "departments": ("id", "name"),
     "actions": ("id", "priority", "department", "action"),
     "metrics": ("metric_id", "action_id", "metric"),
+    "targets": ("metric_id", "period", "target"),
     "statuses": ("key", "label", "colour"),
 }
 WIDTHS: dict[str, dict[str, float]] = {
@@ -186,6 +195,7 @@ WIDTHS: dict[str, dict[str, float]] = {
         "target": 10,
         "higher_is_better": 16,
     },
+    "targets": {"metric_id": 14, "period": 14, "target": 12},
     "statuses": {
         "key": 14,
         "label": 26,

@@ -21,6 +21,8 @@ reordered and extra columns added. In English:
 ``metrics``     metric_id | action_id | metric | kind | unit | baseline | target |
                 higher_is_better          one row per metric, keyed by its action's id; an
                                           action's metrics keep the sheet's row order
+``targets``     metric_id | period | target     optional: a metric's targets by year or period
+                                          (2025, 2025Q3, 2025H2) beside its single target
 ``statuses``    key | label | colour | done | needs_comment | attention | aliases
                                           aliases separated by ``;``
 
@@ -61,6 +63,7 @@ from roundtrip.programme.model import (
 from roundtrip.programme.names import (
     COLUMNS,
     FIXED_DATE,
+    OPTIONAL_SHEETS,
     ROOM,
     SETTING_KEYS,
     SETTINGS_HELP,
@@ -83,6 +86,7 @@ from roundtrip.programme.sheets import (
     read_statuses,
     settings_language,
 )
+from roundtrip.programme.targets_sheet import read_targets
 from roundtrip.workspace import atomic_path
 
 __all__ = ["cell_text", "load_programme", "parse_flag", "write_programme"]
@@ -145,6 +149,9 @@ def _rows(p: Programme, lang: str) -> dict[str, list[list[Any]]]:
             ]
             for a in p.actions
             for m in a.metrics
+        ],
+        "targets": [
+            [m.id, bound, value] for a in p.actions for m in a.metrics for bound, value in m.targets
         ],
         "statuses": [
             [
@@ -209,7 +216,7 @@ def write_programme(p: Programme, path: Path) -> None:
             ws.fit_to_pages(1, 0)
             ws.repeat_rows(0)
             ws.autofilter(0, 0, max(len(rows[sheet]), 1), len(columns) - 1)
-            _validations(ws, sheet, columns, rows[sheet], lang)
+            _validations(ws, sheet, columns, rows[sheet], lang, len(rows["metrics"]))
         wb.close()
 
 
@@ -231,7 +238,7 @@ def _key_range(sheet: str, lang: str, last: int) -> str:
 
 
 def _validations(
-    ws: Any, sheet: str, columns: tuple[str, ...], rows: list[list[Any]], lang: str
+    ws: Any, sheet: str, columns: tuple[str, ...], rows: list[list[Any]], lang: str, metrics: int
 ) -> None:
     last = len(rows) + ROOM
     yes, no = flag_name(True, lang), flag_name(False, lang)
@@ -361,6 +368,41 @@ def _validations(
                 an_id_from("actions"),
             ),
         )
+    elif sheet == "targets":
+        keys = max(last, metrics + ROOM)
+        ws.data_validation(
+            1,
+            col("metric_id"),
+            last,
+            col("metric_id"),
+            _list_validation(
+                _key_range("metrics", lang, keys),
+                column_name(sheet, "metric_id", lang),
+                an_id_from("metrics"),
+            ),
+        )
+        for name, message in (
+            ("period", tr(lang, "A year (2025) or a period (2025Q3, 2025H2).")),
+            (
+                "target",
+                tr(
+                    lang,
+                    "The metric's target for the end of that year or period (a number for "
+                    "counts, numbers and percentages).",
+                ),
+            ),
+        ):
+            ws.data_validation(
+                1,
+                col(name),
+                last,
+                col(name),
+                {
+                    "validate": "any",
+                    "input_title": column_name(sheet, name, lang)[:32],
+                    "input_message": message[:255],
+                },
+            )
     elif sheet == "statuses":
         for name in ("done", "needs_comment", "attention"):
             ws.data_validation(1, col(name), last, col(name), yes_no)
@@ -407,6 +449,9 @@ def _load_programme(path: Path) -> Programme:
         names = find_sheets(wb, console_language())
         sheets: dict[str, Table | None] = {}
         for name in COLUMNS:
+            if name in OPTIONAL_SHEETS and name not in names.sheets:
+                sheets[name] = None  # left out: read as before it existed
+                continue
             sheets[name] = sheet_rows(wb, name, problems, file, names)
             table = sheets[name]
             if name == "settings" and table is not None:
@@ -423,7 +468,7 @@ def _load_programme(path: Path) -> Programme:
     small = {
         name: table.rows() if table is not None else None
         for name, table in sheets.items()
-        if name not in ("actions", "metrics")
+        if name not in ("actions", "metrics", "targets")
     }
     settings = read_settings(small["settings"], chk) if small["settings"] is not None else None
     priorities = read_priorities(small["priorities"] or [], chk)
@@ -439,6 +484,9 @@ def _load_programme(path: Path) -> Programme:
         chk,
         {f[0] for f in fields},
     )
+    if sheets["targets"] is not None:
+        known = set(sheets["metrics"].column("metric_id")) if sheets["metrics"] else set()
+        metrics = read_targets(sheets["targets"], chk, metrics, known)
     statuses = read_statuses(small["statuses"], chk) if small["statuses"] is not None else ()
     if small["departments"] is not None and not departments and not chk.problems:
         chk.add("departments", empty, "id", _("no departments defined"))
