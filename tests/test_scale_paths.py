@@ -216,7 +216,8 @@ def test_an_insert_whose_anchor_is_missing_fails_loudly(tmp_path):
     assert zipfile.ZipFile(path).testzip() is None  # the file is left as it was
 
 
-def test_metric_rows_fast_xml_is_the_generic_xml():
+@pytest.mark.parametrize("staged", [False, True])
+def test_metric_rows_fast_xml_is_the_generic_xml(staged):
     styles = {"id": 1, "text": 2, "yesno": 3, "num": 4, "whole": 5}
     rows = [
         MetricRow("M1", "P1-1", "Visitors", "count", "pcs", "100", True, (1 / 3, None, 3.5), True),
@@ -231,11 +232,20 @@ def test_metric_rows_fast_xml_is_the_generic_xml():
         MetricRow("M8", "P1-4", "y" * 43, "count", "", "", True, (1.0, 2.0, 3.0), None),
         MetricRow("M9", "P1-4", "z" * 42, "count", "", "", True, (1.0, 2.0, 3.0), None),
     ]
-    first, first_value, spark_col = 3, 5, 8
-    made = summary_metrics._metric_rows(rows, styles, first_value, spark_col, ("Yes", "No"), first)
+    if staged:  # targets by year or period: the target that applies now and its bound
+        rows = [
+            dataclasses.replace(m, target_now=(m.target, "2025Q3") if m.target else None)
+            for m in rows
+        ]
+    first, first_value, spark_col = 3, 7 if staged else 5, 10 if staged else 8
+    made = summary_metrics._metric_rows(
+        rows, styles, first_value, spark_col, ("Yes", "No"), first, staged
+    )
     fast = []
     for i, (item, m) in enumerate(zip(made(), rows, strict=True)):
-        cells = summary_metrics._metric_cells(m, styles, first_value, spark_col, ("Yes", "No"))
+        cells = summary_metrics._metric_cells(
+            m, styles, first_value, spark_col, ("Yes", "No"), staged
+        )
         want = row_xml(first + i, cells, summary_metrics._metric_height(m))
         if isinstance(item, str):
             fast.append(m.metric_id)

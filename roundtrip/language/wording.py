@@ -321,6 +321,10 @@ WORDING: dict[str, Any] = {
         "target": C_("summary", "Target"),
         "sparkline": C_("summary", "Trend"),
         "target_met": C_("summary", "Target met"),
+        # With targets by year or period: the final target, and the one that applies now.
+        "target_final": C_("summary", "Final target"),
+        "target_now": C_("summary", "Target now"),
+        "target_by": C_("summary", "Target by"),
         "trend_title": C_("summary", "Status of actions by period"),
         "period": C_("summary", "Period"),
     },

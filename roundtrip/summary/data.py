@@ -21,6 +21,7 @@ from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period, parse_period
+from roundtrip.programme.targets import target_for
 from roundtrip.register.health import register_health
 from roundtrip.summary.answers import partner_lines, period_answers, returns_of, statuses_of
 from roundtrip.summary.passes import (
@@ -115,6 +116,9 @@ class MetricRow:
     higher_is_better: bool
     values: tuple[float | str | None, ...]  # one per SummaryData.periods
     on_track: bool | None  # None: no target or no value
+    # The target that applies in the summary's period, (value, its year or period), when the
+    # programme gives some metric targets by year or period (programme.targets.target_for).
+    target_now: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -387,6 +391,8 @@ def _load_summary(
 
     metric_rows: list[MetricRow] = []
     empty = [None] * len(periods)
+    staged = any(m.targets for a in active for m in a.metrics)  # targets by year or period
+    last_bound = programme.settings.last_period
     for a in active:
         for m in a.metrics:
             values = tuple(metric_values.get(m.id) or empty)
@@ -403,6 +409,7 @@ def _load_summary(
                     m.higher_is_better,
                     values,
                     on_track(num, m.target, m.higher_is_better),
+                    target_for(m, period, last_bound) if staged else None,
                 )
             )
 

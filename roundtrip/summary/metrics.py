@@ -35,6 +35,12 @@ def write_metrics(ctx: AnyContext, sheet: Worksheet) -> None:
     periods = d.periods
     fixed = [w["metric_id"], w["action_id"], w["metric_name"], w["unit"], w["target"]]
     widths = [12, 9, 36, 8, 10]
+    # Targets by year or period: the final target, then the one that applies now and its date.
+    staged = any(m.target_now is not None for m in d.metrics)
+    if staged:
+        fixed[-1] = w["target_final"]
+        fixed += [w["target_now"], w["target_by"]]
+        widths += [10, 10]
     first_value = len(fixed)
     spark_col = first_value + len(periods)
     for c, width in enumerate(widths):
@@ -66,7 +72,7 @@ def write_metrics(ctx: AnyContext, sheet: Worksheet) -> None:
         quote_sheetname(name), LETTERS[first_value], LETTERS[spark_col - 1], LETTERS[spark_col],
     )  # fmt: skip
 
-    generate = _metric_rows(metrics, styles, first_value, spark_col, (yes, no), head + 1)
+    generate = _metric_rows(metrics, styles, first_value, spark_col, (yes, no), head + 1, staged)
 
     row = head + len(metrics)
     if metrics:
@@ -132,9 +138,11 @@ def _metric_cells(
     first_value: int,
     spark_col: int,
     yes_no: tuple[str, str],
+    staged: bool = False,
 ) -> list[tuple[int, object, int]]:
-    """A metric's row as cells: ids, name, unit, target, a value per period, the sparkline's
-    (empty) cell, whether the target is met."""
+    """A metric's row as cells: ids, name, unit, target (`staged`: then the target that
+    applies now and its year or period), a value per period, the sparkline's (empty) cell,
+    whether the target is met."""
     numeric = m.kind in NUMERIC_KINDS
     vf = styles["yesno"] if m.kind == "yesno" else styles["num"]
     t = styles["text"]
@@ -145,6 +153,9 @@ def _metric_cells(
         (3, m.unit, t),
         (4, m.target, t),
     ]
+    if staged:
+        value, bound = m.target_now or ("", "")
+        cells += [(5, value, t), (6, bound, t)]
     for i, v in enumerate(m.values):
         if v is None:
             cells.append((first_value + i, None, t))
@@ -172,6 +183,7 @@ def _metric_rows(
     spark_col: int,
     yes_no: tuple[str, str],
     first: int,
+    staged: bool = False,
 ):
     """The metric sheet's rows from 0-based sheet row `first`, generated when the file is
     finished: the row's XML directly when no text needs escaping (the common case, written
@@ -192,13 +204,21 @@ def _metric_rows(
             name = m.name
             height = _metric_height(m) if len(name) > 42 or "\n" in name else TWO_LINES
             texts = [m.metric_id, m.action_id, name, m.unit, m.target, on]
+            now = ""
+            if staged:
+                value, bound = m.target_now or ("", "")
+                texts += [value, bound]
+                now = (
+                    f'<c r="F{x}" s="{t}"{s}{value}</t></is></c>'
+                    f'<c r="G{x}" s="{t}"{s}{bound}</t></is></c>'
+                )
             out = [
                 f'<row r="{x}" ht="{height:g}" customHeight="1">'
                 f'<c r="A{x}" s="{idf}"{s}{m.metric_id}</t></is></c>'
                 f'<c r="B{x}" s="{t}"{s}{m.action_id}</t></is></c>'
                 f'<c r="C{x}" s="{t}"{s}{name}</t></is></c>'
                 f'<c r="D{x}" s="{t}"{s}{m.unit}</t></is></c>'
-                f'<c r="E{x}" s="{t}"{s}{m.target}</t></is></c>'
+                f'<c r="E{x}" s="{t}"{s}{m.target}</t></is></c>{now}'
             ]
             for col, v in zip(value_cols, m.values, strict=True):
                 if v is None:
@@ -216,7 +236,7 @@ def _metric_rows(
                 else f'<c r="{spark}{x}" s="{t}"/><c r="{met}{x}" s="{t}"{s}{on}</t></is></c></row>'
             )
             if needs_care("|".join(texts)):
-                yield _metric_cells(m, styles, first_value, spark_col, yes_no), height
+                yield _metric_cells(m, styles, first_value, spark_col, yes_no, staged), height
             else:
                 yield "".join(out)
 

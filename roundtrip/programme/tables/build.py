@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from roundtrip.errors import ConfigError
 from roundtrip.language import _, console_language, ngettext, tr
@@ -22,7 +22,7 @@ from roundtrip.programme.model import (
     Programme,
     Settings,
 )
-from roundtrip.programme.schedule import Reading, read_schedule
+from roundtrip.programme.schedule import Reading, bound_dates, parse_bound, read_schedule
 from roundtrip.programme.tables.columns import key_name
 from roundtrip.programme.tables.guess import (
     YEAR_RANGE,
@@ -34,6 +34,7 @@ from roundtrip.programme.tables.guess import (
     split_metrics,
 )
 from roundtrip.programme.tables.parse import Draft, Parsed
+from roundtrip.programme.targets import target_number
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,8 @@ def _actions(
                 kinds.append(from_words.format(metric=mid, name=name, kind=guessed, words=why))
             else:
                 kinds.append(no_words.format(metric=mid, name=name, kind=guessed))
+        if d.targets:
+            metrics = _place_targets(d, aid, metrics, kinds)
         bounds = _bounds(d)
         key = f"{schedule}\x00{d.start}\x00{d.end}"
         if schedule or d.start or d.end:
@@ -351,6 +354,76 @@ def _actions(
             ).format(n=remarks)
         )
     return actions, _schedule_lines(schedules), notes
+
+
+def _place_targets(d: Draft, aid: str, metrics: list[Metric], report: list[str]) -> list[Metric]:
+    """The action's metrics with the targets its row gives, when it has exactly one metric;
+    a line in `report` for each target, placed or not, with its cell."""
+    placed: dict[str, tuple[str, object]] = {}  # bound -> value, where
+    single = ""
+    for written, value, where, year_at in d.targets:
+        bound = parse_bound(written) if written else ""
+        if bound is None:
+            reading = read_schedule(written)
+            bound = reading.end or reading.start or None
+        period = bound or _("the end of the programme")
+        if bound is None:
+            report.append(
+                _(
+                    "{where}: {action}: target year {year!r} is not a year or a period: "
+                    "target {value!r} not placed"
+                ).format(where=year_at or where, action=aid, year=written, value=value)
+            )
+        elif len(metrics) != 1:
+            report.append(
+                (
+                    _(
+                        "{where}: {action}: target {value!r} for {period} not placed: the action "
+                        "has no metric"
+                    )
+                    if not metrics
+                    else _(
+                        "{where}: {action}: target {value!r} for {period} not placed: the action "
+                        "has {n} metrics (give it in programme.xlsx's targets sheet)"
+                    )
+                ).format(where=where, action=aid, value=value, period=period, n=len(metrics))
+            )
+        elif metrics[0].kind in ("count", "number", "percent") and target_number(value) is None:
+            report.append(
+                _(
+                    "{where}: {metric}: target {value!r} for {period} is not a number: not "
+                    "placed (the metric's kind is {kind})"
+                ).format(
+                    where=where,
+                    metric=metrics[0].id,
+                    value=value,
+                    period=period,
+                    kind=wording(console_language())["kinds"][metrics[0].kind],
+                )
+            )
+        elif (bound in placed) if bound else bool(single):
+            first = placed[bound][1] if bound else d.refs.get("target_value", "")
+            report.append(
+                _(
+                    "{where}: {metric}: a second target for {period}: not placed (first at {first})"
+                ).format(where=where, metric=metrics[0].id, period=period, first=first)
+            )
+        else:
+            if bound:
+                placed[bound] = (value, where)
+            else:
+                single = value
+            report.append(
+                _("{where}: {metric}: target {value!r} for {period}").format(
+                    where=where, metric=metrics[0].id, value=value, period=period
+                )
+            )
+    if len(metrics) != 1 or not (placed or single):
+        return metrics
+    targets = tuple(
+        (b, v) for b, (v, _w) in sorted(placed.items(), key=lambda x: bound_dates(x[0])[::-1])
+    )
+    return [replace(metrics[0], target=single or metrics[0].target, targets=targets)]
 
 
 def _schedule_lines(schedules: dict[str, tuple[Reading, list[str], object]]) -> list[str]:

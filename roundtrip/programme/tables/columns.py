@@ -18,7 +18,7 @@ from roundtrip.errors import UsageError
 from roundtrip.language import _, console_language
 from roundtrip.programme.names import column_lookup, column_name
 from roundtrip.programme.names import fold as names_fold
-from roundtrip.programme.schedule import read_schedule
+from roundtrip.programme.schedule import parse_bound, read_schedule
 
 # What a column holds -> {language: names}. "department" names the lead's column strongly;
 # "responsible" names a person or a party: it is the department column when no stronger
@@ -127,6 +127,31 @@ ACTIONS_COLUMN = {
     "priority": "priority",
     "number": "id",
 }
+# A metric's target for a year or a period named in its header ("Tavoite 2025", "Tavoitetaso
+# 2026", "Target 2030", "Mål 2027", "2030 target"): the key TARGET_KEY + the bound. "Tavoite"
+# alone names the priority area (SYNONYMS); with a year it is a target.
+TARGET_KEY = "target:"
+_TARGET_WORDS = (
+    r"(?:tavoite(?:taso|arvo|tila)?|target(?:\s*(?:value|level))?|goal|mål(?:nivå|värde)?|"
+    r"målsättning)"
+)
+_TARGET_BOUND = r"((?:19|20)\d\d(?:\s*[QqHh]\s*[1-4])?)"
+TARGET_HEADER = re.compile(
+    rf"^\s*(?:{_TARGET_WORDS}\s*(?:vuodelle|vuoteen|vuonna|for|in|by|för|år|till)?\s*[:–-]?\s*"
+    rf"{_TARGET_BOUND}|{_TARGET_BOUND}\s*[:–-]?\s*{_TARGET_WORDS})\s*[.:]?\s*$",
+    re.I,
+)
+# A target's value in one column and its year in another ("Target value" | "Target year").
+# With a value column, a target-year column is that value's year, not the schedule's end.
+TARGET_VALUE_WORDS = (
+    "tavoitearvo",
+    "tavoitetaso",
+    "targetvalue",
+    "targetlevel",
+    "målvärde",
+    "målnivå",
+)
+TARGET_YEAR_WORDS = ("tavoitevuosi", "targetyear", "målår", "tavoiteajankohta", "targetdate")
 PERSON_WORDS = ("vastuuhenkilö", "ansvarsperson", "contactperson", "yhteyshenkilö", "owner")
 SCAN_ROWS = 40  # the header is looked for among a table's first rows
 _PREFIX = 6  # a header that starts with a synonym this long names its column,
@@ -145,6 +170,17 @@ for _key, _by_language in SYNONYMS.items():
         for _name in _names:
             _FOLDED.setdefault(fold(_name), (_key, _lang))
 _PERSONS = frozenset(fold(w) for w in PERSON_WORDS)
+_TARGET_VALUES = frozenset(fold(w) for w in TARGET_VALUE_WORDS)
+_TARGET_YEARS = frozenset(fold(w) for w in TARGET_YEAR_WORDS)
+
+
+def target_bound(cell: str) -> str:
+    """The year or period a header names a target for ("Tavoite 2025" -> "2025", "Target
+    2026 H2" -> "2026H2"), or "" when it names none."""
+    m = TARGET_HEADER.match(" ".join(cell.split()))
+    if not m:
+        return ""
+    return parse_bound(m.group(1) or m.group(2)) or ""
 
 
 def named(cells: Sequence[str]) -> bool:
@@ -193,8 +229,22 @@ def recognise(cells: Sequence[str], given: dict[str, str] | None = None) -> Head
                 columns[key], names[key] = i, cell
                 taken.add(i)
                 break
+    values = [i for i, c in enumerate(cells) if i not in taken and c and fold(c) in _TARGET_VALUES]
     for i, cell in enumerate(cells):
         if i in taken or not cell or "\n" in cell or len(cell) > 60:
+            continue
+        bound = target_bound(cell)
+        if bound and f"{TARGET_KEY}{bound}" not in columns:
+            columns[f"{TARGET_KEY}{bound}"], names[f"{TARGET_KEY}{bound}"] = i, cell
+            taken.add(i)
+            continue
+        if values and fold(cell) in _TARGET_YEARS and "target_year" not in columns:
+            columns["target_year"], names["target_year"] = i, cell
+            taken.add(i)
+            continue
+        if values and i == values[0]:
+            columns["target_value"], names["target_value"] = i, cell
+            taken.add(i)
             continue
         found = name_of(cell)
         if found is None:
@@ -266,8 +316,16 @@ def _option_key(written: str) -> str:
 
 
 def key_name(key: str) -> str:
-    """How the console names what a column holds ("department" -> "toimiala" in Finnish)."""
-    return column_name("actions", ACTIONS_COLUMN[key], console_language())
+    """How the console names what a column holds ("department" -> "toimiala" in Finnish; a
+    target for 2025 -> "tavoite 2025", as programme.xlsx's targets sheet names its columns)."""
+    lang = console_language()
+    if key.startswith(TARGET_KEY):
+        return f"{column_name('targets', 'target', lang)} {key[len(TARGET_KEY) :]}"
+    if key == "target_value":
+        return column_name("targets", "target", lang)
+    if key == "target_year":
+        return column_name("targets", "period", lang)
+    return column_name("actions", ACTIONS_COLUMN[key], lang)
 
 
 def suggest_columns(rows: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], str]:

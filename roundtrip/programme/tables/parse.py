@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from roundtrip.language import _
 from roundtrip.programme.tables.columns import (
     SCAN_ROWS,
+    TARGET_KEY,
     Header,
     named,
     recognise,
@@ -64,6 +65,11 @@ class CellRef:
         return format(str(self), spec)
 
 
+# A target for an action's metric: (the year or period as written, "" for none; the value; its
+# cell; the cell of the year when a column gives it, else None: the header names it).
+Target = tuple[str, str, CellRef, CellRef | None]
+
+
 @dataclass
 class Draft:
     """An action being assembled (mutable only while parsing)."""
@@ -81,6 +87,7 @@ class Draft:
     responsible: str = ""
     origin: str = ""
     refs: dict[str, CellRef] = field(default_factory=dict)  # key -> the cell it came from
+    targets: list[Target] = field(default_factory=list)  # for its metric
 
 
 @dataclass
@@ -307,6 +314,7 @@ def _row(st: _State, line: RawLine) -> None:
         cells.get("responsible", ""),
         st.origin,
         refs,
+        _targets(cells, refs),
     )
     out.drafts.append(draft)
     st.last = draft
@@ -390,6 +398,21 @@ def _partners_cell(
     return tuple(st.out.department_for(n, refs["partners"]) for n in names)
 
 
+def _targets(cells: dict[str, str], refs: dict[str, CellRef]) -> list[Target]:
+    """The targets a row's cells give: a column per year ("Tavoite 2025"), or a value column
+    with its year in another ("Target value" | "Target year")."""
+    out: list[Target] = []
+    for key, value in cells.items():
+        if key.startswith(TARGET_KEY) and value and key in refs:
+            out.append((key[len(TARGET_KEY) :], value, refs[key], None))
+    value = cells.get("target_value", "")
+    if value and "target_value" in refs:
+        out.append(
+            (cells.get("target_year", ""), value, refs["target_value"], refs.get("target_year"))
+        )
+    return out
+
+
 def _add_to_last(st: _State, line: RawLine, cells: dict[str, str]) -> None:
     """A row whose action cell is merged with the one above: more of that action."""
     last = st.last
@@ -401,6 +424,7 @@ def _add_to_last(st: _State, line: RawLine, cells: dict[str, str]) -> None:
         if value and value != current:
             setattr(last, key, f"{current}\n{value}" if current else value)
             added.append(value)
+    last.targets.extend(_targets(cells, _cells(line, st.header)[1]) if st.header else [])
     if added:
         st.out.report.append(
             _("{where}: the action cell is merged with the row above: {added} added to it").format(
@@ -433,6 +457,7 @@ def _merge_pending(
         cells.get("responsible", "") or pcells.get("responsible", ""),
         st.origin,
         refs,
+        _targets(pcells, _cells(pline, st.header)[1] if st.header else {}) + _targets(cells, refs),
     )
     st.out.drafts.append(draft)
     st.last = draft
