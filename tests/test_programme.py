@@ -40,6 +40,7 @@ from roundtrip.programme.names import (
     kind_name,
     setting_name,
     sheet_name,
+    sign_off_name,
 )
 from roundtrip.programme.workbook import load_programme, write_programme
 
@@ -783,6 +784,8 @@ def test_docs_list_the_names_the_code_uses():
         want[f"cadence {k}"] = [cadence_name(k, x) for x in ("en", "fi", "sv")]
     want["flag yes"] = [flag_name(True, x) for x in ("en", "fi", "sv")]
     want["flag no"] = [flag_name(False, x) for x in ("en", "fi", "sv")]
+    for k in ("off", "warn", "required"):
+        want[f"sign_off {k}"] = [sign_off_name(k, x) for x in ("en", "fi", "sv")]
     assert rows == want
 
 

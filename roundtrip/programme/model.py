@@ -13,6 +13,9 @@ METRIC_KINDS = ("count", "number", "percent", "yesno", "text")
 LANGUAGES = ("fi", "sv", "en")
 SMTP_SECURITIES = ("starttls", "ssl", "none")
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}  # what smtp_port 0 stands for
+# What collect does with a return whose approver's name or date is empty (settings.sign_off):
+# nothing, a warning, or an error (the file is rejected).
+SIGN_OFF_MODES = ("off", "warn", "required")
 # Settings of the send-out (roundtrip mail) only: they shape no return workbook, so they are
 # left out of the programme version (a new mail server must not make every workbook sent
 # out "from an earlier version of the programme").
@@ -47,6 +50,7 @@ LATER_FIELDS: dict[str, object] = {
     "end": "",
     "partners_report": False,
     "targets": (),
+    "sign_off": "off",
 }
 BOUND_PATTERN = r"^(\d{4})(?:([QH])([1-4]))?$"  # a schedule bound: 2025, 2025Q3, 2025H2
 
@@ -127,6 +131,9 @@ class Settings:
     mail_sender: str = ""  # the From address; "" = coordinator_email
     mail_limit_mb: float = 10.0  # attachments over this size are flagged
     signature: str = ""  # under every message; "" = coordinator name, organisation
+    # A return's approver (name and date in its workbook): one of SIGN_OFF_MODES. Not a
+    # send-out setting: the workbook's instructions say to fill them in when it is not "off".
+    sign_off: str = "off"
 
     def period(self, text: str) -> Period:
         return parse_period(text, self.cadence)

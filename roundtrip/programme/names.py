@@ -113,6 +113,7 @@ SETTING_NAMES: dict[str, Message] = {
     "mail_limit_mb": C_("programme setting", "mail_limit_mb"),
     "signature": C_("programme setting", "signature"),
     "partners_report": C_("programme setting", "partners_report"),
+    "sign_off": C_("programme setting", "sign_off"),
 }
 SETTINGS_HELP = {
     "programme_id": N_(
@@ -153,11 +154,22 @@ SETTINGS_HELP = {
     "signature": N_(
         "Signature under every message; empty: the coordinator's name and the organisation"
     ),
+    "sign_off": N_(
+        "What collect does when a return's approver (a name and a date at the top of its "
+        "actions sheet) is missing: {off}: nothing; {warn}: a warning, the return is "
+        "accepted; {required}: the return is rejected"
+    ),
 }
 SETTING_KEYS = tuple(SETTING_NAMES)
 REQUIRED_SETTINGS = ("programme_id", "name", "language", "cadence")
 YES_NAME = C_("programme value", "yes")
 NO_NAME = C_("programme value", "no")
+# The values of the sign_off setting (model.SIGN_OFF_MODES), written in the file's language.
+SIGN_OFF_NAMES: dict[str, Message] = {
+    "off": C_("programme value", "off"),
+    "warn": C_("programme value", "warn"),
+    "required": C_("programme value", "required"),
+}
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "settings": ("key", "value"),
     "priorities": ("id", "title"),
@@ -254,6 +266,12 @@ def cadence_lookup() -> dict[str, str]:
     return {name: key for name, (key, _langs) in _lookup(CADENCE_NAMES).items()}
 
 
+@functools.cache
+def sign_off_lookup() -> dict[str, str]:
+    """A folded sign_off value in any language -> its key (off, warn, required)."""
+    return {name: key for name, (key, _langs) in _lookup(SIGN_OFF_NAMES).items()}
+
+
 def sheet_name(sheet: str, language: str) -> str:
     """What a programme.xlsx in `language` calls `sheet` ("actions" -> "toimenpiteet")."""
     return tr(language, SHEET_NAMES[sheet])
@@ -271,6 +289,11 @@ def setting_name(key: str, language: str) -> str:
 
 def cadence_name(cadence: str, language: str) -> str:
     return tr(language, CADENCE_NAMES[cadence]) if cadence in CADENCE_NAMES else cadence
+
+
+def sign_off_name(mode: str, language: str) -> str:
+    """A sign_off value as written in `language` ("required" -> "pakollinen")."""
+    return tr(language, SIGN_OFF_NAMES[mode]) if mode in SIGN_OFF_NAMES else mode
 
 
 def kind_name(kind: str, language: str) -> str:

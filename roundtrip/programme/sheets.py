@@ -13,6 +13,7 @@ from roundtrip.errors import Problem, UsageError
 from roundtrip.language import _, language_of
 from roundtrip.programme.model import (
     METRIC_KINDS,
+    SIGN_OFF_MODES,
     SMTP_SECURITIES,
     Department,
     Metric,
@@ -26,6 +27,7 @@ from roundtrip.programme.names import (
     ID_PATTERN,
     REQUIRED_SETTINGS,
     SETTING_KEYS,
+    SIGN_OFF_NAMES,
     cadence_lookup,
     flag_text,
     flag_words,
@@ -33,6 +35,7 @@ from roundtrip.programme.names import (
     kind_lookup,
     kind_name,
     setting_lookup,
+    sign_off_lookup,
 )
 from roundtrip.programme.periods import CADENCE_NAMES, CADENCES, parse_period
 from roundtrip.programme.rows import Checker, Row, Table, cell_text
@@ -138,6 +141,7 @@ def read_settings(rows: list[Row], chk: Checker) -> Settings:
         values["partners_report"] = bool(flag)
     else:
         values.pop("partners_report", None)
+    _sign_off(values, where, chk)
     periods = {}
     for key in ("first_period", "last_period"):
         if text(key) and cadence in CADENCES:
@@ -249,6 +253,29 @@ def _mail_settings(
             ),
         )
         values.pop("mail_limit_mb")
+
+
+def _sign_off(values: dict[str, Any], where: dict[str, Row], chk: Checker) -> None:
+    """values["sign_off"] as its key (off, warn, required), named in any language; blank:
+    the default (off); anything else is a problem with its cell."""
+    written = values.pop("sign_off", "")
+    if not written:
+        return
+    mode = sign_off_lookup().get(fold(written), "")
+    if mode:
+        values["sign_off"] = mode
+        return
+    names = chk.names
+    chk.add(
+        "settings",
+        where["sign_off"],
+        "value",
+        _("{name} must be {off}, {warn} or {required}, not {value!r}").format(
+            name=names.setting("sign_off"),
+            value=written,
+            **{m: names.word(SIGN_OFF_NAMES[m]) for m in SIGN_OFF_MODES},
+        ),
+    )
 
 
 def not_an_address(name: str, value: str) -> str:

@@ -55,6 +55,7 @@ from roundtrip.programme.bundled import with_version
 from roundtrip.programme.model import (
     LANGUAGES,
     METRIC_KINDS,
+    SIGN_OFF_MODES,
     SMTP_SECURITIES,
     Action,
     Metric,
@@ -74,6 +75,7 @@ from roundtrip.programme.names import (
     kind_name,
     setting_name,
     sheet_name,
+    sign_off_name,
 )
 from roundtrip.programme.periods import CADENCES
 from roundtrip.programme.read import find_sheets, open_workbook, sheet_rows
@@ -102,6 +104,7 @@ def written_language(p: Programme) -> str:
 def _rows(p: Programme, lang: str) -> dict[str, list[list[Any]]]:
     st = p.settings
     cadences = {c: cadence_name(c, lang) for c in CADENCES}
+    sign_offs = {m: sign_off_name(m, lang) for m in SIGN_OFF_MODES}
 
     def _flag(value: bool) -> str:
         return flag_name(value, lang)
@@ -110,9 +113,11 @@ def _rows(p: Programme, lang: str) -> dict[str, list[list[Any]]]:
         value = getattr(st, key)
         if key == "cadence":
             value = cadence_name(value, lang)
+        elif key == "sign_off":
+            value = sign_off_name(value, lang)
         if isinstance(value, bool):
             value = _flag(value)
-        words = {**cadences, "yes": _flag(True), "no": _flag(False)}
+        words = {**cadences, **sign_offs, "yes": _flag(True), "no": _flag(False)}
         return [setting_name(key, lang), value, tr(lang, SETTINGS_HELP[key]).format(**words)]
 
     return {
@@ -286,6 +291,17 @@ def _validations(
                 }
             elif key == "partners_report":
                 v = yes_no
+            elif key == "sign_off":
+                modes = {m: sign_off_name(m, lang) for m in SIGN_OFF_MODES}
+                v = _list_validation(
+                    modes.values(),
+                    title,
+                    tr(
+                        lang,
+                        "Choose {off}, {warn} or {required}: what collect does with a return "
+                        "nobody has approved.",
+                    ).format(**modes),
+                )
             elif key == "smtp_security":
                 v = _list_validation(
                     SMTP_SECURITIES, title, tr(lang, "Choose starttls, ssl or none.")
