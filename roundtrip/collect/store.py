@@ -59,6 +59,8 @@ class StoreRows(WithProblems):
     metric_values: tuple[tuple, ...]
     plan_completions: tuple[tuple, ...]
     proposals: tuple[tuple, ...]
+    approved_by: str = ""  # the sign-off (ValidatedReturn's)
+    approved_on: str = ""
 
 
 # Each record's fields are its table's columns, in the same order.
@@ -86,6 +88,8 @@ def store_rows(validated: ValidatedReturn) -> StoreRows:
         tuple(map(_metric_row, validated.metric_values)),
         tuple(map(_plan_row, validated.plan_completions)),
         tuple(map(_proposal_row, validated.proposals)),
+        validated.approved_by,
+        validated.approved_on,
     )
 
 
@@ -124,8 +128,9 @@ def store_submission(
         cur = conn.execute(
             """INSERT INTO submissions (content_hash, original_name, archive_path,
                    department_id, period, received_at, collected_at, verdict, signer,
-                   programme_version, generated_at, errors, warnings)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)""",
+                   programme_version, generated_at, errors, warnings, approved_by,
+                   approved_on)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)""",
             (
                 content_hash,
                 original_name,
@@ -139,6 +144,8 @@ def store_submission(
                 rows.programme_version,
                 rows.generated_at,
                 len(warnings),
+                rows.approved_by,
+                rows.approved_on,
             ),
         )
         sid = cur.lastrowid

@@ -222,6 +222,8 @@ WORDING: dict[str, Any] = {
         "verdict_accepted": C_("register", "accepted"),
         "verdict_warnings": C_("register", "accepted with warnings"),
         "signer": C_("register", "Saved by"),
+        "approved_by": C_("register", "Approved by"),
+        "approved_on": C_("register", "Approval date"),
         "programme_version": C_("register", "Programme version"),
         "generated_at": C_("register", "Generated"),
         "errors": C_("register", "Errors"),

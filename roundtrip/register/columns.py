@@ -71,6 +71,8 @@ SUBMISSIONS = (
     Col("collected_at", 16, DATE),
     Col("verdict", 10),
     Col("signer", 18),
+    Col("approved_by", 22),
+    Col("approved_on", 12),
     Col("programme_version", 14),
     Col("generated_at", 16, DATE),
     Col("errors", 8, INT),

@@ -38,7 +38,10 @@ CREATE TABLE IF NOT EXISTS submissions (
     generated_at      TEXT NOT NULL DEFAULT '',
     errors            INTEGER NOT NULL DEFAULT 0,
     warnings          INTEGER NOT NULL DEFAULT 0,
-    superseded_by     INTEGER REFERENCES submissions(id)
+    superseded_by     INTEGER REFERENCES submissions(id),
+    -- The sign-off (ADDED_COLUMNS): who approved the return, and when (an ISO date).
+    approved_by       TEXT NOT NULL DEFAULT '',
+    approved_on       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS submissions_dept_period ON submissions(department_id, period);
 
@@ -135,6 +138,17 @@ CREATE VIEW IF NOT EXISTS current_submissions AS
 """
 
 
+# Columns added after schema version 1 without a new version: connect() gives an older
+# register those it lacks when it is next opened (ALTER TABLE, one transaction), so every
+# register has the same columns in the same order as a new one.
+ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "submissions": (
+        ("approved_by", "TEXT NOT NULL DEFAULT ''"),
+        ("approved_on", "TEXT NOT NULL DEFAULT ''"),
+    ),
+}
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """Open (and create when new) the register with its schema. A file that is no register
     (damaged, or another file of that name) or cannot be opened is a WorkspaceError."""
@@ -148,6 +162,7 @@ def connect(path: Path | str) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.executescript(SCHEMA)
+        _add_columns(conn)
         conn.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
             (SCHEMA_VERSION,),
@@ -156,6 +171,32 @@ def connect(path: Path | str) -> sqlite3.Connection:
         conn.close()
         raise register_error(path, exc) from exc
     return conn
+
+
+def _missing_columns(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """(table, column, declaration) of every ADDED_COLUMNS column the register lacks."""
+    out: list[tuple[str, str, str]] = []
+    for table, columns in ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        out.extend((table, name, decl) for name, decl in columns if name not in have)
+    return out
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Give an older register the columns added since (ADDED_COLUMNS), in one transaction;
+    looked at again once the register is locked, as another process may have just added
+    them."""
+    if not _missing_columns(conn):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for table, name, decl in _missing_columns(conn):
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def register_error(path: Path | str, exc: sqlite3.Error) -> WorkspaceError:

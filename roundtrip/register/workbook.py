@@ -359,6 +359,9 @@ class _Writer:
 
     def submissions(self) -> None:
         t = self.table("submissions", SUBMISSIONS)
+        # A register opened read-only before collect gave it the sign-off columns has none.
+        have = {row[1] for row in self.conn.execute("PRAGMA table_info(submissions)")}
+        signed = "approved_by" in have and "approved_on" in have
         for r in _rows(self.conn, "SELECT * FROM submissions ORDER BY period, department_id, id"):
             t.add(
                 [
@@ -371,6 +374,8 @@ class _Writer:
                     _moment(r["collected_at"]),
                     self.verdicts.get(r["verdict"], r["verdict"]),
                     r["signer"],
+                    r["approved_by"] if signed else "",
+                    r["approved_on"] if signed else "",
                     r["programme_version"],
                     _moment(r["generated_at"]),
                     r["errors"],

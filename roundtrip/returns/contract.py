@@ -95,6 +95,20 @@ PROPOSAL_COLUMNS: tuple[Column, ...] = (
     Column("comment", ROLE_INPUT, 36),
 )
 
+# Sign-off: who approved the return, and when. Two input cells at the top of the actions
+# sheet, above the answers: on SIGNOFF_ROWS, the label (locked) in the column of
+# SIGNOFF_LABEL_COLUMN and the value in the next one (merged over the columns up to
+# SIGNOFF_LAST_COLUMN, so a name or a date has room). Above the header row, so sorting the
+# answers never moves them. The reader finds each value cell by its defined name (which
+# Excel and LibreOffice move with inserted columns), else as the cell right of its label in
+# any language; a workbook made before they existed has neither.
+SIGNOFF_KEYS = ("approved_by", "approved_on")
+SIGNOFF_ROWS = {"approved_by": 1, "approved_on": 2}  # 1-based, above HEADER_ROW
+SIGNOFF_LABEL_COLUMN = "status"
+SIGNOFF_LAST_COLUMN = "comment"
+SIGNOFF_NAMES = {"approved_by": "rt_approved_by", "approved_on": "rt_approved_on"}
+SIGNOFF_YEARS = (2000, 2099)  # an approval date outside these years is a typing mistake
+
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "actions": ACTION_COLUMNS,
     "metrics": METRIC_COLUMNS,
@@ -151,6 +165,15 @@ def header_lookup(sheet_key: str) -> dict[str, str]:
     for lang in LANGUAGES:
         for col in every:
             out.setdefault(norm_label(header(lang, sheet_key, col.key)), col.key)
+    return out
+
+
+def signoff_label_lookup() -> dict[str, str]:
+    """Normalised label of a sign-off cell (any language) -> its key (approved_by...)."""
+    out: dict[str, str] = {}
+    for lang in LANGUAGES:
+        for key in SIGNOFF_KEYS:
+            out.setdefault(norm_label(wording(lang)["signoff"][key]), key)
     return out
 
 

@@ -52,6 +52,15 @@ class RawSheet:
 
 
 @dataclass(frozen=True)
+class RawSignOff:
+    """The sign-off cells found (contract.SIGNOFF_KEYS): key -> (sheet name as found, cell).
+    A key whose cell was not found is absent; a workbook made before the cells existed has
+    no RawSignOff at all."""
+
+    cells: Mapping[str, tuple[str, RawCell]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RawReturn:
     file: str  # the original file name
     identity: Mapping[str, str] = field(default_factory=dict)  # field -> text; {} if none
@@ -60,3 +69,4 @@ class RawReturn:
     sheets: Mapping[str, RawSheet] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()  # structural problems found while reading
     signer: str = ""  # lastModifiedBy (else creator) of the file
+    signoff: RawSignOff | None = None  # who approved it and when; None: no such cells

@@ -55,6 +55,7 @@ from roundtrip.returns.normalize import is_blank, to_text
 from roundtrip.returns.raw import RawCell, RawReturn, RawRow, RawSheet
 from roundtrip.returns.safety import MESSAGES as SAFETY_MESSAGES
 from roundtrip.returns.safety import ensure_safe, is_lock_file
+from roundtrip.returns.signoff_read import find_signoff
 from roundtrip.xlsx.text import column_letter
 
 DATA_KEYS = ("actions", "metrics", "proposals")
@@ -403,6 +404,8 @@ def read_return(path: Path, original_name: str | None = None, *, lang: str) -> R
                 problems.append(
                     Problem(name, message.format(sheet=sheet_word, n=HEADER_SCAN_ROWS), named[0])
                 )
+    kept = package if is_ooxml(package) else {}
+    signoff = find_signoff(grid, {m.name for m in metas}, kept, sheets.get("actions"))
     wb.close()
     signer = ""
     if is_ooxml(package):
@@ -420,6 +423,7 @@ def read_return(path: Path, original_name: str | None = None, *, lang: str) -> R
         sheets=sheets,
         problems=tuple(problems),
         signer=signer,
+        signoff=signoff,
     )
 
 

@@ -46,6 +46,9 @@ class Styles:
     previous_number: Format
     input: Format  # unlocked answer cell
     input_number: Format
+    input_text: Format  # unlocked, text format: a name typed stays text (digits too)
+    input_date: Format  # unlocked, the document language's date format
+    label: Format  # the bold label of a single input cell (the sign-off's), right-aligned
     text: Format  # plain wrapped text (instructions)
     bold: Format
     hidden_text: Format  # lists / identity sheets
@@ -63,8 +66,11 @@ def _text_on(colour: str) -> str:
     return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#FFFFFF"
 
 
-def make_styles(wb: Workbook, statuses: Sequence[Status] = ()) -> Styles:
-    """Create the shared formats in `wb` (call once per workbook)."""
+def make_styles(
+    wb: Workbook, statuses: Sequence[Status] = (), date_format: str = "dd.mm.yyyy"
+) -> Styles:
+    """Create the shared formats in `wb` (call once per workbook); `date_format` is the
+    number format of date input cells."""
     base = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "text_wrap": True}
     cell = {**base, "border": 1, "border_color": BORDER_COLOUR}
 
@@ -90,6 +96,9 @@ def make_styles(wb: Workbook, statuses: Sequence[Status] = ()) -> Styles:
         ),
         input=fmt(**cell, bg_color=INPUT_FILL, locked=False),
         input_number=fmt(**cell, bg_color=INPUT_FILL, locked=False, num_format="General"),
+        input_text=fmt(**cell, bg_color=INPUT_FILL, locked=False, num_format="@"),
+        input_date=fmt(**cell, bg_color=INPUT_FILL, locked=False, num_format=date_format),
+        label=fmt(**base, bold=True, align="right"),
         text=fmt(**base),
         bold=fmt(**base, bold=True),
         hidden_text=fmt(font_name=FONT, font_size=FONT_SIZE, num_format="@"),

@@ -31,6 +31,7 @@ from roundtrip.returns.normalize import (
     to_text,
 )
 from roundtrip.returns.raw import RawCell, RawReturn, RawRow, RawSheet
+from roundtrip.returns.signoff import check_signoff
 from roundtrip.returns.text import plan_metric_text
 from roundtrip.returns.validated import (
     Answer,
@@ -529,10 +530,12 @@ def validate_return(
     plans: list[PlanCompletion] = []
     metrics: list[MetricValue] = []
     proposals: list[Proposal] = []
+    approved_by = approved_on = ""
     if dept is not None:
         answers, plans = _actions(raw, programme, dept, out)
         metrics = _metrics(raw, programme, out)
         proposals = _proposals(raw, programme, out)
+        approved_by, approved_on = check_signoff(raw.signoff, programme.settings.sign_off, out)
     return ValidatedReturn(
         file=raw.file,
         department_id=dept,
@@ -545,4 +548,6 @@ def validate_return(
         proposals=tuple(proposals),
         problems=tuple(out.items),
         signer=raw.signer,
+        approved_by=approved_by,
+        approved_on=approved_on,
     )

@@ -72,6 +72,8 @@ class ValidatedReturn(WithProblems):
     proposals: tuple[Proposal, ...]
     problems: tuple[Problem, ...]
     signer: str = ""  # who saved the file (lastModifiedBy, else creator)
+    approved_by: str = ""  # the sign-off: who approved the return ("" when empty)
+    approved_on: str = ""  # and when, an ISO date ("" when empty or unreadable)
 
 
 class Problems:

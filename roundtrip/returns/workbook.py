@@ -24,6 +24,7 @@ from roundtrip.programme.model import Department, Metric, Programme
 from roundtrip.programme.periods import Period
 from roundtrip.register.history import Previous
 from roundtrip.returns import contract as c
+from roundtrip.returns.signoff_cells import write_signoff_cells
 from roundtrip.returns.styles import WORKBOOK_OPTIONS, Styles, make_styles, row_height
 from roundtrip.returns.text import (  # noqa: F401  (re-exported: the writer's public text helpers)
     identity_fields,
@@ -35,6 +36,7 @@ from roundtrip.returns.text import (  # noqa: F401  (re-exported: the writer's p
     priority_choice,
 )
 from roundtrip.workspace import atomic_path
+from roundtrip.xlsx.number_formats import number_format
 from roundtrip.xlsx.xlsxwriter_private import Sheet
 
 H0 = c.HEADER_ROW - 1  # 0-based header row
@@ -106,7 +108,7 @@ class _Book:
         self.lang = programme.settings.language
         self.words = wording(self.lang)
         self.names = self.words["sheets"]
-        self.st: Styles = make_styles(wb, programme.statuses)
+        self.st: Styles = make_styles(wb, programme.statuses, number_format("date", self.lang))
         # The actions it leads, then (partners_report) those it is a partner of, whose
         # metrics only their lead reports.
         self.actions = programme.reported_by(dept.id)
@@ -219,6 +221,16 @@ class _Book:
             partners = c.header(self.lang, "actions", "partners")
             text = w["partners_line"].format(column=partners)
             ws.write_string(row, 0, text, self.st.text)
+            ws.set_row(row, row_height([(text, INSTRUCTIONS_WIDTH)]))
+            row += 2
+        if s.sign_off in ("warn", "required"):  # who approved the return, and when
+            signoff = self.words["signoff"]
+            text = signoff[s.sign_off].format(
+                approved_by=signoff["approved_by"],
+                approved_on=signoff["approved_on"],
+                sheet=self.names["actions"],
+            )
+            ws.write_string(row, 0, text, self.st.bold)
             ws.set_row(row, row_height([(text, INSTRUCTIONS_WIDTH)]))
             row += 2
         ws.write_string(row, 0, c.header(self.lang, "actions", "status"), self.st.bold)
@@ -350,6 +362,9 @@ class _Book:
                 },
             )
         self.status_colours(ws, (col["prev_status"], col["status"]), n)
+        write_signoff_cells(
+            self.wb, ws, self.st, self.words["signoff"], col, self.names["actions"], self.deadline
+        )
         for field, rows in blank_plan.items():
             if rows:
                 opts = dict(
