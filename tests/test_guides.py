@@ -225,6 +225,7 @@ def test_the_department_guide_uses_the_words_of_the_workbook(lang):
         w["metrics"]["kind"],
         *w["kinds"].values(),
         *(w["report"][k] for k in ("to_fix", "error", "warning")),
+        *(w["signoff"][k] for k in ("approved_by", "approved_on")),
         *(s[lang] for s in default_statuses()),
     ]
     missing = [word for word in words if word not in text]

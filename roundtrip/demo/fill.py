@@ -8,6 +8,7 @@ hidden sheets are kept by openpyxl as they were.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,13 @@ import openpyxl
 from roundtrip.errors import UsageError
 from roundtrip.language import _, console_language
 from roundtrip.language.wording import wording
-from roundtrip.returns.contract import HEADER_ROW, header_lookup, norm_label, sheet_name_lookup
+from roundtrip.returns.contract import (
+    HEADER_ROW,
+    header_lookup,
+    norm_label,
+    sheet_name_lookup,
+    signoff_label_lookup,
+)
 
 _SCAN_ROWS = 12
 # Columns whose headers tell the three data sheets apart (the actions sheet also has the
@@ -75,6 +82,20 @@ def _put(sheet, row: int, col: int, value: object) -> None:
         cell.quotePrefix = True
 
 
+def signoff_cells(sheet, header_row: int = HEADER_ROW) -> dict[str, tuple[int, int]]:
+    """Sign-off key -> (row, column), 1-based, of its input cell: the cell right of its label
+    above the header row, as a person finds it."""
+    labels = signoff_label_lookup()
+    out: dict[str, tuple[int, int]] = {}
+    rows = sheet.iter_rows(min_row=1, max_row=max(header_row - 1, 1), values_only=True)
+    for r, values in enumerate(rows, start=1):
+        for c, v in enumerate(values, start=1):
+            key = labels.get(norm_label(v)) if isinstance(v, str) else None
+            if key is not None:
+                out.setdefault(key, (r, c + 1))
+    return out
+
+
 def _rows_by_id(sheet, header_row: int, id_col: int) -> dict[str, int]:
     out: dict[str, int] = {}
     for r in range(header_row + 1, sheet.max_row + 1):
@@ -93,6 +114,8 @@ def fill_return(
     proposals: Sequence[Mapping[str, str]] = (),
     signer: str = "",
     metric_comments: Mapping[str, str] | None = None,
+    approved_by: str | None = None,
+    approved_on: dt.date | str | None = None,
 ) -> Path:
     """Fill the return `src` and save it as `dst`.
 
@@ -100,6 +123,8 @@ def fill_return(
     metrics: metric ID -> value as typed (number or text).
     plan: (action ID, 'metric' | 'schedule' | 'responsible') -> text for a blank plan field.
     proposals: rows of {'priority', 'action', 'metric', 'schedule', 'responsible', 'comment'}.
+    approved_by, approved_on: the sign-off, typed into the cells right of their labels (a
+    date as a date, text as typed).
     """
     wb = openpyxl.load_workbook(src)
     acts = _find_sheet(wb, "actions")
@@ -124,6 +149,14 @@ def fill_return(
                 _("{file}: no row for the action {id}").format(file=src.name, id=action_id)
             )
         _put(acts, r, cols[field], text)
+    signoff: dict[str, object] = {"approved_by": approved_by, "approved_on": approved_on}
+    if any(v is not None for v in signoff.values()):
+        where = signoff_cells(acts, hrow)
+        for key, typed in signoff.items():
+            if typed is not None:
+                if key not in where:
+                    raise UsageError(_("{file}: no cell for the sign-off").format(file=src.name))
+                _put(acts, *where[key], typed)
 
     if metrics or metric_comments:
         msheet = _find_sheet(wb, "metrics")

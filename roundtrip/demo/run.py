@@ -6,6 +6,8 @@ and reported on. The last quarter has what real returns have: a late department,
 and mistakes (text in a count cell, a status pasted past the dropdown, a major problem without
 a comment, `Valmis ` with a trailing space), so the validation report and the annotated copies
 have something to show; one department then sends a corrected file and it is collected again.
+Each department head signs off the return (a name and the day it is sent, in the workbook's
+sign-off cells), except one in the last quarter, so the register shows both.
 
 The programme is Finnish, as Aura's is; `language` switches it to Swedish or English (its
 settings and statuses; the actions stay as Aura wrote them). The department heads then write
@@ -42,6 +44,18 @@ STALE_ACTION = "P4-01"  # left unanswered in the last two quarters: listed for t
 MISTAKES = "HAL"  # last quarter: `50 %` in a count cell and a status pasted past the dropdown
 NO_COMMENT = "KUL"  # last quarter: a major problem without a comment (then corrected)
 TRAILING = "SIV"  # last quarter: `Valmis ` with a trailing space (accepted)
+UNSIGNED = "VAP"  # last quarter: returned without the approver's name and date
+# Who approves each department's return (its head): names people write, not the tool's words.
+APPROVERS = {
+    "YEP": "Miia Lehtonen",
+    "HAL": "Jukka Saarinen",
+    "SIV": "Anu Heikkilä",
+    "KUL": "Sari Koivisto",
+    "VAP": "Timo Laaksonen",
+    "TEK": "Petri Nieminen",
+    "EVT": "Kari Mäkelä",
+    "MUU": "Miia Lehtonen",
+}
 
 # (status key, weight) per quarter: work gets going and gets done over the year.
 WEIGHTS = (
@@ -129,6 +143,11 @@ def _human_name(rng: random.Random, period: str, dept: str, stem: str, language:
 def _when(period: Period, days_after_end: int, hour: int) -> float:
     moment = dt.datetime.combine(period.end, dt.time(hour, 17), tzinfo=dt.UTC)
     return (moment + dt.timedelta(days=days_after_end)).timestamp()
+
+
+def _day(when: float) -> dt.date:
+    """The day a file is sent (`when`, a UTC timestamp): the day it was approved."""
+    return dt.datetime.fromtimestamp(when, dt.UTC).date()
 
 
 def _prepare(directory: Path) -> None:
@@ -259,9 +278,18 @@ def run_demo(
                 _mistakes(dept, answers, metrics, programme)
             signer = programme.department(dept).contact or dept
             name = _human_name(names, text, dept, info.path.stem, lang)
-            target = fill_return(info.path, inbox / name, answers, metrics, signer=signer)
             late = dept == LATE and q >= 1
             when = _when(period, days + 4 if late else names.randint(2, days - 1), 9 + q)
+            approver = None if last and dept == UNSIGNED else APPROVERS.get(dept, signer)
+            target = fill_return(
+                info.path,
+                inbox / name,
+                answers,
+                metrics,
+                signer=signer,
+                approved_by=approver,
+                approved_on=_day(when) if approver else None,
+            )
             os.utime(target, (when, when))
             if last and dept == NO_COMMENT:
                 fixes.append((info.path, target, *good, signer))
@@ -276,8 +304,16 @@ def run_demo(
             )
             bad.unlink()
             corrected = CORRECTED.get(lang, CORRECTED["en"]).format(stem=bad.stem)
-            fixed = fill_return(src, inbox / corrected, answers, metrics, signer=signer)
             when = _when(period, days + 2, 14)
+            fixed = fill_return(
+                src,
+                inbox / corrected,
+                answers,
+                metrics,
+                signer=signer,
+                approved_by=APPROVERS.get(NO_COMMENT, signer),
+                approved_on=_day(when),
+            )
             os.utime(fixed, (when, when))
         if fixes:
             collected = collect_period(ws, text, progress=progress, now=_now(period, days + 7))
