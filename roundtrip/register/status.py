@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,13 @@ from roundtrip.register.rejections import REJECTIONS_FILE, read_entries
 from roundtrip.workspace import Workspace
 
 RETURNED, LATE, REJECTED, MISSING = "returned", "late", "rejected", "missing"
+# How the chase list counts each health flag (health.rules.FLAGS), in the console language.
+HEALTH_WORDS: dict[str, Callable[[int], str]] = {
+    "overdue": lambda n: ngettext("{n} overdue", "{n} overdue", n),
+    "stale": lambda n: ngettext("{n} stale", "{n} stale", n),
+    "off_target": lambda n: ngettext("{n} behind target", "{n} behind target", n),
+    "no_owner": lambda n: ngettext("{n} without a contact", "{n} without a contact", n),
+}
 STATES = (RETURNED, LATE, REJECTED, MISSING)
 # What the chase list calls each state (the states themselves are identifiers).
 STATE_WORDS = {
@@ -58,6 +65,8 @@ class StatusRow:
     # (as written to the department: in the programme's language)
     message: str = ""
     file: str = ""  # the file name as received
+    # Computed health (roundtrip.health) of the department's actions: flag kind -> actions
+    health: tuple[tuple[str, int], ...] = ()
     warnings: int = 0  # returned: the accepted file's warnings
     mailed_kind: str = ""  # the latest message mailed for the period (mailings.KINDS), if any
     mailed_at: dt.datetime | None = None  # when (timezone-aware, UTC)
@@ -74,6 +83,10 @@ class StatusRow:
                     n=self.warnings
                 )
         return _one_line(self.message or self.file)
+
+    def health_text(self) -> str:
+        """ "2 overdue, 1 stale" (console language); "" when nothing is flagged."""
+        return ", ".join(HEALTH_WORDS[kind](n).format(n=n) for kind, n in self.health if n)
 
     def mailed(self) -> str:
         """The latest message mailed, as "reminder Oct 21, 2025" (console language; the local
@@ -127,8 +140,10 @@ class StatusReport:
         """An aligned table for the terminal, then the total line (console language)."""
         # The last mail's column only once anything was mailed for the period.
         mailed = any(r.mailed_kind for r in self.rows)
+        health = any(r.health for r in self.rows)
         head = [_("Department"), _("State"), _("Received"), _("By"), _("Days late")]
         head += [_("Last mail")] if mailed else []
+        head += [_("Health")] if health else []
         head += [_("Note")]
         table = [head]
         for r in self.rows:
@@ -140,6 +155,7 @@ class StatusReport:
                 str(r.days_late) if r.days_late > 0 else "",
             ]
             row += [r.mailed()] if mailed else []
+            row += [r.health_text()] if health else []
             table.append([*row, r.note()])
         widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
         out = []
@@ -178,7 +194,9 @@ def period_status(
     set_console_language(source.head.settings.language)  # (the cached programme says it too)
     try:
         with frozen_heap():  # the programme: not walked by the collector again
-            return _period_status(ws, period, today, source.head, source.active_departments())
+            report = _period_status(ws, period, today, source.head, source.active_departments())
+            whole = getattr(source, "whole", None)
+            return _with_health(ws, report, whole() if whole else source.head)
     finally:
         source.close()
 
@@ -261,6 +279,34 @@ def _period_status(
             kind, at = latest_mail[dept]
             rows[-1] = replace(rows[-1], mailed_kind=kind, mailed_at=at)
     return StatusReport(key, deadline, today, tuple(rows), tuple(unidentified))
+
+
+def _with_health(ws: Workspace, report: StatusReport, programme: Programme) -> StatusReport:
+    """Each department's row with how many of its actions each health rule flags."""
+    from roundtrip.health.rules import FLAGS
+    from roundtrip.register.db import connect
+    from roundtrip.register.health import register_health
+
+    if not ws.db_path.exists():
+        return report
+    conn = connect(ws.db_path)
+    try:
+        flags = register_health(conn, programme, programme.settings.period(report.period))
+    finally:
+        conn.close()
+    lead = {a.id: a.department_id for a in programme.actions}
+    counts: dict[str, dict[str, int]] = {}
+    for aid, fs in flags.items():
+        per = counts.setdefault(lead.get(aid, ""), dict.fromkeys(FLAGS, 0))
+        for kind in {f.kind for f in fs}:
+            per[kind] += 1
+    rows = tuple(
+        replace(r, health=tuple(counts[r.department_id].items()))
+        if r.department_id in counts
+        else r
+        for r in report.rows
+    )
+    return replace(report, rows=rows)
 
 
 def read_rejections(path: Path) -> list[dict[str, Any]]:
