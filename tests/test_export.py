@@ -140,7 +140,8 @@ def test_sheets_tables_and_provenance(filled):
 
     subs = rows(wb["Palautukset"])
     assert [s[0] for s in subs] == [1, 2, 3, 4]
-    assert subs[1][13] == 3 and subs[1][14] == "korvattu"
+    assert subs[1][9:11] == [None, None]  # approved by, approval date: none in these files
+    assert subs[1][15] == 3 and subs[1][16] == "korvattu"
     assert subs[0][5:8] == [dt.datetime(2025, 4, 2, 9, 0)] * 2 + ["hyväksytty"]
 
     met = rows(wb["Mittarit"])

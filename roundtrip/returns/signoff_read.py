@@ -21,7 +21,7 @@ from roundtrip.returns.contract import (
     signoff_label_lookup,
 )
 from roundtrip.returns.raw import RawCell, RawSheet, RawSignOff
-from roundtrip.xlsx.text import column_letter
+from roundtrip.xlsx.text import column_index, column_letter
 
 Grid = list[list]
 # A defined name's cell: Sheet!$L$1 or 'A sheet'!$L$1 (a range: its first cell).
@@ -50,15 +50,8 @@ def defined_cells(package: Mapping[str, bytes]) -> dict[str, tuple[str, int, int
             continue
         quoted, plain = m.group(1), m.group(2)
         sheet = quoted.replace("''", "'") if quoted is not None else str(plain)
-        found[key] = (sheet, int(m.group(4)) - 1, _column_index(m.group(3)))
+        found[key] = (sheet, int(m.group(4)) - 1, column_index(m.group(3)) - 1)
     return found
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def _cell(grid: Grid, row: int, col: int) -> RawCell:
