@@ -100,7 +100,8 @@ def test_off_target_behind_the_line_and_not_on_it():
 
 def test_no_owner():
     assert no_owner(Department("X", "Kirjasto", "Liisa", ""), "fi") is None
-    assert no_owner(Department("X", "Kirjasto", "", "kirjasto@aura.example"), "fi") is None
+    mailbox = no_owner(Department("X", "Kirjasto", "", "kirjasto@aura.example"), "fi")
+    assert mailbox is not None  # a shared mailbox is no owner
     flag = no_owner(Department("X", "Kirjasto", "", ""), "fi")
     assert flag is not None and flag.reason == "Kirjasto: ei yhteyshenkilöä"
 
@@ -136,6 +137,11 @@ def test_a_programme_s_health_names_each_action_and_why(aura):
     answers[(quiet.id, "2025Q3")] = same
     values = {(metric.id, "2025Q3"): 5.0}
     got = health(p, q("2025Q3"), Register(answers, values), Rules(stale_periods=2))
+    # a period of the window nothing was collected for: nobody is stale
+    gap = health(p, q("2025Q3"), Register(answers, values, frozenset({"2025Q3"})), Rules(2))
+    assert not any(f.kind == "stale" for fs in gap.values() for f in fs)
+    collected = frozenset({"2025Q1", "2025Q2", "2025Q3"})
+    assert health(p, q("2025Q3"), Register(answers, values, collected), Rules(2)) == got
     assert [f.kind for f in got[late.id]] == ["overdue"]
     assert [f.kind for f in got[counted.id]] == ["off_target"]
     assert sorted(f.kind for f in got[quiet.id]) == ["no_owner", "stale"]
@@ -155,3 +161,41 @@ def test_a_programme_s_health_names_each_action_and_why(aura):
         q("2026Q4").end - q("2025Q1").start).days}  # fmt: skip
     got = health(p, q("2025Q3"), Register(answers, values), Rules(stale_periods=2))
     assert counted.id not in got
+
+
+# --------------------------------------------------------------------------- on the demo
+
+
+def test_the_demo_s_summary_and_chase_list_show_each_flag(demo_base):
+    """The demo's data make every rule fire once (roundtrip/demo/run.py): its summary shows
+    the flags with their reasons on the attention sheet, beside every action, and counted
+    among the overview's figures; the chase list counts them per department."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from roundtrip.cli import main
+    from roundtrip.demo.run import NO_OWNER, OFF_TARGET_METRIC, OVERDUE_ACTION, STALE_ACTION
+    from roundtrip.language.wording import wording
+
+    w = wording("fi")["summary"]
+    wb = openpyxl.load_workbook(demo_base / "reports" / "2025Q3" / "summary.xlsx")
+    attention = wb[w["attention"]]
+    rows = list(attention.iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r[0] == w["action_id"])
+    column = rows[head].index(w["health"])
+    reasons = {r[0]: r[column] for r in rows[head + 1 :] if r[0]}
+    off_target_action = OFF_TARGET_METRIC.rsplit("-M", 1)[0]
+    assert reasons[OVERDUE_ACTION] == "aikataulu päättyi 2023H2, tila: Etenee suunnitellusti"
+    assert reasons[STALE_ACTION] == "ei vastausta 2 kauteen"
+    assert reasons[off_target_action].startswith("Osallistuneiden yritysten lkm: 8, jäljessä")
+    assert "Elinvoimatyöryhmä: ei yhteyshenkilöä" in {str(v) for v in reasons.values()}
+    overview = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(values_only=True) if r[0]}
+    assert [overview[w[f"health_{k}"]] for k in FLAGS_ORDER] == [1, 1, 1, 2]
+    out = CliRunner().invoke(main, ["--lang", "en", "-w", str(demo_base), "status", "2025Q3"])
+    assert out.exit_code == 1, out.output  # EVT missing, HAL rejected
+    by_dept = {line.split()[0]: line for line in out.output.splitlines()[2:]}
+    assert "1 overdue" in "".join(by_dept.values())
+    assert "2 without a contact" in by_dept[NO_OWNER]
+
+
+FLAGS_ORDER = ("overdue", "stale", "off_target", "no_owner")

@@ -188,7 +188,10 @@ def test_status_shows_the_last_mail_of_each_department(ws):
 def test_without_mailings_the_chase_list_is_as_before(ws):
     rep = period_status(ws, PERIOD, today=dt.date(2025, 10, 20))
     lines = rep.lines()
-    assert lines[0].split() == ["Department", "State", "Received", "By", "Days", "late", "Note"]
+    # (Health: Aura's P2-02 and P2-05 are overdue, their schedules having ended in 2024)
+    assert lines[0].split() == [
+        "Department", "State", "Received", "By", "Days", "late", "Health", "Note"
+    ]  # fmt: skip
     assert "Last mail" not in "\n".join(lines)
     # another period's mailing does not add the column either
     conn = connect(ws.db_path)

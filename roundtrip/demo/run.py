@@ -41,6 +41,13 @@ SEED = 2025
 LATE = "TEK"  # returns a few days after the deadline (Q2 and Q3)
 MISSING = "EVT"  # does not return the last quarter
 STALE_ACTION = "P4-01"  # left unanswered in the last two quarters: listed for the council
+# Computed health (issue 24) shows in the summary through these: an action whose schedule
+# ended in 2023 reported "on track" every quarter; a metric given a target and kept far
+# behind the line to it; a department whose contact person is not named.
+OVERDUE_ACTION = "P2-05"
+OFF_TARGET_METRIC, OFF_TARGET = "P1-01-M2", ("0", "40")  # baseline, target at the last period
+OFF_TARGET_VALUES = (3, 5, 8)  # one a quarter
+NO_OWNER = "EVT"
 MISTAKES = "HAL"  # last quarter: `50 %` in a count cell and a status pasted past the dropdown
 NO_COMMENT = "KUL"  # last quarter: a major problem without a comment (then corrected)
 TRAILING = "SIV"  # last quarter: `Valmis ` with a trailing space (accepted)
@@ -186,7 +193,9 @@ class _People:
                 out[a.id] = ActionAnswer(None, None, None)
                 continue
             key, progress = self.state.get(a.id, ("not_started", 0))
-            if key not in ("done", "cancelled"):
+            if a.id == OVERDUE_ACTION:  # "on track" long after its schedule ended
+                key, progress = "on_track", 40 + 10 * q
+            elif key not in ("done", "cancelled"):
                 key = rng.choices(list(weights), weights=list(weights.values()))[0]
                 if key == "done":
                     progress = 100
@@ -205,6 +214,8 @@ class _People:
                     metrics[m.id] = self.yes if key in ("on_track", "done") else self.no
                 else:
                     value = self.values.get(m.id, rng.randint(0, 10)) + rng.randint(0, 8)
+                    if m.id == OFF_TARGET_METRIC:
+                        value = OFF_TARGET_VALUES[min(q, len(OFF_TARGET_VALUES) - 1)]
                     self.values[m.id] = value
                     metrics[m.id] = value
         return out, metrics
@@ -249,6 +260,7 @@ def run_demo(
     directory = usable_folder(directory)
     _prepare(directory)
     _init(directory, language)
+    _tune(directory)
     (directory / MARKER).write_text("made by 'roundtrip demo'; safe to delete\n", encoding="utf-8")
     ws = Workspace(directory.resolve())
     programme = load_programme(ws.programme_path, ws.cache_dir)
@@ -384,6 +396,36 @@ def _init(directory: Path, language: str | None) -> None:
         path = Path(tmp) / "programme.xlsx"
         write_programme(programme_from_dict(data), path)
         init_workspace(directory, programme=path)
+
+
+def _tune(directory: Path) -> None:
+    """The demo's programme: the example's, with a target for one metric and one department
+    without a named contact person, so that every health rule has something to flag."""
+    import dataclasses
+
+    from roundtrip.programme.bundled import with_version
+    from roundtrip.programme.workbook import load_programme, write_programme
+
+    path = directory / "programme.xlsx"
+    p = load_programme(path)
+    baseline, target = OFF_TARGET
+
+    def tuned(a):
+        metrics = tuple(
+            dataclasses.replace(m, baseline=baseline, target=target)
+            if m.id == OFF_TARGET_METRIC
+            else m
+            for m in a.metrics
+        )
+        return dataclasses.replace(a, metrics=metrics) if metrics != a.metrics else a
+
+    departments = tuple(
+        dataclasses.replace(d, contact="") if d.id == NO_OWNER else d for d in p.departments
+    )
+    p = dataclasses.replace(
+        p, actions=tuple(tuned(a) for a in p.actions), departments=departments, version=""
+    )
+    write_programme(with_version(p), path)
 
 
 def _now(period: Period, days_after_end: int) -> dt.datetime:

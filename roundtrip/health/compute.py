@@ -28,6 +28,9 @@ class Register:
 
     answers: Mapping[tuple[str, str], Answer]
     values: Mapping[tuple[str, str], float]
+    # The periods the register holds returns for: a period nothing was collected for (before
+    # the tool was used, or not yet) makes no action stale. None: every period counts.
+    collected: frozenset[str] | None = None
 
 
 def rules_of(programme: Programme) -> Rules:
@@ -50,6 +53,9 @@ def health(
     first = _first(programme, period)
     history = [period.shift(-k) for k in range(rules.stale_periods + 1)]
     history = [p for p in history if first is None or p >= first]
+    window = history[: rules.stale_periods]
+    if register.collected is not None and any(str(p) not in register.collected for p in window):
+        history = []  # a period of the window was never collected: nothing to call stale
     owners = {d.id: no_owner(d, lang) for d in programme.departments} if rules.no_owner else {}
     out: dict[str, tuple[Flag, ...]] = {}
     for action in programme.actions:

@@ -8,7 +8,7 @@ never stale themselves).
   as the period before with no comment;
 - **off target**: a metric behind the straight line from its baseline (at the programme's
   first period) to its target (at the target's date), as `higher_is_better` reads "behind";
-- **no owner**: the department has no contact person and no e-mail address.
+- **no owner**: the department has no contact person named (a shared mailbox is nobody).
 
 Each flag says why in one line, in the programme's language.
 """
@@ -156,8 +156,8 @@ def off_target(
 
 
 def no_owner(department: Department, lang: str) -> Flag | None:
-    """A department without a contact person and without an e-mail address."""
-    if department.contact.strip() or department.email.strip():
+    """A department without a named contact person (a shared mailbox is no owner)."""
+    if department.contact.strip():
         return None
     reason = tr(lang, "{department} has no contact person").format(department=department.name)
     return Flag("no_owner", reason)

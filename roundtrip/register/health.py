@@ -44,7 +44,10 @@ def read_register(conn: sqlite3.Connection, programme: Programme, period: Period
         (str(period),),
     ):
         values[(mid, str(period))] = float(value)
-    return Register(answers, values)
+    collected = frozenset(
+        r[0] for r in query(conn, "SELECT DISTINCT period FROM current_submissions", ())
+    )
+    return Register(answers, values, collected)
 
 
 def _same_cadence(text: str, period: Period) -> bool:
