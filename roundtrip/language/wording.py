@@ -296,7 +296,7 @@ WORDING: dict[str, Any] = {
         "health_overdue": C_("summary", "Overdue: schedule ended, not done"),
         "health_stale": C_("summary", "Stale: no update"),
         "health_off_target": C_("summary", "Behind the line to a metric's target"),
-        "health_no_owner": C_("summary", "Department without a contact person"),
+        "health_no_owner": C_("summary", "Actions of a department without a contact person"),
         "target_of": C_("summary", "(target {target})"),
         "contact": C_("summary", "Contact"),
         "returned": C_("summary", "Return"),
