@@ -199,3 +199,48 @@ def test_the_demo_s_summary_and_chase_list_show_each_flag(demo_base):
 
 
 FLAGS_ORDER = ("overdue", "stale", "off_target", "no_owner")
+
+
+def test_the_programme_tunes_the_rules(aura, tmp_path):
+    """stale_periods, overdue_grace and off_target_margin: read from programme.xlsx (a bad
+    value told with its cell), and each moving its rule's edge."""
+    import openpyxl
+
+    from roundtrip.errors import ConfigError
+    from roundtrip.health.compute import rules_of
+    from roundtrip.programme.bundled import with_version
+    from roundtrip.programme.workbook import load_programme, write_programme
+
+    tuned = dataclasses.replace(
+        aura.settings, stale_periods=3, overdue_grace=1, off_target_margin=10
+    )
+    p = with_version(dataclasses.replace(aura, settings=tuned, version=""))
+    assert p.version != aura.version
+    path = tmp_path / "programme.xlsx"
+    write_programme(p, path)
+    back = load_programme(path)
+    assert rules_of(back) == Rules(stale_periods=3, overdue_grace=1, off_target_margin=10)
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["asetukset"]
+    row = next(
+        r
+        for r in range(1, sheet.max_row + 1)
+        if sheet.cell(r, 1).value == "pysähtymisraja (kautta)"
+    )
+    sheet.cell(row, 2).value = "kaksi"
+    wb.save(path)
+    with pytest.raises(ConfigError) as info:
+        load_programme(path)
+    assert f"asetukset!B{row}" in str(info.value.problems[0])
+
+    action = dataclasses.replace(aura.actions[0], end="2025")
+    assert overdue(action, q("2026Q1"), ON_TRACK, aura.statuses, "fi", grace=1) is None
+    assert overdue(action, q("2026Q2"), ON_TRACK, aura.statuses, "fi", grace=1) is not None
+    start, end, at = dt.date(2024, 1, 1), dt.date(2026, 12, 31), dt.date(2025, 7, 1)
+    line = target_line("0", "100", start, end, at)
+    args = ("m", True, start, end, at, "fi", "2026")
+    assert off_target("m", line * 0.91, "0", "100", *args[1:], margin=10) is None
+    assert off_target("m", line * 0.89, "0", "100", *args[1:], margin=10) is not None
+    same = Answer("on_track", 40, "")
+    assert stale([same, same, same], 3, "fi") is None  # needs a fourth to compare the third
+    assert stale([same, same, same, same], 3, "fi") is not None

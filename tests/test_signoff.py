@@ -412,9 +412,7 @@ def test_the_setting_in_programme_xlsx(tmp_path):
     write_programme(required, path)
     wb = openpyxl.load_workbook(path)
     sheet = wb["asetukset"]
-    last = sheet.max_row
-    while sheet.cell(last, 1).value is None:
-        last -= 1
+    last = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "hyväksyntä")
     assert [sheet.cell(last, c).value for c in (1, 2)] == ["hyväksyntä", "pakollinen"]
     [check] = [v for v in sheet.data_validations.dataValidation if str(v.sqref) == f"B{last}"]
     assert check.type == "list" and check.formula1 == '"ei käytössä,varoitus,pakollinen"'

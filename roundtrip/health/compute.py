@@ -37,10 +37,9 @@ def rules_of(programme: Programme) -> Rules:
     """The rules as the programme's settings tune them."""
     s = programme.settings
     return Rules(
-        stale_periods=int(getattr(s, "stale_periods", 2)),
-        overdue=bool(getattr(s, "health_overdue", True)),
-        off_target=bool(getattr(s, "health_off_target", True)),
-        no_owner=bool(getattr(s, "health_no_owner", True)),
+        stale_periods=s.stale_periods,
+        overdue_grace=s.overdue_grace,
+        off_target_margin=s.off_target_margin,
     )
 
 
@@ -64,7 +63,7 @@ def health(
         flags: list[Flag] = []
         latest = _latest(action.id, period, first, register)
         if rules.overdue:
-            flag = overdue(action, period, latest, programme.statuses, lang)
+            flag = overdue(action, period, latest, programme.statuses, lang, rules.overdue_grace)
             if flag:
                 flags.append(flag)
         if rules.stale_periods and not (latest and _is_closed(latest, programme)):
@@ -73,7 +72,7 @@ def health(
             if flag:
                 flags.append(flag)
         if rules.off_target and first is not None:
-            flags.extend(_off_target(programme, action, period, first, register, lang))
+            flags.extend(_off_target(programme, action, period, first, register, rules, lang))
         owner = owners.get(action.department_id)
         if owner:
             flags.append(owner)
@@ -117,6 +116,7 @@ def _off_target(
     period: Period,
     first: Period,
     register: Register,
+    rules: Rules,
     lang: str,
 ) -> list[Flag]:
     last = programme.settings.last_period
@@ -141,6 +141,7 @@ def _off_target(
             period.end,
             lang,
             bound=bound,
+            margin=rules.off_target_margin,
         )
         if flag:
             out.append(flag)

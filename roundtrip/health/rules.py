@@ -34,6 +34,8 @@ class Rules:
     """How the programme tunes the rules (its settings); each can be switched off."""
 
     stale_periods: int = 2  # 0: no stale flags
+    overdue_grace: int = 0  # periods past the schedule's end before overdue
+    off_target_margin: int = 0  # % behind the line that is still on target
     overdue: bool = True
     off_target: bool = True
     no_owner: bool = True
@@ -75,11 +77,13 @@ def overdue(
     answer: Answer | None,
     statuses: Sequence[Status],
     lang: str,
+    grace: int = 0,
 ) -> Flag | None:
-    """The action's schedule ended before `period` began and it is not done or cancelled."""
+    """The action's schedule ended before `period` began (`grace` periods before) and it is
+    not done or cancelled."""
     if not action.end or not action.active:
         return None
-    if period.start <= bound_dates(action.end)[1]:
+    if period.shift(-grace).start <= bound_dates(action.end)[1]:
         return None  # the period the schedule ends in is not yet past it
     status = answer.status_key if answer else None
     if closed(status, statuses):
@@ -128,6 +132,7 @@ def off_target(
     at: dt.date,
     lang: str,
     bound: str = "",
+    margin: int = 0,
 ) -> Flag | None:
     """A metric whose value at `at` is behind the line from its baseline to its target
     (exactly on the line is on target). Nothing to say without a value, a numeric baseline
@@ -136,7 +141,8 @@ def off_target(
     goal = target_number(target)
     if value is None or expected is None or goal is None:
         return None
-    behind = value < expected if higher_is_better else value > expected
+    slack = abs(expected) * margin / 100
+    behind = value < expected - slack if higher_is_better else value > expected + slack
     if not behind:
         return None
     reason = tr(

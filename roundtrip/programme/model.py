@@ -51,6 +51,9 @@ LATER_FIELDS: dict[str, object] = {
     "partners_report": False,
     "targets": (),
     "sign_off": "off",
+    "stale_periods": 2,
+    "overdue_grace": 0,
+    "off_target_margin": 0,
 }
 BOUND_PATTERN = r"^(\d{4})(?:([QH])([1-4]))?$"  # a schedule bound: 2025, 2025Q3, 2025H2
 
@@ -134,6 +137,10 @@ class Settings:
     # A return's approver (name and date in its workbook): one of SIGN_OFF_MODES. Not a
     # send-out setting: the workbook's instructions say to fill them in when it is not "off".
     sign_off: str = "off"
+    # Computed health (roundtrip.health): what its rules let pass.
+    stale_periods: int = 2  # periods running with no update before an action is stale; 0: never
+    overdue_grace: int = 0  # periods after its schedule's end before an action is overdue
+    off_target_margin: int = 0  # % a metric may be behind the line to its target
 
     def period(self, text: str) -> Period:
         return parse_period(text, self.cadence)

@@ -114,6 +114,9 @@ SETTING_NAMES: dict[str, Message] = {
     "signature": C_("programme setting", "signature"),
     "partners_report": C_("programme setting", "partners_report"),
     "sign_off": C_("programme setting", "sign_off"),
+    "stale_periods": C_("programme setting", "stale_periods"),
+    "overdue_grace": C_("programme setting", "overdue_grace"),
+    "off_target_margin": C_("programme setting", "off_target_margin"),
 }
 SETTINGS_HELP = {
     "programme_id": N_(
@@ -158,6 +161,18 @@ SETTINGS_HELP = {
         "What collect does when a return's approver (a name and a date at the top of its "
         "actions sheet) is missing: {off}: nothing; {warn}: a warning, the return is "
         "accepted; {required}: the return is rejected"
+    ),
+    "stale_periods": N_(
+        "Periods running without an answer, or with the same status and progress and no "
+        "comment, before the summary calls an action stale (0: never)"
+    ),
+    "overdue_grace": N_(
+        "Periods after the end of its schedule before the summary calls an unfinished action "
+        "overdue (0: from the first period after the end)"
+    ),
+    "off_target_margin": N_(
+        "How many per cent a metric may fall behind the straight line from its baseline to "
+        "its target before the summary calls it behind target"
     ),
 }
 SETTING_KEYS = tuple(SETTING_NAMES)

@@ -123,6 +123,9 @@ def read_settings(rows: list[Row], chk: Checker) -> Settings:
     values["cadence"] = cadence or "quarter"
     _whole(values, found, where, chk, "deadline_days", 366, default=14)
     _whole(values, found, where, chk, "reminder_gap_days", 366, default=5)
+    _whole(values, found, where, chk, "stale_periods", 12, default=2)
+    _whole(values, found, where, chk, "overdue_grace", 12, default=0)
+    _whole(values, found, where, chk, "off_target_margin", 100, default=0)
     _whole(values, found, where, chk, "smtp_port", 65535, default=0)
     _mail_settings(values, found, where, chk)
     if text("partners_report"):
@@ -193,6 +196,10 @@ def _whole(
     name = chk.names.setting(key)
     if key == "smtp_port":
         message = _("{name} must be a whole number 0–65535, not {value!r}")
+    elif key in ("stale_periods", "overdue_grace"):
+        message = _("{name} must be a whole number of periods 0–12, not {value!r}")
+    elif key == "off_target_margin":
+        message = _("{name} must be a whole percentage 0–100, not {value!r}")
     else:
         message = _("{name} must be a whole number of days 0–366, not {value!r}")
     chk.add("settings", where[key], "value", message.format(name=name, value=text))

@@ -278,6 +278,16 @@ def _validations(
                     "error_title": title[:32],
                     "error_message": tr(lang, "A whole number of days, 0 to 366."),
                 }
+            elif key in ("stale_periods", "overdue_grace", "off_target_margin"):
+                most = 100 if key == "off_target_margin" else 12
+                v = {
+                    "validate": "integer",
+                    "criteria": "between",
+                    "minimum": 0,
+                    "maximum": most,
+                    "error_title": title[:32],
+                    "error_message": tr(lang, "A whole number, 0 to {most}.").format(most=most),
+                }
             elif key == "smtp_port":
                 v = {
                     "validate": "integer",
