@@ -191,6 +191,14 @@ def test_the_demo_s_summary_and_chase_list_show_each_flag(demo_base):
     assert "Elinvoimatyöryhmä: ei yhteyshenkilöä" in {str(v) for v in reasons.values()}
     overview = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(values_only=True) if r[0]}
     assert [overview[w[f"health_{k}"]] for k in FLAGS_ORDER] == [1, 1, 1, 2]
+    reg = wording("fi")["register"]
+    current = openpyxl.load_workbook(demo_base / "reports" / "register.xlsx")[reg["current"]]
+    table = list(current.iter_rows(values_only=True))
+    col = table[0].index(reg["health"])
+    by_action = {r[0]: r[col] for r in table[1:]}
+    assert by_action[OVERDUE_ACTION] == reasons[OVERDUE_ACTION]
+    assert by_action[STALE_ACTION] == "ei vastausta 2 kauteen"
+    assert by_action["P1-02"] is None
     out = CliRunner().invoke(main, ["--lang", "en", "-w", str(demo_base), "status", "2025Q3"])
     assert out.exit_code == 1, out.output  # EVT missing, HAL rejected
     by_dept = {line.split()[0]: line for line in out.output.splitlines()[2:]}

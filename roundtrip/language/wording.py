@@ -216,6 +216,7 @@ WORDING: dict[str, Any] = {
         "value_cell": C_("register", "Value cell"),
         "row": C_("register", "Row"),
         "received_at": C_("register", "Received"),
+        "health": C_("register", "Health in the latest period"),
         "collected_at": C_("register", "Collected"),
         "archive_path": C_("register", "Archived as"),
         "verdict": C_("register", "Verdict"),

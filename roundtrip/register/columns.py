@@ -22,6 +22,7 @@ CURRENT = (
     Col("sheet", 14),
     Col("status_cell", 8),
     Col("received_at", 16, DATE),
+    Col("health", 44),
 )
 HISTORY = (
     Col("period", 9),

@@ -44,6 +44,7 @@ from roundtrip.register.columns import (
     with_role,
 )
 from roundtrip.register.db import connect, register_error
+from roundtrip.register.health import register_health
 from roundtrip.workspace import Workspace, atomic_path, cannot_write
 from roundtrip.xlsx.number_formats import number_format
 from roundtrip.xlsx.stream import POOL_MIN_SECTIONS, StreamBook
@@ -230,8 +231,10 @@ class _Writer:
 
     def current(self) -> None:
         cols = with_role(CURRENT) if self.roles else CURRENT
-        t = self.table("current", cols)
+        t = self.table("current", cols, wrap=("action", "comment", "message", "health"))
         latest = self._latest_period()
+        # Computed health in the latest period (roundtrip.health): on the lead's row.
+        flags = register_health(self.conn, self.p, latest) if latest is not None else {}
         status_col = [c.key for c in cols].index("status")
         known = [a.id for a in self.p.actions]
         extra = [
@@ -277,6 +280,9 @@ class _Writer:
                         r["sheet"] if r else None,
                         r["status_cell"] if r else None,
                         _moment(r["received_at"]) if r else None,
+                        None
+                        if partner
+                        else "\n".join(f.reason for f in flags.get(action_id, ())) or None,
                     ],
                     {status_col: self.status_fmt[key]} if key in self.status_fmt else None,
                 )
