@@ -252,3 +252,38 @@ def test_the_programme_tunes_the_rules(aura, tmp_path):
     same = Answer("on_track", 40, "")
     assert stale([same, same, same], 3, "fi") is None  # needs a fourth to compare the third
     assert stale([same, same, same, same], 3, "fi") is not None
+
+
+def test_the_next_workbook_says_beside_the_action_what_to_do(demo_ws):
+    """The department whose action is overdue finds the hint beside it in its next workbook;
+    a department with nothing overdue gets the workbook it had, without the column."""
+    import openpyxl
+
+    from roundtrip.demo.run import OVERDUE_ACTION
+    from roundtrip.language.wording import wording
+    from roundtrip.programme.workbook import load_programme
+    from roundtrip.returns.generate import generate_period
+    from roundtrip.workspace import Workspace
+
+    ws = Workspace(demo_ws)
+    p = load_programme(ws.programme_path)
+    made = generate_period(ws, "2025Q4")
+    words = wording("fi")
+    owner = next(a.department_id for a in p.actions if a.id == OVERDUE_ACTION)
+    hint_header = words["actions"]["hint"]
+    seen = {}
+    for info in made.files:
+        sheet = openpyxl.load_workbook(info.path)[words["sheets"]["actions"]]
+        rows = list(sheet.iter_rows(values_only=True))
+        head = next(i for i, r in enumerate(rows) if r and r[0] == words["actions"]["action_id"])
+        seen[info.department_id] = (rows[head], rows[head + 1 :])
+    header, rows = seen[owner]
+    col = header.index(hint_header)
+    assert header[col - 1] == words["actions"]["action"]  # beside the action
+    hints = {r[0]: r[col] for r in rows if r[0]}
+    assert hints[OVERDUE_ACTION] == (
+        "Aikataulu päättyi 2023H2: päivitä aikataulu tai merkitse toimenpide valmiiksi"
+    )
+    assert sum(1 for h in hints.values() if h) == 1
+    without = [d for d, (h, _r) in seen.items() if hint_header not in h]
+    assert without and owner not in without

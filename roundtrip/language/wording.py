@@ -39,6 +39,7 @@ WORDING: dict[str, Any] = {
         "metric": C_("actions", "Metric / follow-up"),
         "schedule": C_("actions", "Schedule"),
         "responsible": C_("actions", "Responsible"),
+        "hint": C_("actions", "Note"),
         "partners": C_("actions", "Partners"),
         "lead_is": C_("actions", "Lead: {department}"),
         "prev_period": C_("actions", "Previous period"),

@@ -71,6 +71,18 @@ ACTION_COLUMNS_WITH_PARTNERS: tuple[Column, ...] = (
     *ACTION_COLUMNS[[col.key for col in ACTION_COLUMNS].index("responsible") + 1 :],
 )
 
+# A hint from the health rules beside the action (roundtrip.health: "schedule ended 2024:
+# update the schedule or mark the action done"), after `action`: only in a workbook with one,
+# so a workbook without hints is the one it was. Like the partners column, the reader finds
+# it by its header and never needs it.
+HINT_COLUMN = Column("hint", ROLE_CONTEXT, 24)
+
+
+def _with_hint(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    at = [col.key for col in columns].index("action") + 1
+    return (*columns[:at], HINT_COLUMN, *columns[at:])
+
+
 METRIC_COLUMNS: tuple[Column, ...] = (
     Column("metric_id", ROLE_ID, 12),
     Column("action_id", ROLE_CONTEXT, 9),
@@ -153,15 +165,19 @@ def headers(language: str, sheet_key: str) -> list[str]:
     return [header(language, sheet_key, c.key) for c in COLUMNS[sheet_key]]
 
 
-def action_columns(partners: bool) -> tuple[Column, ...]:
-    """The actions sheet's columns: with the partners column, or without it."""
-    return ACTION_COLUMNS_WITH_PARTNERS if partners else ACTION_COLUMNS
+def action_columns(partners: bool, hints: bool = False) -> tuple[Column, ...]:
+    """The actions sheet's columns: with the partners column or without, with the hint
+    column or without."""
+    columns = ACTION_COLUMNS_WITH_PARTNERS if partners else ACTION_COLUMNS
+    return _with_hint(columns) if hints else columns
 
 
 def header_lookup(sheet_key: str) -> dict[str, str]:
     """Normalised header text (any language) -> column key."""
     out: dict[str, str] = {}
-    every = ACTION_COLUMNS_WITH_PARTNERS if sheet_key == "actions" else COLUMNS[sheet_key]
+    every = (
+        _with_hint(ACTION_COLUMNS_WITH_PARTNERS) if sheet_key == "actions" else COLUMNS[sheet_key]
+    )
     for lang in LANGUAGES:
         for col in every:
             out.setdefault(norm_label(header(lang, sheet_key, col.key)), col.key)

@@ -24,6 +24,7 @@ from roundtrip.programme.model import Department, Metric, Programme
 from roundtrip.programme.periods import Period
 from roundtrip.register.history import Previous
 from roundtrip.returns import contract as c
+from roundtrip.returns.hints import overdue_hints
 from roundtrip.returns.signoff_cells import write_signoff_cells
 from roundtrip.returns.styles import WORKBOOK_OPTIONS, Styles, make_styles, row_height
 from roundtrip.returns.text import (  # noqa: F401  (re-exported: the writer's public text helpers)
@@ -115,7 +116,10 @@ class _Book:
         self.metrics: tuple[Metric, ...] = tuple(
             m for a in self.actions if a.department_id == dept.id for m in a.metrics
         )
-        self.action_columns = c.action_columns(any(a.partners for a in self.actions))
+        self.hints = overdue_hints(programme, dept.id, self.actions, period, previous)
+        self.action_columns = c.action_columns(
+            any(a.partners for a in self.actions), bool(self.hints)
+        )
         self.action_by_id = {a.id: a for a in self.actions}
         self.deadline = format_date(period.deadline(programme.settings.deadline_days), self.lang)
         self.needs_comment = needs_comment_text(programme)
@@ -287,6 +291,12 @@ class _Book:
                 else:
                     ws.write_blank(r, col[field], None, st.input)
                     blank_plan[field].append(r)
+            hint = self.hints.get(a.id, "")
+            if "hint" in col:
+                if hint:
+                    ws.write_string(r, col["hint"], hint, st.context)
+                else:
+                    ws.write_blank(r, col["hint"], None, st.context)
             partners = ""
             if "partners" in col:
                 partners = partners_text(self.p, a, self.dept.id)
@@ -318,6 +328,7 @@ class _Book:
                 "schedule": a.schedule,
                 "responsible": a.responsible,
                 "partners": partners,
+                "hint": hint,
                 "prev_status": pa.status if pa else "",
                 "prev_comment": pa.comment if pa else "",
             }
