@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from roundtrip.language import format_number, tr
 from roundtrip.programme.model import Action, Department, Status
@@ -41,13 +42,13 @@ class Rules:
     no_owner: bool = True
 
 
-@dataclass(frozen=True)
-class Answer:
-    """One department's answer to an action in one period, as the register holds it."""
+class Answer(NamedTuple):
+    """One department's answer to an action in one period, as the register holds it (a
+    tuple: a regional register's window is hundreds of thousands of them)."""
 
     status_key: str | None
     progress: int | None
-    comment: str = ""
+    comment: str = ""  # only whether it is empty matters
 
 
 @dataclass(frozen=True)

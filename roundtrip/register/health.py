@@ -9,32 +9,34 @@ from __future__ import annotations
 
 import sqlite3
 
-from roundtrip.health.compute import Register, health
+from roundtrip.health.compute import Register, health, rules_of, window
 from roundtrip.health.rules import Answer, Flag
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.register.db import query
 
-# Periods back from the one asked for that the latest status is looked for in (an overdue
-# action reports the status it last had); older answers never decide a flag.
-LOOK_BACK = 12
+BATCH = 500  # action ids per query for the last status before the window
 
 
 def read_register(conn: sqlite3.Connection, programme: Programme, period: Period) -> Register:
-    """The lead departments' answers from LOOK_BACK periods before `period` up to it, and
-    the numeric metric values of `period`."""
-    first = str(period.shift(-LOOK_BACK))
+    """The lead departments' answers over the rules' window (health.compute.window), the
+    last status before it of each action with a schedule's end and no status in it, and the
+    numeric metric values of `period`. Whether a comment was written is all the rules need
+    of it: it is read as "" or "c"."""
+    periods = [str(p) for p in window(programme, period, rules_of(programme))]
     lead = {a.id: a.department_id for a in programme.actions}
     answers: dict[tuple[str, str], Answer] = {}
-    for aid, p, key, progress, comment, dept in query(
+    marks = ", ".join("?" * len(periods))
+    for aid, p, key, progress, commented, dept in query(
         conn,
-        "SELECT a.action_id, a.period, a.status_key, a.progress, a.comment, a.department_id "
+        "SELECT a.action_id, a.period, a.status_key, a.progress, "
+        "CASE WHEN TRIM(COALESCE(a.comment, '')) = '' THEN '' ELSE 'c' END, a.department_id "
         "FROM answers a JOIN current_submissions s ON s.id = a.submission_id "
-        "WHERE a.period >= ? AND a.period <= ?",
-        (first, str(period)),
+        f"WHERE a.period IN ({marks})",
+        tuple(periods),
     ):
-        if lead.get(aid) == dept and _same_cadence(p, period):
-            answers[(aid, p)] = Answer(key, progress, comment or "")
+        if lead.get(aid) == dept:
+            answers[(aid, p)] = Answer(key, progress, commented)
     values: dict[tuple[str, str], float] = {}
     for mid, value in query(
         conn,
@@ -47,11 +49,34 @@ def read_register(conn: sqlite3.Connection, programme: Programme, period: Period
     collected = frozenset(
         r[0] for r in query(conn, "SELECT DISTINCT period FROM current_submissions", ())
     )
-    return Register(answers, values, collected)
+    return Register(answers, values, collected, _earlier(conn, programme, period, answers))
 
 
-def _same_cadence(text: str, period: Period) -> bool:
-    return len(text) == len(str(period))
+def _earlier(
+    conn: sqlite3.Connection,
+    programme: Programme,
+    period: Period,
+    answers: dict[tuple[str, str], Answer],
+) -> dict[str, str | None]:
+    """The last status before the window of each active action with a schedule's end and
+    no status in the window (usually few: asked for by id)."""
+    answered = {aid for (aid, _p), a in answers.items() if a.status_key}
+    wanted = [a for a in programme.actions if a.end and a.active and a.id not in answered]
+    out: dict[str, str | None] = {}
+    for i in range(0, len(wanted), BATCH):
+        lead = {a.id: a.department_id for a in wanted[i : i + BATCH]}
+        marks = ", ".join("?" * len(lead))
+        for aid, p, key, dept in query(
+            conn,
+            "SELECT a.action_id, a.period, a.status_key, a.department_id FROM answers a "
+            "JOIN current_submissions s ON s.id = a.submission_id "
+            f"WHERE a.action_id IN ({marks}) AND a.status_key IS NOT NULL AND a.period <= ? "
+            "ORDER BY a.period",
+            (*lead, str(period)),
+        ):
+            if lead.get(aid) == dept and len(p) == len(str(period)):
+                out[aid] = key  # in period order: the last one stays
+    return out
 
 
 def register_health(
