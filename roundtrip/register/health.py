@@ -31,19 +31,20 @@ def read_register(conn: sqlite3.Connection, programme: Programme, period: Period
         conn,
         "SELECT a.action_id, a.period, a.status_key, a.progress, "
         "CASE WHEN TRIM(COALESCE(a.comment, '')) = '' THEN '' ELSE 'c' END, a.department_id "
-        "FROM answers a JOIN current_submissions s ON s.id = a.submission_id "
-        f"WHERE a.period IN ({marks})",
-        tuple(periods),
+        "FROM answers a WHERE a.submission_id IN "
+        f"(SELECT id FROM current_submissions WHERE period IN ({marks})) "
+        f"AND a.period IN ({marks})",  # by submission: the primary key's order, no scan
+        (*periods, *periods),
     ):
         if lead.get(aid) == dept:
             answers[(aid, p)] = Answer(key, progress, commented)
     values: dict[tuple[str, str], float] = {}
     for mid, value in query(
         conn,
-        "SELECT m.metric_id, m.value_num FROM metric_values m "
-        "JOIN current_submissions s ON s.id = m.submission_id "
-        "WHERE m.period = ? AND m.value_num IS NOT NULL",
-        (str(period),),
+        "SELECT m.metric_id, m.value_num FROM metric_values m WHERE m.submission_id IN "
+        "(SELECT id FROM current_submissions WHERE period = ?) "
+        "AND m.period = ? AND m.value_num IS NOT NULL",
+        (str(period), str(period)),
     ):
         values[(mid, str(period))] = float(value)
     collected = frozenset(
