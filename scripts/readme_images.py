@@ -3,6 +3,7 @@
     .venv/bin/python scripts/readme_images.py [--out docs/images]
 
 docs/images/summary.png          page 1 of the council summary (reports/2025Q3/summary.xlsx)
+docs/images/attention.png        its actions to discuss, with the computed health's reasons
 docs/images/return-workbook.png  the actions page of a department's 2025Q3 workbook (top part)
 docs/images/mail-draft.png       a reminder drafted by `roundtrip mail --reminders`, read back
                                  from its .eml and laid out as a mail client shows it
@@ -30,6 +31,7 @@ from render import RenderError, to_pdf  # noqa: E402
 from roundtrip.demo.run import run_demo  # noqa: E402
 
 PERIOD = "2025Q3"
+ATTENTION_PAGE = 3  # the summary's attention sheet: after the overview's two pages
 DEPARTMENT = "SIV"
 MAILED = "HAL"  # its return was rejected: the reminder run drafts its correction request
 
@@ -103,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         made = [
             page_png(summary, 1, args.out / "summary.png", dpi=100),
+            page_png(summary, ATTENTION_PAGE, args.out / "attention.png", dpi=150, crop_height=420),
             page_png(
                 workbook, 2, args.out / "return-workbook.png", dpi=140, crop_height=340, top=30
             ),
