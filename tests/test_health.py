@@ -279,7 +279,7 @@ def test_the_next_workbook_says_beside_the_action_what_to_do(demo_ws):
         seen[info.department_id] = (rows[head], rows[head + 1 :])
     header, rows = seen[owner]
     col = header.index(hint_header)
-    assert header[col - 1] == words["actions"]["action"]  # beside the action
+    assert col == len(header) - 1 and header[col - 1] == words["actions"]["comment"]
     hints = {r[0]: r[col] for r in rows if r[0]}
     assert hints[OVERDUE_ACTION] == (
         "Aikataulu päättyi 2023H2: päivitä aikataulu tai merkitse toimenpide valmiiksi"

@@ -71,16 +71,15 @@ ACTION_COLUMNS_WITH_PARTNERS: tuple[Column, ...] = (
     *ACTION_COLUMNS[[col.key for col in ACTION_COLUMNS].index("responsible") + 1 :],
 )
 
-# A hint from the health rules beside the action (roundtrip.health: "schedule ended 2024:
-# update the schedule or mark the action done"), after `action`: only in a workbook with one,
-# so a workbook without hints is the one it was. Like the partners column, the reader finds
-# it by its header and never needs it.
-HINT_COLUMN = Column("hint", ROLE_CONTEXT, 24)
+# A hint from the health rules on the action's row (roundtrip.health: "schedule ended 2024:
+# update the schedule or mark the action done"), last, after the answer it asks for: only in
+# a workbook with one, so a workbook without hints is the one it was, and no answer column
+# moves. Like the partners column, the reader finds it by its header and never needs it.
+HINT_COLUMN = Column("hint", ROLE_CONTEXT, 30)
 
 
 def _with_hint(columns: tuple[Column, ...]) -> tuple[Column, ...]:
-    at = [col.key for col in columns].index("action") + 1
-    return (*columns[:at], HINT_COLUMN, *columns[at:])
+    return (*columns, HINT_COLUMN)
 
 
 METRIC_COLUMNS: tuple[Column, ...] = (
