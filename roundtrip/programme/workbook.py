@@ -254,6 +254,12 @@ def _validations(
     def col(name: str) -> int:
         return columns.index(name)
 
+    def prompt(name: str, message: str) -> None:
+        """An input message on column `name` (anything may be typed: it is checked on load)."""
+        title = column_name(sheet, name, lang)[:32]
+        v = {"validate": "any", "input_title": title, "input_message": message[:255]}
+        ws.data_validation(1, col(name), last, col(name), v)
+
     def an_id_from(of: str) -> str:
         return tr(lang, "An id from the {sheet} sheet.").format(sheet=sheet_name(of, lang))
 
@@ -329,36 +335,16 @@ def _validations(
             ws.data_validation(r, 1, r, 1, v)
     elif sheet == "actions":
         ws.data_validation(1, col("active"), last, col("active"), yes_no)
-        partners = column_name(sheet, "partners", lang)
-        ws.data_validation(
-            1,
-            col("partners"),
-            last,
-            col("partners"),
-            {
-                "validate": "any",
-                "input_title": partners[:32],
-                "input_message": tr(
-                    lang,
-                    "Ids from the {sheet} sheet, separated by ';': the departments that carry "
-                    "out the action with the lead department.",
-                ).format(sheet=sheet_name("departments", lang))[:255],
-            },
+        prompt(
+            "partners",
+            tr(
+                lang,
+                "Ids from the {sheet} sheet, separated by ';': the departments that carry "
+                "out the action with the lead department.",
+            ).format(sheet=sheet_name("departments", lang)),
         )
         for name in ("start", "end"):
-            ws.data_validation(
-                1,
-                col(name),
-                last,
-                col(name),
-                {
-                    "validate": "any",
-                    "input_title": column_name(sheet, name, lang)[:32],
-                    "input_message": tr(
-                        lang, "A year (2025) or a period (2025Q3, 2025H2); empty: open."
-                    ),
-                },
-            )
+            prompt(name, tr(lang, "A year (2025) or a period (2025Q3, 2025H2); empty: open."))
         for name, of in (("priority", "priorities"), ("department", "departments")):
             ws.data_validation(
                 1,
@@ -418,17 +404,7 @@ def _validations(
                 ),
             ),
         ):
-            ws.data_validation(
-                1,
-                col(name),
-                last,
-                col(name),
-                {
-                    "validate": "any",
-                    "input_title": column_name(sheet, name, lang)[:32],
-                    "input_message": message[:255],
-                },
-            )
+            prompt(name, message)
     elif sheet == "statuses":
         for name in ("done", "needs_comment", "attention"):
             ws.data_validation(1, col(name), last, col(name), yes_no)
