@@ -185,7 +185,7 @@ def init_workspace(
     elif table:
         from roundtrip.programme.tables.importer import import_table
 
-        imported = import_table(Path(table), columns=columns)
+        imported = import_table(Path(table), columns=columns, speak=set_console_language)
         prog, report = imported.programme, tuple(imported.report)
         set_console_language(prog.settings.language)
         source = _("table {file}").format(file=table)

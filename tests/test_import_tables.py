@@ -447,3 +447,14 @@ def test_a_row_whose_words_begin_like_headers_is_an_action_not_a_header(tmp_path
         "Toimenpide 12: kyläkoulujen iltakäyttö",
         "Toimenpiteet kartoitetaan",
     ]
+
+
+def test_init_reports_in_the_language_the_table_is_in(tmp_path: Path, monkeypatch):
+    """Without --lang, init speaks the programme's language from the first line of the
+    report on, as it does after it (the table's headers told it which)."""
+    monkeypatch.delenv("ROUNDTRIP_LANG")
+    source = finnish_csv(tmp_path / "toimenpiteet.csv")
+    made = CliRunner().invoke(main, ["init", str(tmp_path / "ws"), "--from-table", str(source)])
+    assert made.exit_code == 0, made.output
+    assert "    Sarakkeet:\n      rivi 1: sarakkeet 'Tehtävä' → toimenpide" in made.output
+    assert "Columns:" not in made.output and "Seuraavaksi:" in made.output

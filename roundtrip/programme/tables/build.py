@@ -46,7 +46,8 @@ class ImportResult:
         return list(self.report)
 
 
-def _language(parsed: Parsed) -> str:
+def programme_language(parsed: Parsed) -> str:
+    """The language most of the table's recognised headers are in (fi when none)."""
     counts = Counter(parsed.languages)
     if not counts:
         return "fi"
@@ -58,7 +59,7 @@ def build(parsed: Parsed, file: str, organisation: str = "") -> ImportResult:
     """The Programme of a parsed table, and its import report."""
     if not parsed.drafts:
         raise _nothing_imported(parsed, file)
-    lang = _language(parsed)
+    lang = programme_language(parsed)
     named: list[str] = []
     priorities = _priorities(parsed, lang, named)
     numbering: list[str] = []

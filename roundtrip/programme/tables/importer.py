@@ -9,9 +9,11 @@ departments, actions, ids, schedules and origins (examples/aura/README.md lists 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from roundtrip.programme.tables.build import ImportResult, build
+from roundtrip.language import console_language
+from roundtrip.programme.tables.build import ImportResult, build, programme_language
 from roundtrip.programme.tables.columns import parse_columns_option
 from roundtrip.programme.tables.lines import RawLine
 from roundtrip.programme.tables.parse import parse_lines
@@ -28,9 +30,25 @@ def parse_table(
     return build(parse_lines(lines, given), file, organisation=organisation)
 
 
-def import_table(path: Path, organisation: str = "", columns: str | None = None) -> ImportResult:
+def import_table(
+    path: Path,
+    organisation: str = "",
+    columns: str | None = None,
+    speak: Callable[[str], None] | None = None,
+) -> ImportResult:
     """Read an action table (.docx, .xlsx, .ods, .csv, .txt) and build its Programme, with a
-    report of every decision. Raises UsageError or ConfigError with one clear line."""
+    report of every decision. Raises UsageError or ConfigError with one clear line.
+
+    `speak`: called with the programme's language once the headers have told it (init:
+    set_console_language), so that the report is in the language the rest of the command
+    speaks; the rows are parsed again when that changed the console's language."""
     path = Path(path)
     given = parse_columns_option(columns) if columns else None  # a bad option before reading
-    return build(parse_lines(read_table(path), given), path.name, organisation=organisation)
+    lines = read_table(path)
+    parsed = parse_lines(lines, given)
+    if speak is not None and parsed.drafts:
+        before = console_language()
+        speak(programme_language(parsed))
+        if console_language() != before:
+            parsed = parse_lines(lines, given)  # its notes in the language now spoken
+    return build(parsed, path.name, organisation=organisation)
