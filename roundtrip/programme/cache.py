@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 # before must not skip the new checks). 5: the send-out's settings, e-mail addresses checked.
 # 6: partners and schedule bounds of actions, partners_report. 7: a department's line holds
 # the actions it is a partner of too. 8: a metric's targets by year or period (the targets
-# sheet), checked.
-FORMAT = 8
+# sheet), checked. 9: the publish_comments setting.
+FORMAT = 9
 CACHE_FILE = "programme.json"
 
 _ACTION = ("metric_text", "schedule", "responsible", "origin", "active", "partners", "start", "end")

@@ -54,6 +54,7 @@ LATER_FIELDS: dict[str, object] = {
     "stale_periods": 2,
     "overdue_grace": 0,
     "off_target_margin": 0,
+    "publish_comments": False,
 }
 BOUND_PATTERN = r"^(\d{4})(?:([QH])([1-4]))?$"  # a schedule bound: 2025, 2025Q3, 2025H2
 
@@ -141,6 +142,9 @@ class Settings:
     stale_periods: int = 2  # periods running with no update before an action is stale; 0: never
     overdue_grace: int = 0  # periods after its schedule's end before an action is overdue
     off_target_margin: int = 0  # % a metric may be behind the line to its target
+    # The public progress site (roundtrip publish) shows departments' comments and contact
+    # details only when this is set: privacy by default.
+    publish_comments: bool = False
 
     def period(self, text: str) -> Period:
         return parse_period(text, self.cadence)

@@ -117,6 +117,7 @@ SETTING_NAMES: dict[str, Message] = {
     "stale_periods": C_("programme setting", "stale_periods"),
     "overdue_grace": C_("programme setting", "overdue_grace"),
     "off_target_margin": C_("programme setting", "off_target_margin"),
+    "publish_comments": C_("programme setting", "publish_comments"),
 }
 SETTINGS_HELP = {
     "programme_id": N_(
@@ -173,6 +174,10 @@ SETTINGS_HELP = {
     "off_target_margin": N_(
         "How many per cent a metric may fall behind the straight line from its baseline to "
         "its target before the summary calls it behind target"
+    ),
+    "publish_comments": N_(
+        "The public progress site (roundtrip publish) shows the departments' comments and "
+        "contact details ({yes}/{no}); {no}: only statuses, progress and metrics"
     ),
 }
 SETTING_KEYS = tuple(SETTING_NAMES)

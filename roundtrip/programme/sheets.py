@@ -128,22 +128,21 @@ def read_settings(rows: list[Row], chk: Checker) -> Settings:
     _whole(values, found, where, chk, "off_target_margin", 100, default=0)
     _whole(values, found, where, chk, "smtp_port", 65535, default=0)
     _mail_settings(values, found, where, chk)
-    if text("partners_report"):
-        flag = flag_text(text("partners_report"), False, flag_words())
-        if flag is None:
-            chk.add(
-                sheet,
-                where["partners_report"],
-                "value",
-                _("{name} must be {yes} or {no}, not {value!r}").format(
-                    name=names.setting("partners_report"),
-                    value=text("partners_report"),
-                    **names.yes_no(),
-                ),
-            )
-        values["partners_report"] = bool(flag)
-    else:
-        values.pop("partners_report", None)
+    for key in ("partners_report", "publish_comments"):
+        if text(key):
+            flag = flag_text(text(key), False, flag_words())
+            if flag is None:
+                chk.add(
+                    sheet,
+                    where[key],
+                    "value",
+                    _("{name} must be {yes} or {no}, not {value!r}").format(
+                        name=names.setting(key), value=text(key), **names.yes_no()
+                    ),
+                )
+            values[key] = bool(flag)
+        else:
+            values.pop(key, None)
     _sign_off(values, where, chk)
     periods = {}
     for key in ("first_period", "last_period"):

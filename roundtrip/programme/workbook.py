@@ -305,7 +305,7 @@ def _validations(
                         lang, "A port number, 0 to 65535 (0: the usual one for the security)."
                     ),
                 }
-            elif key == "partners_report":
+            elif key in ("partners_report", "publish_comments"):
                 v = yes_no
             elif key == "sign_off":
                 modes = {m: sign_off_name(m, lang) for m in SIGN_OFF_MODES}
