@@ -528,6 +528,25 @@ def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
         ctx.echo(_("Wrote {path}").format(path=path))
 
 
+@main.command(
+    help=N_("Write the public progress site for PERIOD: static HTML pages for residents.")
+)
+@click.argument("period")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=N_("Output folder (default: reports/PERIOD/public)."),
+)
+@pass_ctx
+@command
+def publish(ctx: Context, period: str, output: Path | None):
+    from roundtrip.publish.site import write_site
+
+    folder = write_site(ctx.workspace(), period, output, progress=ctx.progress)
+    ctx.echo(_("Wrote {path}").format(path=folder / "index.html"))
+
+
 @main.command(help=N_("Run the whole cycle on the bundled Aura example."))
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option(

@@ -1,0 +1,1 @@
+"""The public progress site for residents: `roundtrip publish PERIOD` (docs/publish.md)."""
