@@ -7,9 +7,13 @@ docs/images/attention.png        its actions to discuss, with the computed healt
 docs/images/return-workbook.png  the actions page of a department's 2025Q3 workbook (top part)
 docs/images/mail-draft.png       a reminder drafted by `roundtrip mail --reminders`, read back
                                  from its .eml and laid out as a mail client shows it
+docs/images/public-desktop.png   the public progress site's front page (`roundtrip publish`)
+                                 in a 1280 px wide browser
+docs/images/public-phone.png     a priority area's page of it on a 390 px wide phone screen
 
 Needs LibreOffice (soffice; Writer too for the draft: libreoffice-writer-nogui) and pdftoppm
-(poppler-utils).
+(poppler-utils); the site's pictures need Chromium, chromedriver and selenium (`--public`
+makes only those: `apt-get install chromium chromium-driver`).
 """
 
 from __future__ import annotations
@@ -82,10 +86,65 @@ pre{{font-family:'DejaVu Sans',sans-serif;white-space:pre-wrap;padding:4pt 8pt;m
     return target
 
 
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
+# (file name, page of the site, width in CSS pixels, device pixels per CSS pixel, most height)
+PUBLIC_SHOTS = (
+    ("public-desktop.png", "index.html", 1280, 1, 1180),
+    ("public-phone.png", "priority-P1.html", 390, 2, 1500),
+)
+
+
+def public_pngs(site: Path, out: Path) -> list[Path]:
+    """The public site's pictures (PUBLIC_SHOTS) as headless Chromium shows its pages."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    made = []
+    for name, page, width, scale, most in PUBLIC_SHOTS:
+        with tempfile.TemporaryDirectory(prefix="rt-chromium-") as profile:
+            options = webdriver.ChromeOptions()
+            options.binary_location = shutil.which("chromium") or "chromium"
+            for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+                options.add_argument(flag)
+            options.add_argument(f"--force-device-scale-factor={scale}")
+            driver = webdriver.Chrome(
+                options=options, service=Service(shutil.which("chromedriver") or "chromedriver")
+            )
+            try:
+                driver.set_window_size(width, 900)
+                driver.get((site / page).as_uri())
+                height = driver.execute_script("return document.documentElement.scrollHeight")
+                driver.set_window_size(width, min(height, most))
+                driver.save_screenshot(str(out / name))
+            finally:
+                driver.quit()
+        made.append(out / name)
+    return made
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("docs/images"))
+    ap.add_argument("--public", action="store_true", help="only the public site's pictures")
     args = ap.parse_args(argv)
+    if args.public:
+        args.out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="rt-readme-") as tmp:
+            root = Path(tmp) / "demo"
+            run_demo(root, echo=lambda _line: None)
+            for path in public_pngs(root / "reports" / PERIOD / "public", args.out):
+                print(path)
+        return 0
     if not (shutil.which("soffice") and shutil.which("pdftoppm")):
         print("Error: needs LibreOffice (soffice) and pdftoppm", file=sys.stderr)
         return 2
@@ -110,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                 workbook, 2, args.out / "return-workbook.png", dpi=140, crop_height=340, top=30
             ),
             page_png(draft, 1, args.out / "mail-draft.png", dpi=110, crop_height=620),
+            *public_pngs(root / "reports" / PERIOD / "public", args.out),
         ]
     for path in made:
         print(path)

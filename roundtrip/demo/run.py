@@ -252,6 +252,7 @@ def run_demo(
     from roundtrip.collect.run import collect_period
     from roundtrip.mail.run import mail_period
     from roundtrip.programme.workbook import load_programme
+    from roundtrip.publish.site import write_site
     from roundtrip.register.status import period_status
     from roundtrip.register.workbook import write_register
     from roundtrip.returns.generate import generate_period
@@ -336,6 +337,7 @@ def run_demo(
     last_period = programme.settings.period(PERIODS[-1])
     register_path = write_register(ws)
     summary_paths = write_summary(ws, PERIODS[-1])
+    site = write_site(ws, PERIODS[-1])
     reports = ws.reports(last_period)
     console = console_language()
     chase = (
@@ -353,6 +355,7 @@ def run_demo(
         (_("annotated copies"), reports / "feedback"),
         (_("master register workbook"), register_path),
         (_("council summary"), summary_paths[0]),
+        (_("public progress site"), site / "index.html"),
         (_("the register (SQLite)"), ws.db_path),
     ]
     width = max(len(label) for label, _path in look) + 2
