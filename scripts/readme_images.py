@@ -97,10 +97,11 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--hide-scrollbars",
 )
-# (file name, page of the site, width in CSS pixels, device pixels per CSS pixel, most height)
+# (file name, page of the site, width in CSS pixels, device pixels per CSS pixel, the element
+# the picture ends below)
 PUBLIC_SHOTS = (
-    ("public-desktop.png", "index.html", 1280, 1, 1180),
-    ("public-phone.png", "priority-P1.html", 390, 2, 1500),
+    ("public-desktop.png", "index.html", 1280, 1, ".cards"),
+    ("public-phone.png", "priority-P1.html", 390, 2, "ol.actions > li:nth-child(2)"),
 )
 
 
@@ -110,7 +111,7 @@ def public_pngs(site: Path, out: Path) -> list[Path]:
     from selenium.webdriver.chrome.service import Service
 
     made = []
-    for name, page, width, scale, most in PUBLIC_SHOTS:
+    for name, page, width, scale, end in PUBLIC_SHOTS:
         with tempfile.TemporaryDirectory(prefix="rt-chromium-") as profile:
             options = webdriver.ChromeOptions()
             options.binary_location = shutil.which("chromium") or "chromium"
@@ -123,8 +124,15 @@ def public_pngs(site: Path, out: Path) -> list[Path]:
             try:
                 driver.set_window_size(width, 900)
                 driver.get((site / page).as_uri())
-                height = driver.execute_script("return document.documentElement.scrollHeight")
-                driver.set_window_size(width, min(height, most))
+                height = driver.execute_script(
+                    "return Math.ceil(document.querySelector(arguments[0])"
+                    ".getBoundingClientRect().bottom) + 20",
+                    end,
+                )
+                driver.set_window_size(width, height)
+                # the window's size is not the page's: make the page's exactly `height`
+                inner = driver.execute_script("return window.innerHeight")
+                driver.set_window_size(width, 2 * height - inner)
                 driver.save_screenshot(str(out / name))
             finally:
                 driver.quit()

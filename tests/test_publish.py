@@ -310,3 +310,14 @@ def test_charts_escape_their_text_and_say_what_they_show():
     )
     assert "<title" in line and "&lt;t&gt;" in line and "3 &lt;kpl&gt;" in line
     assert "stroke-dasharray" in line  # the target
+
+
+def test_every_word_of_the_site_is_used():
+    """WORDS holds the site's text for the catalogue: no entry that no page shows."""
+    folder = Path(charts.__file__).parent
+    used = (folder / "site.py").read_text("utf-8") + "".join(
+        p.read_text("utf-8") for p in (folder / "templates").glob("*.j2")
+    )
+    flat = re.sub(r"\s+", "", used)
+    for key in WORDS:
+        assert f't("{key}"' in flat or f"t('{key}'" in flat or f'WORDS["{key}"]' in flat, key

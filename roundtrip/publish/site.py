@@ -41,7 +41,7 @@ from roundtrip.programme.model import Programme
 from roundtrip.progress import Progress, no_progress
 from roundtrip.publish import charts
 from roundtrip.publish.data import NOT_ANSWERED, ActionView, MetricView, SiteData, load_site
-from roundtrip.publish.words import WORDS, done_of, from_returns, n_actions
+from roundtrip.publish.words import WORDS, done_of, from_returns
 from roundtrip.register.db import connect, register_error
 from roundtrip.workspace import Workspace, cannot_write
 
@@ -187,9 +187,6 @@ class Helpers:
     def t(self, key: str, **values: Any) -> str:
         text = tr(self.lang, WORDS[key])
         return text.format(**values) if values else text
-
-    def n_actions(self, n: int) -> str:
-        return n_actions(self.lang, n)
 
     def done_of(self, done: int, n: int) -> str:
         return done_of(self.lang, done, n)

@@ -25,7 +25,6 @@ WORDS: dict[str, str] = {
     "by_priority": N_("Status of the actions by priority area"),
     "total": N_("Total"),
     "status": N_("Status"),
-    "action": N_("Action"),
     "actions": N_("Actions"),
     "department": N_("Department"),
     "progress": N_("Progress"),
@@ -34,7 +33,6 @@ WORDS: dict[str, str] = {
     "value": N_("Value"),
     "latest": N_("Latest value"),
     "target": N_("Target"),
-    "target_now": N_("Target for {when}"),
     "baseline": N_("Baseline"),
     "period": N_("Period"),
     "comment": N_("Comment"),
@@ -42,11 +40,9 @@ WORDS: dict[str, str] = {
     "history": N_("History"),
     "history_intro": N_("The status and progress the department reported in each period."),
     "schedule": N_("Schedule"),
-    "responsible": N_("Responsible"),
     "partners": N_("Partners"),
     "contact": N_("Contact"),
     "not_answered": N_("Not answered"),
-    "no_value": N_("no value"),
     "yes": N_("yes"),
     "no": N_("no"),
     "higher_better": N_("The higher the better"),
@@ -58,17 +54,12 @@ WORDS: dict[str, str] = {
         "Found by the programme's monitoring rules from the reports, not written by the department."
     ),
     "values_by_period": N_("Values by period"),
-    "see_action": N_("Details and history of action {id}"),
     "no_actions": N_("No active actions in this priority area."),
     "no_metrics": N_("This action has no metric."),
     "chart_status": N_("Chart: the status of {n} actions"),
     "chart_metric": N_("Chart: {metric} by period"),
     "chart_metric_desc": N_("From {first} to {last}: {values}."),
     "chart_target": N_("The dashed line is the target, {target}."),
-    "figures": N_("Key figures"),
-    "done": N_("Completed"),
-    "on_track": N_("On track"),
-    "problems": N_("Challenges"),
     "made": N_("This page was made on {date}."),
     "no_returns": N_("No reports have been collected for the period {period} yet."),
     "privacy": N_("The departments' comments and contact details are not published on this site."),
@@ -76,11 +67,6 @@ WORDS: dict[str, str] = {
     "action_page": N_("Action {id}"),
     "in_priority": N_("Priority area: {title}"),
 }
-
-
-def n_actions(language: str, n: int) -> str:
-    """ "12 actions" in `language`."""
-    return trn(language, "{n} action", "{n} actions", n).format(n=n)
 
 
 def done_of(language: str, done: int, n: int) -> str:
