@@ -321,3 +321,19 @@ def test_every_word_of_the_site_is_used():
     flat = re.sub(r"\s+", "", used)
     for key in WORDS:
         assert f't("{key}"' in flat or f"t('{key}'" in flat or f'WORDS["{key}"]' in flat, key
+
+
+def test_headings_in_order_one_h1_and_a_skip_link_on_every_page(demo_ws):
+    folder = write_site(Workspace(demo_ws), PERIOD, made_at=MADE)
+    for page in sorted(folder.glob("*.html")):
+        tree = lxml.html.fromstring(page.read_bytes())
+        levels = [int(h.tag[1]) for h in tree.iter("h1", "h2", "h3", "h4", "h5", "h6")]
+        assert levels[0] == 1 and levels.count(1) == 1, page.name
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), page.name
+        skip = tree.xpath("//body/a[1]")[0]
+        assert skip.get("href") == "#main" and tree.get_element_by_id("main").tag == "main"
+        for svg in tree.iter("svg"):
+            assert svg.get("role") == "img"
+            title, desc = svg.get("aria-labelledby").split()
+            assert tree.get_element_by_id(title).text_content().strip()
+            assert tree.get_element_by_id(desc).text_content().strip()

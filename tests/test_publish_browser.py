@@ -224,6 +224,20 @@ def test_keyboard_reaches_the_links_in_order_with_focus_visible(browser, sites):
     assert browser.current_url.endswith("#main")
 
 
+def test_the_print_style_leaves_out_navigation_and_prints_black_on_white(browser, sites):
+    open_page(browser, sites["demo"] / "action-P1-01.html")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        shown = browser.execute_script(
+            "const d = s => getComputedStyle(document.querySelector(s));"
+            "return [d('.skip').display, d('.crumbs').display, d('.site-header').color,"
+            " d('.site-header').backgroundColor, d('body').color]"
+        )
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert shown == ["none", "none", "rgb(0, 0, 0)", "rgba(0, 0, 0, 0)", "rgb(0, 0, 0)"]
+
+
 def test_axe_finds_no_wcag_21_aa_violation(browser, sites):
     source = axe_source()
     folder = sites["demo"]
