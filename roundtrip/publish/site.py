@@ -61,7 +61,7 @@ def write_site(
     ws: Workspace,
     period: str,
     output: Path | None = None,
-    progress: Progress | None = None,
+    progress: Progress[tuple[str, str]] | None = None,
     *,
     made_at: dt.datetime | None = None,
 ) -> Path:
