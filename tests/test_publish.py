@@ -185,6 +185,23 @@ def test_programme_text_is_escaped_too(hostile):
     assert hostile_title in page_text(folder / "index.html")
 
 
+def test_only_a_colour_reaches_a_style_attribute(hostile):
+    p = load_programme(hostile.programme_path)
+    odd = dataclasses.replace(p.statuses[1], colour="red;background:url(http://x.example/a)")
+    from roundtrip.publish.data import load_site
+    from roundtrip.publish.site import render_site
+    from roundtrip.register.db import connect
+
+    programme = dataclasses.replace(p, statuses=(p.statuses[0], odd, *p.statuses[2:]))
+    conn = connect(hostile.db_path)
+    try:
+        data = load_site(conn, programme, programme.settings.period(PERIOD), MADE)
+    finally:
+        conn.close()
+    html = "".join(render_site(data, programme).values())
+    assert "url(" not in html and "x.example" not in html
+
+
 def test_a_new_site_replaces_the_old_one_whole_and_a_failure_leaves_it(hostile):
     folder = write_site(hostile, PERIOD, made_at=MADE)
     (folder / "left-over.html").write_text("old")

@@ -38,6 +38,7 @@ from roundtrip.language import (
     tr,
 )
 from roundtrip.programme.model import Programme
+from roundtrip.programme.targets import target_number
 from roundtrip.progress import Progress, no_progress
 from roundtrip.publish import charts
 from roundtrip.publish.data import NOT_ANSWERED, ActionView, MetricView, SiteData, load_site
@@ -210,9 +211,14 @@ class Helpers:
     def label(self, key: str) -> str:
         return self.data.status(key).label
 
+    def colour(self, key: str) -> str:
+        """A status's colour as #RRGGBB, whatever programme.xlsx holds (nothing else ever
+        reaches a style attribute)."""
+        return charts.hex_colour(*charts.rgb(self.data.status(key).colour))
+
     def badge_style(self, key: str) -> str:
         background, text = self.badges.get(key, self.badges[NOT_ANSWERED])
-        return f"background-color:{background};color:{text};border-color:{self.data.status(key).colour}"
+        return f"background-color:{background};color:{text};border-color:{self.colour(key)}"
 
     def done_count(self, actions: tuple[ActionView, ...]) -> int:
         done = {s.key for s in self.data.statuses if s.done}
@@ -233,7 +239,7 @@ class Helpers:
         if metric.target_now is None:
             return ""
         value, when = metric.target_now
-        shown = self.with_unit(value, metric.unit) if _is_number(value) else value
+        shown = self.with_unit(value, metric.unit) if target_number(value) is not None else value
         if metric.kind == "yesno":
             shown = value
         return f"{shown} ({when})" if when else shown
@@ -270,18 +276,8 @@ class Helpers:
         )
         goal = None
         if metric.target_now and metric.kind != "yesno":
-            goal = charts_number(metric.target_now[0])
+            goal = target_number(metric.target_now[0])
             if goal is not None:
                 desc += " " + self.t("chart_target", target=self.target(metric))
         title = self.t("chart_metric", metric=metric.name)
         return Markup(charts.metric_chart(points, ident, title, desc, goal, shown))
-
-
-def charts_number(text: str) -> float | None:
-    from roundtrip.programme.targets import target_number
-
-    return target_number(text)
-
-
-def _is_number(text: str) -> bool:
-    return charts_number(text) is not None
