@@ -13,14 +13,37 @@ of a second) finish, so each file they write is whole; long ones whose output is
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 
 def ignore_interrupts(*_args: object) -> None:
-    """(In a worker process, as it starts) leave Ctrl-C to the process that started it."""
+    """(In a worker process, as it starts) leave Ctrl-C to the process that started it; a
+    Ctrl-C held back while the worker was made (interrupts_held) is then dropped."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C back from this thread for the body, then let it through. Around starting
+    workers: a process made meanwhile inherits it held, so a Ctrl-C in the moment before its
+    first line (ignore_interrupts) is not a traceback of its own; this process still gets it
+    once the body is done. Where the system has no signal mask (Windows), the body runs as is."""
+    if (
+        not hasattr(signal, "pthread_sigmask")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def stop_workers(pool: Any) -> None:

@@ -49,7 +49,12 @@ from typing import Any, TypeVar
 
 from roundtrip.errors import UsageError
 from roundtrip.language import _, console_language, pin_console_language
-from roundtrip.parallel.interrupts import close_pool, ignore_interrupts, pool_in_use
+from roundtrip.parallel.interrupts import (
+    close_pool,
+    ignore_interrupts,
+    interrupts_held,
+    pool_in_use,
+)
 from roundtrip.parallel.worker_ids import WorkerIds
 
 T = TypeVar("T")  # an item of work, as the caller has it
@@ -222,7 +227,8 @@ class Pool:
         return cls(executor, started, workers, inherit)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        return self.executor.submit(fn, *args)
+        with interrupts_held():  # (the executor makes its workers here)
+            return self.executor.submit(fn, *args)
 
     def close(self, futures: Iterable[Future] = ()) -> None:
         """Shut down once `futures` are done; ones not done are not wanted any more (a
