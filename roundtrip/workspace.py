@@ -101,15 +101,22 @@ def workspace_lock(ws: Workspace, wait_s: float | None = None) -> Iterator[None]
     too), held the same way on every platform. The system lets go of it when the process
     ends, however it ends, so a collect that crashed never blocks the next one. Where the
     system has no such lock (a Unix without fcntl), filelock falls back to a marker file that
-    records the owner's process, which the next collect breaks once that process is gone."""
+    records the owner's process, which the next collect breaks once that process is gone (and
+    one left empty by a process killed while writing it, see _break_unwritten_marker)."""
     with warnings.catch_warnings():  # "only soft file lock is available": said above
         warnings.simplefilter("ignore")
         import filelock
 
     wait_s = LOCK_WAIT_S if wait_s is None else wait_s
-    lock = filelock.FileLock(str(ws.root / LOCK_FILE))
+    path = ws.root / LOCK_FILE
+    lock = filelock.FileLock(str(path))
     try:
-        lock.acquire(timeout=wait_s, poll_interval=0.1)
+        try:
+            lock.acquire(timeout=wait_s, poll_interval=0.1)
+        except filelock.Timeout:
+            if not (isinstance(lock, filelock.SoftFileLock) and _break_unwritten_marker(path)):
+                raise
+            lock.acquire(timeout=wait_s, poll_interval=0.1)
     except filelock.Timeout as exc:
         raise BusyError(
             _(
@@ -120,6 +127,25 @@ def workspace_lock(ws: Workspace, wait_s: float | None = None) -> Iterator[None]
         yield
     finally:
         lock.release()
+
+
+# An empty marker file older than this was left by a process killed between creating it and
+# writing its owner into it (which takes microseconds).
+UNWRITTEN_MARKER_S = 2.0
+
+
+def _break_unwritten_marker(path: Path) -> bool:
+    """Remove the soft lock's marker when it is empty and older than UNWRITTEN_MARKER_S;
+    whether it did. filelock breaks a marker once the process it names is gone, but an empty
+    one names none, so it would keep every later collect out for good."""
+    try:
+        st = path.stat()
+        if st.st_size or time.time() - st.st_mtime < UNWRITTEN_MARKER_S:
+            return False
+        path.unlink()
+    except OSError:  # (gone already, or taken meanwhile: then the lock decides)
+        return False
+    return True
 
 
 @contextmanager

@@ -178,6 +178,28 @@ def test_the_lock_is_released_for_the_next_run(aura_ws):
         pass
 
 
+def test_a_marker_left_empty_by_a_killed_collect_does_not_block_for_good(aura_ws, monkeypatch):
+    """Where the system has no file lock (filelock's marker file instead, as in the Windows
+    emulation), a collect killed between creating the marker and writing its owner leaves
+    it empty: after a moment it is broken, while a fresh empty one (being written) is not."""
+    import filelock
+
+    monkeypatch.setattr(filelock, "FileLock", filelock.SoftFileLock)
+    marker = aura_ws.root / "roundtrip.db.lock"
+    marker.write_bytes(b"")
+    with (  # (an empty marker written just now: its owner may be writing it)
+        pytest.raises(BusyError, match="another roundtrip collect"),
+        workspace_lock(aura_ws, wait_s=0.2),
+    ):
+        pass
+    assert marker.exists()
+    old = time.time() - 60
+    os.utime(marker, (old, old))
+    with workspace_lock(aura_ws, wait_s=0.2):
+        assert marker.stat().st_size > 0  # (this collect's own marker now)
+    assert not marker.exists()
+
+
 # --- names and paths ---------------------------------------------------------------------
 
 
