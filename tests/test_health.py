@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from roundtrip.health.compute import Register, health
+from roundtrip.health.compute import from_answers, health
 from roundtrip.health.rules import Answer, Rules, no_owner, off_target, overdue, stale
 from roundtrip.programme.bundled import load_example
 from roundtrip.programme.model import Department, Metric
@@ -136,12 +136,15 @@ def test_a_programme_s_health_names_each_action_and_why(aura):
     answers[(quiet.id, "2025Q2")] = same
     answers[(quiet.id, "2025Q3")] = same
     values = {(metric.id, "2025Q3"): 5.0}
-    got = health(p, q("2025Q3"), Register(answers, values), Rules(stale_periods=2))
+
+    def flags(values, collected=None):
+        return health(p, q("2025Q3"), from_answers(p, q("2025Q3"), answers, values, collected))
+
+    got = flags(values)
     # a period of the window nothing was collected for: nobody is stale
-    gap = health(p, q("2025Q3"), Register(answers, values, frozenset({"2025Q3"})), Rules(2))
+    gap = flags(values, frozenset({"2025Q3"}))
     assert not any(f.kind == "stale" for fs in gap.values() for f in fs)
-    collected = frozenset({"2025Q1", "2025Q2", "2025Q3"})
-    assert health(p, q("2025Q3"), Register(answers, values, collected), Rules(2)) == got
+    assert flags(values, frozenset({"2025Q1", "2025Q2", "2025Q3"})) == got
     assert [f.kind for f in got[late.id]] == ["overdue"]
     assert [f.kind for f in got[counted.id]] == ["off_target"]
     assert sorted(f.kind for f in got[quiet.id]) == ["no_owner", "stale"]
@@ -159,8 +162,7 @@ def test_a_programme_s_health_names_each_action_and_why(aura):
     # on the line: not off target
     values = {(metric.id, "2025Q3"): 100 * (q("2025Q3").end - q("2025Q1").start).days / (
         q("2026Q4").end - q("2025Q1").start).days}  # fmt: skip
-    got = health(p, q("2025Q3"), Register(answers, values), Rules(stale_periods=2))
-    assert counted.id not in got
+    assert counted.id not in flags(values)
 
 
 # --------------------------------------------------------------------------- on the demo
@@ -287,3 +289,54 @@ def test_the_next_workbook_says_beside_the_action_what_to_do(demo_ws):
     assert sum(1 for h in hints.values() if h) == 1
     without = [d for d, (h, _r) in seen.items() if hint_header not in h]
     assert without and owner not in without
+
+
+def test_the_attention_sheet_lists_health_flags_up_to_its_cap_and_counts_the_rest(
+    demo_ws, monkeypatch
+):
+    """Beyond ATTENTION_HEALTH_ROWS actions flagged by the health rules alone, the attention
+    sheet lists the first (overdue before off target before stale before no owner) and says in
+    its intro how many more there are; the actions reported as problems are all still listed."""
+    import openpyxl
+
+    import roundtrip.summary.data as data
+    from roundtrip.demo.run import OVERDUE_ACTION
+    from roundtrip.language.wording import wording
+    from roundtrip.summary.workbook import write_summary
+    from roundtrip.workspace import Workspace
+
+    w = wording("fi")["summary"]
+
+    def attention(path):
+        rows = list(openpyxl.load_workbook(path)[w["attention"]].iter_rows(values_only=True))
+        head = next(i for i, r in enumerate(rows) if r[0] == w["action_id"])
+        intro = "\n".join(str(r[0]) for r in rows[:head] if r[0])
+        return intro, [r for r in rows[head + 1 :] if r[0]], rows[head].index(w["health"])
+
+    ws = Workspace(demo_ws)
+    intro, full, col = attention(write_summary(ws, "2025Q3", demo_ws / "full.xlsx")[0])
+    health_only = [r for r in full if r[col] and not r[col].startswith("ei vastausta")]
+    assert "puuttuu vielä" not in intro and len(health_only) >= 2
+    monkeypatch.setattr(data, "ATTENTION_HEALTH_ROWS", 1)
+    intro, capped, _ = attention(write_summary(ws, "2025Q3", demo_ws / "capped.xlsx")[0])
+    more = len(full) - len(capped)
+    assert more == len(health_only) - 1
+    assert f"puuttuu vielä {more} toimenpidettä" in intro, intro
+    assert [r for r in capped if r not in full] == []
+    assert OVERDUE_ACTION in {r[0] for r in capped}  # overdue first
+
+
+def test_flag_counts_count_each_action_once_per_kind():
+    from roundtrip.health.compute import flag_counts
+    from roundtrip.health.rules import Flag
+
+    def f(kind):
+        return Flag(kind, kind)
+
+    flags = {
+        "A": (f("overdue"),),
+        "B": (f("overdue"), f("stale"), f("no_owner")),
+        "C": (f("off_target"), f("off_target")),  # two metrics behind: one action
+    }
+    assert flag_counts(flags) == {"overdue": 2, "stale": 1, "off_target": 1, "no_owner": 1}
+    assert flag_counts({}) == dict.fromkeys(("overdue", "stale", "off_target", "no_owner"), 0)

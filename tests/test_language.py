@@ -109,3 +109,29 @@ def test_help_in_a_workspace_speaks_its_programmes_language(aura_ws, no_language
     assert "Käyttö:" in result.output
     chosen = CliRunner().invoke(main, ["--lang", "en", "-w", str(aura_ws.root), "collect", "-h"])
     assert "Usage:" in chosen.output
+
+
+def test_numbers_formatted_without_babel_are_babel_s():
+    """format_number's quick path (ints, floats of up to three decimals) writes exactly what
+    Babel's format_decimal writes, in every language; anything else goes to Babel."""
+    import random
+
+    from babel.numbers import format_decimal
+
+    from roundtrip.language.formats import _quick_number, locale_of
+
+    rng = random.Random(24)
+    values = [0, 1, -1, 999, 1000, -1234567, 0.5, 2.675, -0.0, 0.001, 999.999, 1e14 + 0.5]
+    values += [round(rng.uniform(-1e7, 1e7), rng.randint(0, 3)) for _ in range(5000)]
+    values += [rng.randint(-(10**13), 10**13) for _ in range(1000)]
+    values += [rng.uniform(-1e16, 1e16) for _ in range(200)] + [1 / 3, 0.1 + 0.2]
+    quick = 0
+    for language in ("fi", "sv", "en"):
+        for v in values:
+            fast = _quick_number(v, language)
+            if fast is not None:
+                quick += 1
+                assert fast == format_decimal(v, locale=locale_of(language)), (v, language)
+            assert format_number(v, language) == format_decimal(v, locale=locale_of(language))
+    assert quick > len(values) * 2  # most take the quick path
+    assert format_number(1e300, "fi") == "1e+300"  # beyond Babel: written, not an error

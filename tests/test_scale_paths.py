@@ -259,3 +259,37 @@ def test_metric_rows_fast_xml_is_the_generic_xml(staged):
         "M8",
         "M9",
     ]  # escapes, edge spaces: the careful way
+
+
+def _wrapped_word_by_word(text: str, per_line: int) -> int:
+    """The summary's line count as first written: greedy, one step for each word."""
+    n = 0
+    for para in text.split("\n"):
+        n += 1
+        used = 0
+        for word in para.split():
+            if used == 0:
+                used = len(word)
+            elif used + 1 + len(word) <= per_line:
+                used += 1 + len(word)
+            else:
+                n += 1
+                used = len(word)
+            while used > per_line:
+                n += 1
+                used -= per_line
+    return n
+
+
+def test_lines_counted_a_line_at_a_time_are_those_counted_word_by_word():
+    rng = random.Random(24)
+    words = ["a", "ab", "Toimenpide", "yhteistyön", "x" * 17, "y" * 40, "z" * 90, "–", "12 %"]
+    seps = [" ", "  ", "\t", "\n", " \n ", "\u00a0"]
+    cases = ["", " ", "\n\n", "a" * 40, "a" * 41, ("b " * 30).strip()]
+    for _ in range(20_000):
+        parts = [rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(0, 14))]
+        cases.append("".join(parts))
+    for text in cases:
+        for per_line in (1, 5, 17, 21, 40, 47, 52):
+            want = _wrapped_word_by_word(text, per_line)
+            assert summary_sheets.wrapped_lines(text, per_line) == want, (text, per_line)

@@ -368,6 +368,22 @@ def test_the_summary_s_metric_sheet_shows_the_target_that_applies_now(
 
 
 @pytest.mark.filterwarnings("ignore:Sparkline Group extension")
+@pytest.mark.parametrize(("now", "met"), [("25", "No"), ("22", "Yes"), ("12", "Yes")])
+def test_target_met_is_judged_against_the_target_that_applies_now(tmp_path: Path, now, met):
+    """2025Q3's value 22 against the milestone for 2025 (the final target is 20): behind a
+    milestone of 25 although past the final target, on a milestone of 22, past one of 12."""
+    conn = known_register(tmp_path / "roundtrip.db")
+    p = _with_targets(small_programme("en"), {"P1-01-M1": (("2025", now), ("2026", "40"))})
+    try:
+        out = build_summary(conn, p, Q3, tmp_path / "summary.xlsx")
+    finally:
+        conn.close()
+    row = _row(openpyxl.load_workbook(out)["Metrics"], "P1-01-M1")
+    assert row[4:7] == ("20", now, "2025") and row[9] == 22
+    assert row[-1] == met
+
+
+@pytest.mark.filterwarnings("ignore:Sparkline Group extension")
 def test_without_targets_by_period_the_metric_sheet_is_as_before(tmp_path: Path):
     conn = known_register(tmp_path / "roundtrip.db")
     try:

@@ -1,25 +1,31 @@
-"""Every action's health in one period, from the programme and the register's answers and
-metric values (already read: this module does no I/O).
+"""Every action's health in one period, from the programme and what the register says of
+that period (already read: this module does no I/O).
 
 Made for a regional programme (180,000 actions, 3,000 returns a period): the register gives
-only the answers of the rules' window (the period and the `stale_periods` before it), each a
-small tuple, and an action is looked at further only when a quick test says a rule may fire.
+what each rule asks, not its answers: the actions updated in none of the stale window's
+periods, the last status of the actions whose schedule has ended, the metric values. An
+action is looked at further only where one of these points a rule at it. `from_answers`
+makes the same Register from answers held in memory: the reference the register's queries
+are tested against.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from roundtrip.health.rules import (
+    FLAGS,
     Answer,
     Flag,
     Rules,
     closed,
+    is_update,
     no_owner,
     off_target,
     overdue,
-    stale,
+    stale_flag,
 )
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period
@@ -28,18 +34,22 @@ from roundtrip.programme.targets import bound_end, target_for
 
 @dataclass(frozen=True)
 class Register:
-    """What the rules read from the register: the lead department's current answer per
-    (action id, period) over the window (`window`), and the numeric metric values per
-    (metric id, period)."""
+    """What the rules read from the register for one period's health.
 
-    answers: Mapping[tuple[str, str], Answer]
-    values: Mapping[tuple[str, str], float]
+    `quiet`: the active actions their lead department updated (rules.is_update) in none of
+    the periods of `stale_window`, each with the newest status it gave again in them (None:
+    no answer at all); empty when that window cannot make anything stale. `last_status`:
+    action -> the last status its lead gave it up to the period (None: never), for the
+    actions whose schedule has ended (`ended`). `values`: metric id -> its numeric value in
+    the period.
+    """
+
+    quiet: Mapping[str, str | None] = field(default_factory=dict)
+    last_status: Mapping[str, str | None] = field(default_factory=dict)
+    values: Mapping[str, float] = field(default_factory=dict)
     # The periods the register holds returns for: a period nothing was collected for (before
     # the tool was used, or not yet) makes no action stale. None: every period counts.
     collected: frozenset[str] | None = None
-    # Action id -> the last status it was given before the window, for actions with no
-    # status in it (an overdue action reports the status it last had).
-    earlier: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def rules_of(programme: Programme) -> Rules:
@@ -53,69 +63,122 @@ def rules_of(programme: Programme) -> Rules:
 
 
 def window(programme: Programme, period: Period, rules: Rules) -> list[Period]:
-    """The periods whose answers the rules read: `period` and the `stale_periods` before it
-    (none before the programme's first period), newest first."""
+    """The periods the stale rule reads: `period` and the `stale_periods` before it (none
+    before the programme's first period), newest first."""
     first = _first(programme)
     periods = [period.shift(-k) for k in range(rules.stale_periods + 1)]
     return [p for p in periods if first is None or p >= first]
 
 
+def stale_window(
+    programme: Programme, period: Period, rules: Rules, collected: Iterable[str] | None = None
+) -> list[tuple[Period, Period | None]]:
+    """The `stale_periods` periods up to `period` that can make an action stale, newest
+    first, each with the period before it (None: before the programme's first); [] when the
+    programme has not run that long or one of them was never collected (`collected`)."""
+    periods = window(programme, period, rules)
+    n = rules.stale_periods
+    if n <= 0 or len(periods) < n:
+        return []
+    if collected is not None:
+        got = set(collected)
+        if any(str(p) not in got for p in periods[:n]):
+            return []
+    return [
+        (p, periods[k + 1] if k + 1 < len(periods) else None) for k, p in enumerate(periods[:n])
+    ]
+
+
+def ended(programme: Programme, period: Period, rules: Rules) -> list[Action]:
+    """The active actions whose schedule ended before `period` (overdue once not done)."""
+    if not rules.overdue:
+        return []
+    probe = Answer(None, None)  # any not-closed answer: whether the end has passed
+    lang = programme.settings.language
+    statuses = programme.statuses
+    return [
+        a
+        for a in programme.actions
+        if a.end and a.active and overdue(a, period, probe, statuses, lang, rules.overdue_grace)
+    ]
+
+
+def from_answers(
+    programme: Programme,
+    period: Period,
+    answers: Mapping[tuple[str, str], Answer],
+    values: Mapping[tuple[str, str], float] | None = None,
+    collected: frozenset[str] | None = None,
+    rules: Rules | None = None,
+) -> Register:
+    """The Register of `period` from the lead departments' answers held in memory, per
+    (action id, period): what the register's queries make with SQL (register.health)."""
+    rules = rules or rules_of(programme)
+    quiet: dict[str, str | None] = {}
+    periods = [
+        (str(p), str(b) if b else None)
+        for p, b in stale_window(programme, period, rules, collected)
+    ]
+    for a in programme.actions if periods else ():
+        if not a.active:
+            continue
+        got = [(answers.get((a.id, p)), answers.get((a.id, b)) if b else None) for p, b in periods]
+        if not any(is_update(answer, previous) for answer, previous in got):
+            quiet[a.id] = next((ans.status_key for ans, _ in got if ans and ans.status_key), None)
+    here = str(period)
+    last: dict[str, str | None] = {}
+    for a in ended(programme, period, rules):
+        given = sorted(
+            p for (aid, p), ans in answers.items()
+            if aid == a.id and ans.status_key and len(p) == len(here) and p <= here
+        )  # fmt: skip
+        last[a.id] = answers[(a.id, given[-1])].status_key if given else None
+    numbers = {mid: v for (mid, p), v in (values or {}).items() if p == here}
+    return Register(quiet, last, numbers, collected)
+
+
 def health(
     programme: Programme, period: Period, register: Register, rules: Rules | None = None
 ) -> dict[str, tuple[Flag, ...]]:
-    """Action id -> its flags in `period` (only actions with a flag are listed)."""
+    """Action id -> its flags in `period`, in the order overdue, stale, off target, no owner
+    (only actions with a flag are listed).
+
+    Each rule looks only at the actions the register's sets point it to (the ended ones,
+    those updated in none of the stale window's periods, those with a metric value), so
+    that a programme of 180,000 actions is not walked action by action four times."""
     rules = rules or rules_of(programme)
     lang = programme.settings.language
     statuses = programme.statuses
+    active = [a for a in programme.actions if a.active]
+    found: dict[str, tuple[Flag, ...]] = {}  # (tuples as they grow: an action has one or two)
+
+    def add(aid: str, flag: Flag | None) -> None:
+        if flag is not None:
+            found[aid] = (*found.get(aid, ()), flag)
+
+    by_id = {a.id: a for a in active}
+    for aid, key in register.last_status.items():
+        action = by_id.get(aid)
+        if action is not None and action.end:
+            last = Answer(key, None) if key else None
+            add(aid, overdue(action, period, last, statuses, lang, rules.overdue_grace))
+    if register.quiet and stale_window(programme, period, rules, register.collected):
+        closed_keys = {s.key for s in statuses if closed(s.key, statuses)}
+        for aid, status in register.quiet.items():
+            if aid in by_id and status not in closed_keys:
+                add(aid, stale_flag(rules.stale_periods, status is not None, lang))
     first = _first(programme)
-    history = [str(p) for p in window(programme, period, rules)]
-    n = rules.stale_periods
-    if register.collected is not None and any(p not in register.collected for p in history[:n]):
-        history = []  # a period of the window was never collected: nothing to call stale
-    closed_keys = {s.key for s in statuses if closed(s.key, statuses)}
+    if rules.off_target and first is not None and register.values:
+        when = (first.start, period.end, programme.settings.last_period)
+        for action in active:
+            if action.metrics:
+                for flag in _off_target(action, period, when, register.values, rules, lang):
+                    add(action.id, flag)
     owners = {d.id: no_owner(d, lang) for d in programme.departments} if rules.no_owner else {}
-    answers = register.answers
-    out: dict[str, tuple[Flag, ...]] = {}
-    for action in programme.actions:
-        if not action.active:
-            continue
-        aid = action.id
-        flags: list[Flag] = []
-        got = [answers.get((aid, p)) for p in history]
-        status = next((a.status_key for a in got if a is not None and a.status_key), None)
-        if rules.overdue and action.end:
-            last_key = status or register.earlier.get(aid)
-            last = Answer(last_key, None) if last_key else None
-            flag = overdue(action, period, last, statuses, lang, rules.overdue_grace)
-            if flag:
-                flags.append(flag)
-        if n and len(got) >= n and status not in closed_keys and _quiet(got):
-            flag = stale(got, n, lang)
-            if flag:
-                flags.append(flag)
-        if rules.off_target and first is not None and action.metrics:
-            flags.extend(_off_target(programme, action, period, first, register, rules, lang))
-        owner = owners.get(action.department_id)
-        if owner:
-            flags.append(owner)
-        if flags:
-            out[aid] = tuple(flags)
-    return out
-
-
-def _quiet(got: list[Answer | None]) -> bool:
-    """The quick test before `stale`: this period's answer is none, or the one before it
-    with no comment."""
-    answer = got[0]
-    if answer is None or answer.status_key is None:
-        return True
-    previous = got[1] if len(got) > 1 else None
-    return (
-        previous is not None
-        and previous.status_key == answer.status_key
-        and previous.progress == answer.progress
-        and not answer.comment
-    )
+    if any(owners.values()):
+        for action in active:
+            add(action.id, owners.get(action.department_id))
+    return found
 
 
 def _first(programme: Programme) -> Period | None:
@@ -129,21 +192,22 @@ def _first(programme: Programme) -> Period | None:
 
 
 def _off_target(
-    programme: Programme,
     action: Action,
     period: Period,
-    first: Period,
-    register: Register,
+    when: tuple[dt.date, dt.date, str],
+    values: Mapping[str, float],
     rules: Rules,
     lang: str,
 ) -> list[Flag]:
-    last = programme.settings.last_period
+    """The off-target flags of the action's metrics; `when`: the programme's first day, the
+    period's last day and the programme's last period."""
+    start, at, last = when
     out = []
     for m in action.metrics:
-        if m.kind not in ("count", "number", "percent"):
+        value = values.get(m.id)
+        if value is None or m.kind not in ("count", "number", "percent"):
             continue
-        value = register.values.get((m.id, str(period)))
-        applies = target_for(m, period, last) if value is not None else None
+        applies = target_for(m, period, last)
         if applies is None or not applies[1]:
             continue
         target, bound = applies
@@ -153,9 +217,9 @@ def _off_target(
             m.baseline,
             target,
             m.higher_is_better,
-            first.start,
+            start,
             bound_end(bound),
-            period.end,
+            at,
             lang,
             bound=bound,
             margin=rules.off_target_margin,
@@ -163,3 +227,15 @@ def _off_target(
         if flag:
             out.append(flag)
     return out
+
+
+def flag_counts(flags: Mapping[str, tuple[Flag, ...]]) -> dict[str, int]:
+    """Flag kind -> how many actions have it (an action's kinds counted once each)."""
+    counts = dict.fromkeys(FLAGS, 0)
+    for fs in flags.values():
+        if len(fs) == 1:
+            counts[fs[0].kind] = counts.get(fs[0].kind, 0) + 1
+        else:
+            for kind in {f.kind for f in fs}:
+                counts[kind] = counts.get(kind, 0) + 1
+    return counts

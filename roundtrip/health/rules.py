@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from roundtrip.language import format_number, tr
@@ -95,26 +96,39 @@ def overdue(
     return Flag("overdue", reason)
 
 
+def is_update(answer: Answer | None, previous: Answer | None) -> bool:
+    """Whether `answer` (a period's) updates the action: it has a status, and a comment or a
+    status or progress other than `previous` (the period before's; None: no answer then)."""
+    if answer is None or answer.status_key is None:
+        return False
+    return (
+        previous is None
+        or previous.status_key != answer.status_key
+        or previous.progress != answer.progress
+        or bool((answer.comment or "").strip())
+    )
+
+
 def stale(history: Sequence[Answer | None], periods: int, lang: str) -> Flag | None:
-    """Flag when each of the last `periods` periods is quiet: no answer, or the status and
-    progress of the period before with no comment. `history` is newest first and holds
-    `periods` + 1 entries where the programme had run that long (fewer: no flag)."""
+    """Flag when none of the last `periods` periods updates the action (is_update): each has
+    no answer, or the status and progress of the period before with no comment. `history` is
+    newest first and holds `periods` + 1 entries where the programme had run that long
+    (fewer: no flag)."""
     if periods <= 0 or len(history) < periods:
         return None
-    window = history[:periods]
     before = list(history[1 : periods + 1]) + [None] * (periods + 1 - len(history))
-    for answer, previous in zip(window, before, strict=True):
-        if answer is None or answer.status_key is None:
-            continue
-        unchanged = (
-            previous is not None
-            and previous.status_key == answer.status_key
-            and previous.progress == answer.progress
-            and not (answer.comment or "").strip()
-        )
-        if not unchanged:
-            return None
-    if all(a is None or a.status_key is None for a in window):
+    window = history[:periods]
+    if any(is_update(a, b) for a, b in zip(window, before, strict=True)):
+        return None
+    return stale_flag(periods, any(a is not None and a.status_key for a in window), lang)
+
+
+@lru_cache(maxsize=64)
+def stale_flag(periods: int, answered: bool, lang: str) -> Flag:
+    """The stale flag of an action not updated for `periods` periods; `answered`: it was
+    answered in them (the same answer again), else not at all. (One flag object for all the
+    actions it fits: a regional programme has tens of thousands.)"""
+    if not answered:
         reason = tr(lang, "no answer for {n} periods").format(n=periods)
     else:
         reason = tr(lang, "no update for {n} periods (status and progress unchanged, no comment)")

@@ -315,6 +315,11 @@ WORDING: dict[str, Any] = {
             "Major problems, cancelled actions, actions without an answer for {stale} periods or "
             "more, and what the health rules find: overdue, stale, behind target, no owner.",
         ),
+        "attention_more": C_(
+            "summary",
+            "Not listed here: {n} more actions flagged by the health rules alone. Each priority "
+            "sheet shows them in its column {column}.",
+        ),
         "reason": C_("summary", "Reason"),
         "stale": C_("summary", "No answer for {n} periods"),
         "no_attention": C_("summary", "No actions need attention."),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from roundtrip.programme.model import BOUND_PATTERN
 
@@ -35,6 +36,7 @@ def parse_bound(text: str) -> str | None:
     return f"{year}{letter}{index}"
 
 
+@lru_cache(maxsize=4096)
 def bound_dates(bound: str) -> tuple[dt.date, dt.date]:
     """The first and the last day a bound covers (``2025H2`` -> 1.7.2025, 31.12.2025)."""
     m = _BOUND.match(bound)

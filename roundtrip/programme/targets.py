@@ -12,12 +12,14 @@ bound a year (``2025``) or a period (``2025Q3``, ``2025H2``) as in roundtrip.pro
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from roundtrip.programme.model import Metric
 from roundtrip.programme.periods import Period
 from roundtrip.programme.schedule import bound_dates
 
 
+@lru_cache(maxsize=4096)
 def target_number(text: str) -> float | None:
     """A target or baseline written by a person as a number (``1 234,5``, ``20 %``, ``0.5``),
     or None when it is not one."""

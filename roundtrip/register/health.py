@@ -1,5 +1,15 @@
-"""The register's side of computed health: the answers and metric values the rules read
-(roundtrip.health), taken from the current submissions when asked, never stored.
+"""The register's side of computed health: what the rules read (roundtrip.health), made by
+SQL from the current submissions when asked, never stored.
+
+The stale rule needs the actions updated in none of its window's periods. One query finds
+them: every lead (action, department) pair of the programme, less the pairs that updated
+the action in a period of the window (rules.is_update, said again in SQL), each with the
+status it was given again (one: an action quiet for n periods gives the same status in each
+period it answers). At 3,000 returns over 8 periods the window holds 530,000
+answers: reading them into Python took 2 s of a 7 s summary, and this query 0.7 s when
+half the actions are quiet, less when few are (benchmarks/, issue 24). `from_answers` in
+roundtrip.health.compute makes the same Register from answers in memory, and the tests hold
+the two to each other on a register built for it.
 
 Only an action's own answer counts (its lead department's): a partner's answer on a shared
 action says nothing of the action's schedule or its being stale.
@@ -7,81 +17,152 @@ action says nothing of the action's schedule or its being stale.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from roundtrip.health.compute import Register, health, rules_of, window
-from roundtrip.health.rules import Answer, Flag
+from roundtrip.health.compute import Register, ended, health, rules_of, stale_window
+from roundtrip.health.rules import Flag
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.register.db import query
 
-BATCH = 500  # action ids per query for the last status before the window
+BATCH = 500  # action ids per query for the last status of the ended actions
+
+# The lead pairs as a table of keys "action<US>department" (US: the unit separator, char 31,
+# never in an id), from a JSON array of such strings in :leads. One string a pair: json.dumps
+# of 180,000 [action, department] lists took 0.46 s, of the strings 0.05 s.
+_LEADS = "SELECT value AS k FROM json_each(:leads)"
+_KEY = "a.action_id || char(31) || a.department_id"
+_CURRENT = "(SELECT id FROM current_submissions WHERE period = {p})"
+# The (action, department) pairs with an update in period {p}: an answer with a status, and
+# a comment or a status or progress other than the same department's in the period {b}.
+_UPDATED = (
+    f"SELECT {_KEY} FROM answers a WHERE a.submission_id IN "
+    + _CURRENT
+    + " AND a.period = {p} AND a.status_key IS NOT NULL"  # (by submission: no scan)
+)
+_CHANGED = (
+    " AND (TRIM(COALESCE(a.comment, ''), ' ' || char(9, 10, 13, 160)) <> '' OR NOT EXISTS ("
+    "SELECT 1 FROM answers b WHERE b.action_id = a.action_id AND b.period = {b} "
+    "AND b.department_id = a.department_id AND b.status_key = a.status_key "
+    "AND b.progress IS a.progress AND b.submission_id IN " + _CURRENT.replace("{p}", "{b}") + "))"
+)
 
 
-def read_register(conn: sqlite3.Connection, programme: Programme, period: Period) -> Register:
-    """The lead departments' answers over the rules' window (health.compute.window), the
-    last status before it of each action with a schedule's end and no status in it, and the
-    numeric metric values of `period`. Whether a comment was written is all the rules need
-    of it: it is read as "" or "c"."""
-    periods = [str(p) for p in window(programme, period, rules_of(programme))]
-    lead = {a.id: a.department_id for a in programme.actions}
-    answers: dict[tuple[str, str], Answer] = {}
-    marks = ", ".join("?" * len(periods))
-    for aid, p, key, progress, commented, dept in query(
-        conn,
-        "SELECT a.action_id, a.period, a.status_key, a.progress, "
-        "CASE WHEN TRIM(COALESCE(a.comment, '')) = '' THEN '' ELSE 'c' END, a.department_id "
-        "FROM answers a WHERE a.submission_id IN "
-        f"(SELECT id FROM current_submissions WHERE period IN ({marks})) "
-        f"AND a.period IN ({marks})",  # by submission: the primary key's order, no scan
-        (*periods, *periods),
-    ):
-        if lead.get(aid) == dept:
-            answers[(aid, p)] = Answer(key, progress, commented)
-    values: dict[tuple[str, str], float] = {}
-    for mid, value in query(
-        conn,
-        "SELECT m.metric_id, m.value_num FROM metric_values m WHERE m.submission_id IN "
-        "(SELECT id FROM current_submissions WHERE period = ?) "
-        "AND m.period = ? AND m.value_num IS NOT NULL",
-        (str(period), str(period)),
-    ):
-        values[(mid, str(period))] = float(value)
-    collected = frozenset(
-        r[0] for r in query(conn, "SELECT DISTINCT period FROM current_submissions", ())
+Job = tuple[Callable[..., dict[str, str | None]], tuple[Any, ...]]
+
+
+def quiet_job(conn: sqlite3.Connection, programme: Programme, period: Period) -> Job | None:
+    """The stale rule's query as a job, (fn, args) with fn(connection, *args) -> Register.quiet,
+    small and picklable: the summary runs it in a worker while it reads the period's answers
+    (1.2 s of a 7.8 s summary at 3,000 returns x 8 periods was health read in turn, with the
+    workers idle). None when the rule has no window to look at."""
+    window = stale_window(programme, period, rules_of(programme), _collected(conn))
+    if not window:
+        return None
+    leads = json.dumps(
+        [f"{a.id}\x1f{a.department_id}" for a in programme.actions if a.active],
+        separators=(",", ":"),
     )
-    return Register(answers, values, collected, _earlier(conn, programme, period, answers))
+    periods = [(str(p), str(before) if before is not None else None) for p, before in window]
+    return quiet_pairs, (leads, periods)
 
 
-def _earlier(
+def read_register(
     conn: sqlite3.Connection,
     programme: Programme,
     period: Period,
-    answers: dict[tuple[str, str], Answer],
+    quiet: Mapping[str, str | None] | None = None,
+) -> Register:
+    """What the health of `period` is computed from (see the module's docstring); `quiet`:
+    the result of quiet_job's job when it was run elsewhere ({} when quiet_job gave none)."""
+    rules = rules_of(programme)
+    lead = {a.id: a.department_id for a in programme.actions}
+    collected = _collected(conn)
+    if quiet is None:
+        job = quiet_job(conn, programme, period)
+        quiet = job[0](conn, *job[1]) if job is not None else {}
+    values: dict[str, float] = {
+        mid: float(value)
+        for mid, value in query(
+            conn,
+            "SELECT m.metric_id, m.value_num FROM metric_values m WHERE m.submission_id IN "
+            "(SELECT id FROM current_submissions WHERE period = ?) "
+            "AND m.period = ? AND m.value_num IS NOT NULL",
+            (str(period), str(period)),
+        )
+    }
+    last = _last_status(conn, [a.id for a in ended(programme, period, rules)], lead, period)
+    return Register(dict(quiet), last, values, collected)
+
+
+def _collected(conn: sqlite3.Connection) -> frozenset[str]:
+    return frozenset(
+        r[0] for r in query(conn, "SELECT DISTINCT period FROM current_submissions", ())
+    )
+
+
+def quiet_pairs(
+    conn: sqlite3.Connection, leads: str, periods: list[tuple[str, str | None]]
 ) -> dict[str, str | None]:
-    """The last status before the window of each active action with a schedule's end and
-    no status in the window (usually few: asked for by id)."""
-    answered = {aid for (aid, _p), a in answers.items() if a.status_key}
-    wanted = [a for a in programme.actions if a.end and a.active and a.id not in answered]
-    out: dict[str, str | None] = {}
-    for i in range(0, len(wanted), BATCH):
-        lead = {a.id: a.department_id for a in wanted[i : i + BATCH]}
-        marks = ", ".join("?" * len(lead))
+    """Register.quiet: of the lead pairs `leads` (a JSON array of "action<US>department"), the
+    active actions their lead updated in none of `periods` (each with the period before it,
+    None before the programme's first), with the newest status given again in them."""
+    args: dict[str, str] = {}
+    updated = []
+    for k, (p, before) in enumerate(periods):
+        args[f"p{k}"] = p
+        sql = _UPDATED.format(p=f":p{k}")
+        if before is not None:  # (else the programme's first period: every answer updates)
+            args[f"b{k}"] = before
+            sql += _CHANGED.format(b=f":b{k}")
+        updated.append(sql)
+    args["leads"] = leads
+    window = ", ".join(f":p{k}" for k in range(len(periods)))
+    sql = (
+        f"WITH quiet(k) AS ({_LEADS} EXCEPT {' EXCEPT '.join(updated)}), "
+        "q(aid, dept) AS (SELECT substr(k, 1, instr(k, char(31)) - 1), "
+        "substr(k, instr(k, char(31)) + 1) FROM quiet) "
+        "SELECT q.aid, (SELECT a.status_key FROM answers a WHERE a.action_id = q.aid "
+        f"AND a.period IN ({window}) AND a.department_id = q.dept "
+        "AND a.status_key IS NOT NULL AND a.submission_id IN "
+        f"(SELECT id FROM current_submissions WHERE period IN ({window})) "
+        "LIMIT 1) FROM q"  # (a quiet action gives one status again, or none)
+    )
+    return dict(query(conn, sql, args).fetchall())
+
+
+def _last_status(
+    conn: sqlite3.Connection, ids: list[str], lead: dict[str, str], period: Period
+) -> dict[str, str | None]:
+    """Action id -> the last status its lead gave it in `period` or before (None: never),
+    for the actions of `ids` (those whose schedule ended: usually few, asked for by id)."""
+    out: dict[str, str | None] = dict.fromkeys(ids)
+    here = str(period)
+    for i in range(0, len(ids), BATCH):
+        batch = ids[i : i + BATCH]
+        marks = ", ".join("?" * len(batch))
         for aid, p, key, dept in query(
             conn,
             "SELECT a.action_id, a.period, a.status_key, a.department_id FROM answers a "
             "JOIN current_submissions s ON s.id = a.submission_id "
             f"WHERE a.action_id IN ({marks}) AND a.status_key IS NOT NULL AND a.period <= ? "
             "ORDER BY a.period",
-            (*lead, str(period)),
+            (*batch, here),
         ):
-            if lead.get(aid) == dept and len(p) == len(str(period)):
+            if lead.get(aid) == dept and len(p) == len(here):
                 out[aid] = key  # in period order: the last one stays
     return out
 
 
 def register_health(
-    conn: sqlite3.Connection, programme: Programme, period: Period
+    conn: sqlite3.Connection,
+    programme: Programme,
+    period: Period,
+    quiet: Mapping[str, str | None] | None = None,
 ) -> dict[str, tuple[Flag, ...]]:
-    """Every flagged action's flags in `period`, from the register as it is now."""
-    return health(programme, period, read_register(conn, programme, period))
+    """Every flagged action's flags in `period`, from the register as it is now (`quiet`: as
+    read_register's)."""
+    return health(programme, period, read_register(conn, programme, period, quiet))

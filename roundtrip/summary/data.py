@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar, overload
 
-from roundtrip.health.rules import FLAGS
+from roundtrip.health.compute import flag_counts
+from roundtrip.health.rules import Flag
 from roundtrip.language import format_number
 from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period, parse_period
 from roundtrip.programme.targets import target_for
-from roundtrip.register.health import register_health
+from roundtrip.register.health import quiet_job, register_health
 from roundtrip.summary.answers import partner_lines, period_answers, returns_of, statuses_of
 from roundtrip.summary.passes import (
     Beside,
@@ -38,6 +39,12 @@ NOT_ANSWERED = ""  # the status key used for "not answered" in count tables
 PROBLEM_KEYS = ("minor", "major")
 ON_TRACK_KEY = "on_track"
 STALE_PERIODS = 2  # no answer for this many periods or more: listed for the council
+# Actions listed on the attention sheet for what the health rules find alone, at most: a
+# page a council reads (and prints), not a register. The others are counted in a line above
+# the list and shown beside every action on the priority sheets (the health column).
+ATTENTION_HEALTH_ROWS = 1000
+# The order they are listed in: what the council can act on first.
+HEALTH_ORDER = ("overdue", "off_target", "stale", "no_owner")
 
 RETURN_ON_TIME = "on_time"
 RETURN_LATE = "late"
@@ -115,7 +122,7 @@ class MetricRow:
     target: str
     higher_is_better: bool
     values: tuple[float | str | None, ...]  # one per SummaryData.periods
-    on_track: bool | None  # None: no target or no value
+    on_track: bool | None  # against target_now when given, else target; None: no target or value
     # The target that applies in the summary's period, (value, its year or period), when the
     # programme gives some metric targets by year or period (programme.targets.target_for).
     target_now: tuple[str, str] | None = None
@@ -136,11 +143,13 @@ class SummaryData:
     actions: Rows[ActionRow]  # programme order: made from the active programme actions
     changes: tuple[Change, ...]
     departments: tuple[DepartmentRow, ...]
-    attention: Rows[ActionRow]  # attention statuses first, then stale
+    attention: Rows[ActionRow]  # attention statuses first, then stale, then health flags
     metrics: tuple[MetricRow, ...]
     trend: tuple[tuple[str, tuple[int, ...]], ...]  # (period, count per status key)
     # Computed health: flag kind (health.rules.FLAGS) -> actions with that flag, this period
     health_counts: Mapping[str, int] = field(default_factory=dict)
+    # Actions flagged by the health rules alone beyond ATTENTION_HEALTH_ROWS (not listed)
+    attention_more: int = 0
 
 
 class Rows(Sequence[T]):
@@ -318,6 +327,11 @@ def _load_summary(
     side.add("trend", status_trend, (keys, inactive, p, periods, *((shared,) if shared else ())))
     if shared:  # (the histories started before the programme was loaded hold partners' too)
         side.add("lead_histories", action_histories, (p, shared))
+    quiet = quiet_job(conn, programme, period)  # (health's longest query, while we read)
+    if quiet is not None:
+        side.add("health_quiet", *quiet)
+    if has_prev:  # (a worker is free once the trend is counted)
+        side.add("prev_statuses", statuses_of, (prev, pairs))
     active = [a for a in programme.actions if a.active]
     active_ids = [a.id for a in active]
     expected = {a.department_id for a in active}
@@ -328,7 +342,7 @@ def _load_summary(
     returns = returns_of(conn, p)
     counts = _counts(programme, active_ids, statuses)
     headline = _headline(programme, expected, returns, deadline, counts)
-    prev_statuses = statuses_of(conn, prev, pairs) if has_prev else {}
+    prev_statuses = side.result("prev_statuses", conn) if has_prev else {}
     prev_counts = _counts(programme, active_ids, prev_statuses) if has_prev else None
     prev_headline = (
         _headline(programme, expected, returns_of(conn, prev), prev_deadline, prev_counts)
@@ -336,7 +350,9 @@ def _load_summary(
         else None
     )
 
-    flags = register_health(conn, programme, period)
+    flags = register_health(
+        conn, programme, period, side.result("health_quiet", conn) if quiet is not None else {}
+    )
     last_answered, comments = side.result("lead_histories" if shared else "histories", conn)
     metric_values = side.result("metrics", conn)
     trend_rows = side.result("trend", conn)
@@ -398,6 +414,8 @@ def _load_summary(
             values = tuple(metric_values.get(m.id) or empty)
             latest = values[-1]
             num = latest if isinstance(latest, float | int) else None
+            # Met or not against the target that applies now (the milestone shown beside it)
+            now = target_for(m, period, last_bound) if staged else None
             metric_rows.append(
                 MetricRow(
                     m.id,
@@ -408,8 +426,8 @@ def _load_summary(
                     m.target,
                     m.higher_is_better,
                     values,
-                    on_track(num, m.target, m.higher_is_better),
-                    target_for(m, period, last_bound) if staged else None,
+                    on_track(num, now[0] if now else m.target, m.higher_is_better),
+                    now,
                 )
             )
 
@@ -449,7 +467,7 @@ def _load_summary(
         flagged.sort(key=lambda t: t[:2])
         stale.sort(key=lambda t: t[:2])
         listed = {t[2].id for t in flagged + stale}
-        unhealthy = [a for a in active if a.id in flags and a.id not in listed]
+        unhealthy, more = _first_flagged(active, flags, listed)
 
         departments = _departments(programme, statuses, returns, deadline, known, expected)
 
@@ -473,13 +491,30 @@ def _load_summary(
             attention=Rows([t[2] for t in flagged + stale] + unhealthy, action_row),
             metrics=lists.metrics,
             trend=trend,
-            health_counts={
-                kind: sum(1 for fs in flags.values() if any(f.kind == kind for f in fs))
-                for kind in FLAGS
-            },
+            health_counts=flag_counts(flags),
+            attention_more=more,
         )
 
     return lists, figures
+
+
+def _first_flagged(
+    active: Sequence[Action], flags: Mapping[str, tuple[Flag, ...]], listed: set[str]
+) -> tuple[list[Action], int]:
+    """The first ATTENTION_HEALTH_ROWS flagged actions not `listed`, by HEALTH_ORDER of their
+    first-ranked flag and then in programme order, and how many more there are. One pass into
+    a bucket per rank (a sort with a key over 80,000 flagged actions was 0.4 s)."""
+    rank = {kind: i for i, kind in enumerate(HEALTH_ORDER)}
+    buckets: list[list[Action]] = [[] for _ in range(len(rank) + 1)]
+    for a in active:
+        fs = flags.get(a.id)
+        if fs and a.id not in listed:
+            r = rank.get(fs[0].kind, len(rank))
+            for f in fs[1:]:
+                r = min(r, rank.get(f.kind, len(rank)))
+            buckets[r].append(a)
+    ordered = [a for bucket in buckets for a in bucket]
+    return ordered[:ATTENTION_HEALTH_ROWS], max(len(ordered) - ATTENTION_HEALTH_ROWS, 0)
 
 
 def _known(key: str | None, known: set[str]) -> str:

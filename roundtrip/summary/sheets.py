@@ -55,22 +55,43 @@ def text_on(colour: str) -> str:
 
 
 def wrapped_lines(text: str, per_line: int) -> int:
-    """Lines `text` takes when wrapped at `per_line` characters (greedy, by words)."""
+    """Lines `text` takes when wrapped at `per_line` characters (greedy, by words; a word
+    longer than a line is broken across lines).
+
+    A long paragraph is walked a line at a time (one rfind for each line, not a step for
+    each word): every row of a summary's action lists is measured, ~1 us instead of ~3 us
+    a row (tests/test_scale_paths.py holds it to the word-by-word walk)."""
     n = 0
     for para in text.split("\n"):
         n += 1
-        used = 0
-        for word in para.split():
-            if used == 0:
-                used = len(word)
-            elif used + 1 + len(word) <= per_line:
-                used += 1 + len(word)
-            else:
-                n += 1
-                used = len(word)
-            while used > per_line:
-                n += 1
-                used -= per_line
+        if len(para) <= per_line:
+            continue
+        words = para.split()
+        if words and max(map(len, words)) > per_line:
+            n += _long_words(words, per_line)
+            continue
+        line = " ".join(words)
+        start, end = 0, len(line)
+        while end - start > per_line:
+            start = line.rfind(" ", start, start + per_line + 1) + 1
+            n += 1
+    return n
+
+
+def _long_words(words: list[str], per_line: int) -> int:
+    """The lines after the first that `words` take, with a word longer than a line."""
+    n = used = 0
+    for word in words:
+        if used == 0:
+            used = len(word)
+        elif used + 1 + len(word) <= per_line:
+            used += 1 + len(word)
+        else:
+            n += 1
+            used = len(word)
+        while used > per_line:
+            n += 1
+            used -= per_line
     return n
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import xlsxwriter
 
 from roundtrip.errors import RoundtripError, WorkspaceError
-from roundtrip.language import N_, _
+from roundtrip.language import N_, _, format_number
 from roundtrip.language.wording import wording
 from roundtrip.parallel.heap import collector_paused, frozen_heap
 from roundtrip.programme.model import Programme
@@ -112,7 +112,8 @@ def _render_summary(
     output: Path,
     pool_min_rows: int,
 ) -> Iterator[str]:
-    words = wording(programme.settings.language)
+    lang = programme.settings.language
+    words = wording(lang)
     w = words["summary"]
     labels = {s.key: s.label for s in programme.statuses}
     labels[NOT_ANSWERED] = w["not_answered"]
@@ -167,7 +168,15 @@ def _render_summary(
                 attention,
                 w["attention_title"].format(period=data.period),
                 data.attention,
-                intro=w["attention_intro"].format(stale=2),
+                intro=w["attention_intro"].format(stale=2)
+                + (
+                    "\n"
+                    + w["attention_more"].format(
+                        n=format_number(data.attention_more, lang), column=w["health"]
+                    )
+                    if data.attention_more
+                    else ""
+                ),
             )
             write_departments(full, departments)
             if trend is not None:
