@@ -164,3 +164,28 @@ def known_register(path: Path) -> sqlite3.Connection:
         [("P1-03-M1", "P1-03", "percent", 15, "15")],
     )
     return conn
+
+
+# The submissions table as roundtrip made it before the sign-off columns (schema 1 as it was),
+# with its index and view: run before the schema, whose CREATE ... IF NOT EXISTS keeps it.
+SUBMISSIONS_BEFORE_SIGNOFF = """
+CREATE TABLE submissions (
+    id                INTEGER PRIMARY KEY,
+    content_hash      TEXT NOT NULL UNIQUE,
+    original_name     TEXT NOT NULL,
+    archive_path      TEXT NOT NULL,
+    department_id     TEXT NOT NULL,
+    period            TEXT NOT NULL,
+    received_at       TEXT NOT NULL,
+    collected_at      TEXT NOT NULL,
+    verdict           TEXT NOT NULL,
+    signer            TEXT NOT NULL DEFAULT '',
+    programme_version TEXT NOT NULL DEFAULT '',
+    generated_at      TEXT NOT NULL DEFAULT '',
+    errors            INTEGER NOT NULL DEFAULT 0,
+    warnings          INTEGER NOT NULL DEFAULT 0,
+    superseded_by     INTEGER REFERENCES submissions(id)
+);
+CREATE INDEX submissions_dept_period ON submissions(department_id, period);
+CREATE VIEW current_submissions AS SELECT * FROM submissions WHERE superseded_by IS NULL;
+"""

@@ -97,10 +97,14 @@ def test_the_caller_owns_the_transaction(tmp_path):
 
 
 def old_register(path) -> None:
-    """A roundtrip.db as every register made before issue 23: no mailings table."""
+    """A roundtrip.db as every register made before issue 23: no mailings table (and, as
+    before issue 25, no migrations: no alembic_version table, no analysts' views)."""
     conn = connect(path)
     conn.execute("DROP INDEX mailings_period")
     conn.execute("DROP TABLE mailings")
+    conn.execute("DROP TABLE alembic_version")
+    for view in ("v_current_answers", "v_metric_values", "v_submissions"):
+        conn.execute(f"DROP VIEW {view}")
     conn.close()
     check = sqlite3.connect(path)
     assert not check.execute("SELECT name FROM sqlite_master WHERE name = 'mailings'").fetchall()

@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 from ooxml import validate_xlsx
 from openpyxl.utils import get_column_letter
+from register_builder import SUBMISSIONS_BEFORE_SIGNOFF
 
 from roundtrip.collect.run import collect_period
 from roundtrip.demo.fill import ActionAnswer, fill_return, signoff_cells
@@ -451,35 +452,13 @@ def test_off_keeps_the_programme_version():
 
 # ----------------------------------------------------------------------------- the register
 
-OLD_SUBMISSIONS = """
-CREATE TABLE submissions (
-    id                INTEGER PRIMARY KEY,
-    content_hash      TEXT NOT NULL UNIQUE,
-    original_name     TEXT NOT NULL,
-    archive_path      TEXT NOT NULL,
-    department_id     TEXT NOT NULL,
-    period            TEXT NOT NULL,
-    received_at       TEXT NOT NULL,
-    collected_at      TEXT NOT NULL,
-    verdict           TEXT NOT NULL,
-    signer            TEXT NOT NULL DEFAULT '',
-    programme_version TEXT NOT NULL DEFAULT '',
-    generated_at      TEXT NOT NULL DEFAULT '',
-    errors            INTEGER NOT NULL DEFAULT 0,
-    warnings          INTEGER NOT NULL DEFAULT 0,
-    superseded_by     INTEGER REFERENCES submissions(id)
-);
-CREATE INDEX submissions_dept_period ON submissions(department_id, period);
-CREATE VIEW current_submissions AS SELECT * FROM submissions WHERE superseded_by IS NULL;
-"""
-
 
 def old_register(path: Path, secret: str = "00" * 32) -> None:
     """A register as roundtrip made it before the sign-off: schema 1 without its columns (the
     old submissions table, then the others as they are), the workspace's secret, one
     submission stored."""
     conn = sqlite3.connect(path)
-    conn.executescript(OLD_SUBMISSIONS)
+    conn.executescript(SUBMISSIONS_BEFORE_SIGNOFF)
     conn.executescript(register.SCHEMA)  # CREATE ... IF NOT EXISTS: submissions stays old
     conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '1')")
     conn.execute("INSERT INTO meta(key, value) VALUES ('secret', ?)", (secret,))
@@ -533,14 +512,18 @@ def test_an_old_register_gets_the_columns_when_opened(templates, tmp_path):
 
 
 def test_the_columns_are_added_in_one_transaction(tmp_path, monkeypatch):
-    """A failure while adding them leaves the register as it was (no column half added)."""
+    """A failure while adding them leaves the register as it was (no column half added, and
+    no backup copy left of a register that did not change)."""
+    from roundtrip.register.migrations import baseline
+
     path = tmp_path / "roundtrip.db"
     old_register(path)
     broken = (("approved_by", "TEXT NOT NULL DEFAULT ''"), ("approved_on", "TEXT NOT NULL"))
-    monkeypatch.setattr(register, "ADDED_COLUMNS", {"submissions": broken})
+    monkeypatch.setattr(baseline, "ADDED_COLUMNS", {"submissions": broken})
     with pytest.raises(Exception, match="NOT NULL|register"):
         register.connect(path)
     assert "approved_by" not in columns(path)
+    assert not list(tmp_path.glob("roundtrip.db.backup-*"))
     monkeypatch.undo()
     register.connect(path).close()
     assert columns(path)[-2:] == ["approved_by", "approved_on"]

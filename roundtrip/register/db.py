@@ -4,20 +4,34 @@ Every stored value keeps its provenance: the submission (file) it came from and 
 cell it was read from. A rejected file is never written here. Storing one file is one
 transaction. A newer accepted return for the same department and period supersedes the older
 one (`superseded_by`), which stays in the history.
+
+The schema has revisions (Alembic, in migrations/): connect() opens every register at the
+newest, upgrading an older one after copying it aside, and refuses one from a newer roundtrip
+(docs/register.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import sqlite3
+import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from roundtrip.errors import WorkspaceError
 from roundtrip.language import _
+from roundtrip.language.console import printable
+from roundtrip.register.migrations.baseline import statements
+from roundtrip.register.migrations.views import VIEWS_V2
 
+# meta.schema_version: "1" in every register (see REVISIONS below for what decides the schema)
 SCHEMA_VERSION = "1"
 
+# The newest schema's tables, as a new register is made (with VIEWS below). A change here is
+# a new revision in migrations/versions/ that makes the same change in an older register.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -138,65 +152,178 @@ CREATE VIEW IF NOT EXISTS current_submissions AS
 """
 
 
-# Columns added after schema version 1 without a new version: connect() gives an older
-# register those it lacks when it is next opened (ALTER TABLE, one transaction), so every
-# register has the same columns in the same order as a new one.
-ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "submissions": (
-        ("approved_by", "TEXT NOT NULL DEFAULT ''"),
-        ("approved_on", "TEXT NOT NULL DEFAULT ''"),
-    ),
-}
+# The analysts' read-only views (docs/register.md), as the newest revision makes them.
+VIEWS = tuple(VIEWS_V2.values())
+
+# What decides a register's schema is its Alembic revision (the alembic_version table). The
+# revisions this roundtrip knows, oldest first (the scripts in migrations/versions/; a test
+# holds the two equal), and the newest, which a register is opened at. meta.schema_version
+# stays "1", as older releases wrote it; a register with it and no alembic_version table
+# was written before migrations and is upgraded from the baseline, which adopts it.
+REVISIONS = ("0001", "0002")
+HEAD = REVISIONS[-1]
+_ALEMBIC_TABLE = (
+    "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+)  # (as Alembic makes it)
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
-    """Open (and create when new) the register with its schema. A file that is no register
-    (damaged, or another file of that name) or cannot be opened is a WorkspaceError."""
+    """Open the register at the newest schema: create it when new; upgrade an older one,
+    first copied aside (a backup file beside it, named on the console); refuse one written
+    by a newer roundtrip. At the newest revision, opening is one query (no Alembic import).
+    A file that is no register (damaged, or another file of that name) or cannot be opened
+    is a WorkspaceError. Readers that must never write open it read-only (mode=ro) instead."""
     try:
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
     except sqlite3.Error as exc:  # (a folder of that name, say)
         raise register_error(path, exc) from exc
     try:
-        conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
+        revision = _revision(conn)
+        if revision != HEAD:
+            _refuse_newer(path, revision)  # before anything is written
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        conn.executescript(SCHEMA)
-        _add_columns(conn)
-        conn.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-            (SCHEMA_VERSION,),
-        )
+        if revision != HEAD:
+            _to_head(conn, path)
+        conn.row_factory = sqlite3.Row
     except sqlite3.Error as exc:
         conn.close()
         raise register_error(path, exc) from exc
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
-def _missing_columns(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
-    """(table, column, declaration) of every ADDED_COLUMNS column the register lacks."""
-    out: list[tuple[str, str, str]] = []
-    for table, columns in ADDED_COLUMNS.items():
-        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        out.extend((table, name, decl) for name, decl in columns if name not in have)
-    return out
+def _revision(conn: sqlite3.Connection) -> str | None:
+    """The register's revision; "v1" for a register written before migrations (no
+    alembic_version table; "v" and its meta.schema_version when that is not 1), None for an
+    empty file (a new register)."""
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+    else:
+        return str(row[0]) if row else "v1"
+    if conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is None:
+        return None
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError:  # (no meta table: adopted as version 1, as it always was)
+        row = None
+    return f"v{row[0] if row else SCHEMA_VERSION}"
 
 
-def _add_columns(conn: sqlite3.Connection) -> None:
-    """Give an older register the columns added since (ADDED_COLUMNS), in one transaction;
-    looked at again once the register is locked, as another process may have just added
-    them."""
-    if not _missing_columns(conn):
+def refuse_newer(conn: sqlite3.Connection, path: Path | str) -> None:
+    """For a command that reads the register read-only (and so never upgrades it): a
+    WorkspaceError when a newer roundtrip wrote it, rather than a misreading."""
+    _refuse_newer(path, _revision(conn))
+
+
+def _refuse_newer(path: Path | str, revision: str | None) -> None:
+    """A WorkspaceError for a register whose revision this roundtrip does not know."""
+    if revision is None or revision in REVISIONS or revision == f"v{SCHEMA_VERSION}":
         return
+    raise WorkspaceError(
+        _(
+            "the register {path} was written by a newer roundtrip (schema {revision}; this "
+            "one knows up to {head}): install the newer roundtrip to use it. Nothing was "
+            "changed."
+        ).format(path=path, revision=revision, head=HEAD)
+    )
+
+
+def _to_head(conn: sqlite3.Connection, path: Path | str) -> None:
+    """Create a new register at the newest schema, or upgrade an older one: under SQLite's
+    write lock (BEGIN IMMEDIATE), where the revision is read again, as another process may
+    have just done it; the older register is first copied aside, and upgraded in the one
+    transaction. A failure leaves it as it was (and no copy)."""
+    upgrade = None
+    if _revision(conn) is not None:  # an older register: Alembic will upgrade it
+        from roundtrip.register.migrations import Upgrade
+
+        upgrade = Upgrade(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for table, name, decl in _missing_columns(conn):
-            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
-        conn.execute("COMMIT")
+        revision = _revision(conn)
+        _refuse_newer(path, revision)
+        if revision is None:
+            _create(conn)
+        elif revision != HEAD:
+            copy = _backup(path, revision)
+            try:
+                if upgrade is None:  # (made in between by another process: not an empty file)
+                    raise sqlite3.OperationalError("the register changed while it was opened")
+                upgrade.run()  # (commits)
+            except BaseException:
+                copy.unlink(missing_ok=True)
+                raise
+            _say(
+                _(
+                    "Upgraded the register {path} (schema {old} to {new}); the register as "
+                    "it was is kept in {copy}."
+                ).format(path=path, old=revision, new=HEAD, copy=copy.name)
+            )
+        if conn.in_transaction:
+            conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    """A new register at the newest revision, as the migrations would make it (a test holds
+    the two equal), without Alembic: Alembic's own recipe (create the schema, stamp head)."""
+    for sql in (*statements(SCHEMA), *VIEWS, _ALEMBIC_TABLE):
+        conn.execute(sql)
+    conn.execute("INSERT INTO alembic_version(version_num) VALUES (?)", (HEAD,))
+    conn.execute(
+        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+    )
+
+
+def backup_name(path: Path | str, revision: str, now: dt.datetime | None = None) -> Path:
+    """Where an upgrade keeps the register as it was: beside it,
+    roundtrip.db.backup-<revision>-<UTC time>."""
+    now = now or dt.datetime.now(dt.UTC)
+    return Path(f"{path}.backup-{revision}-{now:%Y%m%dT%H%M%SZ}")
+
+
+def _backup(path: Path | str, revision: str) -> Path:
+    """Copy the register as it is into a new file beside it (SQLite's online backup, through
+    a second, read-only connection: the writer holds the lock, so nothing changes meanwhile)
+    and return its path."""
+    target = backup_name(path, revision)
+    n = 1
+    while target.exists():
+        n += 1
+        target = Path(f"{backup_name(path, revision)}-{n}")
+    partial = target.with_name(target.name + ".partial")
+    source = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # (one file, whole in itself)
+        finally:
+            copy.close()
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+    return target
+
+
+def _say(line: str) -> None:
+    """A line on the console (stderr) from below the CLI: the upgrade, which happens once."""
+    sys.stderr.write(printable(line, sys.stderr) + "\n")
+    sys.stderr.flush()
 
 
 def register_error(path: Path | str, exc: sqlite3.Error) -> WorkspaceError:
@@ -228,7 +355,9 @@ def _writable(folder: Path) -> bool:
     return folder.is_dir() and os.access(folder, os.W_OK)
 
 
-def query(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+def query(
+    conn: sqlite3.Connection, sql: str, args: tuple[Any, ...] | Mapping[str, Any] = ()
+) -> sqlite3.Cursor:
     """Rows as plain tuples, whatever the connection's row factory (sqlite3.Row costs ~1 us a
     row; a regional register holds hundreds of thousands of answers a period)."""
     cur = conn.cursor()

@@ -43,7 +43,7 @@ from roundtrip.register.columns import (
     WARNINGS,
     with_role,
 )
-from roundtrip.register.db import connect, register_error
+from roundtrip.register.db import connect, refuse_newer, register_error
 from roundtrip.register.health import register_health
 from roundtrip.workspace import Workspace, atomic_path, cannot_write
 from roundtrip.xlsx.number_formats import number_format
@@ -89,6 +89,7 @@ def write_register(
     target = Path(output) if output else ws.root / "reports" / "register.xlsx"
     conn = _open(ws.db_path)
     try:
+        refuse_newer(conn, ws.db_path)  # (read-only: never upgraded here, but not misread)
         total = sum(
             conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
             for t in ("answers", "metric_values", "submissions", "proposals", "problems")
