@@ -11,11 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from register_builder import add_submission, small_programme
 
-from roundtrip.health.compute import from_answers, health
+from roundtrip.health.compute import from_answers, health, quiet_of, rules_of, stale_window
 from roundtrip.health.rules import Answer
 from roundtrip.programme.periods import parse_period
 from roundtrip.register.db import connect
 from roundtrip.register.health import read_register, register_health
+from roundtrip.summary.answers import lead_answers
 
 PERIODS = ("2025Q1", "2025Q2", "2025Q3", "2025Q4")
 STATUSES = (
@@ -100,3 +101,37 @@ def test_the_register_s_queries_give_what_the_rules_reference_gives(data, now, s
     assert dict(got.values) == dict(want.values)
     assert got.collected == want.collected
     assert register_health(conn, p, period) == health(p, period, want)
+    # The summary's way: from each period's lead answers, read as it reads them
+    window = [
+        (str(q), str(b) if b else None) for q, b in stale_window(p, period, rules_of(p), collected)
+    ]
+    read = {q: lead_answers(conn, q, p.partner_pairs()) for w in window for q in w if q}
+    active = [a.id for a in p.actions if a.active]
+    statuses = {q: got[0] for q, got in read.items()}
+    commented = {q: got[1] for q, got in read.items()}
+    assert quiet_of(window, statuses, commented, active) == dict(want.quiet)
+
+
+def test_the_summary_s_quiet_actions_at_each_edge():
+    """quiet_of, the summary's way, on answers written out: an answer repeating the period
+    before's status and progress is an update only with a comment; no status is none."""
+    window = [("2025Q3", "2025Q2"), ("2025Q2", "2025Q1")]
+    same = ("on_track", 40)
+    statuses = {
+        "2025Q3": {"said": same, "repeated": same, "moved": ("on_track", 50), "blank": (None, 40)},
+        "2025Q2": {"said": same, "repeated": same, "moved": same, "blank": (None, None)},
+        "2025Q1": {"said": same, "repeated": same, "moved": same},
+    }
+    commented = {"2025Q3": {"said", "blank"}, "2025Q2": set()}
+    active = ["said", "repeated", "moved", "blank", "silent"]
+    assert quiet_of(window, statuses, commented, active) == {
+        "repeated": "on_track",  # the same twice, with no comment
+        "blank": None,  # a comment with no status updates nothing
+        "silent": None,  # no answer at all
+    }
+    # The programme's first period (no period before it): any answer with a status updates
+    assert quiet_of([("2025Q1", None)], statuses, {}, active) == {
+        "blank": None,
+        "silent": None,
+    }
+    assert quiet_of([], statuses, commented, active) == {}

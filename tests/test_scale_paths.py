@@ -233,10 +233,7 @@ def test_metric_rows_fast_xml_is_the_generic_xml(staged):
         MetricRow("M9", "P1-4", "z" * 42, "count", "", "", True, (1.0, 2.0, 3.0), None),
     ]
     if staged:  # targets by year or period: the target that applies now and its bound
-        rows = [
-            dataclasses.replace(m, target_now=(m.target, "2025Q3") if m.target else None)
-            for m in rows
-        ]
+        rows = [m._replace(target_now=(m.target, "2025Q3") if m.target else None) for m in rows]
     first, first_value, spark_col = 3, 7 if staged else 5, 10 if staged else 8
     made = summary_metrics._metric_rows(
         rows, styles, first_value, spark_col, ("Yes", "No"), first, staged

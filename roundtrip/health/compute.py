@@ -12,7 +12,8 @@ are tested against.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from roundtrip.health.rules import (
@@ -103,6 +104,50 @@ def ended(programme: Programme, period: Period, rules: Rules) -> list[Action]:
     ]
 
 
+def quiet_of(
+    window: Sequence[tuple[str, str | None]],
+    statuses: Mapping[str, Mapping[str, tuple[str | None, int | None]]],
+    commented: Mapping[str, AbstractSet[str]],
+    active: Iterable[str],
+) -> dict[str, str | None]:
+    """Register.quiet from each period's lead answers held in memory, as the summary has them:
+    `window` as stale_window's, in text ((period, the period before or None)); `statuses`:
+    period -> action -> (status key, progress) of its lead's answer, for every period of the
+    window and the one before each; `commented`: period -> the actions whose lead's answer
+    has a comment, for the window's periods; `active`: the active actions' ids.
+
+    With sets, not action by action: at 180,000 actions and 2 periods the SQL that asks the
+    register the same (register.health.quiet_pairs) took 1.3-2 s of a core, this 0.2 s with
+    the answers the summary reads anyway."""
+    if not window:
+        return {}
+    none: dict[str, tuple[str | None, int | None]] = {}
+    updated: set[str] = set()
+    for p, before in window:
+        now = statuses.get(p, none)
+        then = statuses.get(before, none) if before is not None else none
+        said = commented.get(p, frozenset())
+        get = then.get
+        updated.update(
+            aid
+            for aid, answer in now.items()
+            if answer[0] is not None and (aid in said or get(aid) != answer)
+        )
+    given = [statuses.get(p, none) for p, _before in window]  # newest first
+    out: dict[str, str | None] = {}
+    for aid in active:
+        if aid in updated:
+            continue
+        key = None
+        for answers in given:
+            got = answers.get(aid)
+            if got is not None and got[0] is not None:
+                key = got[0]
+                break
+        out[aid] = key
+    return out
+
+
 def from_answers(
     programme: Programme,
     period: Period,
@@ -164,9 +209,14 @@ def health(
             add(aid, overdue(action, period, last, statuses, lang, rules.overdue_grace))
     if register.quiet and stale_window(programme, period, rules, register.collected):
         closed_keys = {s.key for s in statuses if closed(s.key, statuses)}
+        # One flag for each of the two reasons, shared: tens of thousands of actions have one
+        said = {given: stale_flag(rules.stale_periods, given, lang) for given in (True, False)}
         for aid, status in register.quiet.items():
             if aid in by_id and status not in closed_keys:
-                add(aid, stale_flag(rules.stale_periods, status is not None, lang))
+                flag = said[status is not None]
+                if flag is not None:  # (found holds only the overdue so far: few)
+                    got = found.get(aid)
+                    found[aid] = (*got, flag) if got else (flag,)
     first = _first(programme)
     if rules.off_target and first is not None and register.values:
         when = (first.start, period.end, programme.settings.last_period)

@@ -59,7 +59,7 @@ def quiet_job(conn: sqlite3.Connection, programme: Programme, period: Period) ->
     small and picklable: the summary runs it in a worker while it reads the period's answers
     (1.2 s of a 7.8 s summary at 3,000 returns x 8 periods was health read in turn, with the
     workers idle). None when the rule has no window to look at."""
-    window = stale_window(programme, period, rules_of(programme), _collected(conn))
+    window = stale_window(programme, period, rules_of(programme), collected_periods(conn))
     if not window:
         return None
     leads = json.dumps(
@@ -75,30 +75,34 @@ def read_register(
     programme: Programme,
     period: Period,
     quiet: Mapping[str, str | None] | None = None,
+    values: Mapping[str, float] | None = None,
 ) -> Register:
     """What the health of `period` is computed from (see the module's docstring); `quiet`:
-    the result of quiet_job's job when it was run elsewhere ({} when quiet_job gave none)."""
+    the result of quiet_job's job when it was run elsewhere ({} when quiet_job gave none),
+    `values`: the period's numeric metric values when they were read already."""
     rules = rules_of(programme)
-    lead = {a.id: a.department_id for a in programme.actions}
-    collected = _collected(conn)
+    collected = collected_periods(conn)
     if quiet is None:
         job = quiet_job(conn, programme, period)
         quiet = job[0](conn, *job[1]) if job is not None else {}
-    values: dict[str, float] = {
-        mid: float(value)
-        for mid, value in query(
-            conn,
-            "SELECT m.metric_id, m.value_num FROM metric_values m WHERE m.submission_id IN "
-            "(SELECT id FROM current_submissions WHERE period = ?) "
-            "AND m.period = ? AND m.value_num IS NOT NULL",
-            (str(period), str(period)),
+    if values is None:
+        values = dict(
+            query(
+                conn,
+                "SELECT m.metric_id, m.value_num FROM metric_values m WHERE m.submission_id IN "
+                "(SELECT id FROM current_submissions WHERE period = ?) "
+                "AND m.period = ? AND m.value_num IS NOT NULL",
+                (str(period), str(period)),
+            )
         )
-    }
-    last = _last_status(conn, [a.id for a in ended(programme, period, rules)], lead, period)
-    return Register(dict(quiet), last, values, collected)
+    done = ended(programme, period, rules)
+    lead = {a.id: a.department_id for a in done}
+    last = _last_status(conn, list(lead), lead, period)
+    return Register(quiet, last, values, collected)
 
 
-def _collected(conn: sqlite3.Connection) -> frozenset[str]:
+def collected_periods(conn: sqlite3.Connection) -> frozenset[str]:
+    """The periods with a current submission (Register.collected)."""
     return frozenset(
         r[0] for r in query(conn, "SELECT DISTINCT period FROM current_submissions", ())
     )
@@ -162,7 +166,8 @@ def register_health(
     programme: Programme,
     period: Period,
     quiet: Mapping[str, str | None] | None = None,
+    values: Mapping[str, float] | None = None,
 ) -> dict[str, tuple[Flag, ...]]:
-    """Every flagged action's flags in `period`, from the register as it is now (`quiet`: as
-    read_register's)."""
-    return health(programme, period, read_register(conn, programme, period, quiet))
+    """Every flagged action's flags in `period`, from the register as it is now (`quiet`,
+    `values`: as read_register's)."""
+    return health(programme, period, read_register(conn, programme, period, quiet, values))

@@ -18,36 +18,49 @@ from roundtrip.summary.passes import CURRENT_SUBMISSIONS
 Answer = tuple[str | None, int | None, str | None]  # status key, progress, comment
 
 
-def statuses_of(
+# Whether an answer's comment says anything (spaces, tabs, line breaks and no-break spaces
+# are nothing): the stale rule's "with no comment", as register.health asks it.
+COMMENTED = "TRIM(COALESCE(comment, ''), ' ' || char(9, 10, 13, 160)) <> ''"
+
+
+def lead_answers(
     conn: sqlite3.Connection, period: str, pairs: frozenset[tuple[str, str]] = frozenset()
-) -> dict[str, tuple[str | None, int | None]]:
+) -> tuple[dict[str, tuple[str | None, int | None]], set[str]]:
     """action -> (status key, progress) of its answer in `period`, never a partner's (`pairs`:
-    (action, partner department))."""
-    return period_answers(conn, period, pairs)[0]
+    (action, partner department)), and the actions whose answer has a comment."""
+    statuses, _partners, commented = period_answers(conn, period, pairs)
+    return statuses, commented
 
 
 def period_answers(
     conn: sqlite3.Connection, period: str, pairs: frozenset[tuple[str, str]]
-) -> tuple[dict[str, tuple[str | None, int | None]], dict[tuple[str, str], Answer]]:
-    """statuses_of, and the partners' answers: (action, partner department) -> its Answer."""
+) -> tuple[dict[str, tuple[str | None, int | None]], dict[tuple[str, str], Answer], set[str]]:
+    """lead_answers' two, and the partners' answers: (action, partner department) -> its
+    Answer."""
     where = f"WHERE submission_id IN ({CURRENT_SUBMISSIONS.format(op='=')}) AND period = ?"
     if not pairs:
         rows = query(
-            conn, f"SELECT action_id, status_key, progress FROM answers {where}", (period, period)
-        )
-        return {r[0]: (r[1], r[2]) for r in rows}, {}
+            conn,
+            f"SELECT action_id, status_key, progress, {COMMENTED} FROM answers {where}",
+            (period, period),
+        ).fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}, {}, {r[0] for r in rows if r[3]}
     statuses: dict[str, tuple[str | None, int | None]] = {}
     partners: dict[tuple[str, str], Answer] = {}
-    for aid, key, progress, comment, dept in query(
+    commented: set[str] = set()
+    for aid, key, progress, comment, dept, said in query(
         conn,
-        f"SELECT action_id, status_key, progress, comment, department_id FROM answers {where}",
+        "SELECT action_id, status_key, progress, comment, department_id, "
+        f"{COMMENTED} FROM answers {where}",
         (period, period),
     ):
         if (aid, dept) in pairs:
             partners[(aid, dept)] = (key, progress, comment)
         else:
             statuses[aid] = (key, progress)
-    return statuses, partners
+            if said:
+                commented.add(aid)
+    return statuses, partners, commented
 
 
 def returns_of(conn: sqlite3.Connection, period: str) -> dict[str, str]:
