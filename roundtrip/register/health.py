@@ -7,9 +7,11 @@ the action in a period of the window (rules.is_update, said again in SQL), each 
 status it was given again (one: an action quiet for n periods gives the same status in each
 period it answers). At 3,000 returns over 8 periods the window holds 530,000
 answers: reading them into Python took 2 s of a 7 s summary, and this query 0.7 s when
-half the actions are quiet, less when few are (benchmarks/, issue 24). `from_answers` in
-roundtrip.health.compute makes the same Register from answers in memory, and the tests hold
-the two to each other on a register built for it.
+half the actions are quiet, less when few are (benchmarks/, issue 24). The status command
+and the register workbook use it. The summary reads every period's lead answers for its own
+figures anyway and finds the same with sets (roundtrip.health.compute.quiet_of: 0.3 s of a
+core where this query took 1.3-2 s); `from_answers` makes the whole Register from answers in
+memory, and tests/test_health_register.py holds the three to each other.
 
 Only an action's own answer counts (its lead department's): a partner's answer on a shared
 action says nothing of the action's schedule or its being stale.
@@ -56,9 +58,8 @@ Job = tuple[Callable[..., dict[str, str | None]], tuple[Any, ...]]
 
 def quiet_job(conn: sqlite3.Connection, programme: Programme, period: Period) -> Job | None:
     """The stale rule's query as a job, (fn, args) with fn(connection, *args) -> Register.quiet,
-    small and picklable: the summary runs it in a worker while it reads the period's answers
-    (1.2 s of a 7.8 s summary at 3,000 returns x 8 periods was health read in turn, with the
-    workers idle). None when the rule has no window to look at."""
+    small and picklable, to run in a worker beside other reading. None when the rule has no
+    window to look at."""
     window = stale_window(programme, period, rules_of(programme), collected_periods(conn))
     if not window:
         return None
