@@ -281,7 +281,7 @@ def _wrapped_word_by_word(text: str, per_line: int) -> int:
 def test_lines_counted_a_line_at_a_time_are_those_counted_word_by_word():
     rng = random.Random(24)
     words = ["a", "ab", "Toimenpide", "yhteistyön", "x" * 17, "y" * 40, "z" * 90, "–", "12 %"]
-    seps = [" ", "  ", "\t", "\n", " \n ", "\u00a0"]
+    seps = [" ", " ", " ", "  ", "\t", "\n", " \n ", "\u00a0", "\u3000", "\x1f"]
     cases = ["", " ", "\n\n", "a" * 40, "a" * 41, ("b " * 30).strip()]
     for _ in range(20_000):
         parts = [rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(0, 14))]

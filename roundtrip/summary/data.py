@@ -399,7 +399,7 @@ def _load_summary(
             partner_lines(a, partner_answers, dept_names, labels, programme.settings.language)
             if shows_partners and a.partners
             else "",
-            "\n".join(f.reason for f in flags.get(a.id, ())),
+            _reasons(flags.get(a.id)),
         )
 
     metric_rows: list[MetricRow] = []
@@ -512,6 +512,13 @@ def _first_flagged(
             buckets[r].append(a)
     ordered = [a for bucket in buckets for a in bucket]
     return ordered[:ATTENTION_HEALTH_ROWS], max(len(ordered) - ATTENTION_HEALTH_ROWS, 0)
+
+
+def _reasons(flags: tuple[Flag, ...] | None) -> str:
+    """The health column's text: each flag's reason on a line of its own."""
+    if not flags:  # (most rows: 205,000 rows in a regional summary)
+        return ""
+    return flags[0].reason if len(flags) == 1 else "\n".join(f.reason for f in flags)
 
 
 def _known(key: str | None, known: set[str]) -> str:
