@@ -22,7 +22,7 @@ from typing import Any
 
 from roundtrip.errors import WorkspaceError, printable
 from roundtrip.language import _
-from roundtrip.parallel.interrupts import ignore_interrupts
+from roundtrip.parallel.interrupts import ignore_interrupts, interrupts_held
 from roundtrip.parallel.pool import context
 from roundtrip.returns.safety import DEFAULT_LIMITS
 from roundtrip.workspace import remedy
@@ -146,7 +146,8 @@ class Early:
             args=(archive_dir, list(files), self.CHUNK, self._queue),
             daemon=True,
         )
-        self._process.start()
+        with interrupts_held():  # (a Ctrl-C before its first line is this process's)
+            self._process.start()
 
     def get(self, path: Path) -> Intake | None:
         import queue

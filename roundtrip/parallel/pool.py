@@ -280,7 +280,7 @@ class Pool:
             t.sent = True
             if t.args and not self._broken:
                 try:
-                    t.future = self.executor.submit(work, t.args)
+                    t.future = self.submit(work, t.args)  # (interrupts held: workers start)
                 except BrokenProcessPool:
                     self._break(folders)
 
