@@ -76,3 +76,39 @@ def open_in_excel(monkeypatch):
 
     monkeypatch.setattr(os, "replace", replace)
     return names.add
+
+
+# A real PostgreSQL for the shared register's tests (issue 25). CI starts one (.ci/run) and
+# sets ROUNDTRIP_REQUIRE_POSTGRES=1, so there a missing server fails; elsewhere the tests
+# skip with the line below. Each test gets a schema of its own, dropped afterwards.
+POSTGRES_HOW = (
+    "PostgreSQL tests skipped: set ROUNDTRIP_TEST_DATABASE_URL to an empty database you may "
+    "create schemas in, e.g. postgresql+psycopg://$USER@/roundtrip_test?host=/var/run/postgresql "
+    "(README, 'Tests on PostgreSQL')"
+)
+
+
+@pytest.fixture
+def postgres():
+    """An SQLAlchemy engine on a fresh schema of the test PostgreSQL (search_path set to it)."""
+    import uuid
+
+    url = os.environ.get("ROUNDTRIP_TEST_DATABASE_URL", "")
+    if not url:
+        if os.environ.get("ROUNDTRIP_REQUIRE_POSTGRES"):
+            pytest.fail(POSTGRES_HOW.replace("skipped", "required"))
+        pytest.skip(POSTGRES_HOW)
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
