@@ -23,6 +23,7 @@ from roundtrip.demo.fill import ActionAnswer, fill_return
 from roundtrip.init import init_workspace
 from roundtrip.programme.workbook import load_programme
 from roundtrip.register import db as register
+from roundtrip.register.submissions import secret as signing_secret
 from roundtrip.returns.generate import generate_period
 from roundtrip.returns.read import read_return
 from roundtrip.returns.validate import validate_return
@@ -64,7 +65,7 @@ def main(n: int) -> None:
         print(f"file size: median {statistics.median(sizes) / 1024:.0f} kB")
 
         conn = register.connect(ws.db_path)
-        secret = register.secret(conn)
+        secret = signing_secret(conn)
         conn.close()
         period = programme.settings.period("2025Q3")
         per_file = []

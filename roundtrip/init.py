@@ -194,7 +194,8 @@ def init_workspace(
         prog, raw = _from_programme_file(Path(programme))
         source = _("programme file {file}").format(file=programme)
 
-    from roundtrip.register.db import connect, secret
+    from roundtrip.register.db import connect
+    from roundtrip.register.submissions import secret
 
     if raw is None:
         raw = _validated(prog, source)

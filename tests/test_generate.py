@@ -15,6 +15,7 @@ from roundtrip.errors import UsageError
 from roundtrip.language.wording import wording
 from roundtrip.programme.workbook import load_programme
 from roundtrip.register import db as register
+from roundtrip.register.submissions import secret as signing_secret
 from roundtrip.returns import contract as c
 from roundtrip.returns.generate import default_now, generate_period
 from roundtrip.workspace import Workspace
@@ -65,7 +66,7 @@ def test_generate_prepares_the_inbox_and_says_what_next(ws):
 def test_every_workbook_is_signed_with_the_workspace_secret(ws):
     res = generate_period(ws, "2025Q3", now=NOW)
     conn = register.connect(ws.db_path)
-    secret = register.secret(conn)
+    secret = signing_secret(conn)
     conn.close()
     for info in res.files:
         ident = identity(info.path)

@@ -8,38 +8,27 @@ superseded by the current one at once.
 
 from __future__ import annotations
 
-import sqlite3
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any
 
 from roundtrip.errors import Problem, UsageError, WithProblems
 from roundtrip.language import _
-from roundtrip.returns.validated import (
-    Answer,
-    MetricValue,
-    PlanCompletion,
-    Proposal,
-    ValidatedReturn,
+from roundtrip.register.submissions import (
+    RECORD_COLUMNS,
+    store,
+    stored_hashes,
+    stored_submission,
 )
+from roundtrip.returns.validated import ValidatedReturn
+
+__all__ = ["StoreRows", "is_stored", "store_rows", "store_submission", "stored_hashes",
+           "stored_submission"]  # fmt: skip
 
 
-def is_stored(conn: sqlite3.Connection, content_hash: str) -> bool:
+def is_stored(conn: Any, content_hash: str) -> bool:
     """True when a file with these bytes was already stored."""
-    row = conn.execute(
-        "SELECT 1 FROM submissions WHERE content_hash = ? LIMIT 1", (content_hash,)
-    ).fetchone()
-    return row is not None
-
-
-def stored_hashes(conn: sqlite3.Connection) -> set[str]:
-    """The content hashes of every stored file (a few MB at 100,000 files)."""
-    return {row[0] for row in conn.execute("SELECT content_hash FROM submissions")}
-
-
-def stored_submission(conn: sqlite3.Connection, content_hash: str) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM submissions WHERE content_hash = ?", (content_hash,)
-    ).fetchone()
+    return stored_submission(conn, content_hash) is not None
 
 
 @dataclass(frozen=True)
@@ -63,15 +52,10 @@ class StoreRows(WithProblems):
     approved_on: str = ""
 
 
-# Each record's fields are its table's columns, in the same order.
-_COLUMNS = {
-    "answers": [f.name for f in fields(Answer)],
-    "metric_values": [f.name for f in fields(MetricValue)],
-    "plan_completions": [f.name for f in fields(PlanCompletion)],
-    "proposals": [f.name for f in fields(Proposal)],
-}
+# Each record's fields, in its table's column order (register.submissions.RECORD_COLUMNS).
 _answer_row, _metric_row, _plan_row, _proposal_row = (
-    attrgetter(*names) for names in _COLUMNS.values()
+    attrgetter(*RECORD_COLUMNS[t])
+    for t in ("answers", "metric_values", "plan_completions", "proposals")
 )
 
 
@@ -93,16 +77,8 @@ def store_rows(validated: ValidatedReturn) -> StoreRows:
     )
 
 
-def _insert(table: str, columns: list[str]) -> str:
-    names = ", ".join(["submission_id", "period", "department_id", *columns])
-    return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * (len(columns) + 3))})"
-
-
-_INSERTS = tuple((table, _insert(table, names)) for table, names in _COLUMNS.items())
-
-
 def store_submission(
-    conn: sqlite3.Connection,
+    conn: Any,
     validated: ValidatedReturn | StoreRows,
     *,
     content_hash: str,
@@ -112,7 +88,8 @@ def store_submission(
     collected_at: str,
     signer: str = "",
 ) -> int:
-    """Write the submission and all its records in one transaction; returns its id.
+    """Write the submission and all its records in one transaction; returns its id
+    (register.submissions.store: superseding, on SQLite or PostgreSQL).
 
     Refuses a return with errors (those never reach the register).
     """
@@ -121,74 +98,24 @@ def store_submission(
         raise UsageError(
             _("{file}: a return with errors cannot be stored").format(file=original_name)
         )
-    dept, period = rows.department_id, rows.period
     warnings = rows.warnings
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        cur = conn.execute(
-            """INSERT INTO submissions (content_hash, original_name, archive_path,
-                   department_id, period, received_at, collected_at, verdict, signer,
-                   programme_version, generated_at, errors, warnings, approved_by,
-                   approved_on)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)""",
-            (
-                content_hash,
-                original_name,
-                archive_path,
-                dept,
-                period,
-                received_at,
-                collected_at,
-                "warnings" if warnings else "accepted",
-                signer,
-                rows.programme_version,
-                rows.generated_at,
-                len(warnings),
-                rows.approved_by,
-                rows.approved_on,
-            ),
-        )
-        sid = cur.lastrowid
-        assert sid is not None  # set by the INSERT just made
-        _supersede(conn, sid, dept, period, received_at)
-        for table, sql in _INSERTS:
-            records = getattr(rows, table)
-            if records:
-                conn.executemany(sql, [(sid, period, dept, *r) for r in records])
-        if warnings:
-            conn.executemany(
-                """INSERT INTO problems (submission_id, severity, sheet, cell, value, message)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                [(sid, w.severity, w.sheet, w.cell, w.value, w.message) for w in warnings],
-            )
-        conn.execute("COMMIT")
-    except BaseException:
-        # Not after a COMMIT that went through (Ctrl-C can land just after it: the return is
-        # stored and the interrupt goes on), nor when BEGIN itself failed (the register busy).
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return sid
-
-
-def _supersede(
-    conn: sqlite3.Connection, new_id: int, dept: str, period: str, received_at: str
-) -> None:
-    current = conn.execute(
-        """SELECT id, received_at FROM submissions
-           WHERE department_id = ? AND period = ? AND superseded_by IS NULL AND id != ?
-           ORDER BY received_at DESC, id DESC""",
-        (dept, period, new_id),
-    ).fetchall()
-    if not current:
-        return
-    head = current[0]
-    if received_at >= head["received_at"]:
-        # The new file is the newest: it supersedes every current one.
-        conn.executemany(
-            "UPDATE submissions SET superseded_by = ? WHERE id = ?",
-            [(new_id, row["id"]) for row in current],
-        )
-    else:
-        # An older file arriving late: history, superseded by the current one at once.
-        conn.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (head["id"], new_id))
+    head = {
+        "content_hash": content_hash,
+        "original_name": original_name,
+        "archive_path": archive_path,
+        "department_id": rows.department_id,
+        "period": rows.period,
+        "received_at": received_at,
+        "collected_at": collected_at,
+        "verdict": "warnings" if warnings else "accepted",
+        "signer": signer,
+        "programme_version": rows.programme_version,
+        "generated_at": rows.generated_at,
+        "errors": 0,
+        "warnings": len(warnings),
+        "approved_by": rows.approved_by,
+        "approved_on": rows.approved_on,
+    }
+    records = {table: getattr(rows, table) for table in RECORD_COLUMNS}
+    problems = [(w.severity, w.sheet, w.cell, w.value, w.message) for w in warnings]
+    return store(conn, head, records, problems)

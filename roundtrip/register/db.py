@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
 import sqlite3
 import sys
 from collections.abc import Mapping
@@ -363,14 +362,3 @@ def query(
     cur = conn.cursor()
     cur.row_factory = None
     return cur.execute(sql, args)
-
-
-def secret(conn: sqlite3.Connection) -> bytes:
-    """The workspace's HMAC secret, created on first use."""
-    row = conn.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
-    if row is None:
-        conn.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('secret', ?)", (secrets.token_hex(32),)
-        )
-        row = conn.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
-    return bytes.fromhex(row["value"])

@@ -20,6 +20,7 @@ from roundtrip.programme.source import Source, Whole, open_source
 from roundtrip.progress import Progress, no_progress
 from roundtrip.register import db as register
 from roundtrip.register.history import Previous, last_answers
+from roundtrip.register.submissions import secret as signing_secret
 from roundtrip.returns.contract import return_filename
 from roundtrip.returns.workbook import ReturnInfo, write_return_workbook
 from roundtrip.workspace import Workspace, cannot_write
@@ -222,7 +223,7 @@ def _generate(
     dept_ids = select_departments(programme, departments)
     conn = register.connect(ws.db_path)
     try:
-        secret = register.secret(conn)
+        secret = signing_secret(conn)
         previous = last_answers(conn, programme, per, dept_ids if departments else None)
     finally:
         conn.close()
