@@ -89,9 +89,11 @@ POSTGRES_HOW = (
 
 
 @pytest.fixture
-def postgres():
-    """An SQLAlchemy engine on a fresh schema of the test PostgreSQL (search_path set to it)."""
+def postgres_url():
+    """The URL of a fresh schema of the test PostgreSQL (search_path set to it in the URL's
+    libpq options), dropped afterwards."""
     import uuid
+    from urllib.parse import quote
 
     url = os.environ.get("ROUNDTRIP_TEST_DATABASE_URL", "")
     if not url:
@@ -104,11 +106,21 @@ def postgres():
     admin = create_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield url + ("&" if "?" in url else "?") + "options=" + quote(f"-csearch_path={schema}")
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres(postgres_url):
+    """An SQLAlchemy engine on a fresh schema of the test PostgreSQL."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(postgres_url)
     try:
         yield engine
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

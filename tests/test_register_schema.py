@@ -17,6 +17,7 @@ from roundtrip.register.schema import (
     SUBMISSIONS,
     create_register,
 )
+from roundtrip.register.submissions import secret
 
 VIEWS = {"current_submissions", "v_current_answers", "v_metric_values", "v_submissions"}
 
@@ -142,7 +143,7 @@ def test_a_register_made_from_the_metadata_opens_at_the_newest_revision(tmp_path
     try:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == db.HEAD
         assert list(tmp_path.glob("*.backup-*")) == []  # (no upgrade made)
-        assert len(db.secret(conn)) == 32
+        assert len(secret(conn)) == 32
     finally:
         conn.close()
 

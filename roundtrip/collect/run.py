@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,8 +60,14 @@ from roundtrip.programme.periods import Period
 from roundtrip.programme.source import Source, open_source
 from roundtrip.progress import Progress, no_progress
 from roundtrip.register import db as register
-from roundtrip.register import rejections
+from roundtrip.register import rejections, shared
 from roundtrip.register.rejections import REJECTIONS_FILE
+from roundtrip.register.submissions import (
+    StoredMeanwhile,
+    integrity_errors,
+    secret,
+    superseded_since,
+)
 from roundtrip.returns.read import read_return, scan_sources
 from roundtrip.returns.safety import DEFAULT_LIMITS, TimeLimitError, time_limited
 from roundtrip.returns.validate import prepare as prepare_validation
@@ -123,7 +128,7 @@ class _Run:
     """What every file of one collect run is handled with."""
 
     ws: Workspace
-    conn: sqlite3.Connection
+    conn: Any  # the register: sqlite3 (db.connect), or psycopg on a shared register
     source: Source  # the programme each return is validated against
     period: Period
     secret: bytes
@@ -134,7 +139,7 @@ class _Run:
     known: set[str]
     early: Early | None = None  # files taken in while the programme loaded
 
-    def stored(self, digest: str) -> sqlite3.Row | None:
+    def stored(self, digest: str) -> dict[str, Any] | None:
         return stored_submission(self.conn, digest) if digest in self.known else None
 
     @property
@@ -200,7 +205,10 @@ def _finish(run: _Run, job: _Pending, got: StoreRows | _Unread) -> FileOutcome:
                     collected_at=run.collected_at,
                     signer=got.signer,
                 )
-            except sqlite3.IntegrityError as exc:  # rolled back: the register is unchanged
+            except StoredMeanwhile as exc:  # by another coordinator (a shared register)
+                run.known.add(digest)
+                return FileOutcome(name, path, ALREADY, dept, (), digest, exc.submission_id)
+            except integrity_errors(run.conn) as exc:  # rolled back: the register is unchanged
                 message = tr(run.language, "the return could not be stored ({reason})")
                 problems = (*problems, Problem(name, message.format(reason=exc)))
                 final = False
@@ -232,21 +240,25 @@ def collect_period(
     pool_min: int = POOL_MIN_FILES,
     pool_group: int = POOL_GROUP,
     copies_pool_min: int = POOL_MIN_COPIES,
+    database: str | None = None,
 ) -> CollectResult:
     """Collect returned files for `period` (default source: inbox/PERIOD/).
+
+    `database`: a shared register's URL (PostgreSQL, register/shared.py) to store into instead
+    of the workspace's roundtrip.db (work in progress: no command reads it yet).
 
     From `pool_min` files on they are taken in by another process while the programme loads
     and read and validated by worker processes, `pool_group` files per task; from
     `copies_pool_min` annotated copies on, those are made by worker processes too. The
     outcome is the same either way."""
-    again = all_collected_already(ws, period, paths)
+    again = all_collected_already(ws, period, paths) if database is None else None
     if again is not None:
         return again
     with workspace_lock(ws), _early_intake(ws, period, paths, pool_min) as early:
         source = open_source(ws.programme_path, ws.cache_dir)
         try:
             with frozen_heap():  # the programme (a million objects): not walked by every gc
-                pools = _Pools(pool_min, pool_group, copies_pool_min)
+                pools = _Pools(pool_min, pool_group, copies_pool_min, database)
                 return _collect(ws, source, period, paths, progress, now, early, pools)
         finally:
             source.close()
@@ -259,6 +271,7 @@ class _Pools:
     pool_min: int = POOL_MIN_FILES
     pool_group: int = POOL_GROUP
     copies_pool_min: int = POOL_MIN_COPIES
+    database: str | None = None  # a shared register's URL (None: the workspace's roundtrip.db)
 
 
 @contextmanager
@@ -306,11 +319,11 @@ def _collect(
     files, skipped = scan_sources(list(sources))
     ledger = rejections.Pending(programme_key(ws))
     prepare_validation(programme)  # lookups built once, shared by forked readers
-    conn = register.connect(ws.db_path)
+    conn = shared.connect(pools.database) if pools.database else register.connect(ws.db_path)
     try:
         collected_at = iso_utc(now or dt.datetime.now(dt.UTC))
         known = stored_hashes(conn)
-        run = _Run(ws, conn, source, per, register.secret(conn), collected_at, ledger, known, early)
+        run = _Run(ws, conn, source, per, secret(conn), collected_at, ledger, known, early)
         each = _outcomes(run, files, workers_for(len(files), pools.pool_min), pools.pool_group)
         outcomes = list(
             (progress or no_progress)(each, _("Collecting {period}").format(period=per), len(files))
@@ -357,17 +370,13 @@ def _settle(run: _Run, job: FileOutcome | _Pending, read: Callable[[], Any]) -> 
     return _finish(run, job, read())
 
 
-def _superseded(conn: sqlite3.Connection, outcomes: list[FileOutcome]) -> list[FileOutcome]:
+def _superseded(conn: Any, outcomes: list[FileOutcome]) -> list[FileOutcome]:
     """`outcomes`, a file stored in this run and superseded by a later one of it marked so."""
     stored = [o.submission_id for o in outcomes if o.verdict in (ACCEPTED, WARNINGS)]
     first_id = min(filter(None, stored), default=None)
     if first_id is None:
         return outcomes
-    # This run's ids (ids only grow) that are superseded now:
-    rows = conn.execute(
-        "SELECT id FROM submissions WHERE id >= ? AND superseded_by IS NOT NULL", (first_id,)
-    )
-    superseded = {row[0] for row in rows}
+    superseded = superseded_since(conn, first_id)  # (this run's ids: ids only grow)
     return [
         dataclasses.replace(o, verdict=SUPERSEDED)
         if o.verdict in (ACCEPTED, WARNINGS) and o.submission_id in superseded

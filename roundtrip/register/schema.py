@@ -12,6 +12,8 @@ PostgreSQL). Defaults are server defaults, so a row written by any client gets t
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Column,
     Float,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from roundtrip.register.db import HEAD, SCHEMA_VERSION, VIEWS
 
@@ -178,13 +181,27 @@ CURRENT_SUBMISSIONS_VIEW = (
 )
 
 
+def create_statements(dialect: Any) -> list[str]:
+    """The statements that make a new register at the newest revision on an empty database of
+    `dialect` (an SQLAlchemy dialect): the tables, their indexes, the views, the revision
+    stamp (Alembic's recipe: create, then stamp head) and meta.schema_version, as db.connect
+    makes a new roundtrip.db."""
+    out = []
+    for table in METADATA.sorted_tables:
+        out.append(str(CreateTable(table).compile(dialect=dialect)).strip())
+        out.extend(
+            str(CreateIndex(index).compile(dialect=dialect)).strip()
+            for index in sorted(table.indexes, key=lambda i: i.name or "")
+        )
+    out.extend((CURRENT_SUBMISSIONS_VIEW, *VIEWS))
+    # (constants of this module, not anyone's input)
+    out.append(f"INSERT INTO alembic_version (version_num) VALUES ('{HEAD}')")
+    out.append(f"INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}')")
+    return out
+
+
 def create_register(conn: Connection) -> None:
-    """Make a new register at the newest revision on an empty database of any dialect: the
-    tables, the views, the revision stamp (Alembic's recipe: create, then stamp head) and
-    meta.schema_version, as db.connect makes a new roundtrip.db. In the caller's transaction
+    """create_statements on an SQLAlchemy connection, in the caller's transaction
     (PostgreSQL's DDL is transactional: a failure leaves nothing behind)."""
-    METADATA.create_all(conn)
-    for sql in (CURRENT_SUBMISSIONS_VIEW, *VIEWS):
-        conn.execute(text(sql))
-    conn.execute(ALEMBIC_VERSION.insert().values(version_num=HEAD))
-    conn.execute(META.insert().values(key="schema_version", value=SCHEMA_VERSION))
+    for sql in create_statements(conn.dialect):
+        conn.exec_driver_sql(sql)

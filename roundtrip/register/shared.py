@@ -1,0 +1,128 @@
+"""A register on PostgreSQL, shared by several coordinators (issue 25; work in progress: the
+library stores returns there, `roundtrip.collect.run.collect_period(..., database=URL)`;
+the commands still use the workspace's roundtrip.db).
+
+`connect(url)` opens it: an empty database is made a register (schema.create_register, under
+a lock, so two coordinators starting at once make it once); one at another schema revision,
+or a database holding other tables, is refused. The password is never in what is printed:
+give it in the environment (PGPASSWORD) or ~/.pgpass, as libpq reads them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roundtrip.errors import WorkspaceError, printable
+from roundtrip.language import _
+
+SCHEMES = ("postgresql", "postgresql+psycopg")
+
+
+def shown(url: str) -> str:
+    """The URL as it may be printed: any password in it replaced by ***."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<?>"
+
+
+def connect(url: str) -> Any:
+    """A psycopg connection to the register at `url` (postgresql+psycopg://user@host/db), in
+    autocommit mode (register.submissions begins each transaction itself). A WorkspaceError,
+    one line, when it cannot be used."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise WorkspaceError(
+            _(
+                "the database URL {url} is not one: write it as postgresql+psycopg://USER@HOST/DATABASE"
+            ).format(url=shown(url))
+        ) from None
+    if parsed.drivername not in SCHEMES:
+        raise WorkspaceError(
+            _(
+                "the database URL {url} is not one: write it as postgresql+psycopg://USER@HOST/DATABASE"
+            ).format(url=shown(url))
+        )
+    import psycopg
+    from sqlalchemy.dialects.postgresql import psycopg as dialect
+
+    _args, kwargs = dialect.dialect().create_connect_args(
+        parsed.set(drivername="postgresql+psycopg")
+    )
+    try:
+        conn = psycopg.connect(**kwargs, autocommit=True)
+    except psycopg.Error as exc:
+        raise _unusable(url, exc) from None
+    try:
+        _ensure_register(conn, url)
+    except psycopg.Error as exc:
+        conn.close()
+        raise _unusable(url, exc) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _ensure_register(conn: Any, url: str) -> None:
+    """Make an empty database a register at the newest revision; refuse anything else that is
+    not one at it."""
+    from roundtrip.register.db import HEAD
+
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('roundtrip register'))")
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema()"
+            )
+        }
+        if not tables:
+            _create(conn)
+            return
+        revision = None
+        if "alembic_version" in tables:
+            got = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = got[0] if got else None
+        if revision is None or "submissions" not in tables:
+            raise WorkspaceError(
+                _(
+                    "the database {url} holds other tables and no roundtrip register: give "
+                    "an empty database (or one a roundtrip register is in). Nothing was changed."
+                ).format(url=shown(url))
+            )
+        if revision != HEAD:
+            raise WorkspaceError(
+                _(
+                    "the register {path} is at schema {revision} and this roundtrip uses "
+                    "{head}: every coordinator of a shared register needs the same roundtrip "
+                    "version. Nothing was changed."
+                ).format(path=shown(url), revision=revision, head=HEAD)
+            )
+
+
+def _create(conn: Any) -> None:
+    """schema.create_statements for PostgreSQL, in the caller's transaction."""
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    from roundtrip.register.schema import create_statements
+
+    for sql in create_statements(psycopg.dialect()):
+        conn.execute(sql)
+
+
+def _unusable(url: str, exc: Exception) -> WorkspaceError:
+    """One line for a server that cannot be reached or refuses this user (the driver's own
+    words, first line, quoted as they are)."""
+    reason = printable(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    return WorkspaceError(
+        _("cannot use the register {path}: {reason}.").format(path=shown(url), reason=reason)
+    )
