@@ -2,6 +2,10 @@
 
 usage: python benchmarks/bench_collect.py [N_FILES]   (default 100)
 
+With ROUNDTRIP_BENCH_DATABASE_URL (a PostgreSQL database you may make schemas in, as the
+tests' ROUNDTRIP_TEST_DATABASE_URL) the same files are then collected into a shared register
+there too, in a schema made for the run and dropped after it (issue 25).
+
 Builds a throw-away Aura workspace, generates 2025Q3, fills N returns with simulate.fill_return
 (every department, different answers so each file is distinct), then times:
   - read_return + validate_return per file (the per-file core),
@@ -12,6 +16,7 @@ Builds a throw-away Aura workspace, generates 2025Q3, fills N returns with simul
 from __future__ import annotations
 
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
@@ -96,6 +101,49 @@ def main(n: int) -> None:
         print(
             f"collect again (all already collected): {total:.2f} s, {total / n * 1000:.1f} ms per file"
         )
+        url = os.environ.get("ROUNDTRIP_BENCH_DATABASE_URL")
+        if url:
+            _on_postgresql(url, root, Path(tmp) / "shared", secret, n)
+
+
+def _on_postgresql(url: str, root: Path, copy: Path, secret: bytes, n: int) -> None:
+    """The same files collected from a copy of the workspace (nothing collected yet) into a
+    fresh shared register on PostgreSQL."""
+    import shutil
+    import uuid
+    from urllib.parse import quote
+
+    import psycopg
+    from sqlalchemy import create_engine, text
+
+    from roundtrip.register import shared
+
+    shutil.copytree(
+        root, copy, ignore=shutil.ignore_patterns("roundtrip.db*", "archive", "reports")
+    )
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        there = url + ("&" if "?" in url else "?") + "options=" + quote(f"-csearch_path={schema}")
+        conn = shared.connect(there)
+        conn.execute("INSERT INTO meta (key, value) VALUES ('secret', %s)", (secret.hex(),))
+        conn.close()
+        t = time.perf_counter()
+        result = collect_period(Workspace(copy), "2025Q3", database=there)
+        total = time.perf_counter() - t
+        assert result.exit_code == 0
+        print(
+            f"collect {n} files into PostgreSQL: {total:.2f} s total, "
+            f"{total / n * 1000:.1f} ms per file"
+        )
+    except psycopg.Error as exc:
+        print(f"PostgreSQL: {exc}")
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 if __name__ == "__main__":
