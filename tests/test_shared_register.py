@@ -350,3 +350,83 @@ class _ListQueue:
 
     def put(self, item) -> None:
         self.into.append(item)
+
+
+def _one_workspace(aura_base, tmp_path, url: str):
+    """An Aura workspace with its period's returns in the inbox (as sent), and the shared
+    register at `url` holding the workspace's signing secret."""
+    import shutil
+
+    from roundtrip.register import db
+    from roundtrip.returns.generate import generate_period
+    from roundtrip.workspace import Workspace
+    from tests.corpus.build import NOW, PERIOD
+
+    root = tmp_path / "ws"
+    shutil.copytree(aura_base, root)
+    sent = sorted(generate_period(Workspace(root), PERIOD, now=NOW).outbox.glob("*.xlsx"))
+    (root / "inbox" / PERIOD).mkdir(parents=True, exist_ok=True)
+    for f in sent:
+        shutil.copy2(f, root / "inbox" / PERIOD / f.name)
+    local = db.connect(root / "roundtrip.db")
+    key = secret(local).hex()
+    local.close()
+    conn = shared.connect(url)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('secret', %s)", (key,))
+    conn.close()
+    return Workspace(root), PERIOD, sent
+
+
+def test_a_user_who_may_only_read_is_one_line_and_stores_nothing(aura_base, tmp_path, postgres_url):
+    """A coordinator given a read-only login: one line, nothing stored; with a login that may
+    write, the same collect stores every return."""
+    import uuid
+    from urllib.parse import quote
+
+    from roundtrip.collect.run import collect_period
+
+    ws, period, sent = _one_workspace(aura_base, tmp_path, postgres_url)
+    reader = f"reader_{uuid.uuid4().hex[:8]}"
+    owner = shared.connect(postgres_url)
+    schema = owner.execute("SELECT current_schema()").fetchone()[0]
+    owner.execute(f'CREATE ROLE "{reader}"')
+    owner.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{reader}"')
+    owner.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{reader}"')
+    try:
+        read_only = postgres_url + quote(f" -crole={reader}")  # (the options: search_path too)
+        with pytest.raises(WorkspaceError) as got:
+            collect_period(ws, period, database=read_only)
+        line = str(got.value)
+        assert "\n" not in line and "permission denied" in line and "run collect again" in line
+        assert _count(owner, "SELECT COUNT(*) FROM submissions") == 0
+        assert _count(owner, "SELECT COUNT(*) FROM answers") == 0
+
+        result = collect_period(ws, period, database=postgres_url)
+        assert result.count(ACCEPTED, WARNINGS) == len(sent)
+        assert _count(owner, "SELECT COUNT(*) FROM submissions") == len(sent)
+    finally:
+        owner.execute(f'DROP OWNED BY "{reader}"')
+        owner.execute(f'DROP ROLE "{reader}"')
+        owner.close()
+
+
+def test_a_connection_dropped_before_the_commit_stores_nothing_and_a_retry_stores_it(
+    postgres_url,
+):
+    conn = shared.connect(postgres_url)
+    admin = shared.connect(postgres_url)
+    try:
+        admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+        import psycopg
+
+        with pytest.raises(psycopg.OperationalError):
+            _store_all_on(conn, _rows("YEP", 10))
+        assert _count(admin, "SELECT COUNT(*) FROM submissions") == 0
+        again = shared.connect(postgres_url)
+        _store_all_on(again, _rows("YEP", 10))
+        again.close()
+        assert _count(admin, "SELECT COUNT(*) FROM submissions") == 1
+        assert _count(admin, "SELECT COUNT(*) FROM answers") == 2
+    finally:
+        conn.close()
+        admin.close()

@@ -254,7 +254,11 @@ def collect_period(
     again = all_collected_already(ws, period, paths) if database is None else None
     if again is not None:
         return again
-    with workspace_lock(ws), _early_intake(ws, period, paths, pool_min) as early:
+    with (
+        workspace_lock(ws),
+        shared.reported(database),
+        _early_intake(ws, period, paths, pool_min) as early,
+    ):
         source = open_source(ws.programme_path, ws.cache_dir)
         try:
             with frozen_heap():  # the programme (a million objects): not walked by every gc

@@ -10,6 +10,8 @@ give it in the environment (PGPASSWORD) or ~/.pgpass, as libpq reads them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from roundtrip.errors import WorkspaceError, printable
@@ -117,6 +119,26 @@ def _create(conn: Any) -> None:
 
     for sql in create_statements(psycopg.dialect()):
         conn.execute(sql)
+
+
+@contextmanager
+def reported(url: str | None) -> Iterator[None]:
+    """The body's failures of the shared register at `url` (the server gone, a user who may
+    not write) as one line: every return stored before stays stored (each was committed on
+    its own), the one under way is not, and a re-run stores the rest. Nothing when `url` is
+    None (the embedded register reports its own)."""
+    if url is None:
+        yield
+        return
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise WorkspaceError(
+            f"{_unusable(url, exc)} "
+            + _("The returns stored before it stay stored; run collect again to store the rest.")
+        ) from None
 
 
 def _unusable(url: str, exc: Exception) -> WorkspaceError:

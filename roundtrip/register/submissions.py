@@ -188,7 +188,12 @@ def in_transaction(conn: Any) -> bool:
         return bool(conn.in_transaction)
     from psycopg.pq import TransactionStatus
 
-    return conn.info.transaction_status != TransactionStatus.IDLE
+    # (UNKNOWN: the connection is gone, and the server rolled the transaction back)
+    return conn.info.transaction_status in (
+        TransactionStatus.ACTIVE,
+        TransactionStatus.INTRANS,
+        TransactionStatus.INERROR,
+    )
 
 
 def stored_hashes(conn: Any) -> set[str]:
