@@ -256,7 +256,8 @@ def test_sqlite_registers_store_as_before(tmp_path):
             ]
             == 2
         )
-        assert len(secret(conn)) == 32 and secret(conn) == secret(conn)
+        first = secret(conn)  # (made now; asked again, the stored one)
+        assert len(first) == 32 and secret(conn) == first
     finally:
         conn.close()
 
@@ -289,22 +290,16 @@ def test_two_workspaces_collect_into_one_register_at_once(aura_base, tmp_path, p
     roots = [tmp_path / "north", tmp_path / "south"]
     for root in roots:
         shutil.copytree(aura_base, root)
-    sent = sorted(generate_period(Workspace(roots[0]), PERIOD, now=NOW).outbox.glob("*.xlsx"))
+    # One coordinator generates the period's workbooks, signed with the shared register's
+    # secret (the register is made by the first command that opens it).
+    made = generate_period(Workspace(roots[0]), PERIOD, now=NOW, database=postgres_url)
+    sent = sorted(made.outbox.glob("*.xlsx"))
     assert len(sent) >= 4
     halves = (sent[::2], sent[1::2])
     for root, files in zip(roots, halves, strict=True):
         (root / "inbox" / PERIOD).mkdir(parents=True, exist_ok=True)
         for f in files:  # returned as sent (nothing filled in): read, validated, stored
             shutil.copy2(f, root / "inbox" / PERIOD / f.name)
-    # The workbooks are signed with the workspace's secret; a shared register holds the one
-    # every coordinator signs with (generate does not use a shared register yet).
-    local = db.connect(roots[0] / "roundtrip.db")
-    key = secret(local).hex()
-    local.close()
-    conn = shared.connect(postgres_url)
-    conn.execute("INSERT INTO meta (key, value) VALUES ('secret', %s)", (key,))
-    conn.close()
-
     ctx = multiprocessing.get_context("spawn")
     barrier, queues = ctx.Barrier(2), [ctx.Queue(), ctx.Queue()]
     procs = [
@@ -353,27 +348,21 @@ class _ListQueue:
 
 
 def _one_workspace(aura_base, tmp_path, url: str):
-    """An Aura workspace with its period's returns in the inbox (as sent), and the shared
-    register at `url` holding the workspace's signing secret."""
+    """An Aura workspace with its period's returns in the inbox (as sent), generated on the
+    shared register at `url` (signed with its secret)."""
     import shutil
 
-    from roundtrip.register import db
     from roundtrip.returns.generate import generate_period
     from roundtrip.workspace import Workspace
     from tests.corpus.build import NOW, PERIOD
 
     root = tmp_path / "ws"
     shutil.copytree(aura_base, root)
-    sent = sorted(generate_period(Workspace(root), PERIOD, now=NOW).outbox.glob("*.xlsx"))
+    made = generate_period(Workspace(root), PERIOD, now=NOW, database=url)
+    sent = sorted(made.outbox.glob("*.xlsx"))
     (root / "inbox" / PERIOD).mkdir(parents=True, exist_ok=True)
     for f in sent:
         shutil.copy2(f, root / "inbox" / PERIOD / f.name)
-    local = db.connect(root / "roundtrip.db")
-    key = secret(local).hex()
-    local.close()
-    conn = shared.connect(url)
-    conn.execute("INSERT INTO meta (key, value) VALUES ('secret', %s)", (key,))
-    conn.close()
     return Workspace(root), PERIOD, sent
 
 
@@ -430,3 +419,69 @@ def test_a_connection_dropped_before_the_commit_stores_nothing_and_a_retry_store
     finally:
         conn.close()
         admin.close()
+
+
+def _copy_register(sqlite_path, url: str) -> None:
+    """Every stored row of a workspace's register into a new shared register (ids kept; a
+    submission's superseded_by set once every submission is there)."""
+    from roundtrip.register.submissions import RECORD_COLUMNS
+
+    local = sqlite3.connect(sqlite_path)
+    conn = shared.connect(url)
+    try:
+        head = [r[1] for r in local.execute("PRAGMA table_info(submissions)")]
+        cols = ", ".join(head)
+        subs = local.execute(f"SELECT {cols} FROM submissions ORDER BY id").fetchall()
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO submissions ({cols}) VALUES ({', '.join(['%s'] * len(head))})",
+                [
+                    tuple(None if c == "superseded_by" else v for c, v in zip(head, r, strict=True))
+                    for r in subs
+                ],
+            )
+            by = head.index("superseded_by")
+            cur.executemany(
+                "UPDATE submissions SET superseded_by = %s WHERE id = %s",
+                [(r[by], r[0]) for r in subs if r[by] is not None],
+            )
+            for table in RECORD_COLUMNS:
+                names = [r[1] for r in local.execute(f"PRAGMA table_info({table})")]
+                got = local.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall()
+                cur.executemany(
+                    f"INSERT INTO {table} ({', '.join(names)}) "
+                    f"VALUES ({', '.join(['%s'] * len(names))})",
+                    got,
+                )
+    finally:
+        local.close()
+        conn.close()
+
+
+def _previous(prev) -> tuple[dict, dict, dict]:
+    return dict(prev.actions.items()), dict(prev.metrics.items()), dict(prev.shared)
+
+
+def test_the_last_answers_on_postgresql_are_the_sqlite_ones(demo_ws, postgres_url):
+    """The demo's three collected quarters in both registers: the last answers a next
+    workbook shows (every department, and a few) are the same from either."""
+    from roundtrip.programme.workbook import load_programme
+    from roundtrip.register import db
+    from roundtrip.register.history import last_answers
+
+    _copy_register(demo_ws / "roundtrip.db", postgres_url)
+    programme = load_programme(demo_ws / "programme.xlsx")
+    local, there = db.connect(demo_ws / "roundtrip.db"), shared.connect(postgres_url)
+    try:
+        depts = [d.id for d in programme.departments]
+        for period in ("2025Q2", "2025Q3", "2025Q4"):
+            before = programme.settings.period(period)
+            for chosen in (None, depts[:2], []):
+                a = _previous(last_answers(local, programme, before, chosen))
+                b = _previous(last_answers(there, programme, before, chosen))
+                assert a == b, (period, chosen)
+        whole = _previous(last_answers(there, programme, programme.settings.period("2025Q4")))
+        assert len(whole[0]) > 20 and len(whole[1]) > 5  # (a comparison of something)
+    finally:
+        local.close()
+        there.close()

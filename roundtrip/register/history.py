@@ -48,7 +48,7 @@ MAX_FILTERED = 500  # departments named in the query (beyond: all read, as for a
 
 
 def last_answers(
-    conn: sqlite3.Connection,
+    conn: Any,
     programme: Programme,
     before: Period,
     departments: Sequence[str] | None = None,
@@ -60,7 +60,8 @@ def last_answers(
     of periods the later submission's. With `departments`, only those departments' answers
     are needed (others may be left out). SQLite keeps the latest row of each action itself:
     after two years of a regional programme the register holds 1.4 million answers, of which
-    only the 180,000 latest are wanted.
+    only the 180,000 latest are wanted. `conn`: the workspace's register (sqlite3, from
+    db.connect) or a shared one (psycopg, from shared.connect).
     """
     cadence = programme.settings.cadence
     labels: dict[str, str] = {}
@@ -70,16 +71,19 @@ def last_answers(
     if not usable:
         return Previous()
     texts = tuple(usable)
-    if departments is not None and len(departments) <= MAX_FILTERED:
-        if not departments:
-            return Previous()
+    pairs = programme.partner_pairs()
+    if departments is not None and not departments:
+        return Previous()
+    if not isinstance(conn, sqlite3.Connection):  # a shared register (register/shared.py)
+        answers, values, leads, partners = _latest_on_postgresql(conn, usable, departments, pairs)
+    elif departments is not None and len(departments) <= MAX_FILTERED:
         answers, values = _latest_of_departments(conn, usable, texts, tuple(departments))
     else:
         answers, values = _latest_of_all(conn, usable)
     shared: dict[tuple[str, str], PreviousAnswer] = {}
-    pairs = programme.partner_pairs()
     if pairs:  # the answers above are anyone's: a shared action's are the lead's or a partner's
-        leads, partners = _latest_of_shared(conn, usable, texts, pairs)
+        if isinstance(conn, sqlite3.Connection):
+            leads, partners = _latest_of_shared(conn, usable, texts, pairs)
         for aid in {a for a, _d in pairs}:
             if aid in leads:
                 answers[aid] = leads[aid]
@@ -232,14 +236,86 @@ def _latest_of_all(
     return out[0], out[1]
 
 
-def _usable_periods(
-    conn: sqlite3.Connection, cadence: str, before: Period
-) -> dict[str, tuple[int, str]]:
+def _latest_on_postgresql(
+    conn: Any,
+    usable: dict[str, tuple[int, str]],
+    departments: Sequence[str] | None,
+    pairs: frozenset[tuple[str, str]],
+) -> tuple[Rows, Rows, Rows, dict[tuple[str, str], tuple]]:
+    """What the SQLite queries above find, on a shared register, in the SQL both databases
+    speak (a window function where SQLite keeps a grouped maximum's row): every key's latest
+    row, and for the actions with partners each (action, department)'s latest. Rows as
+    above: (key, period, ..., submission_id)."""
+    from sqlalchemy import ARRAY, Text, and_, any_, bindparam, func, or_, select
+
+    from roundtrip.register.schema import ANSWERS as A
+    from roundtrip.register.schema import METRIC_VALUES as M
+    from roundtrip.register.schema import SUBMISSIONS as S
+    from roundtrip.register.shared import rows
+
+    order = sorted(usable, key=lambda t: usable[t][0])  # oldest first: later ranks higher
+    texts = bindparam("texts", type_=ARRAY(Text))
+    current = select(S.c.id).where(S.c.superseded_by.is_(None), S.c.period == any_(texts))
+    if departments is not None:
+        current = current.where(S.c.department_id == any_(bindparam("depts", type_=ARRAY(Text))))
+    said = {
+        A: or_(A.c.status_key.is_not(None), A.c.progress.is_not(None),
+               and_(A.c.comment.is_not(None), A.c.comment != "")),
+        M: and_(M.c.value_text.is_not(None), M.c.value_text != ""),
+    }  # fmt: skip
+    columns = {
+        A: (
+            A.c.action_id,
+            A.c.period,
+            A.c.status_key,
+            A.c.progress,
+            A.c.comment,
+            A.c.submission_id,
+        ),
+        M: (M.c.metric_id, M.c.period, M.c.value_text, M.c.submission_id),
+    }
+
+    def latest(table: Any, by: tuple, where: Any = None) -> Any:
+        """Each partition's (`by`) latest row, its columns and `by`'s after the key's."""
+        rank = func.array_position(bindparam("order", type_=ARRAY(Text)), table.c.period)
+        inner = select(
+            *columns[table],
+            *by[1:],
+            func.row_number()
+            .over(partition_by=by, order_by=(rank.desc(), table.c.submission_id.desc()))
+            .label("rn"),
+        ).where(table.c.submission_id.in_(current), table.c.period == any_(texts), said[table])
+        if where is not None:
+            inner = inner.where(where)
+        sub = inner.subquery()
+        return select(*[c for c in sub.c if c.name != "rn"]).where(sub.c.rn == 1)
+
+    args = {"order": order, "texts": list(usable), "depts": list(departments or ())}
+    answers = {r[0]: r for r in rows(conn, latest(A, (A.c.action_id,)), **args)}
+    values = {r[0]: r for r in rows(conn, latest(M, (M.c.metric_id,)), **args)}
+    leads: Rows = {}
+    partners: dict[tuple[str, str], tuple] = {}
+    if pairs:
+        ids = bindparam("ids", type_=ARRAY(Text))
+        by_pair = latest(A, (A.c.action_id, A.c.department_id), A.c.action_id == any_(ids))
+        for r in rows(conn, by_pair, ids=sorted({a for a, _d in pairs}), **args):
+            aid, dept = r[0], r[6]
+            if (aid, dept) in pairs:
+                partners[(aid, dept)] = r
+            elif aid not in leads or (usable[r[1]][0], r[5]) > (
+                usable[leads[aid][1]][0],
+                leads[aid][5],
+            ):
+                leads[aid] = r
+    return answers, values, leads, partners
+
+
+def _usable_periods(conn: Any, cadence: str, before: Period) -> dict[str, tuple[int, str]]:
     """The stored periods of `cadence` earlier than `before`: text as stored -> (ordinal,
     canonical text). Another cadence's periods (a programme that changed cadence) are not
     comparable, so not used."""
     usable: dict[str, tuple[int, str]] = {}
-    for (text,) in query(conn, "SELECT DISTINCT period FROM current_submissions"):
+    for (text,) in conn.execute("SELECT DISTINCT period FROM current_submissions"):
         p = _period_of(text, cadence)
         if p is not None and p < before:
             usable[text] = (p.ordinal(), str(p))

@@ -121,6 +121,17 @@ def _create(conn: Any) -> None:
         conn.execute(sql)
 
 
+def rows(conn: Any, stmt: Any, **params: Any) -> list[tuple]:
+    """A SQLAlchemy Core statement run on a shared register's connection (compiled for
+    psycopg; its parameters given by name, the ones written into it by Core itself taken
+    from it)."""
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    compiled = stmt.compile(dialect=psycopg.dialect(paramstyle="format"))
+    args = [params[n] if n in params else compiled.params[n] for n in compiled.positiontup or ()]
+    return [tuple(r) for r in conn.execute(compiled.string, args).fetchall()]
+
+
 @contextmanager
 def reported(url: str | None) -> Iterator[None]:
     """The body's failures of the shared register at `url` (the server gone, a user who may

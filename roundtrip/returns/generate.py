@@ -19,6 +19,7 @@ from roundtrip.programme.periods import Period
 from roundtrip.programme.source import Source, Whole, open_source
 from roundtrip.progress import Progress, no_progress
 from roundtrip.register import db as register
+from roundtrip.register import shared
 from roundtrip.register.history import Previous, last_answers
 from roundtrip.register.submissions import secret as signing_secret
 from roundtrip.returns.contract import return_filename
@@ -194,8 +195,12 @@ def generate_period(
     now: dt.datetime | None = None,
     *,
     pool_min: int = POOL_MIN_DEPARTMENTS,
+    database: str | None = None,
 ) -> GenerateResult:
     """Write one return workbook per (selected) department into outbox/PERIOD/.
+
+    `database`: a shared register's URL (PostgreSQL, register/shared.py): the workbooks are
+    signed with its secret and show its last answers (work in progress, issue 25).
 
     With a current programme cache each workbook is made from its department's slice of it
     (programme_source.py): the whole programme is never built. From `pool_min` departments
@@ -204,7 +209,7 @@ def generate_period(
     source = open_source(ws.programme_path, ws.cache_dir)
     try:
         with frozen_heap():  # the programme: not walked by every full gc, here or in workers
-            return _generate(ws, source, period, departments, progress, now, pool_min)
+            return _generate(ws, source, period, departments, progress, now, pool_min, database)
     finally:
         source.close()
 
@@ -217,11 +222,12 @@ def _generate(
     progress: Progress | None,
     now: dt.datetime | None,
     pool_min: int,
+    database: str | None = None,
 ) -> GenerateResult:
     programme = source.head
     per = programme.settings.period(period)
     dept_ids = select_departments(programme, departments)
-    conn = register.connect(ws.db_path)
+    conn = shared.connect(database) if database else register.connect(ws.db_path)
     try:
         secret = signing_secret(conn)
         previous = last_answers(conn, programme, per, dept_ids if departments else None)
