@@ -88,10 +88,25 @@ _speak_click()
 
 
 class Context:
-    def __init__(self, workspace: str | None, quiet: bool, verbose: bool):
+    def __init__(
+        self, workspace: str | None, quiet: bool, verbose: bool, database: str | None = None
+    ):
         self.workspace_arg = workspace
         self.quiet = quiet
         self.verbose = verbose
+        self.database = database or None  # a shared register's URL (--database)
+
+    def own_register_only(self, command: str) -> None:
+        """A command that does not work on a shared register yet (issue 25) refuses one."""
+        if self.database:
+            from roundtrip.errors import UsageError
+
+            raise UsageError(
+                _(
+                    "{command} does not work on a shared register yet: leave out --database "
+                    "(and unset ROUNDTRIP_DATABASE_URL) to use the workspace's roundtrip.db."
+                ).format(command=command)
+            )
 
     def workspace(self):
         from roundtrip.workspace import Workspace
@@ -314,6 +329,15 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
 @click.option("-q", "--quiet", is_flag=True, help=N_("No progress or summary output."))
 @click.option("-v", "--verbose", is_flag=True, help=N_("Show tracebacks on errors."))
 @click.option(
+    "--database",
+    metavar="URL",
+    envvar="ROUNDTRIP_DATABASE_URL",
+    help=N_(
+        "A shared register on PostgreSQL (postgresql+psycopg://USER@HOST/DATABASE) instead "
+        "of the workspace's roundtrip.db; generate and collect so far."
+    ),
+)
+@click.option(
     "--version",
     is_flag=True,
     is_eager=True,
@@ -322,9 +346,11 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
     help=N_("Show the version and exit."),
 )
 @click.pass_context
-def main(ctx: click.Context, workspace: str | None, quiet: bool, verbose: bool) -> None:
+def main(
+    ctx: click.Context, workspace: str | None, quiet: bool, verbose: bool, database: str | None
+) -> None:
     # (The help texts are on the decorators, N_-marked: a docstring is not translated.)
-    ctx.obj = Context(workspace, quiet, verbose)
+    ctx.obj = Context(workspace, quiet, verbose, database)
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -418,7 +444,13 @@ def _check_line(name: str, p) -> str:
 def generate(ctx: Context, period: str, departments: tuple[str, ...]):
     from roundtrip.returns.generate import generate_period
 
-    result = generate_period(ctx.workspace(), period, departments or None, progress=ctx.progress)
+    result = generate_period(
+        ctx.workspace(),
+        period,
+        departments or None,
+        progress=ctx.progress,
+        database=ctx.database,
+    )
     for line in result.lines():
         ctx.echo(line)
 
@@ -431,7 +463,13 @@ def generate(ctx: Context, period: str, departments: tuple[str, ...]):
 def collect(ctx: Context, period: str, paths: tuple[Path, ...]):
     from roundtrip.collect.run import collect_period
 
-    result = collect_period(ctx.workspace(), period, list(paths) or None, progress=ctx.progress)
+    result = collect_period(
+        ctx.workspace(),
+        period,
+        list(paths) or None,
+        progress=ctx.progress,
+        database=ctx.database,
+    )
     for line in result.lines():
         ctx.echo(line)
     return result.exit_code
@@ -444,6 +482,7 @@ def collect(ctx: Context, period: str, paths: tuple[Path, ...]):
 def status(ctx: Context, period: str):
     from roundtrip.register.status import period_status
 
+    ctx.own_register_only("status")
     result = period_status(ctx.workspace(), period)
     for line in result.lines():
         ctx.echo(line)
@@ -486,6 +525,7 @@ def mail(
 ):
     from roundtrip.mail.run import mail_period
 
+    ctx.own_register_only("mail")
     result = mail_period(
         ctx.workspace(),
         period,
@@ -509,6 +549,7 @@ def mail(
 def register(ctx: Context, output: Path | None):
     from roundtrip.register.workbook import write_register
 
+    ctx.own_register_only("register")
     path = write_register(ctx.workspace(), output, progress=ctx.progress)
     ctx.echo(_("Wrote {path}").format(path=path))
 
@@ -524,6 +565,7 @@ def register(ctx: Context, output: Path | None):
 def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
     from roundtrip.summary.workbook import write_summary
 
+    ctx.own_register_only("summary")
     for path in write_summary(ctx.workspace(), period, output, pdf=pdf, progress=ctx.progress):
         ctx.echo(_("Wrote {path}").format(path=path))
 
@@ -543,6 +585,7 @@ def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
 def publish(ctx: Context, period: str, output: Path | None):
     from roundtrip.publish.site import write_site
 
+    ctx.own_register_only("publish")
     folder = write_site(ctx.workspace(), period, output, progress=ctx.progress)
     ctx.echo(_("Wrote {path}").format(path=folder / "index.html"))
 

@@ -8,6 +8,9 @@ import pytest
 # The console speaks English in tests unless a test says otherwise (tests/test_language.py
 # removes this to see the programme's language); documents always follow the programme.
 os.environ["ROUNDTRIP_LANG"] = "en"
+# The workspace's own register unless a test names a shared one (a developer's setting must
+# not move every test onto PostgreSQL).
+os.environ.pop("ROUNDTRIP_DATABASE_URL", None)
 
 from roundtrip.init import init_workspace
 from roundtrip.workspace import Workspace

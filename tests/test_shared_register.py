@@ -485,3 +485,50 @@ def test_the_last_answers_on_postgresql_are_the_sqlite_ones(demo_ws, postgres_ur
     finally:
         local.close()
         there.close()
+
+
+def test_the_command_line_generates_and_collects_on_a_shared_register(
+    aura_base, tmp_path, postgres_url
+):
+    """`--database` (or ROUNDTRIP_DATABASE_URL): generate and collect use the shared register,
+    and the commands that cannot yet refuse it in one line, changing nothing."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from roundtrip.cli import main
+    from roundtrip.register import db
+    from tests.corpus.build import PERIOD
+
+    root = tmp_path / "ws"
+    shutil.copytree(aura_base, root)
+    run = CliRunner()
+    got = run.invoke(main, ["-w", str(root), "--database", postgres_url, "generate", PERIOD])
+    assert got.exit_code == 0, got.output
+    inbox = root / "inbox" / PERIOD
+    inbox.mkdir(parents=True, exist_ok=True)
+    sent = sorted((root / "outbox" / PERIOD).glob("*.xlsx"))
+    for f in sent:
+        shutil.copy2(f, inbox / f.name)
+    got = run.invoke(
+        main, ["-w", str(root), "collect", PERIOD], env={"ROUNDTRIP_DATABASE_URL": postgres_url}
+    )
+    assert got.exit_code == 0, got.output
+    conn = shared.connect(postgres_url)
+    try:
+        assert _count(conn, "SELECT COUNT(*) FROM current_submissions") == len(sent)
+    finally:
+        conn.close()
+    local = db.connect(root / "roundtrip.db")
+    assert local.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
+    local.close()
+
+    for command in (["status", PERIOD], ["summary", PERIOD], ["register"], ["publish", PERIOD]):
+        got = run.invoke(main, ["-w", str(root), "--database", postgres_url, *command])
+        assert got.exit_code != 0
+        lines = got.output.strip().splitlines()
+        assert len(lines) == 1 and "does not work on a shared register yet" in lines[0], lines
+    assert not (root / "reports" / PERIOD / "summary.xlsx").exists()
+    # (without the option, the workspace's own register as ever)
+    got = run.invoke(main, ["-w", str(root), "status", PERIOD])
+    assert "does not work" not in got.output

@@ -245,7 +245,7 @@ def collect_period(
     """Collect returned files for `period` (default source: inbox/PERIOD/).
 
     `database`: a shared register's URL (PostgreSQL, register/shared.py) to store into instead
-    of the workspace's roundtrip.db (work in progress: no command reads it yet).
+    of the workspace's roundtrip.db.
 
     From `pool_min` files on they are taken in by another process while the programme loads
     and read and validated by worker processes, `pool_group` files per task; from

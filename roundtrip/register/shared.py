@@ -1,8 +1,8 @@
-"""A register on PostgreSQL, shared by several coordinators (issue 25; work in progress: the
-library stores returns there, `roundtrip.collect.run.collect_period(..., database=URL)`;
-the commands still use the workspace's roundtrip.db).
+"""A register on PostgreSQL, shared by several coordinators (issue 25; work in progress:
+`generate` and `collect` use it with --database URL or ROUNDTRIP_DATABASE_URL, the other
+commands still only the workspace's roundtrip.db).
 
-`connect(url)` opens it: an empty database is made a register (schema.create_register, under
+`connect(url)` opens it: an empty database is made a register (create_statements, under
 a lock, so two coordinators starting at once make it once); one at another schema revision,
 or a database holding other tables, is refused. The password is never in what is printed:
 give it in the environment (PGPASSWORD) or ~/.pgpass, as libpq reads them.
