@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 
 from roundtrip import __version__
-from roundtrip.errors import RoundtripError
+from roundtrip.errors import RoundtripError, UsageError
 from roundtrip.language import (
     LANGUAGES,
     N_,
@@ -96,18 +96,6 @@ class Context:
         self.verbose = verbose
         self.database = database or None  # a shared register's URL (--database)
 
-    def own_register_only(self, command: str) -> None:
-        """A command that does not work on a shared register yet (issue 25) refuses one."""
-        if self.database:
-            from roundtrip.errors import UsageError
-
-            raise UsageError(
-                _(
-                    "{command} does not work on a shared register yet: leave out --database "
-                    "(and unset ROUNDTRIP_DATABASE_URL) to use the workspace's roundtrip.db."
-                ).format(command=command)
-            )
-
     def workspace(self):
         from roundtrip.workspace import Workspace
 
@@ -136,6 +124,10 @@ def _progressbar(items: Iterable, label: str, total: int) -> Iterable:
         yield from bar
 
 
+# The commands that read or write the register but not yet a shared one (issue 25).
+OWN_REGISTER_ONLY = frozenset({"status", "mail", "register", "summary", "publish"})
+
+
 def command(fn):
     """Run a command body, turning library errors into one line and an exit code."""
 
@@ -143,6 +135,13 @@ def command(fn):
     def wrapper(*args, **kwargs):
         ctx = click.get_current_context().find_object(Context)
         try:
+            if ctx and ctx.database and fn.__name__ in OWN_REGISTER_ONLY:
+                raise UsageError(
+                    _(
+                        "{command} does not work on a shared register yet: leave out --database "
+                        "(and unset ROUNDTRIP_DATABASE_URL) to use the workspace's roundtrip.db."
+                    ).format(command=fn.__name__)
+                )
             code = fn(*args, **kwargs)
         except KeyboardInterrupt:
             echo(_("Interrupted."), err=True)
@@ -445,11 +444,7 @@ def generate(ctx: Context, period: str, departments: tuple[str, ...]):
     from roundtrip.returns.generate import generate_period
 
     result = generate_period(
-        ctx.workspace(),
-        period,
-        departments or None,
-        progress=ctx.progress,
-        database=ctx.database,
+        ctx.workspace(), period, departments or None, progress=ctx.progress, database=ctx.database
     )
     for line in result.lines():
         ctx.echo(line)
@@ -464,11 +459,7 @@ def collect(ctx: Context, period: str, paths: tuple[Path, ...]):
     from roundtrip.collect.run import collect_period
 
     result = collect_period(
-        ctx.workspace(),
-        period,
-        list(paths) or None,
-        progress=ctx.progress,
-        database=ctx.database,
+        ctx.workspace(), period, list(paths) or None, progress=ctx.progress, database=ctx.database
     )
     for line in result.lines():
         ctx.echo(line)
@@ -482,7 +473,6 @@ def collect(ctx: Context, period: str, paths: tuple[Path, ...]):
 def status(ctx: Context, period: str):
     from roundtrip.register.status import period_status
 
-    ctx.own_register_only("status")
     result = period_status(ctx.workspace(), period)
     for line in result.lines():
         ctx.echo(line)
@@ -525,7 +515,6 @@ def mail(
 ):
     from roundtrip.mail.run import mail_period
 
-    ctx.own_register_only("mail")
     result = mail_period(
         ctx.workspace(),
         period,
@@ -549,7 +538,6 @@ def mail(
 def register(ctx: Context, output: Path | None):
     from roundtrip.register.workbook import write_register
 
-    ctx.own_register_only("register")
     path = write_register(ctx.workspace(), output, progress=ctx.progress)
     ctx.echo(_("Wrote {path}").format(path=path))
 
@@ -565,7 +553,6 @@ def register(ctx: Context, output: Path | None):
 def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
     from roundtrip.summary.workbook import write_summary
 
-    ctx.own_register_only("summary")
     for path in write_summary(ctx.workspace(), period, output, pdf=pdf, progress=ctx.progress):
         ctx.echo(_("Wrote {path}").format(path=path))
 
@@ -585,7 +572,6 @@ def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
 def publish(ctx: Context, period: str, output: Path | None):
     from roundtrip.publish.site import write_site
 
-    ctx.own_register_only("publish")
     folder = write_site(ctx.workspace(), period, output, progress=ctx.progress)
     ctx.echo(_("Wrote {path}").format(path=folder / "index.html"))
 
