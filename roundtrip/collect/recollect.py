@@ -27,27 +27,29 @@ from roundtrip.language import set_console_language
 from roundtrip.programme.periods import parse_period
 from roundtrip.register import db as register
 from roundtrip.register import rejections as ledger
+from roundtrip.register import shared
 from roundtrip.returns.read import scan_sources
 from roundtrip.workspace import Workspace
 
 
 def all_collected_already(
-    ws: Workspace, period: str, paths: list[Path] | None
+    ws: Workspace, period: str, paths: list[Path] | None, database: str | None = None
 ) -> CollectResult | None:
     """The result of a re-run where every file is stored already for this period, found by
-    hashes alone (no programme to load, nothing to read); None when anything needs work."""
+    hashes alone (no programme to load, nothing to read); None when anything needs work.
+    `database`: a shared register's URL (else the workspace's roundtrip.db)."""
     try:
         per = parse_period(period)
         sources = collect_sources(ws, per, paths)
     except UsageError:
         return None  # the full run reports it, with the programme's cadence
     files, skipped = scan_sources(list(sources))
-    if not files or not ws.db_path.is_file():
+    if not files or (database is None and not ws.db_path.is_file()):
         return None
     key = programme_key(ws)
     language = _programmes_language(ws, key)  # None: not cached (the console stays as it is)
     final = ledger.final_rejections(ws.reports(per) / ledger.REJECTIONS_FILE, key)
-    conn = register.connect(ws.db_path)
+    conn = shared.connect(database) if database else register.connect(ws.db_path)
     try:
         outcomes = []
         for path in files:

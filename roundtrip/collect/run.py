@@ -251,21 +251,18 @@ def collect_period(
     and read and validated by worker processes, `pool_group` files per task; from
     `copies_pool_min` annotated copies on, those are made by worker processes too. The
     outcome is the same either way."""
-    again = all_collected_already(ws, period, paths) if database is None else None
-    if again is not None:
-        return again
-    with (
-        workspace_lock(ws),
-        shared.reported(database),
-        _early_intake(ws, period, paths, pool_min) as early,
-    ):
-        source = open_source(ws.programme_path, ws.cache_dir)
-        try:
-            with frozen_heap():  # the programme (a million objects): not walked by every gc
-                pools = _Pools(pool_min, pool_group, copies_pool_min, database)
-                return _collect(ws, source, period, paths, progress, now, early, pools)
-        finally:
-            source.close()
+    with shared.reported(database):
+        again = all_collected_already(ws, period, paths, database)
+        if again is not None:
+            return again
+        with workspace_lock(ws), _early_intake(ws, period, paths, pool_min) as early:
+            source = open_source(ws.programme_path, ws.cache_dir)
+            try:
+                with frozen_heap():  # the programme (a million objects): not walked by gc
+                    pools = _Pools(pool_min, pool_group, copies_pool_min, database)
+                    return _collect(ws, source, period, paths, progress, now, early, pools)
+            finally:
+                source.close()
 
 
 @dataclass(frozen=True)
