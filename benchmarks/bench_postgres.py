@@ -59,6 +59,17 @@ def _steps(ws: Path, env_url: str | None) -> dict[str, tuple[float, float, float
         os.environ.pop("ROUNDTRIP_DATABASE_URL", None)
 
 
+def _stored(ws: Path, url: str | None) -> int:
+    """How many returns the register holds (the same on both backends, or the run is void)."""
+    from roundtrip.register import db, shared
+
+    conn = shared.connect(url) if url else db.connect(ws / "roundtrip.db")
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM current_submissions").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def _same_secret(base: Path, url: str) -> None:
     """A new shared register at `url` holding the workspace's signing secret."""
     from roundtrip.register import db, shared
@@ -101,7 +112,7 @@ def main() -> None:
                 for name, target in order if r % 2 == 0 else reversed(order):
                     ws = copy_workspace(base, Path(tmp) / f"{name}{r}")
                     runs[name].append(_steps(ws, target))
-                    print(f"  run {r + 1} {name}: done", flush=True)
+                    print(f"  run {r + 1} {name}: {_stored(ws, target)} returns stored", flush=True)
             finally:
                 with admin.begin() as c:
                     c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
