@@ -532,3 +532,21 @@ def test_the_command_line_generates_and_collects_on_a_shared_register(
     # (without the option, the workspace's own register as ever)
     got = run.invoke(main, ["-w", str(root), "status", PERIOD])
     assert "does not work" not in got.output
+
+
+def test_without_the_driver_installed_it_says_how_to_install_it(aura_ws, monkeypatch):
+    """`pip install roundtrip` has no PostgreSQL driver: --database says what to install."""
+    import sys
+
+    from click.testing import CliRunner
+
+    from roundtrip.cli import main
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # (import psycopg: ImportError)
+    url = "postgresql+psycopg://koordinaattori@tietokanta/roundtrip"
+    got = CliRunner().invoke(
+        main, ["-w", str(aura_ws.root), "--database", url, "collect", "2025Q3"]
+    )
+    assert got.exit_code != 0
+    lines = got.output.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'roundtrip[postgres]'" in lines[0], lines

@@ -52,7 +52,7 @@ def connect(url: str) -> Any:
                 "the database URL {url} is not one: write it as postgresql+psycopg://USER@HOST/DATABASE"
             ).format(url=shown(url))
         )
-    import psycopg
+    psycopg = driver()
     from sqlalchemy.dialects.postgresql import psycopg as dialect
 
     _args, kwargs = dialect.dialect().create_connect_args(
@@ -71,6 +71,20 @@ def connect(url: str) -> Any:
         conn.close()
         raise
     return conn
+
+
+def driver() -> Any:
+    """The psycopg module, or a WorkspaceError saying how to install it."""
+    try:
+        import psycopg
+    except ImportError:
+        raise WorkspaceError(
+            _(
+                "a shared register on PostgreSQL needs psycopg, which is not installed: "
+                "pip install 'roundtrip[postgres]'"
+            )
+        ) from None
+    return psycopg
 
 
 def _ensure_register(conn: Any, url: str) -> None:
@@ -141,8 +155,7 @@ def reported(url: str | None) -> Iterator[None]:
     if url is None:
         yield
         return
-    import psycopg
-
+    psycopg = driver()
     try:
         yield
     except psycopg.Error as exc:
