@@ -190,7 +190,7 @@ def _many(conn: Any, name: str, rows: list[tuple]) -> None:
 # INSERTs above, in the same order. At 3,000 returns (180,000 answers, 90,000 values) an
 # executemany of INSERTs made collect 1.6x SQLite's time (benchmarks/bench_postgres.py).
 _COPIED = {
-    name: f"COPY {name} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in cols)}) FROM STDIN"
+    name: "COPY {} ({}) FROM STDIN".format(name, ", ".join(f'"{c}"' for c in cols))
     for name, cols in {
         **{t: (*_KEYS, *c) for t, c in RECORD_COLUMNS.items()},
         "problems": PROBLEM_COLUMNS,
