@@ -44,6 +44,15 @@ def _submission() -> Column[int]:
     return Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False)
 
 
+def _record_keys() -> tuple[Column, ...]:
+    """The first columns of every record of a return: its submission, period, department."""
+    return (
+        _submission(),
+        Column("period", Text, nullable=False),
+        Column("department_id", Text, nullable=False),
+    )
+
+
 META = Table(
     "meta",
     METADATA,
@@ -77,9 +86,7 @@ Index("submissions_dept_period", SUBMISSIONS.c.department_id, SUBMISSIONS.c.peri
 ANSWERS = Table(
     "answers",
     METADATA,
-    _submission(),
-    Column("period", Text, nullable=False),
-    Column("department_id", Text, nullable=False),
+    *_record_keys(),
     Column("action_id", Text, nullable=False),
     Column("status_key", Text),  # NULL when not answered
     Column("progress", Integer),  # 0..100 or NULL
@@ -96,9 +103,7 @@ Index("answers_status", ANSWERS.c.submission_id, ANSWERS.c.period, ANSWERS.c.sta
 METRIC_VALUES = Table(
     "metric_values",
     METADATA,
-    _submission(),
-    Column("period", Text, nullable=False),
-    Column("department_id", Text, nullable=False),
+    *_record_keys(),
     Column("action_id", Text, nullable=False),
     Column("metric_id", Text, nullable=False),
     Column("kind", Text, nullable=False),
@@ -115,9 +120,7 @@ Index("metric_values_metric", METRIC_VALUES.c.metric_id, METRIC_VALUES.c.period)
 PLAN_COMPLETIONS = Table(
     "plan_completions",
     METADATA,
-    _submission(),
-    Column("period", Text, nullable=False),
-    Column("department_id", Text, nullable=False),
+    *_record_keys(),
     Column("action_id", Text, nullable=False),
     Column("field", Text, nullable=False),  # 'metric', 'schedule' or 'responsible'
     Column("value", Text, nullable=False),
@@ -129,9 +132,7 @@ PLAN_COMPLETIONS = Table(
 PROPOSALS = Table(
     "proposals",
     METADATA,
-    _submission(),
-    Column("period", Text, nullable=False),
-    Column("department_id", Text, nullable=False),
+    *_record_keys(),
     _text("priority_id"),
     Column("action", Text, nullable=False),
     _text("metric"),
