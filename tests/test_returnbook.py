@@ -506,6 +506,8 @@ def _cells_workbook(path, worksheet_class):
     from roundtrip.returns.styles import WORKBOOK_OPTIONS
 
     wb = Workbook(path, WORKBOOK_OPTIONS)
+    # (one creation time for both workbooks: written a second apart, their core.xml differed)
+    wb.set_properties({"created": dt.datetime(2025, 9, 30, 12, 0, tzinfo=dt.UTC)})
     ws = wb.add_worksheet("Data", worksheet_class=worksheet_class)
     boxed = wb.add_format({"border": 1, "text_wrap": True})
     twin = wb.add_format({"border": 1, "text_wrap": True})  # equal: shares boxed's index
