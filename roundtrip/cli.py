@@ -125,7 +125,7 @@ def _progressbar(items: Iterable, label: str, total: int) -> Iterable:
 
 
 # The commands that read or write the register but not yet a shared one (issue 25).
-OWN_REGISTER_ONLY = frozenset({"status", "mail", "register", "summary", "publish"})
+OWN_REGISTER_ONLY = frozenset({"mail", "register", "publish"})
 
 
 def command(fn):
@@ -473,7 +473,7 @@ def collect(ctx: Context, period: str, paths: tuple[Path, ...]):
 def status(ctx: Context, period: str):
     from roundtrip.register.status import period_status
 
-    result = period_status(ctx.workspace(), period)
+    result = period_status(ctx.workspace(), period, database=ctx.database)
     for line in result.lines():
         ctx.echo(line)
     return result.exit_code
@@ -553,7 +553,9 @@ def register(ctx: Context, output: Path | None):
 def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
     from roundtrip.summary.workbook import write_summary
 
-    for path in write_summary(ctx.workspace(), period, output, pdf=pdf, progress=ctx.progress):
+    for path in write_summary(
+        ctx.workspace(), period, output, pdf=pdf, progress=ctx.progress, database=ctx.database
+    ):
         ctx.echo(_("Wrote {path}").format(path=path))
 
 

@@ -16,7 +16,7 @@ from roundtrip.health.rules import Answer
 from roundtrip.programme.periods import parse_period
 from roundtrip.register.db import connect
 from roundtrip.register.health import read_register, register_health
-from roundtrip.summary.answers import lead_answers
+from roundtrip.register.reads import lead_answers
 
 PERIODS = ("2025Q1", "2025Q2", "2025Q3", "2025Q4")
 STATUSES = (

@@ -15,6 +15,7 @@ from roundtrip.collect.store import StoreRows, store_submission
 from roundtrip.errors import WorkspaceError
 from roundtrip.register import shared
 from roundtrip.register.submissions import StoredMeanwhile, secret, stored_hashes
+from tests.registers import copy_register
 
 
 def _rows(dept: str, progress: int) -> StoreRows:
@@ -421,43 +422,6 @@ def test_a_connection_dropped_before_the_commit_stores_nothing_and_a_retry_store
         admin.close()
 
 
-def _copy_register(sqlite_path, url: str) -> None:
-    """Every stored row of a workspace's register into a new shared register (ids kept; a
-    submission's superseded_by set once every submission is there)."""
-    from roundtrip.register.submissions import RECORD_COLUMNS
-
-    local = sqlite3.connect(sqlite_path)
-    conn = shared.connect(url)
-    try:
-        head = [r[1] for r in local.execute("PRAGMA table_info(submissions)")]
-        cols = ", ".join(head)
-        subs = local.execute(f"SELECT {cols} FROM submissions ORDER BY id").fetchall()
-        with conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO submissions ({cols}) VALUES ({', '.join(['%s'] * len(head))})",
-                [
-                    tuple(None if c == "superseded_by" else v for c, v in zip(head, r, strict=True))
-                    for r in subs
-                ],
-            )
-            by = head.index("superseded_by")
-            cur.executemany(
-                "UPDATE submissions SET superseded_by = %s WHERE id = %s",
-                [(r[by], r[0]) for r in subs if r[by] is not None],
-            )
-            for table in RECORD_COLUMNS:
-                names = [r[1] for r in local.execute(f"PRAGMA table_info({table})")]
-                got = local.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall()
-                cur.executemany(
-                    f"INSERT INTO {table} ({', '.join(names)}) "
-                    f"VALUES ({', '.join(['%s'] * len(names))})",
-                    got,
-                )
-    finally:
-        local.close()
-        conn.close()
-
-
 def _previous(prev) -> tuple[dict, dict, dict]:
     return dict(prev.actions.items()), dict(prev.metrics.items()), dict(prev.shared)
 
@@ -469,7 +433,7 @@ def test_the_last_answers_on_postgresql_are_the_sqlite_ones(demo_ws, postgres_ur
     from roundtrip.register import db
     from roundtrip.register.history import last_answers
 
-    _copy_register(demo_ws / "roundtrip.db", postgres_url)
+    copy_register(demo_ws / "roundtrip.db", postgres_url)
     programme = load_programme(demo_ws / "programme.xlsx")
     local, there = db.connect(demo_ws / "roundtrip.db"), shared.connect(postgres_url)
     try:
@@ -490,8 +454,9 @@ def test_the_last_answers_on_postgresql_are_the_sqlite_ones(demo_ws, postgres_ur
 def test_the_command_line_generates_and_collects_on_a_shared_register(
     aura_base, tmp_path, postgres_url
 ):
-    """`--database` (or ROUNDTRIP_DATABASE_URL): generate and collect use the shared register,
-    and the commands that cannot yet refuse it in one line, changing nothing."""
+    """`--database` (or ROUNDTRIP_DATABASE_URL): generate and collect use the shared register
+    (status and summary read it: tests/test_register_reads.py), and the commands that cannot
+    yet refuse it in one line, changing nothing."""
     import shutil
 
     from click.testing import CliRunner
@@ -523,12 +488,12 @@ def test_the_command_line_generates_and_collects_on_a_shared_register(
     assert local.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
     local.close()
 
-    for command in (["status", PERIOD], ["summary", PERIOD], ["register"], ["publish", PERIOD]):
+    for command in (["register"], ["publish", PERIOD], ["mail", PERIOD]):
         got = run.invoke(main, ["-w", str(root), "--database", postgres_url, *command])
         assert got.exit_code != 0
         lines = got.output.strip().splitlines()
         assert len(lines) == 1 and "does not work on a shared register yet" in lines[0], lines
-    assert not (root / "reports" / PERIOD / "summary.xlsx").exists()
+    assert not (root / "reports" / "register.xlsx").exists()
     # (without the option, the workspace's own register as ever)
     got = run.invoke(main, ["-w", str(root), "status", PERIOD])
     assert "does not work" not in got.output

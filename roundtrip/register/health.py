@@ -24,13 +24,18 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from roundtrip.health.compute import Register, ended, health, rules_of, stale_window
+from roundtrip.health.compute import Register, ended, health, quiet_of, rules_of, stale_window
 from roundtrip.health.rules import Flag
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.register.db import query
-
-BATCH = 500  # action ids per query for the last status of the ended actions
+from roundtrip.register.reads import (
+    collected_periods,
+    last_statuses,
+    lead_answers,
+    period_values,
+    shared,
+)
 
 # The lead pairs as a table of keys "action<US>department" (US: the unit separator, char 31,
 # never in an id), from a JSON array of such strings in :leads. One string a pair: json.dumps
@@ -72,7 +77,7 @@ def quiet_job(conn: sqlite3.Connection, programme: Programme, period: Period) ->
 
 
 def read_register(
-    conn: sqlite3.Connection,
+    conn: Any,
     programme: Programme,
     period: Period,
     quiet: Mapping[str, str | None] | None = None,
@@ -83,29 +88,35 @@ def read_register(
     `values`: the period's numeric metric values when they were read already."""
     rules = rules_of(programme)
     collected = collected_periods(conn)
+    if quiet is None and shared(conn):  # (the sets of the summary: no json_each there)
+        quiet = _quiet_from_answers(conn, programme, period, collected)
     if quiet is None:
         job = quiet_job(conn, programme, period)
         quiet = job[0](conn, *job[1]) if job is not None else {}
     if values is None:
-        values = dict(
-            query(
-                conn,
-                "SELECT m.metric_id, m.value_num FROM metric_values m WHERE m.submission_id IN "
-                "(SELECT id FROM current_submissions WHERE period = ?) "
-                "AND m.period = ? AND m.value_num IS NOT NULL",
-                (str(period), str(period)),
-            )
-        )
+        values = period_values(conn, str(period))
     done = ended(programme, period, rules)
     lead = {a.id: a.department_id for a in done}
-    last = _last_status(conn, list(lead), lead, period)
+    last = last_statuses(conn, list(lead), lead, str(period))
     return Register(quiet, last, values, collected)
 
 
-def collected_periods(conn: sqlite3.Connection) -> frozenset[str]:
-    """The periods with a current submission (Register.collected)."""
-    return frozenset(
-        r[0] for r in query(conn, "SELECT DISTINCT period FROM current_submissions", ())
+def _quiet_from_answers(
+    conn: Any, programme: Programme, period: Period, collected: frozenset[str]
+) -> dict[str, str | None]:
+    """Register.quiet from the lead answers of the stale window's periods (health.quiet_of),
+    as the summary finds it: the shared register's way."""
+    window = [
+        (str(q), str(b) if b is not None else None)
+        for q, b in stale_window(programme, period, rules_of(programme), collected)
+    ]
+    pairs = programme.partner_pairs()
+    got = {q: lead_answers(conn, q, pairs) for q in {q for w in window for q in w if q}}
+    return quiet_of(
+        window,
+        {q: a[0] for q, a in got.items()},
+        {q: a[1] for q, a in got.items()},
+        [a.id for a in programme.actions if a.active],
     )
 
 
@@ -139,31 +150,8 @@ def quiet_pairs(
     return dict(query(conn, sql, args).fetchall())
 
 
-def _last_status(
-    conn: sqlite3.Connection, ids: list[str], lead: dict[str, str], period: Period
-) -> dict[str, str | None]:
-    """Action id -> the last status its lead gave it in `period` or before (None: never),
-    for the actions of `ids` (those whose schedule ended: usually few, asked for by id)."""
-    out: dict[str, str | None] = dict.fromkeys(ids)
-    here = str(period)
-    for i in range(0, len(ids), BATCH):
-        batch = ids[i : i + BATCH]
-        marks = ", ".join("?" * len(batch))
-        for aid, p, key, dept in query(
-            conn,
-            "SELECT a.action_id, a.period, a.status_key, a.department_id FROM answers a "
-            "JOIN current_submissions s ON s.id = a.submission_id "
-            f"WHERE a.action_id IN ({marks}) AND a.status_key IS NOT NULL AND a.period <= ? "
-            "ORDER BY a.period",
-            (*batch, here),
-        ):
-            if lead.get(aid) == dept and len(p) == len(here):
-                out[aid] = key  # in period order: the last one stays
-    return out
-
-
 def register_health(
-    conn: sqlite3.Connection,
+    conn: Any,
     programme: Programme,
     period: Period,
     quiet: Mapping[str, str | None] | None = None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from roundtrip.language import C_, Message
 
@@ -75,7 +76,7 @@ def record(
     )
 
 
-def last_mailed(conn: sqlite3.Connection, period: str) -> dict[tuple[str, str], dt.datetime]:
+def last_mailed(conn: Any, period: str) -> dict[tuple[str, str], dt.datetime]:
     """(department id, kind) -> the latest moment a message of that kind was drafted or sent
     to that department for `period` (timezone-aware, UTC)."""
     out: dict[tuple[str, str], dt.datetime] = {}
@@ -86,18 +87,32 @@ def last_mailed(conn: sqlite3.Connection, period: str) -> dict[tuple[str, str], 
     return out
 
 
-def mailings_of(conn: sqlite3.Connection, period: str) -> list[Mailing]:
+def mailings_of(conn: Any, period: str) -> list[Mailing]:
     """Every message drafted or sent for `period`, oldest first (none when the register has
     no mailings table yet: an old register opened read-only)."""
-    if not _has_table(conn):
+    if not isinstance(conn, sqlite3.Connection):  # a shared register (register/shared.py)
+        from sqlalchemy import select
+
+        from roundtrip.register.schema import MAILINGS as T
+        from roundtrip.register.shared import rows as run
+
+        rows = run(
+            conn,
+            select(T.c.department_id, T.c.period, T.c.kind, T.c.at, T.c.how, T.c.recipient)
+            .add_columns(T.c.path)
+            .where(T.c.period == period)
+            .order_by(T.c.id),
+        )
+    elif not _has_table(conn):
         return []
-    cur = conn.cursor()
-    cur.row_factory = None
-    rows = cur.execute(
-        "SELECT department_id, period, kind, at, how, recipient, path FROM mailings "
-        "WHERE period = ? ORDER BY id",
-        (period,),
-    ).fetchall()
+    else:
+        cur = conn.cursor()
+        cur.row_factory = None
+        rows = cur.execute(
+            "SELECT department_id, period, kind, at, how, recipient, path FROM mailings "
+            "WHERE period = ? ORDER BY id",
+            (period,),
+        ).fetchall()
     got = [Mailing(d, p, k, _moment(at), h, r, path) for d, p, k, at, h, r, path in rows]
     got.sort(key=lambda m: m.at)  # (stable: recorded order among equal moments)
     return got

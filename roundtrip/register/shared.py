@@ -147,11 +147,11 @@ def rows(conn: Any, stmt: Any, **params: Any) -> list[tuple]:
 
 
 @contextmanager
-def reported(url: str | None) -> Iterator[None]:
+def reported(url: str | None, storing: bool = True) -> Iterator[None]:
     """The body's failures of the shared register at `url` (the server gone, a user who may
-    not write) as one line: every return stored before stays stored (each was committed on
-    its own), the one under way is not, and a re-run stores the rest. Nothing when `url` is
-    None (the embedded register reports its own)."""
+    not write) as one line. `storing` (collect): every return stored before stays stored
+    (each was committed on its own), the one under way is not, and a re-run stores the rest.
+    Nothing when `url` is None (the embedded register reports its own)."""
     if url is None:
         yield
         return
@@ -159,10 +159,22 @@ def reported(url: str | None) -> Iterator[None]:
     try:
         yield
     except psycopg.Error as exc:
-        raise WorkspaceError(
-            f"{_unusable(url, exc)} "
+        after = (
+            " "
             + _("The returns stored before it stay stored; run collect again to store the rest.")
-        ) from None
+            if storing
+            else ""
+        )
+        raise WorkspaceError(f"{_unusable(url, exc)}{after}") from None
+
+
+def opened(db_path: Any, url: str | None) -> Any:
+    """A connection to the register: the shared one at `url`, else the workspace's file."""
+    if url:
+        return connect(url)
+    from roundtrip.register.db import connect as connect_file
+
+    return connect_file(db_path)
 
 
 def _unusable(url: str, exc: Exception) -> WorkspaceError:

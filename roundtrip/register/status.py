@@ -30,7 +30,8 @@ from roundtrip.language import (
 )
 from roundtrip.parallel.heap import frozen_heap
 from roundtrip.programme.model import Programme
-from roundtrip.register.db import register_error
+from roundtrip.register import shared
+from roundtrip.register.db import query, register_error
 from roundtrip.register.mailings import KIND_WORDS, last_mailed
 from roundtrip.register.rejections import REJECTIONS_FILE, read_entries
 from roundtrip.workspace import Workspace
@@ -180,11 +181,14 @@ def period_status(
     period: str,
     today: dt.date | None = None,
     programme: Programme | None = None,
+    database: str | None = None,
 ) -> StatusReport:
     """The chase list for `period`, departments in programme order.
 
     `programme` defaults to the workspace's programme.xlsx (passing one avoids reloading; with
-    a current cache only its head and index are read: programme_source.py).
+    a current cache only its head and index are read: programme_source.py). `database`: a
+    shared register's URL, read instead of the workspace's roundtrip.db (the rejected files
+    are the ones this workspace collected: each coordinator keeps their own log).
     """
     from roundtrip.programme.source import Whole, open_source
 
@@ -193,10 +197,13 @@ def period_status(
     )
     set_console_language(source.head.settings.language)  # (the cached programme says it too)
     try:
-        with frozen_heap():  # the programme: not walked by the collector again
-            report = _period_status(ws, period, today, source.head, source.active_departments())
+        # (the programme: not walked by the collector again)
+        with frozen_heap(), shared.reported(database, storing=False):
+            report = _period_status(
+                ws, period, today, source.head, source.active_departments(), database
+            )
             whole = getattr(source, "whole", None)
-            return _with_health(ws, report, whole() if whole else source.head)
+            return _with_health(ws, report, whole() if whole else source.head, database)
     finally:
         source.close()
 
@@ -207,12 +214,13 @@ def _period_status(
     today: dt.date | None,
     programme: Programme,
     active: Collection[str],
+    database: str | None = None,
 ) -> StatusReport:
     p = programme.settings.period(period)
     key = str(p)
     deadline = p.deadline(programme.settings.deadline_days)
     today = today or dt.date.today()
-    accepted, mailings = _read_register(ws.db_path, key)
+    accepted, mailings = _read_register(ws.db_path, key, database)
     rejections = read_rejections(ws.reports(key) / REJECTIONS_FILE)
 
     latest_rejection: dict[str, dict[str, Any]] = {}
@@ -281,15 +289,16 @@ def _period_status(
     return StatusReport(key, deadline, today, tuple(rows), tuple(unidentified))
 
 
-def _with_health(ws: Workspace, report: StatusReport, programme: Programme) -> StatusReport:
+def _with_health(
+    ws: Workspace, report: StatusReport, programme: Programme, database: str | None = None
+) -> StatusReport:
     """Each department's row with how many of its actions each health rule flags."""
     from roundtrip.health.rules import FLAGS
-    from roundtrip.register.db import connect
     from roundtrip.register.health import register_health
 
-    if not ws.db_path.exists():
+    if not database and not ws.db_path.exists():
         return report
-    conn = connect(ws.db_path)
+    conn = shared.opened(ws.db_path, database)
     try:
         flags = register_health(conn, programme, programme.settings.period(report.period))
     finally:
@@ -318,28 +327,53 @@ def read_rejections(path: Path) -> list[dict[str, Any]]:
 
 
 def _read_register(
-    db_path: Path, period: str
-) -> tuple[dict[str, sqlite3.Row], dict[tuple[str, str], dt.datetime]]:
-    """department id -> its current (not superseded) accepted submission for `period`; and
-    (department id, kind) -> when a message of that kind was last mailed for it."""
+    db_path: Path, period: str, database: str | None = None
+) -> tuple[dict[str, Any], dict[tuple[str, str], dt.datetime]]:
+    """department id -> its current (not superseded) accepted submission for `period` (a
+    row by column name); and (department id, kind) -> when a message of that kind was last
+    mailed for it. From the shared register at `database` when one is given."""
+    if database:
+        conn = shared.connect(database)
+        try:
+            return _accepted(conn, period), last_mailed(conn, period)
+        finally:
+            conn.close()
     if not db_path.is_file():
         return {}, {}
     try:
         conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
-        conn.row_factory = sqlite3.Row
         try:
-            rows = conn.execute(
-                "SELECT department_id, received_at, signer, original_name, warnings "
-                "FROM submissions WHERE superseded_by IS NULL AND period = ? "
-                "ORDER BY received_at, id",
-                (period,),
-            ).fetchall()
-            mailed = last_mailed(conn, period)
+            return _accepted(conn, period), last_mailed(conn, period)
         finally:
             conn.close()
     except sqlite3.Error as exc:
         raise register_error(db_path, exc) from exc
-    return {r["department_id"]: r for r in rows}, mailed  # the latest wins
+
+
+_ACCEPTED = ("department_id", "received_at", "signer", "original_name", "warnings")
+
+
+def _accepted(conn: Any, period: str) -> dict[str, dict[str, Any]]:
+    """department id -> its current submission for `period` (the latest received wins)."""
+    if isinstance(conn, sqlite3.Connection):
+        rows = query(
+            conn,
+            f"SELECT {', '.join(_ACCEPTED)} FROM submissions "
+            "WHERE superseded_by IS NULL AND period = ? ORDER BY received_at, id",
+            (period,),
+        ).fetchall()
+    else:
+        from sqlalchemy import select
+
+        from roundtrip.register.schema import SUBMISSIONS as S
+
+        rows = shared.rows(
+            conn,
+            select(*(S.c[c] for c in _ACCEPTED))
+            .where(S.c.superseded_by.is_(None), S.c.period == period)
+            .order_by(S.c.received_at.collate("C"), S.c.id),
+        )
+    return {r[0]: dict(zip(_ACCEPTED, r, strict=True)) for r in rows}
 
 
 def _date_of(iso: str) -> dt.date | None:

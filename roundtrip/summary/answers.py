@@ -7,71 +7,11 @@ is never the action's: its status is counted once, the lead's.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 
 from roundtrip.language import format_percent
 from roundtrip.programme.model import Action
-from roundtrip.register.db import query
-from roundtrip.summary.passes import CURRENT_SUBMISSIONS
-
-Answer = tuple[str | None, int | None, str | None]  # status key, progress, comment
-
-
-# Whether an answer's comment says anything (spaces, tabs, line breaks and no-break spaces
-# are nothing): the stale rule's "with no comment", as register.health asks it.
-COMMENTED = "TRIM(COALESCE(comment, ''), ' ' || char(9, 10, 13, 160)) <> ''"
-
-
-def lead_answers(
-    conn: sqlite3.Connection, period: str, pairs: frozenset[tuple[str, str]] = frozenset()
-) -> tuple[dict[str, tuple[str | None, int | None]], set[str]]:
-    """action -> (status key, progress) of its answer in `period`, never a partner's (`pairs`:
-    (action, partner department)), and the actions whose answer has a comment."""
-    statuses, _partners, commented = period_answers(conn, period, pairs)
-    return statuses, commented
-
-
-def period_answers(
-    conn: sqlite3.Connection, period: str, pairs: frozenset[tuple[str, str]]
-) -> tuple[dict[str, tuple[str | None, int | None]], dict[tuple[str, str], Answer], set[str]]:
-    """lead_answers' two, and the partners' answers: (action, partner department) -> its
-    Answer."""
-    where = f"WHERE submission_id IN ({CURRENT_SUBMISSIONS.format(op='=')}) AND period = ?"
-    if not pairs:
-        rows = query(
-            conn,
-            f"SELECT action_id, status_key, progress, {COMMENTED} FROM answers {where}",
-            (period, period),
-        ).fetchall()
-        return {r[0]: (r[1], r[2]) for r in rows}, {}, {r[0] for r in rows if r[3]}
-    statuses: dict[str, tuple[str | None, int | None]] = {}
-    partners: dict[tuple[str, str], Answer] = {}
-    commented: set[str] = set()
-    for aid, key, progress, comment, dept, said in query(
-        conn,
-        "SELECT action_id, status_key, progress, comment, department_id, "
-        f"{COMMENTED} FROM answers {where}",
-        (period, period),
-    ):
-        if (aid, dept) in pairs:
-            partners[(aid, dept)] = (key, progress, comment)
-        else:
-            statuses[aid] = (key, progress)
-            if said:
-                commented.add(aid)
-    return statuses, partners, commented
-
-
-def returns_of(conn: sqlite3.Connection, period: str) -> dict[str, str]:
-    """department id -> received_at of its current submission for `period`."""
-    rows = query(
-        conn,
-        "SELECT department_id, MAX(received_at) FROM current_submissions WHERE period = ? "
-        "GROUP BY department_id",
-        (period,),
-    )
-    return {r[0]: r[1] or "" for r in rows}
+from roundtrip.register.reads import Answer
 
 
 def partner_lines(

@@ -9,7 +9,6 @@ action lists' rows are made only when read (`Rows`): where their sheets are rend
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar, overload
@@ -21,16 +20,19 @@ from roundtrip.parallel.heap import collector_paused
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period, parse_period
 from roundtrip.programme.targets import target_for
-from roundtrip.register.health import collected_periods, register_health
-from roundtrip.summary.answers import lead_answers, partner_lines, period_answers, returns_of
-from roundtrip.summary.passes import (
-    Beside,
+from roundtrip.register.health import register_health
+from roundtrip.register.reads import (
     action_histories,
+    collected_periods,
+    lead_answers,
+    period_answers,
+    returns_of,
     same_cadence,
-    start_side,
     status_trend,
     summary_periods,
 )
+from roundtrip.summary.answers import partner_lines
+from roundtrip.summary.passes import Beside, start_side
 from roundtrip.summary.values import metric_text, on_track
 
 T = TypeVar("T")
@@ -261,7 +263,7 @@ class Lists:
 
 
 def load_summary(
-    conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside | None = None
+    conn: Any, programme: Programme, period: Period, side: Beside | None = None
 ) -> SummaryData:
     """Aggregate everything the council summary shows for `period` from the register.
 
@@ -273,7 +275,7 @@ def load_summary(
 
 
 def load_lists(
-    conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside | None = None
+    conn: Any, programme: Programme, period: Period, side: Beside | None = None
 ) -> tuple[Lists, Callable[[], SummaryData]]:
     """load_summary in two steps: the long lists, and the function counting the rest of the
     figures (the SummaryData, its lists the same objects), so the lists' sheets can be under
@@ -288,7 +290,7 @@ def load_lists(
 
 
 def _load_summary(
-    conn: sqlite3.Connection, programme: Programme, period: Period, side: Beside
+    conn: Any, programme: Programme, period: Period, side: Beside
 ) -> tuple[Lists, Callable[[], SummaryData]]:
     p = str(period)
     prev = str(period.previous())

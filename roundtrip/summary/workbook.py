@@ -14,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
@@ -24,7 +25,8 @@ from roundtrip.parallel.heap import collector_paused, frozen_heap
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress, no_progress
-from roundtrip.register.db import connect, register_error
+from roundtrip.register import shared
+from roundtrip.register.db import register_error
 from roundtrip.summary.data import NOT_ANSWERED, Lists, SummaryData, load_lists, load_summary
 from roundtrip.summary.metrics import write_metrics
 from roundtrip.summary.overview import write_overview
@@ -194,7 +196,7 @@ def _render_summary(
 
 
 def build_summary(
-    conn: sqlite3.Connection,
+    conn: Any,
     programme: Programme,
     period: Period,
     output: Path,
@@ -206,14 +208,14 @@ def build_summary(
     return render_summary(data, programme, output, pool_min_rows=pool_min_rows)
 
 
-def _early_side(conn: sqlite3.Connection, period: str):
+def _early_side(conn: Any, period: str, database: str | None):
     """start_side for `period` as written (its cadence is checked once the programme is
     loaded); None when the text is no period at all (the programme's parser says why)."""
     from roundtrip.programme.periods import parse_period
     from roundtrip.summary.passes import start_side
 
     try:
-        return start_side(conn, str(parse_period(period)))
+        return start_side(conn, str(parse_period(period)), database=database)
     except (RoundtripError, ValueError):
         return None
 
@@ -230,18 +232,22 @@ def write_summary(
     progress: Progress | None = None,
     *,
     pool_min_rows: int = PARALLEL_MIN_ROWS,
+    database: str | None = None,
 ) -> list[Path]:
     """Write reports/PERIOD/summary.xlsx (or `output`), and its PDF with `pdf`; the paths.
 
     `progress` is called once, with the steps of the work (SUMMARY_STEPS of them). The
     passes over the register run in worker processes beside the rest, and so does the
-    rendering of the long lists' rows from `pool_min_rows` rows on."""
-    conn = connect(ws.db_path)
+    rendering of the long lists' rows from `pool_min_rows` rows on. `database`: a shared
+    register's URL (register/shared.py), read instead of the workspace's roundtrip.db."""
     where: list[Path] = []  # the target, once the programme says the period
+    with shared.reported(database, storing=False):
+        conn = shared.opened(ws.db_path, database)
     try:
-        steps = _summary_steps(conn, ws, period, output, where, pool_min_rows)
-        for _step in (progress or no_progress)(steps, PROGRESS_LABEL, SUMMARY_STEPS):
-            pass
+        with shared.reported(database, storing=False):
+            steps = _summary_steps(conn, ws, period, output, where, pool_min_rows, database)
+            for _step in (progress or no_progress)(steps, PROGRESS_LABEL, SUMMARY_STEPS):
+                pass
     except sqlite3.Error as exc:
         raise register_error(ws.db_path, exc) from exc
     except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
@@ -258,18 +264,19 @@ def write_summary(
 
 
 def _summary_steps(
-    conn: sqlite3.Connection,
+    conn: Any,
     ws: Workspace,
     period: str,
     output: Path | None,
     where: list[Path],
     pool_min_rows: int,
+    database: str | None,
 ) -> Iterator[str]:
     """write_summary's work, one step at a time (SUMMARY_STEPS); the target goes in `where`."""
     from roundtrip.programme.workbook import load_programme
 
     # The passes over every answer need no programme: they start while it loads.
-    side = _early_side(conn, period)
+    side = _early_side(conn, period, database)
     try:
         programme = load_programme(ws.programme_path, ws.cache_dir)
         per = programme.settings.period(period)
