@@ -9,6 +9,7 @@ workspace's roundtrip.db and on a fresh schema of the PostgreSQL database (made 
 dropped after it), alternating which backend goes first:
 
     generate PERIOD, collect PERIOD (cold), collect PERIOD again (every file stored),
+    status PERIOD (the chase list, with health), summary PERIOD,
     generate NEXT (the next quarter's workbooks, with the last answers)
 
 Wall and CPU time (user + system, children included) as in run.py; the ratio PostgreSQL /
@@ -38,7 +39,14 @@ from benchmarks.run import (  # noqa: E402
     run_child,
 )
 
-STEPS = ("generate", "collect (cold)", "collect again", "generate next period")
+STEPS = (
+    "generate",
+    "collect (cold)",
+    "collect again",
+    "status",
+    "summary",
+    "generate next period",
+)
 
 
 def _steps(ws: Path, env_url: str | None) -> dict[str, tuple[float, float, float]]:
@@ -53,6 +61,8 @@ def _steps(ws: Path, env_url: str | None) -> dict[str, tuple[float, float, float
             "generate": run_child([*rt, "generate", PERIOD]),
             "collect (cold)": run_child([*rt, "collect", PERIOD]),
             "collect again": run_child([*rt, "collect", PERIOD]),
+            "status": run_child([*rt, "status", PERIOD]),
+            "summary": run_child([*rt, "summary", PERIOD]),
             "generate next period": run_child([*rt, "generate", NEXT]),
         }
     finally:

@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 
 from roundtrip import __version__
-from roundtrip.errors import RoundtripError, UsageError
+from roundtrip.errors import RoundtripError
 from roundtrip.language import (
     LANGUAGES,
     N_,
@@ -124,10 +124,6 @@ def _progressbar(items: Iterable, label: str, total: int) -> Iterable:
         yield from bar
 
 
-# The commands that read or write the register but not yet a shared one (issue 25).
-OWN_REGISTER_ONLY = frozenset({"mail", "register", "publish"})
-
-
 def command(fn):
     """Run a command body, turning library errors into one line and an exit code."""
 
@@ -135,13 +131,6 @@ def command(fn):
     def wrapper(*args, **kwargs):
         ctx = click.get_current_context().find_object(Context)
         try:
-            if ctx and ctx.database and fn.__name__ in OWN_REGISTER_ONLY:
-                raise UsageError(
-                    _(
-                        "{command} does not work on a shared register yet: leave out --database "
-                        "(and unset ROUNDTRIP_DATABASE_URL) to use the workspace's roundtrip.db."
-                    ).format(command=fn.__name__)
-                )
             code = fn(*args, **kwargs)
         except KeyboardInterrupt:
             echo(_("Interrupted."), err=True)
@@ -333,7 +322,7 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
     envvar="ROUNDTRIP_DATABASE_URL",
     help=N_(
         "A shared register on PostgreSQL (postgresql+psycopg://USER@HOST/DATABASE) instead "
-        "of the workspace's roundtrip.db; generate and collect so far."
+        "of the workspace's roundtrip.db."
     ),
 )
 @click.option(
@@ -523,6 +512,7 @@ def mail(
         send=send,
         dry_run=dry_run,
         force=force,
+        database=ctx.database,
     )
     for line in result.lines():
         ctx.echo(line)
@@ -538,7 +528,7 @@ def mail(
 def register(ctx: Context, output: Path | None):
     from roundtrip.register.workbook import write_register
 
-    path = write_register(ctx.workspace(), output, progress=ctx.progress)
+    path = write_register(ctx.workspace(), output, progress=ctx.progress, database=ctx.database)
     ctx.echo(_("Wrote {path}").format(path=path))
 
 
@@ -574,7 +564,9 @@ def summary(ctx: Context, period: str, output: Path | None, pdf: bool):
 def publish(ctx: Context, period: str, output: Path | None):
     from roundtrip.publish.site import write_site
 
-    folder = write_site(ctx.workspace(), period, output, progress=ctx.progress)
+    folder = write_site(
+        ctx.workspace(), period, output, progress=ctx.progress, database=ctx.database
+    )
     ctx.echo(_("Wrote {path}").format(path=folder / "index.html"))
 
 

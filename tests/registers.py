@@ -33,13 +33,18 @@ def copy_register(sqlite_path, url: str) -> None:
                 "UPDATE submissions SET superseded_by = %s WHERE id = %s",
                 [(r[by], r[0]) for r in subs if r[by] is not None],
             )
-            for table in (*RECORD_COLUMNS, "mailings"):
+            for table in (*RECORD_COLUMNS, "problems", "mailings"):
                 names = [r[1] for r in local.execute(f"PRAGMA table_info({table})")]
                 got = local.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall()
                 cur.executemany(
                     f"INSERT INTO {table} ({', '.join(names)}) "
                     f"VALUES ({', '.join(['%s'] * len(names))})",
                     got,
+                )
+            for table in ("submissions", "mailings"):  # (the next id after the copied ones)
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
                 )
     finally:
         local.close()

@@ -103,7 +103,7 @@ def test_the_summary_and_the_chase_list_are_the_same_from_either_register(demo_w
         a, b = _cells(demo_ws / "a.xlsx"), _cells(demo_ws / "b.xlsx")
         assert a == b, p
         assert sum(len(rows) for rows in a.values()) > 100
-        mine = run.invoke(main, ["-w", str(demo_ws), "status", p])
+        mine = run.invoke(main, ["-w", str(demo_ws), "status", p])  # (its exit code: 1)
         theirs = run.invoke(main, [*shared_run, "status", p])
         assert (theirs.exit_code, theirs.output) == (mine.exit_code, mine.output), p
         assert len(mine.output.splitlines()) > 5
@@ -121,3 +121,71 @@ def test_a_server_gone_while_reading_is_one_line(demo_ws, postgres_url):
         assert len(lines) == 1 and "cannot use the register" in lines[0], lines
         assert "secret-word" not in got.output
     assert not (demo_ws / "x.xlsx").exists()
+
+
+def test_the_register_workbook_is_the_same_from_either_register(demo_ws, postgres_url):
+    """`register` with --database: every sheet cell for cell, as tables and streamed."""
+    copy_register(demo_ws / "roundtrip.db", postgres_url)
+    from roundtrip.register.workbook import write_register
+    from roundtrip.workspace import Workspace
+
+    ws = Workspace(demo_ws)
+    for limit in (20_000, 10):  # (tables; streamed, its history made by a second process)
+        a = write_register(ws, demo_ws / "a.xlsx", table_limit=limit, pool_min=1)
+        b = write_register(
+            ws, demo_ws / "b.xlsx", table_limit=limit, pool_min=1, database=postgres_url
+        )
+        mine, theirs = _cells(a), _cells(b)
+        assert mine == theirs, limit
+        assert sum(len(rows) for rows in mine.values()) > 200
+
+
+def test_the_public_page_is_the_same_from_either_register(demo_ws, postgres_url):
+    """`publish` with --database: every file of the site byte for byte."""
+    import datetime as dt
+
+    from roundtrip.publish.site import write_site
+    from roundtrip.workspace import Workspace
+
+    copy_register(demo_ws / "roundtrip.db", postgres_url)
+    ws, at = Workspace(demo_ws), dt.datetime(2025, 10, 20, 12, 0, tzinfo=dt.UTC)
+    a = write_site(ws, "2025Q3", demo_ws / "a", made_at=at)
+    b = write_site(ws, "2025Q3", demo_ws / "b", made_at=at, database=postgres_url)
+    files = sorted(f.relative_to(a) for f in a.rglob("*") if f.is_file())
+    assert files == sorted(f.relative_to(b) for f in b.rglob("*") if f.is_file())
+    assert len(files) > 3
+    for f in files:
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+def test_reminders_mailed_from_either_register_are_the_same_and_recorded_there(
+    demo_ws, postgres_url
+):
+    """`mail --reminders` with --database: the same drafts as from the embedded register,
+    and each recorded in the shared register (a second run then drafts none)."""
+    import datetime as dt
+
+    from roundtrip.mail.run import mail_period
+    from roundtrip.register.mailings import mailings_of
+    from roundtrip.workspace import Workspace
+
+    copy_register(demo_ws / "roundtrip.db", postgres_url)
+    ws = Workspace(demo_ws)
+    now = dt.datetime(2025, 10, 30, 9, 0, tzinfo=dt.UTC)
+    there = shared.connect(postgres_url)
+    try:
+        before = len(mailings_of(there, "2025Q3"))
+        theirs = mail_period(ws, "2025Q3", reminders=True, now=now, database=postgres_url)
+        drafts = sorted(o.draft.name for o in theirs.outcomes if o.draft)
+        assert drafts, theirs.lines()
+        for o in theirs.outcomes:
+            if o.draft:
+                o.draft.unlink()
+        recorded = mailings_of(there, "2025Q3")
+        assert len(recorded) == before + len(drafts)
+        mine = mail_period(ws, "2025Q3", reminders=True, now=now)
+        assert sorted(o.draft.name for o in mine.outcomes if o.draft) == drafts
+        again = mail_period(ws, "2025Q3", reminders=True, now=now, database=postgres_url)
+        assert not [o for o in again.outcomes if o.draft]
+    finally:
+        there.close()

@@ -32,8 +32,7 @@ from roundtrip.mail.smtp import Mailer
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.programme.workbook import load_programme
-from roundtrip.register import mailings
-from roundtrip.register.db import connect
+from roundtrip.register import mailings, shared
 from roundtrip.register.rejections import REJECTIONS_FILE
 from roundtrip.register.status import period_status, read_rejections
 from roundtrip.returns.contract import return_filename
@@ -169,14 +168,17 @@ def mail_period(
     dry_run: bool = False,
     force: bool = False,
     now: dt.datetime | None = None,
+    database: str | None = None,
 ) -> MailResult:
-    """Draft (or send) the period's messages: the request, or reminders from the register."""
+    """Draft (or send) the period's messages: the request, or reminders from the register
+    (the shared one at the URL `database`, when given: every coordinator's mailings count)."""
     programme = load_programme(ws.programme_path, ws.cache_dir)
     per = programme.settings.period(period)
     now = now or dt.datetime.now(dt.UTC)
-    report = period_status(ws, str(per), today=now.date(), programme=programme)
+    report = period_status(ws, str(per), today=now.date(), programme=programme, database=database)
     emails = {d.id: d.email.strip() for d in programme.departments if programme.reported_by(d.id)}
-    conn = connect(ws.db_path)
+    with shared.reported(database, storing=False):
+        conn = shared.opened(ws.db_path, database)
     try:
         planned = plan(
             report,
@@ -190,7 +192,10 @@ def mail_period(
         )
         letters = _letters(ws, programme, per, report.deadline, now.date(), planned)
         folder = ws.outbox(per) / MAIL_DIR
-        outcomes = _deliver(ws, conn, programme, per, planned, letters, folder, now, send, dry_run)
+        with shared.reported(database, storing=False):
+            outcomes = _deliver(
+                ws, conn, programme, per, planned, letters, folder, now, send, dry_run
+            )
     finally:
         conn.close()
     return MailResult(

@@ -10,15 +10,15 @@ the programme's `publish_comments` setting says so.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from roundtrip.programme.model import Action, Programme
 from roundtrip.programme.periods import Period
 from roundtrip.programme.targets import target_for, target_number
-from roundtrip.register.db import query
 from roundtrip.register.health import register_health
+from roundtrip.register.reads import answers_upto, return_count, summary_periods, values_upto
 
 NOT_ANSWERED = ""  # the status key of an action with no answer (or an unknown status)
 NOT_ANSWERED_COLOUR = "#D9D9D9"
@@ -138,7 +138,7 @@ class SiteData:
 
 
 def load_site(
-    conn: sqlite3.Connection,
+    conn: Any,
     programme: Programme,
     period: Period,
     made_at: dt.datetime | None = None,
@@ -149,7 +149,7 @@ def load_site(
     st = programme.settings
     p = str(period)
     publish = st.publish_comments
-    periods = _periods(conn, p)
+    periods = tuple(summary_periods(conn, p))
     answers = _answers(conn, programme, p, publish)
     values = _metric_values(conn, p)
     flags = register_health(conn, programme, period)
@@ -202,7 +202,7 @@ def load_site(
         PriorityView(pr.id, pr.title, tuple(view(a) for a in active if a.priority_id == pr.id))
         for pr in programme.priorities
     )
-    returns, latest = _returns(conn, p)
+    returns, latest = return_count(conn, p)
     statuses = (
         *(StatusView(s.key, s.label, s.colour, s.done) for s in programme.statuses),
         StatusView(NOT_ANSWERED, not_answered, NOT_ANSWERED_COLOUR),
@@ -231,61 +231,23 @@ def _answer(period: str, got: tuple[str | None, int | None, str] | None, known: 
     return Answer(period, key if key in known else NOT_ANSWERED, progress, comment)
 
 
-def _same_cadence(a: str, b: str) -> bool:
-    """2025Q3 and 2024Q1 are, 2025H1 and 2025Q1 are not (a programme may change cadence)."""
-    return len(a) == len(b) and a[4:5] == b[4:5]
-
-
-def _periods(conn: sqlite3.Connection, p: str) -> tuple[str, ...]:
-    """The periods of p's cadence with current submissions, up to p (p included)."""
-    rows = query(
-        conn,
-        "SELECT DISTINCT period FROM current_submissions WHERE period <= ? ORDER BY period",
-        (p,),
-    )
-    periods = [r[0] for r in rows if _same_cadence(r[0], p)]
-    if p not in periods:
-        periods.append(p)
-    return tuple(periods)
-
-
 def _answers(
-    conn: sqlite3.Connection, programme: Programme, p: str, comments: bool
+    conn: Any, programme: Programme, p: str, comments: bool
 ) -> Mapping[tuple[str, str], tuple[str | None, int | None, str]]:
     """(action, period) -> (status key, progress, comment) of the action's lead department in
     every current submission up to `p`; the comment "" unless `comments`."""
     lead = {a.id: a.department_id for a in programme.actions}
     out: dict[tuple[str, str], tuple[str | None, int | None, str]] = {}
-    for aid, q, dept, key, progress, comment in query(
-        conn,
-        "SELECT a.action_id, a.period, a.department_id, a.status_key, a.progress, a.comment "
-        "FROM answers a WHERE a.submission_id IN "
-        "(SELECT id FROM current_submissions WHERE period <= ?) AND a.period <= ?",
-        (p, p),
-    ):
+    for aid, q, dept, key, progress, comment in answers_upto(conn, p):
         if lead.get(aid) == dept:
             text = (comment or "").strip() if comments else ""
             out[(aid, q)] = (key, progress, text)
     return out
 
 
-def _metric_values(conn: sqlite3.Connection, p: str) -> Mapping[tuple[str, str], Value]:
+def _metric_values(conn: Any, p: str) -> Mapping[tuple[str, str], Value]:
     """(metric, period) -> its value (a number, or the text of a text metric) up to `p`."""
     out: dict[tuple[str, str], Value] = {}
-    for mid, q, num, text in query(
-        conn,
-        "SELECT m.metric_id, m.period, m.value_num, m.value_text FROM metric_values m "
-        "WHERE m.submission_id IN (SELECT id FROM current_submissions WHERE period <= ?) "
-        "AND m.period <= ? AND m.value_text IS NOT NULL",
-        (p, p),
-    ):
+    for mid, q, num, text in values_upto(conn, p):
         out[(mid, q)] = float(num) if num is not None else str(text)
     return out
-
-
-def _returns(conn: sqlite3.Connection, p: str) -> tuple[int, str]:
-    """How many current returns the period has, and when the latest was collected."""
-    n, latest = query(
-        conn, "SELECT COUNT(*), MAX(collected_at) FROM current_submissions WHERE period = ?", (p,)
-    ).fetchone()
-    return int(n or 0), str(latest or "")

@@ -43,7 +43,8 @@ from roundtrip.progress import Progress, no_progress
 from roundtrip.publish import charts
 from roundtrip.publish.data import NOT_ANSWERED, ActionView, MetricView, SiteData, load_site
 from roundtrip.publish.words import WORDS, done_of, from_returns
-from roundtrip.register.db import connect, register_error
+from roundtrip.register import shared
+from roundtrip.register.db import register_error
 from roundtrip.workspace import Workspace, cannot_write
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -65,18 +66,22 @@ def write_site(
     progress: Progress[tuple[str, str]] | None = None,
     *,
     made_at: dt.datetime | None = None,
+    database: str | None = None,
 ) -> Path:
-    """Write the site for `period` into `output` (default reports/PERIOD/public/); its folder."""
+    """Write the site for `period` into `output` (default reports/PERIOD/public/); its folder.
+    `database`: a shared register's URL, read instead of the workspace's roundtrip.db."""
     from roundtrip.programme.workbook import load_programme
 
     programme = load_programme(ws.programme_path, ws.cache_dir)
     per = programme.settings.period(period)
     target = Path(output) if output else ws.reports(per) / "public"
     _check_target(target)
-    conn = connect(ws.db_path)
+    with shared.reported(database, storing=False):
+        conn = shared.opened(ws.db_path, database)
     try:
         language = programme.settings.language
-        data = load_site(conn, programme, per, made_at, tr(language, WORDS["not_answered"]))
+        with shared.reported(database, storing=False):
+            data = load_site(conn, programme, per, made_at, tr(language, WORDS["not_answered"]))
     except sqlite3.Error as exc:
         raise register_error(ws.db_path, exc) from exc
     finally:

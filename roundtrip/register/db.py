@@ -260,7 +260,7 @@ def _to_head(conn: sqlite3.Connection, path: Path | str) -> None:
             except BaseException:
                 copy.unlink(missing_ok=True)
                 raise
-            _say(
+            say(
                 _(
                     "Upgraded the register {path} (schema {old} to {new}); the register as "
                     "it was is kept in {copy}."
@@ -319,7 +319,7 @@ def _backup(path: Path | str, revision: str) -> Path:
     return target
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
     """A line on the console (stderr) from below the CLI: the upgrade, which happens once."""
     sys.stderr.write(printable(line, sys.stderr) + "\n")
     sys.stderr.flush()

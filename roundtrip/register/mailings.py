@@ -44,7 +44,7 @@ class Mailing:
 
 
 def record(
-    conn: sqlite3.Connection,
+    conn: Any,
     department_id: str,
     period: str,
     kind: str,
@@ -56,8 +56,8 @@ def record(
     """Record one message drafted or sent: a single INSERT.
 
     It neither begins nor commits a transaction; the caller owns that, as with every write to
-    the register. On a connection from db.connect (autocommit: isolation_level None) the row
-    is stored when this returns, unless the caller has begun a transaction (``BEGIN
+    the register. On a connection from db.connect (autocommit: isolation_level None) or
+    shared.connect (autocommit) the row is stored when this returns, unless the caller has begun a transaction (``BEGIN
     IMMEDIATE`` ... ``COMMIT``, as collect's store_submission does), which then holds it.
 
     `at` must be timezone-aware (it is stored in UTC); `kind` one of KINDS, `how` one of HOWS
@@ -69,11 +69,19 @@ def record(
         raise ValueError(f"unknown mailing {how!r} (one of {HOWS})")
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"the moment of a mailing must be timezone-aware, not {at!r}")
-    conn.execute(
-        "INSERT INTO mailings (department_id, period, kind, at, how, recipient, path) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (department_id, period, kind, _stored(at), how, recipient, path),
-    )
+    row = (department_id, period, kind, _stored(at), how, recipient, path)
+    if isinstance(conn, sqlite3.Connection):
+        conn.execute(
+            "INSERT INTO mailings (department_id, period, kind, at, how, recipient, path) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
+        return
+    from roundtrip.register.schema import MAILINGS as T
+    from roundtrip.register.shared import execute
+
+    names = ("department_id", "period", "kind", "at", "how", "recipient", "path")
+    execute(conn, T.insert().values(dict(zip(names, row, strict=True))))
 
 
 def last_mailed(conn: Any, period: str) -> dict[tuple[str, str], dt.datetime]:

@@ -116,6 +116,47 @@ def metric_values(conn: Any, p: str, periods: list[str]) -> dict[str, list[float
     return out
 
 
+def values_upto(conn: Any, p: str) -> list[tuple[str, str, float | None, str]]:
+    """(metric id, period, number, text) of every answered value in the current submissions
+    up to `p` (the text: the canonical text of any kind, the number: count/number/percent)."""
+    if shared(conn):
+        return _run(conn, "values_upto", p=p)
+    return query(
+        conn,
+        "SELECT m.metric_id, m.period, m.value_num, m.value_text FROM metric_values m "
+        "WHERE m.submission_id IN (SELECT id FROM current_submissions WHERE period <= ?) "
+        "AND m.period <= ? AND m.value_text IS NOT NULL",
+        (p, p),
+    ).fetchall()
+
+
+def answers_upto(conn: Any, p: str) -> list[tuple[str, str, str, str | None, int | None, str]]:
+    """(action id, period, department id, status key, progress, comment) of every answer in
+    the current submissions up to `p`."""
+    if shared(conn):
+        return _run(conn, "answers_upto", p=p)
+    return query(
+        conn,
+        "SELECT a.action_id, a.period, a.department_id, a.status_key, a.progress, a.comment "
+        "FROM answers a WHERE a.submission_id IN "
+        "(SELECT id FROM current_submissions WHERE period <= ?) AND a.period <= ?",
+        (p, p),
+    ).fetchall()
+
+
+def return_count(conn: Any, p: str) -> tuple[int, str]:
+    """How many current returns period `p` has, and when the latest was collected."""
+    if shared(conn):
+        n, latest = _run(conn, "return_count", p=p)[0]
+    else:
+        n, latest = query(
+            conn,
+            "SELECT COUNT(*), MAX(collected_at) FROM current_submissions WHERE period = ?",
+            (p,),
+        ).fetchone()
+    return int(n or 0), str(latest or "")
+
+
 def period_values(conn: Any, period: str) -> dict[str, float]:
     """metric id -> its numeric value in `period` (the current submissions')."""
     if shared(conn):
@@ -403,6 +444,14 @@ def _statements() -> dict[str, Any]:
         "answers": select(
             A.c.action_id, A.c.status_key, A.c.progress, A.c.comment, A.c.department_id
         ).where(A.c.submission_id.in_(this), A.c.period == p),
+        "answers_upto": select(
+            A.c.action_id, A.c.period, A.c.department_id, A.c.status_key, A.c.progress
+        )
+        .add_columns(A.c.comment)
+        .where(A.c.submission_id.in_(upto), c(A.c.period) <= p),
+        "return_count": select(func.count(), func.max(c(S.c.collected_at))).where(
+            current, S.c.period == p
+        ),
         "returns": select(S.c.department_id, func.max(c(S.c.received_at)))
         .where(current, S.c.period == p)
         .group_by(S.c.department_id),

@@ -63,7 +63,9 @@ def connect(url: str) -> Any:
     except psycopg.Error as exc:
         raise _unusable(url, exc) from None
     try:
-        _ensure_register(conn, url)
+        older = _ensure_register(conn, url)
+        if older is not None:
+            _upgrade(url, older)
     except psycopg.Error as exc:
         conn.close()
         raise _unusable(url, exc) from None
@@ -87,10 +89,11 @@ def driver() -> Any:
     return psycopg
 
 
-def _ensure_register(conn: Any, url: str) -> None:
+def _ensure_register(conn: Any, url: str) -> str | None:
     """Make an empty database a register at the newest revision; refuse anything else that is
-    not one at it."""
-    from roundtrip.register.db import HEAD
+    not a register this roundtrip knows. The revision of an older register (None: it is at
+    the newest)."""
+    from roundtrip.register.db import HEAD, REVISIONS
 
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('roundtrip register'))")
@@ -103,7 +106,7 @@ def _ensure_register(conn: Any, url: str) -> None:
         }
         if not tables:
             _create(conn)
-            return
+            return None
         revision = None
         if "alembic_version" in tables:
             got = conn.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -115,7 +118,7 @@ def _ensure_register(conn: Any, url: str) -> None:
                     "an empty database (or one a roundtrip register is in). Nothing was changed."
                 ).format(url=shown(url))
             )
-        if revision != HEAD:
+        if revision not in REVISIONS:
             raise WorkspaceError(
                 _(
                     "the register {path} is at schema {revision} and this roundtrip uses "
@@ -123,6 +126,39 @@ def _ensure_register(conn: Any, url: str) -> None:
                     "version. Nothing was changed."
                 ).format(path=shown(url), revision=revision, head=HEAD)
             )
+        return None if revision == HEAD else str(revision)
+
+
+def _upgrade(url: str, revision: str) -> None:
+    """Upgrade the older register at `url` to the newest revision with Alembic, in one
+    transaction (PostgreSQL's DDL is transactional: a failure leaves it as it was, so no
+    copy is made aside), under the lock that making a register takes; the revision is read
+    again under it, as another coordinator may have just upgraded it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+
+    from roundtrip.register.db import HEAD, say
+    from roundtrip.register.migrations import upgrade_connection
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as sa:
+            sa.execute(text("SELECT pg_advisory_xact_lock(hashtext('roundtrip register'))"))
+            now = sa.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if now == HEAD:
+                return
+            upgrade_connection(sa)
+    except DBAPIError as exc:  # (the driver's own error, as connect reports it)
+        if isinstance(exc.orig, Exception):
+            raise exc.orig from None
+        raise
+    finally:
+        engine.dispose()
+    say(
+        _("Upgraded the register {path} (schema {old} to {new}), in one transaction.").format(
+            path=shown(url), old=revision, new=HEAD
+        )
+    )
 
 
 def _create(conn: Any) -> None:
@@ -139,11 +175,16 @@ def rows(conn: Any, stmt: Any, **params: Any) -> list[tuple]:
     """A SQLAlchemy Core statement run on a shared register's connection (compiled for
     psycopg; its parameters given by name, the ones written into it by Core itself taken
     from it)."""
+    return [tuple(r) for r in execute(conn, stmt, **params).fetchall()]
+
+
+def execute(conn: Any, stmt: Any, **params: Any) -> Any:
+    """`rows` without fetching them: the cursor (a statement that returns none: an INSERT)."""
     from sqlalchemy.dialects.postgresql import psycopg
 
     compiled = stmt.compile(dialect=psycopg.dialect(paramstyle="format"))
     args = [params[n] if n in params else compiled.params[n] for n in compiled.positiontup or ()]
-    return [tuple(r) for r in conn.execute(compiled.string, args).fetchall()]
+    return conn.execute(compiled.string, args)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from roundtrip.parallel.heap import frozen_heap
 from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress, no_progress
+from roundtrip.register import shared
 from roundtrip.register.columns import (
     COMPLETIONS,
     CURRENT,
@@ -45,6 +46,13 @@ from roundtrip.register.columns import (
 )
 from roundtrip.register.db import connect, refuse_newer, register_error
 from roundtrip.register.health import register_health
+from roundtrip.register.sheet_rows import (
+    answered_actions,
+    current_periods,
+    latest_answers,
+    row_count,
+    sheet_rows,
+)
 from roundtrip.workspace import Workspace, atomic_path, cannot_write
 from roundtrip.xlsx.number_formats import number_format
 from roundtrip.xlsx.stream import POOL_MIN_SECTIONS, StreamBook
@@ -54,13 +62,8 @@ from roundtrip.xlsx.text import MAX_ROWS
 # Above this many rows in all, the workbook is streamed (xlsxstream) with autofilters.
 TABLE_ROW_LIMIT = 20_000
 PROGRESS_LABEL = N_("Writing the register")  # translated where shown (the CLI)
-CHUNK = 5_000
 BATCH = 500  # actions per current-state query
-
-_ANSWERED = (
-    "(a.status_key IS NOT NULL OR a.progress IS NOT NULL "
-    "OR (a.comment IS NOT NULL AND a.comment <> ''))"
-)
+Row = Mapping[str, Any]  # a stored row by column name (sqlite3.Row, or a dict)
 
 
 def write_register(
@@ -72,6 +75,7 @@ def write_register(
     max_rows: int = MAX_ROWS - 1,
     progress: Progress | None = None,
     pool_min: int = POOL_MIN_SECTIONS,
+    database: str | None = None,
 ) -> Path:
     """Write the master register workbook (default reports/register.xlsx); return its path.
 
@@ -80,21 +84,22 @@ def write_register(
     before a sheet continues in "Name (2)" (Excel's limit; smaller values are for tests).
     `progress` is called once, with the sheets' steps (SECTIONS of them, one as each sheet is
     finished). A streamed register's biggest sheet is made by a worker process meanwhile,
-    when the register has at least `pool_min` sheets (StreamBook.run_sections).
+    when the register has at least `pool_min` sheets (StreamBook.run_sections). `database`:
+    a shared register's URL (register/shared.py), written instead of the workspace's.
     """
     if programme is None:
         from roundtrip.programme.workbook import load_programme
 
         programme = load_programme(ws.programme_path, ws.cache_dir)
     target = Path(output) if output else ws.root / "reports" / "register.xlsx"
-    conn = _open(ws.db_path)
+    where = database or ws.db_path
+    with shared.reported(database, storing=False):
+        conn = _open(where)
     try:
-        refuse_newer(conn, ws.db_path)  # (read-only: never upgraded here, but not misread)
-        total = sum(
-            conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("answers", "metric_values", "submissions", "proposals", "problems")
-        )
-        large = total > table_limit
+        if database is None:
+            refuse_newer(conn, ws.db_path)  # (read-only: never upgraded here, but not misread)
+        with shared.reported(database, storing=False):
+            large = row_count(conn) > table_limit
         title, author = programme.settings.name, programme.settings.organisation
         moment = number_format("datetime", programme.settings.language)
         with atomic_path(target) as tmp, frozen_heap():
@@ -104,9 +109,11 @@ def write_register(
                 else XlsxBook(tmp, title, author, date_format=moment)
             )
             try:
-                writer = _Writer(book, conn, programme, max_rows, ws.db_path, pool_min)
-                for _step in (progress or no_progress)(writer.steps(), PROGRESS_LABEL, SECTIONS):
-                    pass
+                writer = _Writer(book, conn, programme, max_rows, where, pool_min)
+                with shared.reported(database, storing=False):
+                    steps = writer.steps()
+                    for _step in (progress or no_progress)(steps, PROGRESS_LABEL, SECTIONS):
+                        pass
             except BaseException:
                 if isinstance(book, StreamBook):
                     book.abandon()  # nothing to join: the file is discarded
@@ -123,8 +130,11 @@ def write_register(
     return target
 
 
-def _open(db_path: Path) -> sqlite3.Connection:
-    """The register read-only; an empty in-memory one when the workspace has none yet."""
+def _open(db_path: Path | str) -> Any:
+    """The register read-only; an empty in-memory one when the workspace has none yet; the
+    shared register whose URL `db_path` is (a str)."""
+    if isinstance(db_path, str):
+        return shared.connect(db_path)
     if not db_path.is_file():
         return connect(":memory:")
     conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
@@ -141,15 +151,6 @@ def _moment(stored: str | None) -> dt.datetime | str | None:
         return dt.datetime.fromisoformat(str(stored).replace("Z", "+00:00")).replace(tzinfo=None)
     except ValueError:
         return stored
-
-
-def _rows(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> Iterator[sqlite3.Row]:
-    cur = conn.execute(sql, args)
-    while True:
-        chunk = cur.fetchmany(CHUNK)
-        if not chunk:
-            return
-        yield from chunk
 
 
 # The register's sheets, in order, each written by the _Writer method of its name.
@@ -169,10 +170,10 @@ class _Writer:
     def __init__(
         self,
         book: Any,
-        conn: sqlite3.Connection,
+        conn: Any,
         p: Programme,
         max_rows: int,
-        db_path: Path,
+        db_path: Path | str,
         pool_min: int = POOL_MIN_SECTIONS,
     ):
         self.book, self.conn, self.p = book, conn, p
@@ -225,7 +226,10 @@ class _Writer:
                 yield i
 
     def _own_connection(self) -> None:
-        """(In a forked worker) a connection of its own: one must not cross a fork."""
+        """(In a forked worker) a connection of its own: one must not cross a fork. The
+        inherited one is kept, never closed here (a shared register's would end the
+        parent's session), until the worker ends without finalizers."""
+        self._inherited = self.conn
         self.conn = _open(self.db_path)
 
     # -- sheets ---------------------------------------------------------------------------
@@ -238,24 +242,20 @@ class _Writer:
         flags = register_health(self.conn, self.p, latest) if latest is not None else {}
         status_col = [c.key for c in cols].index("status")
         known = [a.id for a in self.p.actions]
-        extra = [
-            r[0]
-            for r in _rows(self.conn, "SELECT DISTINCT action_id FROM answers ORDER BY action_id")
-            if r[0] not in self.actions
-        ]
+        extra = [aid for aid in answered_actions(self.conn) if aid not in self.actions]
         order = known + extra
-        last: dict[str, sqlite3.Row] = {}
-        shared: dict[tuple[str, str], sqlite3.Row] = {}
+        last: dict[str, Row] = {}
+        partnered: dict[tuple[str, str], Row] = {}
         for i, action_id in enumerate(order):
             if i % BATCH == 0:  # the latest answers of the next batch of actions (flat memory)
-                last, shared = self._last_answers(order[i : i + BATCH])
+                last, partnered = self._last_answers(order[i : i + BATCH])
             a = self.actions.get(action_id)
             r = last.get(action_id)
             dept = a.department_id if a else (r["department_id"] if r else "")
             rows = [(dept, r, False)]
             if self.roles and a is not None:  # then each partner's own latest answer
                 partners = dict.fromkeys(d for d in a.partners if d != a.department_id)
-                rows += [(d, shared.get((action_id, d)), True) for d in partners]
+                rows += [(d, partnered.get((action_id, d)), True) for d in partners]
             for dept, r, partner in rows:
                 since = None
                 if r is not None and latest is not None:
@@ -293,12 +293,7 @@ class _Writer:
         cols = with_role(HISTORY) if self.roles else HISTORY
         t = self.table("history", cols)
         status_col = [c.key for c in cols].index("status")
-        for r in _rows(
-            self.conn,
-            "SELECT a.*, s.original_name, s.received_at, s.superseded_by FROM answers a "
-            "JOIN submissions s ON s.id = a.submission_id "
-            "ORDER BY a.action_id, a.period, a.submission_id",
-        ):
+        for r in sheet_rows(self.conn, "history"):
             a = self.actions.get(r["action_id"])
             key = r["status_key"]
             t.add(
@@ -331,12 +326,7 @@ class _Writer:
 
     def metric_values(self) -> None:
         t = self.table("metrics", METRICS)
-        for r in _rows(
-            self.conn,
-            "SELECT m.*, s.original_name, s.received_at, s.superseded_by FROM metric_values m "
-            "JOIN submissions s ON s.id = m.submission_id "
-            "ORDER BY m.metric_id, m.period, m.submission_id",
-        ):
+        for r in sheet_rows(self.conn, "metric_values"):
             m = self.metrics.get(r["metric_id"])
             kind = r["kind"]
             numeric = kind in ("count", "number", "percent") and r["value_num"] is not None
@@ -366,10 +356,10 @@ class _Writer:
 
     def submissions(self) -> None:
         t = self.table("submissions", SUBMISSIONS)
-        # A register opened read-only before collect gave it the sign-off columns has none.
-        have = {row[1] for row in self.conn.execute("PRAGMA table_info(submissions)")}
-        signed = "approved_by" in have and "approved_on" in have
-        for r in _rows(self.conn, "SELECT * FROM submissions ORDER BY period, department_id, id"):
+        signed = None  # (a register read-only before collect gave it sign-off has none)
+        for r in sheet_rows(self.conn, "submissions"):
+            if signed is None:
+                signed = {"approved_by", "approved_on"} <= set(r.keys())
             t.add(
                 [
                     r["id"],
@@ -395,12 +385,7 @@ class _Writer:
 
     def proposals(self) -> None:
         t = self.table("proposals", PROPOSALS)
-        for r in _rows(
-            self.conn,
-            "SELECT p.*, s.original_name, s.superseded_by FROM proposals p "
-            "JOIN submissions s ON s.id = p.submission_id "
-            "ORDER BY p.period, p.department_id, p.submission_id, p.row",
-        ):
+        for r in sheet_rows(self.conn, "proposals"):
             t.add(
                 [
                     r["period"],
@@ -422,12 +407,7 @@ class _Writer:
 
     def completions(self) -> None:
         t = self.table("plan_completions", COMPLETIONS)
-        for r in _rows(
-            self.conn,
-            "SELECT c.*, s.original_name, s.superseded_by FROM plan_completions c "
-            "JOIN submissions s ON s.id = c.submission_id "
-            "ORDER BY c.action_id, c.field, c.period, c.submission_id",
-        ):
+        for r in sheet_rows(self.conn, "completions"):
             a = self.actions.get(r["action_id"])
             t.add(
                 [
@@ -448,12 +428,7 @@ class _Writer:
 
     def warnings(self) -> None:
         t = self.table("warnings", WARNINGS)
-        for r in _rows(
-            self.conn,
-            "SELECT w.*, s.original_name, s.department_id, s.period, s.superseded_by "
-            "FROM problems w JOIN submissions s ON s.id = w.submission_id "
-            "ORDER BY s.period, s.department_id, w.submission_id, w.rowid",
-        ):
+        for r in sheet_rows(self.conn, "warnings"):
             t.add(
                 [
                     r["submission_id"],
@@ -471,31 +446,20 @@ class _Writer:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _last_answers(
-        self, ids: list[str]
-    ) -> tuple[dict[str, sqlite3.Row], dict[tuple[str, str], sqlite3.Row]]:
+    def _last_answers(self, ids: list[str]) -> tuple[dict[str, Row], dict[tuple[str, str], Row]]:
         """(action id -> its latest answered row in a current submission, (action id, partner)
         -> the partner's): a partner's answer is never taken for the lead's."""
-        marks = ",".join("?" * len(ids))
-        # SQLite: with MAX(), the bare columns come from the row holding the maximum.
-        sql = (
-            "SELECT a.action_id, MAX(a.period) AS period, a.department_id, a.status_key, "
-            "a.progress, a.comment, a.submission_id, a.sheet, a.status_cell, "
-            "s.original_name, s.received_at FROM answers a JOIN submissions s "
-            f"ON s.id = a.submission_id WHERE a.action_id IN ({marks}) "
-            f"AND s.superseded_by IS NULL AND {_ANSWERED} GROUP BY a.action_id"
-        )
         if not self.pairs:
-            return {r["action_id"]: r for r in self.conn.execute(sql, ids)}, {}
-        last: dict[str, sqlite3.Row] = {}
-        shared: dict[tuple[str, str], sqlite3.Row] = {}
-        for r in self.conn.execute(sql + ", a.department_id", ids):
+            return {r["action_id"]: r for r in latest_answers(self.conn, ids, False)}, {}
+        last: dict[str, Row] = {}
+        partnered: dict[tuple[str, str], Row] = {}
+        for r in latest_answers(self.conn, ids, True):
             pair = (r["action_id"], r["department_id"])
             if pair in self.pairs:
-                shared[pair] = r
+                partnered[pair] = r
             elif pair[0] not in last or r["period"] > last[pair[0]]["period"]:
                 last[pair[0]] = r
-        return last, shared
+        return last, partnered
 
     def _label(self, key: str | None) -> str | None:
         if key is None:
@@ -514,10 +478,6 @@ class _Writer:
 
     def _latest_period(self) -> Period | None:
         periods = [
-            p
-            for (text,) in self.conn.execute(
-                "SELECT DISTINCT period FROM submissions WHERE superseded_by IS NULL"
-            )
-            if (p := self._period(text)) is not None
+            p for text in current_periods(self.conn) if (p := self._period(text)) is not None
         ]
         return max(periods, key=Period.ordinal) if periods else None

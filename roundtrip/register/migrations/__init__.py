@@ -3,8 +3,8 @@
 Each revision in versions/ changes the schema one step; its SQL is frozen in the revision
 (or in a module of this package it names: baseline, views), never taken from db.py, which
 holds the newest schema. Alembic runs in code on the register's own connection: no
-alembic.ini, no offline mode. Only roundtrip.register.db imports this package, and only when
-a register needs upgrading: Alembic and SQLAlchemy take a quarter of a second to import,
+alembic.ini, no offline mode. Only roundtrip.register.db and .shared import this package,
+and only when a register needs upgrading: Alembic and SQLAlchemy take a quarter of a second to import,
 more than opening a register at the newest revision takes.
 """
 
@@ -32,6 +32,14 @@ def revisions() -> list[str]:
 
     script = ScriptDirectory.from_config(_config())
     return [s.revision for s in reversed(list(script.walk_revisions()))]
+
+
+def upgrade_connection(sa: Any, target: str = "head") -> None:
+    """Upgrade the register on the SQLAlchemy connection `sa` to `target`, in the transaction
+    the caller holds (a shared register: register/shared.py)."""
+    from alembic import command
+
+    command.upgrade(_config(sa), target)
 
 
 class Upgrade:
