@@ -48,3 +48,10 @@ def test_parameters_out_of_order_are_refused(monkeypatch):
 )
 def test_the_record_columns_are_the_records_fields(table, record):
     assert set(submissions.RECORD_COLUMNS[table]) == {f.name for f in fields(record)}
+
+
+def test_the_shared_registers_lookup_of_many_files_is_what_sqlalchemy_compiles():
+    """STORED_ANY is kept as text (a collect run again imports no SQLAlchemy): it must be
+    what SQLAlchemy makes of its Core statement for psycopg."""
+    got = submissions._stored_any().compile(dialect=psycopg.dialect(paramstyle="format"))
+    assert got.string == submissions.STORED_ANY

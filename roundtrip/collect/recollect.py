@@ -8,7 +8,9 @@ or validate, so the result is built from the register and the ledger without it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from roundtrip.collect.intake import file_hash
 from roundtrip.collect.outcome import (
@@ -21,15 +23,34 @@ from roundtrip.collect.outcome import (
     programme_key,
 )
 from roundtrip.collect.reporting import FEEDBACK_DIR, REPORT_FILE, feedback_target
-from roundtrip.collect.store import stored_submission
 from roundtrip.errors import UsageError
 from roundtrip.language import set_console_language
 from roundtrip.programme.periods import parse_period
 from roundtrip.register import db as register
 from roundtrip.register import rejections as ledger
 from roundtrip.register import shared
+from roundtrip.register.submissions import stored_submissions
 from roundtrip.returns.read import scan_sources
 from roundtrip.workspace import Workspace
+
+# Files hashed and looked up at a time: one query each on a shared register, and a run with
+# a new file stops within the first of them (a cold collect hashes its files once more later).
+LOOKUP = 100
+
+
+def _looked_up(conn: Any, files: list[Path]) -> Iterator[tuple[Path, str | None, Any]]:
+    """(file, its content hash, its stored submission or None), a batch at a time; the hash
+    None (and the end) for a file that cannot be read."""
+    for i in range(0, len(files), LOOKUP):
+        batch = files[i : i + LOOKUP]
+        try:
+            digests = [file_hash(path) for path in batch]
+        except OSError:
+            yield batch[0], None, None
+            return
+        stored = stored_submissions(conn, digests)
+        for path, digest in zip(batch, digests, strict=True):
+            yield path, digest, stored.get(digest)
 
 
 def all_collected_already(
@@ -52,12 +73,9 @@ def all_collected_already(
     conn = shared.connect(database) if database else register.connect(ws.db_path)
     try:
         outcomes = []
-        for path in files:
-            try:
-                digest = file_hash(path)
-            except OSError:
+        for path, digest, old in _looked_up(conn, files):
+            if digest is None:
                 return None
-            old = stored_submission(conn, digest)
             if old is not None and old["period"] == str(per):
                 dept, sid = old["department_id"], int(old["id"])
                 outcomes.append(FileOutcome(path.name, path, ALREADY, dept, (), digest, sid))

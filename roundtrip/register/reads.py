@@ -43,6 +43,16 @@ def shared(conn: Any) -> bool:
     return not isinstance(conn, sqlite3.Connection)
 
 
+def file_of(conn: Any) -> str:
+    """The main database file of `conn` ("" for an in-memory or a shared register)."""
+    if shared(conn):
+        return ""
+    for row in conn.execute("PRAGMA database_list"):
+        if row[1] == "main":
+            return row[2] or ""
+    return ""
+
+
 def same_cadence(a: str, b: str) -> bool:
     """2025Q3 and 2024Q1 are, 2025H1 and 2025Q1 are not (a programme may change cadence)."""
     return len(a) == len(b) and a[4:5] == b[4:5]

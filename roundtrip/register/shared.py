@@ -34,32 +34,18 @@ def shown(url: str) -> str:
 def connect(url: str) -> Any:
     """A psycopg connection to the register at `url` (postgresql+psycopg://user@host/db), in
     autocommit mode (register.submissions begins each transaction itself). A WorkspaceError,
-    one line, when it cannot be used."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise WorkspaceError(
-            _(
-                "the database URL {url} is not one: write it as postgresql+psycopg://USER@HOST/DATABASE"
-            ).format(url=shown(url))
-        ) from None
-    if parsed.drivername not in SCHEMES:
+    one line, when it cannot be used. (No SQLAlchemy here: a command that only looks a few
+    things up on the shared register, as collect run again does, saves its import.)"""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in SCHEMES:
         raise WorkspaceError(
             _(
                 "the database URL {url} is not one: write it as postgresql+psycopg://USER@HOST/DATABASE"
             ).format(url=shown(url))
         )
     psycopg = driver()
-    from sqlalchemy.dialects.postgresql import psycopg as dialect
-
-    _args, kwargs = dialect.dialect().create_connect_args(
-        parsed.set(drivername="postgresql+psycopg")
-    )
-    try:
-        conn = psycopg.connect(**kwargs, autocommit=True)
+    try:  # (libpq reads the URL itself: its query parameters, ~/.pgpass, PGPASSWORD)
+        conn = psycopg.connect(f"postgresql://{rest}", autocommit=True)
     except psycopg.Error as exc:
         raise _unusable(url, exc) from None
     try:

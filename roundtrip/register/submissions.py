@@ -226,6 +226,37 @@ def stored_submission(conn: Any, content_hash: str) -> dict[str, Any] | None:
     return {"id": int(sid), "department_id": dept, "period": period}
 
 
+# stored_submissions' statement on PostgreSQL, as SQLAlchemy compiles _stored_any() (held equal
+# by a test): kept as text, so a collect run again imports no SQLAlchemy (0.16 s).
+STORED_ANY = (
+    "SELECT submissions.content_hash, submissions.id, submissions.department_id, "
+    "submissions.period \nFROM submissions \nWHERE submissions.content_hash = ANY (%s::TEXT[])"
+)
+
+
+def _stored_any() -> Any:
+    from sqlalchemy import ARRAY, Text, any_, bindparam, select
+
+    from roundtrip.register.schema import SUBMISSIONS
+
+    s = SUBMISSIONS.c
+    hashes = bindparam("hashes", type_=ARRAY(Text))
+    return select(s.content_hash, s.id, s.department_id, s.period).where(
+        s.content_hash == any_(hashes)
+    )
+
+
+def stored_submissions(conn: Any, hashes: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """stored_submission of each of `hashes` that is stored: on a shared register in one
+    query (3,000 round trips to the server took 0.35 s), on SQLite one lookup each."""
+    if _is_sqlite(conn):
+        return {h: got for h in hashes if (got := stored_submission(conn, h)) is not None}
+    return {
+        h: {"id": int(sid), "department_id": dept, "period": period}
+        for h, sid, dept, period in conn.execute(STORED_ANY, (list(hashes),)).fetchall()
+    }
+
+
 def superseded_since(conn: Any, first_id: int) -> set[int]:
     """The ids from `first_id` on (ids only grow) that are superseded now."""
     return {int(r[0]) for r in _rows(conn, "superseded_since", (first_id,))}

@@ -17,6 +17,7 @@ from roundtrip.parallel.pool import Pool, Threshold, minimum
 from roundtrip.register.reads import (
     action_histories,
     answer_count,
+    file_of,
     metric_values,
     summary_periods,
 )
@@ -39,20 +40,10 @@ def start_side(
     answers = answer_count(conn)
     least = minimum(POOL_MIN_ANSWERS if pool_min is None else pool_min)
     return Beside(
-        (database or _db_path(conn)) if answers >= least else "",
+        (database or file_of(conn)) if answers >= least else "",
         [[("histories", action_histories, (p,))], [("metrics", metric_values, (p, periods))]],
         period=p,
     )
-
-
-def _db_path(conn: sqlite3.Connection) -> str:
-    """The main database file of `conn` ("" for an in-memory register)."""
-    if not isinstance(conn, sqlite3.Connection):  # (a shared register's URL is given)
-        return ""
-    for row in conn.execute("PRAGMA database_list"):
-        if row[1] == "main":
-            return row[2] or ""
-    return ""
 
 
 def _on_own_connection(path: str, fn, *args):
