@@ -37,6 +37,13 @@ class Workspace:
     def archive_dir(self) -> Path:
         return self.root / "archive"
 
+    def where(self) -> str:
+        """This workspace as a shared register names it: host:folder (each coordinator
+        archives what they collect in their own workspace; the register says whose)."""
+        import socket
+
+        return f"{socket.gethostname()}:{self.root.resolve()}"
+
     # `period` is a programme.periods.Period or its text: its str() names the folder.
 
     def outbox(self, period: object) -> Path:

@@ -29,6 +29,12 @@ from roundtrip.register.migrations import baseline, views
 VIEWS = ("v_current_answers", "v_metric_values", "v_submissions")
 
 
+def as_at_0002(conn: sqlite3.Connection) -> None:
+    """Take out what revision 0003 added (the programme versions, where a file was archived)."""
+    conn.execute("DROP TABLE programme_versions")
+    conn.execute("ALTER TABLE submissions DROP COLUMN archived_in")
+
+
 def as_before_migrations(path: Path) -> None:
     """The register at `path` as roundtrip wrote it before issue 25: schema_version 1 in
     meta, no alembic_version table, no analysts' views."""
@@ -36,6 +42,7 @@ def as_before_migrations(path: Path) -> None:
     conn.execute("DROP TABLE alembic_version")
     for view in VIEWS:
         conn.execute(f"DROP VIEW {view}")
+    as_at_0002(conn)
     conn.commit()
     conn.close()
 
@@ -54,14 +61,18 @@ def tables(path: Path) -> list[str]:
         conn.close()
 
 
-def contents(path: Path, names: list[str] | None = None) -> dict[str, list[tuple]]:
-    """Every row of every table (but Alembic's), in a fixed order."""
+def contents(path: Path, like: dict | None = None) -> dict[str, tuple[tuple, list[tuple]]]:
+    """Every row of every table (but Alembic's), in a fixed order, with the columns: table ->
+    (columns, rows). `like`: the tables and columns of an earlier `contents` (a register
+    upgraded since has more: its rows as they were)."""
     conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
     try:
-        return {
-            t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
-            for t in names or tables(path)
-        }
+        out = {}
+        for t in like or tables(path):
+            cols = like[t][0] if like else [r[1] for r in conn.execute(f"PRAGMA table_info({t})")]
+            rows = conn.execute(f"SELECT {', '.join(cols)} FROM {t}").fetchall()
+            out[t] = (tuple(cols), sorted(rows, key=repr))
+        return out
     finally:
         conn.close()
 
@@ -103,7 +114,7 @@ def digest(path: Path) -> str:
 
 def test_the_register_knows_the_revisions_the_scripts_have():
     assert list(db.REVISIONS) == migrations_package.revisions()
-    assert db.HEAD == db.REVISIONS[-1] == "0002"
+    assert db.HEAD == db.REVISIONS[-1] == "0003"
 
 
 def test_a_new_register_is_what_the_migrations_make(tmp_path):
@@ -132,7 +143,7 @@ def test_the_demo_register_from_before_migrations_upgrades_with_every_row(demo_w
     path = Path(demo_ws) / "roundtrip.db"
     as_before_migrations(path)
     before = contents(path)
-    assert len(before["answers"]) > 100 and len(before["submissions"]) > 10
+    assert len(before["answers"][1]) > 100 and len(before["submissions"][1]) > 10
     schema_before = shape(sqlite3.connect(path))
     assert not backups(path)
 
@@ -146,7 +157,7 @@ def test_the_demo_register_from_before_migrations_upgrades_with_every_row(demo_w
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and copy.name in err and "Upgraded the register" in err
     # The register: every row of every table as it was, at the newest revision, with views.
-    assert contents(path) == before
+    assert contents(path, before) == before
     assert revision(path) == db.HEAD
     conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
     (n,) = conn.execute("SELECT count(*) FROM v_current_answers").fetchone()
@@ -175,16 +186,16 @@ def test_a_register_from_before_the_signoff_gets_its_columns(tmp_path):
     )
     conn.commit()
     conn.close()
-    old_rows = contents(path)["submissions"]
+    old_rows = contents(path)["submissions"][1]
 
     db.connect(path).close()
 
     [copy] = backups(path)
-    assert contents(copy)["submissions"] == old_rows  # as it was, without the columns
+    assert contents(copy)["submissions"][1] == old_rows  # as it was, without the columns
     conn = sqlite3.connect(path)
     cols = [r[1] for r in conn.execute("PRAGMA table_info(submissions)")]
-    assert cols[-2:] == ["approved_by", "approved_on"]
-    assert [r[:-2] for r in conn.execute("SELECT * FROM submissions")] == old_rows
+    assert cols[-3:] == ["approved_by", "approved_on", "archived_in"]
+    assert [r[:-3] for r in conn.execute("SELECT * FROM submissions")] == old_rows
     assert conn.execute(
         "SELECT original_name, approved_by, approved_on, is_current FROM v_submissions"
     ).fetchall() == [("old.xlsx", "", "", 1)]
@@ -198,6 +209,7 @@ def test_a_register_at_the_baseline_revision_upgrades(demo_ws):
     conn = sqlite3.connect(path)
     for view in VIEWS:
         conn.execute(f"DROP VIEW {view}")
+    as_at_0002(conn)
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.commit()
     conn.close()
@@ -205,7 +217,8 @@ def test_a_register_at_the_baseline_revision_upgrades(demo_ws):
     db.connect(path).close()
     [copy] = backups(path)
     assert copy.name.startswith("roundtrip.db.backup-0001-")
-    assert contents(path) == before == contents(copy)
+    assert contents(path, before) == before == contents(copy)
+    assert contents(path)["programme_versions"][1] == []
     assert revision(path) == db.HEAD
 
 
@@ -254,7 +267,7 @@ def test_two_processes_opening_an_old_register_upgrade_it_once(demo_ws, capsys):
     assert opened == ["ok", "ok"]
     assert len(backups(path)) == 1
     assert capsys.readouterr().err.count("Upgraded the register") == 1
-    assert contents(path) == before and revision(path) == db.HEAD
+    assert contents(path, before) == before and revision(path) == db.HEAD
 
 
 def test_opening_a_register_at_the_newest_revision_imports_no_alembic(tmp_path):
@@ -287,7 +300,7 @@ def test_a_register_of_a_newer_roundtrip_is_refused_unchanged(demo_ws, args):
     assert result.exit_code == 2, result.output
     assert result.output == (
         f"Error: the register {path} was written by a newer roundtrip (schema 0099; this one "
-        "knows up to 0002): install the newer roundtrip to use it. Nothing was changed.\n"
+        "knows up to 0003): install the newer roundtrip to use it. Nothing was changed.\n"
     )
     assert digest(path) == before and not backups(path)
 

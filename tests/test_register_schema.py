@@ -29,6 +29,8 @@ def _kind(type_) -> str:
         return "REAL"
     if name in ("VARCHAR", "STRING"):
         return f"VARCHAR({type_.length})"
+    if name in ("BLOB", "BYTEA", "LARGEBINARY"):
+        return "BYTES"
     return name
 
 

@@ -162,7 +162,7 @@ def _register_rows(ws: Workspace) -> dict[str, list]:
     conn = sqlite3.connect(ws.db_path)
     try:
         return {
-            t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2")]
+            t: _without_where(conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2"))
             for t in ("submissions", "answers", "metric_values", "problems", "proposals")
         }
     finally:
@@ -342,3 +342,10 @@ def test_spawned_workers_speak_the_command_s_language(monkeypatch):
     finally:
         pool.close()
     assert got == tr("sv", "cannot write the summary: {reason}") != _console_line.__name__
+
+
+def _without_where(cur) -> list[tuple]:
+    """The rows without the column naming the workspace that archived each file (two
+    workspaces compared: each names itself)."""
+    keep = [i for i, d in enumerate(cur.description) if d[0] != "archived_in"]
+    return [tuple(r[i] for i in keep) for r in cur]

@@ -138,6 +138,7 @@ class _Run:
     # costs no query.
     known: set[str]
     early: Early | None = None  # files taken in while the programme loaded
+    where: str = ""  # the workspace, as the register names where a file is archived
 
     def stored(self, digest: str) -> dict[str, Any] | None:
         return stored_submission(self.conn, digest) if digest in self.known else None
@@ -204,6 +205,7 @@ def _finish(run: _Run, job: _Pending, got: StoreRows | _Unread) -> FileOutcome:
                     received_at=received_at,
                     collected_at=run.collected_at,
                     signer=got.signer,
+                    archived_in=run.where,
                 )
             except StoredMeanwhile as exc:  # by another coordinator (a shared register)
                 run.known.add(digest)
@@ -324,7 +326,9 @@ def _collect(
     try:
         collected_at = iso_utc(now or dt.datetime.now(dt.UTC))
         known = stored_hashes(conn)
-        run = _Run(ws, conn, source, per, secret(conn), collected_at, ledger, known, early)
+        run = _Run(
+            ws, conn, source, per, secret(conn), collected_at, ledger, known, early, ws.where()
+        )
         each = _outcomes(run, files, workers_for(len(files), pools.pool_min), pools.pool_group)
         outcomes = list(
             (progress or no_progress)(each, _("Collecting {period}").format(period=per), len(files))

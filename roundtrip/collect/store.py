@@ -87,11 +87,14 @@ def store_submission(
     received_at: str,
     collected_at: str,
     signer: str = "",
+    archived_in: str = "",
 ) -> int:
     """Write the submission and all its records in one transaction; returns its id
     (register.submissions.store: superseding, on SQLite or PostgreSQL).
 
-    Refuses a return with errors (those never reach the register).
+    `archived_in`: the workspace whose archive_path it is (Workspace.where), so the file is
+    found from a shared register. Refuses a return with errors (those never reach the
+    register).
     """
     rows = validated if isinstance(validated, StoreRows) else store_rows(validated)
     if rows.errors or not rows.department_id:
@@ -115,6 +118,7 @@ def store_submission(
         "warnings": len(warnings),
         "approved_by": rows.approved_by,
         "approved_on": rows.approved_on,
+        "archived_in": archived_in,
     }
     records = {table: getattr(rows, table) for table in RECORD_COLUMNS}
     problems = [(w.severity, w.sheet, w.cell, w.value, w.message) for w in warnings]

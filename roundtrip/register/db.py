@@ -54,9 +54,23 @@ CREATE TABLE IF NOT EXISTS submissions (
     superseded_by     INTEGER REFERENCES submissions(id),
     -- The sign-off (ADDED_COLUMNS): who approved the return, and when (an ISO date).
     approved_by       TEXT NOT NULL DEFAULT '',
-    approved_on       TEXT NOT NULL DEFAULT ''
+    approved_on       TEXT NOT NULL DEFAULT '',
+    -- The workspace that archived the file (host:folder; revision 0003): with a shared
+    -- register each coordinator archives what they collect in their own workspace.
+    archived_in       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS submissions_dept_period ON submissions(department_id, period);
+
+-- The programme versions published into the register (revision 0003): what every
+-- coordinator of a shared register takes programme.xlsx from (register/programmes.py).
+CREATE TABLE IF NOT EXISTS programme_versions (
+    id             INTEGER PRIMARY KEY,
+    content_hash   TEXT NOT NULL UNIQUE,   -- sha256 of programme.xlsx's bytes
+    data           BLOB NOT NULL,          -- programme.xlsx as it was published
+    version        TEXT NOT NULL DEFAULT '',  -- the programme's own version label
+    published_at   TEXT NOT NULL,          -- ISO 8601 in UTC
+    published_from TEXT NOT NULL DEFAULT ''  -- the workspace it came from (host:folder)
+);
 
 CREATE TABLE IF NOT EXISTS answers (
     submission_id  INTEGER NOT NULL REFERENCES submissions(id),
@@ -159,7 +173,7 @@ VIEWS = tuple(VIEWS_V2.values())
 # holds the two equal), and the newest, which a register is opened at. meta.schema_version
 # stays "1", as older releases wrote it; a register with it and no alembic_version table
 # was written before migrations and is upgraded from the baseline, which adopts it.
-REVISIONS = ("0001", "0002")
+REVISIONS = ("0001", "0002", "0003")
 HEAD = REVISIONS[-1]
 _ALEMBIC_TABLE = (
     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -80,8 +81,20 @@ SUBMISSIONS = Table(
     Column("superseded_by", Integer, ForeignKey("submissions.id")),
     _text("approved_by"),
     _text("approved_on"),
+    _text("archived_in"),  # the workspace that archived the file (host:folder)
 )
 Index("submissions_dept_period", SUBMISSIONS.c.department_id, SUBMISSIONS.c.period)
+
+PROGRAMME_VERSIONS = Table(  # programme.xlsx as published into the register (programmes.py)
+    "programme_versions",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("content_hash", Text, nullable=False, unique=True),
+    Column("data", LargeBinary, nullable=False),
+    _text("version"),
+    Column("published_at", Text, nullable=False),
+    _text("published_from"),
+)
 
 ANSWERS = Table(
     "answers",

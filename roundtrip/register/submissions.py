@@ -42,7 +42,7 @@ RECORD_COLUMNS = {
 HEAD_COLUMNS = (
     "content_hash", "original_name", "archive_path", "department_id", "period", "received_at",
     "collected_at", "verdict", "signer", "programme_version", "generated_at", "errors",
-    "warnings", "approved_by", "approved_on",
+    "warnings", "approved_by", "approved_on", "archived_in",
 )  # fmt: skip
 PROBLEM_COLUMNS = ("submission_id", "severity", "sheet", "cell", "value", "message")
 
