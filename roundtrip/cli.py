@@ -382,7 +382,12 @@ def init(
     from roundtrip.init import init_workspace
 
     result = init_workspace(
-        workspace, example=example, table=table, programme=programme, columns=columns
+        workspace,
+        example=example,
+        table=table,
+        programme=programme,
+        columns=columns,
+        database=ctx.database,
     )
     for line in result.lines():
         ctx.echo(line)

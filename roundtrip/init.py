@@ -141,13 +141,20 @@ def init_workspace(
     table: Path | None = None,
     programme: Path | None = None,
     columns: str | None = None,
+    database: str | None = None,
 ) -> InitResult:
-    """Create the workspace at `target` from exactly one source; never overwrites one."""
+    """Create the workspace at `target` from exactly one source; never overwrites one.
+
+    `database`: the URL of a shared register (register/programmes.py). With no source, the
+    workspace takes the programme in force there (a coordinator joining); with one, its
+    programme is published there when the register has none yet."""
     given = [
         name
         for name, v in (("--example", example), ("--from-table", table), ("--programme", programme))
         if v
     ]
+    if database and not given:
+        return _join(target, database)
     if len(given) != 1:
         options = ", ".join(given)
         what = _("{options} given").format(options=options) if given else _("none given")
@@ -222,10 +229,54 @@ def init_workspace(
         secret(conn)
     finally:
         conn.close()
+    if database:
+        from roundtrip.register.programmes import agree
+
+        agree(ws, database)
     return InitResult(
         root=target,
         programme=prog,
         source=source,
         import_report=report,
         import_report_path=report_path,
+    )
+
+
+def _join(target: Path, database: str) -> InitResult:
+    """A new workspace of the programme in force on the shared register at `database`."""
+    from roundtrip.programme.workbook import load_programme
+    from roundtrip.register.programmes import agree, in_force
+    from roundtrip.register.shared import shown
+
+    target = usable_folder(target)
+    ws = Workspace(target.resolve())
+    if ws.programme_path.exists():
+        raise WorkspaceError(
+            _(
+                "{folder} is already a workspace (found {files}); refusing to overwrite it: "
+                "choose a new folder, or remove those files yourself"
+            ).format(folder=target, files=ws.programme_path.name)
+        )
+    if not in_force(database):
+        raise UsageError(
+            _(
+                "the shared register {url} has no programme yet: give the first one with "
+                "--example, --from-table or --programme"
+            ).format(url=shown(database))
+        )
+    try:
+        for folder in FOLDERS:
+            (ws.root / folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(
+            _("cannot create the workspace {folder} ({error})").format(
+                folder=target, error=exc.strerror or exc
+            )
+        ) from exc
+    agree(ws, database)
+    prog = load_programme(ws.programme_path, ws.cache_dir)
+    return InitResult(
+        root=target,
+        programme=prog,
+        source=_("the shared register {url}").format(url=shown(database)),
     )

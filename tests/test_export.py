@@ -140,9 +140,9 @@ def test_sheets_tables_and_provenance(filled):
 
     subs = rows(wb["Palautukset"])
     assert [s[0] for s in subs] == [1, 2, 3, 4]
-    assert subs[1][9:11] == [None, None]  # approved by, approval date: none in these files
-    assert subs[1][15] == 3 and subs[1][16] == "korvattu"
-    assert subs[0][5:8] == [dt.datetime(2025, 4, 2, 9, 0)] * 2 + ["hyväksytty"]
+    assert subs[1][10:12] == [None, None]  # approved by, approval date: none in these files
+    assert subs[1][16] == 3 and subs[1][17] == "korvattu"
+    assert subs[0][6:9] == [dt.datetime(2025, 4, 2, 9, 0)] * 2 + ["hyväksytty"]
 
     met = rows(wb["Mittarit"])
     assert met[0][9] == 29000 and met[0][10] == HOSTILE[2]
@@ -258,7 +258,7 @@ def test_end_to_end_through_collect(ws):
     cur = {row[0]: row for row in rows(wb["Nykytila"])}
     assert cur[acts[0].id][8:10] == ["2025Q3", 0]
     subs = rows(wb["Palautukset"])
-    assert subs[0][8] == "Sanna Sivistys"
+    assert subs[0][9] == "Sanna Sivistys"
 
 
 @pytest.mark.libreoffice

@@ -61,6 +61,7 @@ from roundtrip.programme.source import Source, open_source
 from roundtrip.progress import Progress, no_progress
 from roundtrip.register import db as register
 from roundtrip.register import rejections, shared
+from roundtrip.register.programmes import agree
 from roundtrip.register.rejections import REJECTIONS_FILE
 from roundtrip.register.submissions import (
     StoredMeanwhile,
@@ -253,6 +254,8 @@ def collect_period(
     and read and validated by worker processes, `pool_group` files per task; from
     `copies_pool_min` annotated copies on, those are made by worker processes too. The
     outcome is the same either way."""
+    if database:  # (the programme in force: the shared register's)
+        agree(ws, database)
     with shared.reported(database):
         again = all_collected_already(ws, period, paths, database)
         if again is not None:

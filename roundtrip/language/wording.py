@@ -220,6 +220,7 @@ WORDING: dict[str, Any] = {
         "health": C_("register", "Health in the latest period"),
         "collected_at": C_("register", "Collected"),
         "archive_path": C_("register", "Archived as"),
+        "archived_in": C_("register", "Archived in workspace"),
         "verdict": C_("register", "Verdict"),
         "verdict_accepted": C_("register", "accepted"),
         "verdict_warnings": C_("register", "accepted with warnings"),

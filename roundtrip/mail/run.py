@@ -33,6 +33,7 @@ from roundtrip.programme.model import Programme
 from roundtrip.programme.periods import Period
 from roundtrip.programme.workbook import load_programme
 from roundtrip.register import mailings, shared
+from roundtrip.register.programmes import agree
 from roundtrip.register.rejections import REJECTIONS_FILE
 from roundtrip.register.status import period_status, read_rejections
 from roundtrip.returns.contract import return_filename
@@ -172,6 +173,8 @@ def mail_period(
 ) -> MailResult:
     """Draft (or send) the period's messages: the request, or reminders from the register
     (the shared one at the URL `database`, when given: every coordinator's mailings count)."""
+    if database:  # (the programme in force: the shared register's)
+        agree(ws, database)
     programme = load_programme(ws.programme_path, ws.cache_dir)
     per = programme.settings.period(period)
     now = now or dt.datetime.now(dt.UTC)

@@ -45,6 +45,7 @@ from roundtrip.publish.data import NOT_ANSWERED, ActionView, MetricView, SiteDat
 from roundtrip.publish.words import WORDS, done_of, from_returns
 from roundtrip.register import shared
 from roundtrip.register.db import register_error
+from roundtrip.register.programmes import agree
 from roundtrip.workspace import Workspace, cannot_write
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -72,6 +73,8 @@ def write_site(
     `database`: a shared register's URL, read instead of the workspace's roundtrip.db."""
     from roundtrip.programme.workbook import load_programme
 
+    if database:  # (the programme in force: the shared register's)
+        agree(ws, database)
     programme = load_programme(ws.programme_path, ws.cache_dir)
     per = programme.settings.period(period)
     target = Path(output) if output else ws.reports(per) / "public"

@@ -68,6 +68,7 @@ SUBMISSIONS = (
     Col("period", 9),
     Col("file", 34),
     Col("archive_path", 30),
+    Col("archived_in", 30),  # the workspace (host:folder), with a shared register
     Col("received_at", 16, DATE),
     Col("collected_at", 16, DATE),
     Col("verdict", 10),

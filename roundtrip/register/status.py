@@ -33,6 +33,7 @@ from roundtrip.programme.model import Programme
 from roundtrip.register import shared
 from roundtrip.register.db import query, register_error
 from roundtrip.register.mailings import KIND_WORDS, last_mailed
+from roundtrip.register.programmes import agree
 from roundtrip.register.rejections import REJECTIONS_FILE, read_entries
 from roundtrip.workspace import Workspace
 
@@ -192,6 +193,8 @@ def period_status(
     """
     from roundtrip.programme.source import Whole, open_source
 
+    if database and programme is None:  # (the programme in force: the shared register's)
+        agree(ws, database)
     source = (
         Whole(programme) if programme is not None else open_source(ws.programme_path, ws.cache_dir)
     )

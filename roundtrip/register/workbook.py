@@ -46,6 +46,7 @@ from roundtrip.register.columns import (
 )
 from roundtrip.register.db import connect, refuse_newer, register_error
 from roundtrip.register.health import register_health
+from roundtrip.register.programmes import agree
 from roundtrip.register.sheet_rows import (
     answered_actions,
     current_periods,
@@ -90,6 +91,8 @@ def write_register(
     if programme is None:
         from roundtrip.programme.workbook import load_programme
 
+        if database:  # (the programme in force: the shared register's)
+            agree(ws, database)
         programme = load_programme(ws.programme_path, ws.cache_dir)
     target = Path(output) if output else ws.root / "reports" / "register.xlsx"
     where = database or ws.db_path
@@ -356,10 +359,12 @@ class _Writer:
 
     def submissions(self) -> None:
         t = self.table("submissions", SUBMISSIONS)
-        signed = None  # (a register read-only before collect gave it sign-off has none)
+        # (a register read only, older than the sign-off or revision 0003, lacks columns)
+        have: set[str] | None = None
         for r in sheet_rows(self.conn, "submissions"):
-            if signed is None:
-                signed = {"approved_by", "approved_on"} <= set(r.keys())
+            if have is None:
+                have = set(r.keys())
+            signed = {"approved_by", "approved_on"} <= have
             t.add(
                 [
                     r["id"],
@@ -367,6 +372,7 @@ class _Writer:
                     r["period"],
                     r["original_name"],
                     r["archive_path"],
+                    r["archived_in"] if "archived_in" in have else "",
                     _moment(r["received_at"]),
                     _moment(r["collected_at"]),
                     self.verdicts.get(r["verdict"], r["verdict"]),

@@ -21,6 +21,7 @@ from roundtrip.progress import Progress, no_progress
 from roundtrip.register import db as register
 from roundtrip.register import shared
 from roundtrip.register.history import Previous, last_answers
+from roundtrip.register.programmes import agree
 from roundtrip.register.submissions import secret as signing_secret
 from roundtrip.returns.contract import return_filename
 from roundtrip.returns.workbook import ReturnInfo, write_return_workbook
@@ -206,6 +207,8 @@ def generate_period(
     (programme_source.py): the whole programme is never built. From `pool_min` departments
     on, the workbooks are written by worker processes.
     """
+    if database:  # (the programme in force: the shared register's)
+        agree(ws, database)
     source = open_source(ws.programme_path, ws.cache_dir)
     try:
         with frozen_heap():  # the programme: not walked by every full gc, here or in workers

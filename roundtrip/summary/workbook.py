@@ -27,6 +27,7 @@ from roundtrip.programme.periods import Period
 from roundtrip.progress import Progress, no_progress
 from roundtrip.register import shared
 from roundtrip.register.db import register_error
+from roundtrip.register.programmes import agree
 from roundtrip.summary.data import NOT_ANSWERED, Lists, SummaryData, load_lists, load_summary
 from roundtrip.summary.metrics import write_metrics
 from roundtrip.summary.overview import write_overview
@@ -241,6 +242,8 @@ def write_summary(
     rendering of the long lists' rows from `pool_min_rows` rows on. `database`: a shared
     register's URL (register/shared.py), read instead of the workspace's roundtrip.db."""
     where: list[Path] = []  # the target, once the programme says the period
+    if database:  # (the programme in force: the shared register's)
+        agree(ws, database)
     with shared.reported(database, storing=False):
         conn = shared.opened(ws.db_path, database)
     try:
