@@ -189,3 +189,21 @@ def test_reminders_mailed_from_either_register_are_the_same_and_recorded_there(
         assert not [o for o in again.outcomes if o.draft]
     finally:
         there.close()
+
+
+def test_the_analysts_frames_are_the_same_from_either_register(demo_ws, postgres_url):
+    """roundtrip.register.frames with database=URL: every frame equal to the embedded
+    register's, column types and row order included."""
+    pd = pytest.importorskip("pandas")
+    from roundtrip.register import frames
+
+    copy_register(demo_ws / "roundtrip.db", postgres_url)
+    for name in ("answers", "metric_values", "submissions"):
+        for period in (None, "2025Q2"):
+            fn = getattr(frames, name)
+            mine, theirs = fn(demo_ws, period), fn(demo_ws, period, database=postgres_url)
+            assert len(mine) > 3, name
+            pd.testing.assert_frame_equal(mine, theirs, check_dtype=True)
+    mine = frames.health(demo_ws, "2025Q3")
+    pd.testing.assert_frame_equal(mine, frames.health(demo_ws, "2025Q3", database=postgres_url))
+    assert len(mine) > 3

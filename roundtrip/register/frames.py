@@ -26,6 +26,7 @@ from roundtrip.language import _
 from roundtrip.programme.model import Programme
 from roundtrip.programme.targets import target_for, target_number
 from roundtrip.programme.workbook import load_programme
+from roundtrip.register import shared
 from roundtrip.register.db import connect, register_error
 from roundtrip.register.health import register_health
 from roundtrip.workspace import Workspace
@@ -50,11 +51,13 @@ __all__ = ["answers", "health", "metric_values", "submissions"]
 WorkspaceLike = Workspace | Path | str
 
 
-def answers(workspace: WorkspaceLike, period: str | None = None) -> pd.DataFrame:
+def answers(
+    workspace: WorkspaceLike, period: str | None = None, *, database: str | None = None
+) -> pd.DataFrame:
     """The answers that count (v_current_answers), of `period` or of every period: one row
     per department's answer on an action, with the programme's labels."""
     ws, programme = _open(workspace)
-    frame = _read(ws, "v_current_answers", _period(programme, period))
+    frame = _read(ws, "v_current_answers", _period(programme, period), database)
     actions = _lookup(frame["action_id"], {a.id: a for a in programme.actions})
     priorities = {p.id: p.title for p in programme.priorities}
     statuses = _lookup(frame["status_key"], {s.key: s for s in programme.statuses})
@@ -72,12 +75,14 @@ def answers(workspace: WorkspaceLike, period: str | None = None) -> pd.DataFrame
     )
 
 
-def metric_values(workspace: WorkspaceLike, period: str | None = None) -> pd.DataFrame:
+def metric_values(
+    workspace: WorkspaceLike, period: str | None = None, *, database: str | None = None
+) -> pd.DataFrame:
     """The metric values that count (v_metric_values), with the metric's name, unit,
     baseline and the target that applies in the value's period (its number in
     ``target_value`` when it is one, and the period the target is due in ``target_bound``)."""
     ws, programme = _open(workspace)
-    frame = _read(ws, "v_metric_values", _period(programme, period))
+    frame = _read(ws, "v_metric_values", _period(programme, period), database)
     metrics = _lookup(frame["metric_id"], {m.id: m for a in programme.actions for m in a.metrics})
     settings = programme.settings
     targets = [
@@ -100,29 +105,39 @@ def metric_values(workspace: WorkspaceLike, period: str | None = None) -> pd.Dat
     )
 
 
-def submissions(workspace: WorkspaceLike, period: str | None = None) -> pd.DataFrame:
+def submissions(
+    workspace: WorkspaceLike, period: str | None = None, *, database: str | None = None
+) -> pd.DataFrame:
     """Every stored return (v_submissions), superseded ones too (``is_current`` 0), with the
     department's name and the sign-off."""
     ws, programme = _open(workspace)
-    frame = _read(ws, "v_submissions", _period(programme, period))
+    frame = _read(ws, "v_submissions", _period(programme, period), database)
     frame["department"] = _names(programme, frame["department_id"])
     return _arranged(frame, "submission_id period department_id department")
 
 
-def health(workspace: WorkspaceLike, period: str) -> pd.DataFrame:
+def health(workspace: WorkspaceLike, period: str, *, database: str | None = None) -> pd.DataFrame:
     """The health flags of `period` (overdue, stale, off target, no owner), computed from the
     programme and the register as they are now, as ``roundtrip status`` and the summary
     compute them: one row per flag, its reason in the programme's language."""
     ws, programme = _open(workspace)
     when = programme.settings.period(period)
-    _must_have_register(ws)
-    conn = connect(ws.db_path)
-    try:
-        flags = register_health(conn, programme, when)
-    except sqlite3.Error as exc:
-        raise register_error(ws.db_path, exc) from exc
-    finally:
-        conn.close()
+    if database:
+        with shared.reported(database, storing=False):
+            conn = shared.connect(database)
+            try:
+                flags = register_health(conn, programme, when)
+            finally:
+                conn.close()
+    else:
+        _must_have_register(ws)
+        conn = connect(ws.db_path)
+        try:
+            flags = register_health(conn, programme, when)
+        except sqlite3.Error as exc:
+            raise register_error(ws.db_path, exc) from exc
+        finally:
+            conn.close()
     actions = {a.id: a for a in programme.actions}
     rows = [
         (str(when), aid, action.text if action else None, action.department_id if action else None)
@@ -160,16 +175,22 @@ def _must_have_register(ws: Workspace) -> None:
         )
 
 
-def _read(ws: Workspace, view: str, period: str | None) -> pd.DataFrame:
+_ORDER = {
+    "v_current_answers": ("period", "action_id", "department_id"),
+    "v_metric_values": ("period", "metric_id", "department_id"),
+    "v_submissions": ("period", "department_id", "submission_id"),
+}
+
+
+def _read(ws: Workspace, view: str, period: str | None, database: str | None) -> pd.DataFrame:
     """Every row of `view` (of `period` when given), in a fixed order. The register is
-    opened as every command opens it (an older one is upgraded first)."""
+    opened as every command opens it (an older one is upgraded first); the shared one at
+    `database` when given."""
+    if database:
+        return _read_shared(database, view, period)
     _must_have_register(ws)
     where = "" if period is None else " WHERE period = ?"
-    order = {
-        "v_current_answers": "period, action_id, department_id",
-        "v_metric_values": "period, metric_id, department_id",
-        "v_submissions": "period, department_id, submission_id",
-    }[view]
+    order = ", ".join(_ORDER[view])
     conn = connect(ws.db_path)
     try:
         return pd.read_sql_query(
@@ -184,6 +205,33 @@ def _read(ws: Workspace, view: str, period: str | None) -> pd.DataFrame:
         raise register_error(ws.db_path, cause) from exc
     finally:
         conn.close()
+
+
+def _read_shared(url: str, view: str, period: str | None) -> pd.DataFrame:
+    """_read on a shared register: the same rows in the same order (texts ordered as SQLite
+    orders them), its true/false columns as SQLite's 1/0."""
+    from sqlalchemy import column, literal_column, select, table
+
+    v = table(view, column("period"))
+    stmt: Any = select(literal_column("*")).select_from(v)
+    if period is not None:
+        stmt = stmt.where(v.c.period == period)
+    stmt = stmt.order_by(
+        *(literal_column(c if c == "submission_id" else f'{c} COLLATE "C"')
+          for c in _ORDER[view])
+    )  # fmt: skip
+    with shared.reported(url, storing=False):
+        conn = shared.connect(url)
+        try:
+            cur = shared.execute(conn, stmt)
+            names = [d.name for d in cur.description]
+            frame = pd.DataFrame(cur.fetchall(), columns=names)
+        finally:
+            conn.close()
+    for name in names:
+        if frame[name].dtype == bool:
+            frame[name] = frame[name].astype("int64")
+    return frame
 
 
 def _lookup(keys: Any, table: dict[str, Any]) -> list[Any]:
