@@ -9,7 +9,7 @@ workspace's roundtrip.db and on a fresh schema of the PostgreSQL database (made 
 dropped after it), alternating which backend goes first:
 
     generate PERIOD, collect PERIOD (cold), collect PERIOD again (every file stored),
-    status PERIOD (the chase list, with health), summary PERIOD,
+    status PERIOD (the chase list, with health), summary PERIOD, register (the workbook),
     generate NEXT (the next quarter's workbooks, with the last answers)
 
 Wall and CPU time (user + system, children included) as in run.py; the ratio PostgreSQL /
@@ -45,6 +45,7 @@ STEPS = (
     "collect again",
     "status",
     "summary",
+    "register",
     "generate next period",
 )
 
@@ -63,6 +64,7 @@ def _steps(ws: Path, env_url: str | None) -> dict[str, tuple[float, float, float
             "collect again": run_child([*rt, "collect", PERIOD]),
             "status": run_child([*rt, "status", PERIOD]),
             "summary": run_child([*rt, "summary", PERIOD]),
+            "register": run_child([*rt, "register"]),
             "generate next period": run_child([*rt, "generate", NEXT]),
         }
     finally:

@@ -207,3 +207,13 @@ def test_the_analysts_frames_are_the_same_from_either_register(demo_ws, postgres
     mine = frames.health(demo_ws, "2025Q3")
     pd.testing.assert_frame_equal(mine, frames.health(demo_ws, "2025Q3", database=postgres_url))
     assert len(mine) > 3
+
+
+def test_the_texts_kept_for_postgresql_are_the_statements_compiled():
+    """reads_postgresql.TEXTS (no SQLAlchemy import on a shared register's reads) must be
+    what SQLAlchemy makes of reads' statements; after changing one, write them anew:
+    python -c "from roundtrip.register import reads;
+    reads.write_compiled_texts('roundtrip/register/reads_postgresql.py')" """
+    from roundtrip.register.reads_postgresql import TEXTS
+
+    assert reads.compiled_texts() == TEXTS

@@ -171,3 +171,14 @@ def test_a_second_coordinator_joins_with_init_and_signs_alike(aura_base, tmp_pat
     finally:
         conn.close()
     assert [w[0] for w in where] == [b.where()]
+
+
+def test_the_statements_kept_as_text_are_what_sqlalchemy_compiles():
+    """POSTGRESQL's texts (no SQLAlchemy import on the way) are its Core statements."""
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    from roundtrip.register import programmes
+
+    for name, stmt in programmes.core().items():
+        got = stmt.compile(dialect=psycopg.dialect(paramstyle="format")).string
+        assert got == programmes.POSTGRESQL[name], name

@@ -99,18 +99,9 @@ def mailings_of(conn: Any, period: str) -> list[Mailing]:
     """Every message drafted or sent for `period`, oldest first (none when the register has
     no mailings table yet: an old register opened read-only)."""
     if not isinstance(conn, sqlite3.Connection):  # a shared register (register/shared.py)
-        from sqlalchemy import select
+        from roundtrip.register.reads import run_statement
 
-        from roundtrip.register.schema import MAILINGS as T
-        from roundtrip.register.shared import rows as run
-
-        rows = run(
-            conn,
-            select(T.c.department_id, T.c.period, T.c.kind, T.c.at, T.c.how, T.c.recipient)
-            .add_columns(T.c.path)
-            .where(T.c.period == period)
-            .order_by(T.c.id),
-        )
+        rows = run_statement(conn, "mailings", p=period)
     elif not _has_table(conn):
         return []
     else:

@@ -37,9 +37,11 @@ CONFLICT_FILE = "programme.shared.xlsx"  # the register's newest, beside a confl
 
 POSTGRESQL = {
     "lock": "SELECT pg_advisory_xact_lock(hashtext('roundtrip programme'))",
-    "newest": "SELECT programme_versions.content_hash, programme_versions.data, "
-    "programme_versions.published_at, programme_versions.published_from \n"
+    "newest": "SELECT programme_versions.content_hash, programme_versions.published_at, "
+    "programme_versions.published_from \n"
     "FROM programme_versions ORDER BY programme_versions.id DESC \n LIMIT %s",
+    "data": "SELECT programme_versions.data \nFROM programme_versions \n"
+    "WHERE programme_versions.content_hash = %s::VARCHAR",
     "held": "SELECT programme_versions.id \nFROM programme_versions \n"
     "WHERE programme_versions.content_hash = %s::VARCHAR",
     "publish": "INSERT INTO programme_versions (content_hash, data, version, published_at, "
@@ -56,9 +58,10 @@ def core() -> dict[str, Any]:
     from roundtrip.register.schema import PROGRAMME_VERSIONS as P
 
     return {
-        "newest": select(P.c.content_hash, P.c.data, P.c.published_at, P.c.published_from)
+        "newest": select(P.c.content_hash, P.c.published_at, P.c.published_from)
         .order_by(P.c.id.desc())
         .limit(bindparam("n")),
+        "data": select(P.c.data).where(P.c.content_hash == bindparam("content_hash")),
         "held": select(P.c.id).where(P.c.content_hash == bindparam("content_hash")),
         "publish": postgresql.insert(P)
         .values(
@@ -118,18 +121,18 @@ def _agree(ws: Workspace, conn: Any, now: dt.datetime) -> tuple[str, str, str]:
         if local is None:
             return "same", "", ""
         return "published", _publish(ws, conn, local, mine, now), mine or ""
-    top, data, at, where = newest
+    top, at, where = newest  # (its bytes fetched only when written here)
     if mine == top:
         return "same", "", top if base != top else ""
     if local is None or mine == base or _held(conn, mine):
-        atomic_write_bytes(path, bytes(data))
+        atomic_write_bytes(path, _data(conn, top))
         line = _(
             "Took programme.xlsx from the shared register: the version published {at} from {where}."
         ).format(at=_moment(at), where=where)
         return "taken", line, top
     if base == top:
         return "published", _publish(ws, conn, local, mine, now), mine or ""
-    atomic_write_bytes(ws.root / CONFLICT_FILE, bytes(data))
+    atomic_write_bytes(ws.root / CONFLICT_FILE, _data(conn, top))
     _remember(base_file, top)  # (what is published next is taken as made from it)
     raise WorkspaceError(
         _(
@@ -147,6 +150,10 @@ def _moment(stored: str) -> str:
     except ValueError:
         return stored
     return format_datetime(at.replace(tzinfo=None), console_language())
+
+
+def _data(conn: Any, content_hash: str) -> bytes:
+    return bytes(conn.execute(POSTGRESQL["data"], (content_hash,)).fetchone()[0])
 
 
 def _held(conn: Any, content_hash: str | None) -> bool:

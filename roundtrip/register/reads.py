@@ -61,7 +61,7 @@ def same_cadence(a: str, b: str) -> bool:
 def summary_periods(conn: Any, p: str) -> list[str]:
     """The periods of p's cadence with current submissions, up to p (p included)."""
     if shared(conn):
-        got = sorted(r[0] for r in _run(conn, "periods_upto", p=p))
+        got = sorted(r[0] for r in run_statement(conn, "periods_upto", p=p))
     else:
         got = [
             r[0]
@@ -80,7 +80,7 @@ def summary_periods(conn: Any, p: str) -> list[str]:
 def collected_periods(conn: Any) -> frozenset[str]:
     """The periods with a current submission."""
     if shared(conn):
-        return frozenset(r[0] for r in _run(conn, "periods"))
+        return frozenset(r[0] for r in run_statement(conn, "periods"))
     return frozenset(
         r[0] for r in query(conn, "SELECT DISTINCT period FROM current_submissions", ())
     )
@@ -106,7 +106,7 @@ def metric_values(conn: Any, p: str, periods: list[str]) -> dict[str, list[float
     if shared(conn):
         rows: Any = (
             (mid, mp, text if num is None else num)
-            for mid, mp, num, text in _run(conn, "values_upto", p=p)
+            for mid, mp, num, text in run_statement(conn, "values_upto", p=p)
         )
     else:
         rows = query(
@@ -130,7 +130,7 @@ def values_upto(conn: Any, p: str) -> list[tuple[str, str, float | None, str]]:
     """(metric id, period, number, text) of every answered value in the current submissions
     up to `p` (the text: the canonical text of any kind, the number: count/number/percent)."""
     if shared(conn):
-        return _run(conn, "values_upto", p=p)
+        return run_statement(conn, "values_upto", p=p)
     return query(
         conn,
         "SELECT m.metric_id, m.period, m.value_num, m.value_text FROM metric_values m "
@@ -144,7 +144,7 @@ def answers_upto(conn: Any, p: str) -> list[tuple[str, str, str, str | None, int
     """(action id, period, department id, status key, progress, comment) of every answer in
     the current submissions up to `p`."""
     if shared(conn):
-        return _run(conn, "answers_upto", p=p)
+        return run_statement(conn, "answers_upto", p=p)
     return query(
         conn,
         "SELECT a.action_id, a.period, a.department_id, a.status_key, a.progress, a.comment "
@@ -157,7 +157,7 @@ def answers_upto(conn: Any, p: str) -> list[tuple[str, str, str, str | None, int
 def return_count(conn: Any, p: str) -> tuple[int, str]:
     """How many current returns period `p` has, and when the latest was collected."""
     if shared(conn):
-        n, latest = _run(conn, "return_count", p=p)[0]
+        n, latest = run_statement(conn, "return_count", p=p)[0]
     else:
         n, latest = query(
             conn,
@@ -170,7 +170,7 @@ def return_count(conn: Any, p: str) -> tuple[int, str]:
 def period_values(conn: Any, period: str) -> dict[str, float]:
     """metric id -> its numeric value in `period` (the current submissions')."""
     if shared(conn):
-        return dict(_run(conn, "numbers", p=period))
+        return dict(run_statement(conn, "numbers", p=period))
     return dict(
         query(
             conn,
@@ -212,7 +212,7 @@ def action_histories(
     last_answered: dict[str, str] = {}
     comments: dict[str, tuple[str, str]] = {}
     if shared(conn):
-        rows: Any = _run(conn, "histories", p=p, pairs=_keys(partners))
+        rows: Any = run_statement(conn, "histories", p=p, pairs=_keys(partners))
     else:
         skip = f"AND NOT {_temp_pairs(conn, partners)} " if partners else ""
         rows = query(
@@ -250,7 +250,9 @@ def status_trend(
     rows: dict[str, dict[str, int]] = {q: {} for q in periods}
     if shared(conn):
         known = set(keys)
-        for tp, key, n in _run(conn, "trend", p=p, inactive=list(inactive), pairs=_keys(partners)):
+        for tp, key, n in run_statement(
+            conn, "trend", p=p, inactive=list(inactive), pairs=_keys(partners)
+        ):
             if tp in rows and key in known:
                 rows[tp][key] = n
         return rows
@@ -329,7 +331,7 @@ def period_answers(
     if shared(conn):
         rows: Any = (
             (aid, key, progress, comment, dept, said(comment))
-            for aid, key, progress, comment, dept in _run(conn, "answers", p=period)
+            for aid, key, progress, comment, dept in run_statement(conn, "answers", p=period)
         )
     elif not pairs:
         got = query(
@@ -361,7 +363,7 @@ def period_answers(
 def returns_of(conn: Any, period: str) -> dict[str, str]:
     """department id -> received_at of its current submission for `period`."""
     if shared(conn):
-        rows: Any = _run(conn, "returns", p=period)
+        rows: Any = run_statement(conn, "returns", p=period)
     else:
         rows = query(
             conn,
@@ -382,7 +384,7 @@ def last_statuses(
     for i in range(0, len(ids), batch):
         part = ids[i : i + batch]
         if shared(conn):
-            rows: Any = _run(conn, "last_status", ids=part, p=here)
+            rows: Any = run_statement(conn, "last_status", ids=part, p=here)
         else:
             marks = ", ".join("?" * len(part))
             rows = query(
@@ -399,11 +401,52 @@ def last_statuses(
     return out
 
 
-def _run(conn: Any, name: str, **params: Any) -> list[tuple]:
-    """One of the shared register's statements (`_statements`), run with `params`."""
-    from roundtrip.register.shared import rows
+def run_statement(conn: Any, name: str, **params: Any) -> list[tuple]:
+    """One of the shared register's statements (`_statements`), run with `params`: from its
+    text as SQLAlchemy compiles it for psycopg, kept in reads_postgresql.py (a command on a
+    shared register then imports no SQLAlchemy: 0.3 s of a 1.7 s `status` at 3,000 returns;
+    tests/test_register_reads.py holds the texts equal to the statements)."""
+    from roundtrip.register.reads_postgresql import TEXTS
 
-    return rows(conn, _statements()[name], **params)
+    text, names, given = TEXTS[name]
+    args = [params[n] if n in params else given[n] for n in names]
+    return [tuple(r) for r in conn.execute(text, args).fetchall()]
+
+
+def compiled_texts() -> dict[str, tuple[str, tuple[str, ...], dict[str, Any]]]:
+    """Every statement of `_statements` as reads_postgresql.TEXTS holds it: its text, its
+    parameters' names in order, and the values Core wrote into it."""
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    out = {}
+    for name, stmt in sorted(_statements().items()):
+        c = stmt.compile(dialect=psycopg.dialect(paramstyle="format"))
+        names = tuple(c.positiontup or ())
+        given = {n: c.params[n] for n in names if c.params.get(n) is not None}
+        out[name] = (c.string, names, given)
+    return out
+
+
+def write_compiled_texts(path: Any) -> None:
+    """(For developers, after a change to `_statements`) write reads_postgresql.py anew."""
+    lines = [
+        '"""reads._statements compiled for psycopg (written by reads.write_compiled_texts;',
+        "tests/test_register_reads.py holds them equal). Do not edit by hand.\n\n"
+        'python -c "from roundtrip.register import reads; '
+        "reads.write_compiled_texts('roundtrip/register/reads_postgresql.py')\"",
+        '"""',
+        "",
+        "TEXTS = {",
+    ]
+    for name, (text, names, given) in compiled_texts().items():
+        lines.append(f"    {name!r}: (")
+        lines.append(f"        {text!r},")
+        lines.append(f"        {names!r},")
+        lines.append(f"        {given!r},")
+        lines.append("    ),")
+    lines.append("}")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 @cache
@@ -413,6 +456,7 @@ def _statements() -> dict[str, Any]:
     from sqlalchemy import ARRAY, Text, and_, any_, bindparam, case, func, not_, select
 
     from roundtrip.register.schema import ANSWERS as A
+    from roundtrip.register.schema import MAILINGS as T
     from roundtrip.register.schema import METRIC_VALUES as M
     from roundtrip.register.schema import SUBMISSIONS as S
 
@@ -429,6 +473,16 @@ def _statements() -> dict[str, Any]:
     not_partner = not_((A.c.action_id + us + A.c.department_id) == any_(pairs))
     noted = func.trim(func.coalesce(A.c.comment, "")) != ""
     return {
+        # (the chase list's: register/status.py, register/mailings.py)
+        "accepted": select(
+            S.c.department_id, S.c.received_at, S.c.signer, S.c.original_name, S.c.warnings
+        )
+        .where(current, S.c.period == p)
+        .order_by(c(S.c.received_at), S.c.id),
+        "mailings": select(T.c.department_id, T.c.period, T.c.kind, T.c.at, T.c.how)
+        .add_columns(T.c.recipient, T.c.path)
+        .where(T.c.period == p)
+        .order_by(T.c.id),
         "periods": select(S.c.period).distinct().where(current),
         "periods_upto": select(S.c.period).distinct().where(current, c(S.c.period) <= p),
         "values_upto": select(M.c.metric_id, M.c.period, M.c.value_num, M.c.value_text).where(

@@ -366,16 +366,9 @@ def _accepted(conn: Any, period: str) -> dict[str, dict[str, Any]]:
             (period,),
         ).fetchall()
     else:
-        from sqlalchemy import select
+        from roundtrip.register.reads import run_statement
 
-        from roundtrip.register.schema import SUBMISSIONS as S
-
-        rows = shared.rows(
-            conn,
-            select(*(S.c[c] for c in _ACCEPTED))
-            .where(S.c.superseded_by.is_(None), S.c.period == period)
-            .order_by(S.c.received_at.collate("C"), S.c.id),
-        )
+        rows = run_statement(conn, "accepted", p=period)
     return {r[0]: dict(zip(_ACCEPTED, r, strict=True)) for r in rows}
 
 
