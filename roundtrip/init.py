@@ -207,15 +207,7 @@ def init_workspace(
     if raw is None:
         raw = _validated(prog, source)
 
-    try:
-        for folder in FOLDERS:
-            (ws.root / folder).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WorkspaceError(
-            _("cannot create the workspace {folder} ({error})").format(
-                folder=target, error=exc.strerror or exc
-            )
-        ) from exc
+    _make_folders(ws, target)
     atomic_write_bytes(ws.programme_path, raw)
     report_path = None
     if table:
@@ -264,6 +256,18 @@ def _join(target: Path, database: str) -> InitResult:
                 "--example, --from-table or --programme"
             ).format(url=shown(database))
         )
+    _make_folders(ws, target)
+    agree(ws, database)
+    prog = load_programme(ws.programme_path, ws.cache_dir)
+    return InitResult(
+        root=target,
+        programme=prog,
+        source=_("the shared register {url}").format(url=shown(database)),
+    )
+
+
+def _make_folders(ws: Workspace, target: Path) -> None:
+    """The workspace's folders (FOLDERS), or one line saying why they cannot be made."""
     try:
         for folder in FOLDERS:
             (ws.root / folder).mkdir(parents=True, exist_ok=True)
@@ -273,10 +277,3 @@ def _join(target: Path, database: str) -> InitResult:
                 folder=target, error=exc.strerror or exc
             )
         ) from exc
-    agree(ws, database)
-    prog = load_programme(ws.programme_path, ws.cache_dir)
-    return InitResult(
-        root=target,
-        programme=prog,
-        source=_("the shared register {url}").format(url=shown(database)),
-    )
