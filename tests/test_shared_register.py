@@ -455,6 +455,34 @@ def test_a_user_who_may_only_read_is_one_line_and_stores_nothing(aura_base, tmp_
         owner.close()
 
 
+def test_a_big_collect_leaves_the_planner_statistics_fresh(aura_base, tmp_path, postgres_url):
+    """The first collect into a shared register refreshes its tables' statistics (else the
+    next command's queries run planned blind until autovacuum comes); a collect that adds
+    nothing, or a tenth or less of the register, leaves them to autovacuum."""
+    from roundtrip.collect.run import collect_period
+    from roundtrip.register.submissions import after_storing
+
+    ws, period, sent = _one_workspace(aura_base, tmp_path, postgres_url)
+    conn = shared.connect(postgres_url)
+    try:
+        stats = (
+            "SELECT t.relname, t.last_analyze, c.reltuples FROM pg_stat_user_tables t "
+            "JOIN pg_class c ON c.oid = t.relid "
+            "WHERE t.relname IN ('submissions', 'answers') AND t.schemaname = current_schema()"
+        )
+        assert {r[0]: r[1] for r in conn.execute(stats)} == {"submissions": None, "answers": None}
+        collect_period(ws, period, database=postgres_url)
+        first = {r[0]: (r[1], r[2]) for r in conn.execute(stats)}
+        assert first["submissions"][1] == len(sent)
+        assert first["answers"][1] == _count(conn, "SELECT COUNT(*) FROM answers") > 0
+        collect_period(ws, period, database=postgres_url)  # (every file stored already)
+        assert {r[0]: (r[1], r[2]) for r in conn.execute(stats)} == first
+        assert not after_storing(conn, len(sent) // 10)
+        assert after_storing(conn, len(sent) // 10 + 1)
+    finally:
+        conn.close()
+
+
 def test_a_connection_dropped_before_the_commit_stores_nothing_and_a_retry_stores_it(
     postgres_url,
 ):

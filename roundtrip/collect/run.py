@@ -65,6 +65,7 @@ from roundtrip.register.programmes import agree
 from roundtrip.register.rejections import REJECTIONS_FILE
 from roundtrip.register.submissions import (
     StoredMeanwhile,
+    after_storing,
     integrity_errors,
     secret,
     superseded_since,
@@ -337,6 +338,7 @@ def _collect(
             (progress or no_progress)(each, _("Collecting {period}").format(period=per), len(files))
         )
         outcomes = _superseded(conn, outcomes)
+        after_storing(conn, sum(o.verdict in (ACCEPTED, WARNINGS, SUPERSEDED) for o in outcomes))
     finally:
         conn.close()
     outcomes += [FileOutcome(p.name, p, SKIPPED, note=why) for p, why in skipped]
